@@ -1,0 +1,78 @@
+/**
+ * The one error class of kms-wrap. Every refusal carries a stable `code` (never renamed,
+ * never reused for another meaning) and a message of the form "what is wrong — what to do".
+ * Messages never contain key material, in any encoding.
+ */
+export const ERROR_CODES = {
+  /** A name that is not a key spec, wrapping key spec, algorithm or region. */
+  UNKNOWN_NAME: 'ERR_UNKNOWN_NAME',
+  /** RSAES_PKCS1_V1_5 and other algorithms KMS no longer accepts. */
+  ALGORITHM_DEPRECATED: 'ERR_ALGORITHM_DEPRECATED',
+  /** The algorithm is known but no plugin for it was given to the engine / is installed. */
+  ALGORITHM_NOT_AVAILABLE: 'ERR_ALGORITHM_NOT_AVAILABLE',
+  /** Material bytes that match no key spec (wrong length, not PKCS#8, unsupported curve...). */
+  MATERIAL_INVALID: 'ERR_MATERIAL_INVALID',
+  /** Material in a form KMS does not take as is (PEM, PKCS#1, SEC1, JWK): convert it first. */
+  MATERIAL_FORMAT: 'ERR_MATERIAL_FORMAT',
+  /** Encrypted PKCS#8: KMS needs the plaintext private key. */
+  MATERIAL_ENCRYPTED: 'ERR_MATERIAL_ENCRYPTED',
+  /** Raw bytes that fit more than one key spec, and none was named. */
+  KEY_SPEC_AMBIGUOUS: 'ERR_KEY_SPEC_AMBIGUOUS',
+  /** The named key spec contradicts the material. */
+  KEY_SPEC_MISMATCH: 'ERR_KEY_SPEC_MISMATCH',
+  /** A key spec that KMS cannot import (ML-DSA, RSA_1024, ...). */
+  KEY_SPEC_UNSUPPORTED: 'ERR_KEY_SPEC_UNSUPPORTED',
+  /** The wrapping public key does not parse. */
+  PUBLIC_KEY_INVALID: 'ERR_PUBLIC_KEY_INVALID',
+  /** A private key was given where the wrapping public key belongs. */
+  PUBLIC_KEY_IS_PRIVATE: 'ERR_PUBLIC_KEY_IS_PRIVATE',
+  /** A wrapping key that is weak or not one KMS issues (RSA < 2048, odd sizes, bad exponent). */
+  PUBLIC_KEY_WEAK: 'ERR_PUBLIC_KEY_WEAK',
+  /** A wrapping key of the wrong type for the algorithm (EC key for an RSA algorithm...). */
+  PUBLIC_KEY_TYPE: 'ERR_PUBLIC_KEY_TYPE',
+  /** Material + algorithm + wrapping key spec that KMS does not accept. */
+  COMBINATION_REJECTED: 'ERR_COMBINATION_REJECTED',
+  /** Something only the China Regions have, or that they lack. */
+  REGION_MISMATCH: 'ERR_REGION_MISMATCH',
+  /** Material larger than the algorithm can wrap under this wrapping key. */
+  CAPACITY_EXCEEDED: 'ERR_CAPACITY_EXCEEDED',
+  /** A plugin produced output of the wrong shape: nothing is written. */
+  OUTPUT_CHECK_FAILED: 'ERR_OUTPUT_CHECK_FAILED',
+  /** The crypto provider lacks a primitive the algorithm needs. */
+  PROVIDER_UNSUPPORTED: 'ERR_PROVIDER_UNSUPPORTED',
+  /** An engine or plugin set up wrongly (duplicate ids, missing fields). */
+  PLUGIN_INVALID: 'ERR_PLUGIN_INVALID',
+  /** GetParametersForImport output that does not parse. */
+  PARAMETERS_INVALID: 'ERR_PARAMETERS_INVALID',
+  /** GetParametersForImport output past its ParametersValidTo. */
+  PARAMETERS_EXPIRED: 'ERR_PARAMETERS_EXPIRED',
+  /** A file that cannot be read (missing, a directory, empty). */
+  FILE_UNREADABLE: 'ERR_FILE_UNREADABLE',
+  /** An output file exists and --force / force was not given. */
+  FILE_EXISTS: 'ERR_FILE_EXISTS',
+  /** An output file could not be written. */
+  FILE_UNWRITABLE: 'ERR_FILE_UNWRITABLE',
+  /** Unwrapping (demo, tests) did not give back the material. */
+  VERIFY_FAILED: 'ERR_VERIFY_FAILED',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export class KmsWrapError extends Error {
+  override readonly name = 'KmsWrapError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+  }
+
+  /** One line, as the CLI prints it: `<CODE>: what is wrong — what to do`. */
+  toLine(): string {
+    return `${this.code}: ${this.message}`;
+  }
+}
+
+export function isKmsWrapError(value: unknown): value is KmsWrapError {
+  return value instanceof KmsWrapError;
+}

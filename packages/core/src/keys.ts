@@ -1,0 +1,37 @@
+/** Parsed forms of the keys kms-wrap handles. Produced by inspection, consumed by plugins. */
+import type { CurveName, KeySpec, MaterialKind, WrappingKeySpec } from './specs.js';
+
+/** A wrapping public key, as KMS GetParametersForImport returns it (SubjectPublicKeyInfo). */
+export interface WrappingPublicKey {
+  readonly spec: WrappingKeySpec;
+  readonly type: 'rsa' | 'sm2';
+  /** The DER SubjectPublicKeyInfo, exactly as given (re-encoded only if it came as PEM/base64). */
+  readonly spki: Uint8Array;
+  readonly rsa?: {
+    /** Big-endian modulus without leading zero bytes. */
+    readonly modulus: Uint8Array;
+    /** Big-endian public exponent without leading zero bytes. */
+    readonly publicExponent: Uint8Array;
+    readonly bits: number;
+  };
+  readonly ec?: {
+    readonly curve: CurveName;
+    /** The uncompressed or compressed SEC1 point, as in the SPKI. */
+    readonly point: Uint8Array;
+  };
+}
+
+export type MaterialFormat = 'raw' | 'pkcs8-der';
+
+/** What inspection learned about key material that KMS can import as is. */
+export interface MaterialInfo {
+  readonly format: MaterialFormat;
+  readonly kind: MaterialKind;
+  /** The key spec, once settled (given by the user, or the only candidate). */
+  readonly keySpec: KeySpec;
+  /** Every key spec these bytes could be (raw 32 bytes: SYMMETRIC_DEFAULT and HMAC_256). */
+  readonly candidates: readonly KeySpec[];
+  readonly length: number;
+  readonly curve?: CurveName;
+  readonly rsaBits?: number;
+}
