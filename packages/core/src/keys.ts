@@ -26,9 +26,10 @@ export type MaterialFormat = 'raw' | 'pkcs8-der';
 /** What inspection learned about key material that KMS can import as is. */
 export interface MaterialInfo {
   readonly format: MaterialFormat;
+  /** The kind of the first candidate (raw 32 bytes: 'symmetric', though HMAC_256 fits too). */
   readonly kind: MaterialKind;
-  /** The key spec, once settled (given by the user, or the only candidate). */
-  readonly keySpec: KeySpec;
+  /** The key spec, once settled: named by the user, or the only candidate; else undefined. */
+  readonly keySpec: KeySpec | undefined;
   /** Every key spec these bytes could be (raw 32 bytes: SYMMETRIC_DEFAULT and HMAC_256). */
   readonly candidates: readonly KeySpec[];
   readonly length: number;

@@ -1,0 +1,130 @@
+/** Text encodings of DER: base64, PEM. No runtime imports (no Buffer, no atob). */
+import { ERROR_CODES, KmsWrapError, type ErrorCode } from './errors.js';
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+B64_INDEX['-'.charCodeAt(0)] = 62; // base64url
+B64_INDEX['_'.charCodeAt(0)] = 63;
+
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + '==';
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '=';
+  }
+  return out;
+}
+
+/** Strict base64 / base64url decoding; white space is ignored. Returns undefined if not base64. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  const clean = text.replace(/\s+/g, '');
+  const body = clean.replace(/={1,2}$/, '');
+  if (body.length === 0 || body.length % 4 === 1 || /=/.test(body)) return undefined;
+  if (clean.length !== body.length && clean.length % 4 !== 0) return undefined;
+  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    const v = c < 128 ? B64_INDEX[c]! : -1;
+    if (v < 0) return undefined;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+export interface PemBlock {
+  readonly label: string;
+  readonly der: Uint8Array;
+  /** Headers such as `Proc-Type: 4,ENCRYPTED` (legacy OpenSSL encryption). */
+  readonly headers: readonly string[];
+}
+
+const PEM_RE = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+
+/** Every PEM block in a text (RFC 7468), in order. */
+export function parsePem(text: string, code: ErrorCode = ERROR_CODES.MATERIAL_INVALID): PemBlock[] {
+  const blocks: PemBlock[] = [];
+  for (const m of text.matchAll(PEM_RE)) {
+    const label = m[1]!;
+    const lines = m[2]!.split(/\r?\n/);
+    const headers = lines.filter((l) => l.includes(':'));
+    const body = lines.filter((l) => !l.includes(':')).join('');
+    const der = fromBase64(body);
+    if (der === undefined) {
+      throw new KmsWrapError(code, `the PEM block '${label}' holds no valid base64 — check that the file was copied whole`);
+    }
+    blocks.push({ label, der, headers });
+  }
+  if (blocks.length === 0 && text.includes('-----BEGIN')) {
+    throw new KmsWrapError(code, 'the PEM text has a BEGIN line without a matching END line — the file is truncated');
+  }
+  return blocks;
+}
+
+/** True if the bytes are printable ASCII text (PEM, base64, JSON). */
+export function looksLikeText(bytes: Uint8Array): boolean {
+  if (bytes.length === 0) return false;
+  const n = Math.min(bytes.length, 4096);
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i]!;
+    if (b === 9 || b === 10 || b === 13) continue;
+    if (b < 32 || b > 126) return false;
+  }
+  return true;
+}
+
+export function bytesToText(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return s;
+}
+
+/** UTF-8 encoding without TextEncoder (core declares no DOM or Node types). */
+export function textToBytes(text: string): Uint8Array {
+  const out: number[] = [];
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return Uint8Array.from(out);
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Overwrites a buffer with zeros. Call on plaintext material and ephemeral keys after use. */
+export function zeroize(...buffers: (Uint8Array | undefined)[]): void {
+  for (const b of buffers) b?.fill(0);
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}

@@ -1,0 +1,218 @@
+/**
+ * The engine: given algorithm plugins and a crypto provider, it checks every request
+ * against the rules and the plugin's declared capacity before the plugin runs, and the
+ * output's shape after (cf. aws-encryption-sdk's Keyring.onEncrypt around _onEncrypt).
+ * No global registry: a wrapper knows exactly the plugins it was given.
+ */
+import type { WrappingAlgorithm } from './algorithm.js';
+import { equalBytes } from './encoding.js';
+import { ERROR_CODES, KmsWrapError } from './errors.js';
+import { inspectMaterial } from './inspect-material.js';
+import type { MaterialInfo, WrappingPublicKey } from './keys.js';
+import type { CryptoProvider } from './provider.js';
+import { AWS_KMS_RULES, algorithmOptions, judge, type AlgorithmOption, type Judge, type RuleSet } from './rules.js';
+import { parseRegion, type KeySpec, type Region, type WrappingKeySpec } from './specs.js';
+import { parseWrappingPublicKey } from './wrapping-public-key.js';
+
+export interface WrapperOptions {
+  readonly algorithms: readonly WrappingAlgorithm[];
+  readonly crypto: CryptoProvider;
+  /** The target's rules; AWS KMS by default. */
+  readonly rules?: RuleSet;
+}
+
+export interface WrapRequest {
+  /** Plaintext key material: raw bytes (symmetric, HMAC) or PKCS#8 DER. Not modified. */
+  readonly material: Uint8Array;
+  /** DER SubjectPublicKeyInfo, its base64 or PEM, or an already parsed key. */
+  readonly wrappingPublicKey: Uint8Array | string | WrappingPublicKey;
+  readonly algorithm: string;
+  /** Needed only when the bytes cannot tell; checked against the material when given. */
+  readonly keySpec?: KeySpec | string;
+  /** 'standard' (default) or 'china'; AWS region names such as cn-north-1 are understood. */
+  readonly region?: Region | string;
+}
+
+/** A request that passed every check, ready for the plugin. */
+export interface WrapPlan {
+  readonly algorithm: WrappingAlgorithm;
+  readonly material: MaterialInfo;
+  readonly wrappingKey: WrappingPublicKey;
+  readonly region: Region;
+}
+
+export interface WrapResult {
+  readonly ciphertext: Uint8Array;
+  readonly algorithm: string;
+  /** The key spec, or undefined when raw bytes fit several (see keySpecCandidates). */
+  readonly keySpec: KeySpec | undefined;
+  readonly keySpecCandidates: readonly KeySpec[];
+  readonly materialFormat: MaterialInfo['format'];
+  readonly wrappingKeySpec: WrappingKeySpec;
+  readonly region: Region;
+}
+
+export interface UnwrapRequest {
+  readonly ciphertext: Uint8Array;
+  readonly algorithm: string;
+  /** The wrapping key pair's private key, PKCS#8 DER: the "KMS side" in demos and tests. */
+  readonly privateKey: Uint8Array;
+}
+
+export interface Wrapper {
+  readonly rules: RuleSet;
+  readonly crypto: CryptoProvider;
+  /** The plugins this wrapper was given, by id. */
+  readonly algorithms: ReadonlyMap<string, WrappingAlgorithm>;
+  /** Runs every check a wrap would, without wrapping. Throws the refusal. */
+  check(request: WrapRequest): WrapPlan;
+  wrap(request: WrapRequest): Promise<WrapResult>;
+  /** Every known algorithm for this material and wrapping key, accepted or with the reason. */
+  options(request: Omit<WrapRequest, 'algorithm'>): AlgorithmOption[];
+  unwrap(request: UnwrapRequest): Promise<Uint8Array>;
+}
+
+export function createWrapper(options: WrapperOptions): Wrapper {
+  const rules = options.rules ?? AWS_KMS_RULES;
+  const { crypto } = options;
+  const plugins = new Map<string, WrappingAlgorithm>();
+  for (const a of options.algorithms) {
+    validatePlugin(a);
+    if (plugins.has(a.id)) {
+      throw new KmsWrapError(ERROR_CODES.PLUGIN_INVALID, `two plugins were given for ${a.id} — pass each algorithm once`);
+    }
+    plugins.set(a.id, a);
+  }
+  const j: Judge = { rules, plugins };
+
+  function prepare(request: Omit<WrapRequest, 'algorithm'>) {
+    const region = parseRegion(request.region ?? 'standard');
+    const wrappingKey = isParsedKey(request.wrappingPublicKey)
+      ? request.wrappingPublicKey
+      : parseWrappingPublicKey(request.wrappingPublicKey);
+    const material = inspectMaterial(request.material, {
+      region,
+      ...(request.keySpec === undefined ? {} : { keySpec: request.keySpec }),
+    });
+    return { region, wrappingKey, material };
+  }
+
+  function check(request: WrapRequest): WrapPlan {
+    const algorithmId = request.algorithm.trim().toUpperCase();
+    const { region, wrappingKey, material } = prepare(request);
+    // Every key spec the bytes could be must pass: raw 32 bytes are SYMMETRIC_DEFAULT or HMAC_256.
+    for (const keySpec of material.candidates) {
+      const refusal = judge(j, {
+        algorithm: algorithmId,
+        keySpec,
+        materialLength: material.length,
+        wrappingKeySpec: wrappingKey.spec,
+        region,
+      });
+      if (refusal) throw refusal;
+    }
+    const algorithm = plugins.get(algorithmId);
+    if (!algorithm) {
+      const pkg = rules.algorithms[algorithmId]?.packageName;
+      throw new KmsWrapError(
+        ERROR_CODES.ALGORITHM_NOT_AVAILABLE,
+        `${algorithmId} is accepted here but no plugin for it was given to the wrapper — ${pkg ? `install ${pkg} and pass its algorithms to createWrapper` : 'pass a plugin for it to createWrapper'}`,
+      );
+    }
+    if (algorithm.wrappingKeyType !== wrappingKey.type) {
+      throw new KmsWrapError(
+        ERROR_CODES.PUBLIC_KEY_TYPE,
+        `${algorithmId} needs an ${algorithm.wrappingKeyType.toUpperCase()} wrapping key, and this one is ${wrappingKey.spec} — request parameters with a matching wrapping key spec`,
+      );
+    }
+    algorithm.checkWrappingKey?.(wrappingKey);
+    return { algorithm, material, wrappingKey, region };
+  }
+
+  async function wrap(request: WrapRequest): Promise<WrapResult> {
+    const plan = check(request);
+    const { algorithm, material, wrappingKey } = plan;
+    const ciphertext = await algorithm.wrap({ material: request.material, wrappingKey, crypto });
+    checkOutput(algorithm, wrappingKey.spec, request.material, ciphertext);
+    return {
+      ciphertext,
+      algorithm: algorithm.id,
+      keySpec: material.keySpec,
+      keySpecCandidates: material.candidates,
+      materialFormat: material.format,
+      wrappingKeySpec: wrappingKey.spec,
+      region: plan.region,
+    };
+  }
+
+  function options_(request: Omit<WrapRequest, 'algorithm'>): AlgorithmOption[] {
+    const { region, wrappingKey, material } = prepare(request);
+    const perSpec = material.candidates.map((keySpec) =>
+      algorithmOptions(j, { keySpec, materialLength: material.length, wrappingKeySpec: wrappingKey.spec, region }),
+    );
+    // An algorithm is offered only if it is accepted for every key spec the bytes could be.
+    return perSpec[0]!.map((o, i) => perSpec.find((list) => !list[i]!.accepted)?.[i] ?? o);
+  }
+
+  async function unwrap(request: UnwrapRequest): Promise<Uint8Array> {
+    const algorithm = plugins.get(request.algorithm);
+    if (!algorithm?.unwrap) {
+      throw new KmsWrapError(ERROR_CODES.ALGORITHM_NOT_AVAILABLE, `no plugin given to the wrapper can unwrap ${request.algorithm} — pass one that implements unwrap`);
+    }
+    return algorithm.unwrap({ ciphertext: request.ciphertext, privateKey: request.privateKey, crypto });
+  }
+
+  return { rules, crypto, algorithms: plugins, check, wrap, options: options_, unwrap };
+}
+
+function isParsedKey(value: WrapRequest['wrappingPublicKey']): value is WrappingPublicKey {
+  return typeof value === 'object' && !(value instanceof Uint8Array) && 'spki' in value && 'spec' in value;
+}
+
+function validatePlugin(a: WrappingAlgorithm): void {
+  const ok =
+    typeof a === 'object' &&
+    a !== null &&
+    typeof a.id === 'string' &&
+    /^[A-Z0-9_]+$/.test(a.id) &&
+    typeof a.wrap === 'function' &&
+    typeof a.capacity === 'function' &&
+    typeof a.outputLength === 'function' &&
+    (a.wrappingKeyType === 'rsa' || a.wrappingKeyType === 'sm2');
+  if (!ok) {
+    const name = typeof a?.id === 'string' ? a.id : 'a plugin';
+    throw new KmsWrapError(
+      ERROR_CODES.PLUGIN_INVALID,
+      `${name} is not a WrappingAlgorithm (it needs an upper-case id, wrappingKeyType, capacity, outputLength and wrap) — see docs/writing-a-plugin.md`,
+    );
+  }
+}
+
+/** Postconditions on a plugin's output: a byte array of the declared length that does not hold the plaintext. */
+function checkOutput(algorithm: WrappingAlgorithm, spec: WrappingKeySpec, material: Uint8Array, out: unknown): asserts out is Uint8Array {
+  if (!(out instanceof Uint8Array)) {
+    throw new KmsWrapError(ERROR_CODES.OUTPUT_CHECK_FAILED, `${algorithm.id} returned no bytes — nothing was written; report this to ${algorithm.packageName}`);
+  }
+  const expected = algorithm.outputLength(spec, material.length);
+  const [min, max] = typeof expected === 'number' ? [expected, expected] : expected;
+  if (out.length < min || out.length > max) {
+    throw new KmsWrapError(
+      ERROR_CODES.OUTPUT_CHECK_FAILED,
+      `${algorithm.id} produced ${out.length} bytes where ${min === max ? min : `${min} to ${max}`} were expected — nothing was written; report this to ${algorithm.packageName}`,
+    );
+  }
+  if (containsPlaintext(out, material)) {
+    throw new KmsWrapError(ERROR_CODES.OUTPUT_CHECK_FAILED, `${algorithm.id} output contains the plaintext material — nothing was written; report this to ${algorithm.packageName}`);
+  }
+}
+
+/** True if a 16-byte window of the material appears in the output (a plugin that forgot to encrypt). */
+function containsPlaintext(out: Uint8Array, material: Uint8Array): boolean {
+  const w = Math.min(16, material.length);
+  if (w < 8) return false;
+  const probe = material.subarray(material.length - w); // the secret end, not a DER header
+  for (let i = 0; i + w <= out.length; i++) {
+    if (out[i] === probe[0] && equalBytes(out.subarray(i, i + w), probe)) return true;
+  }
+  return false;
+}

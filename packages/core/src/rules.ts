@@ -1,0 +1,190 @@
+/**
+ * Which combinations a target accepts, as data, and the sentence for every refusal.
+ * The AWS KMS rule set encodes the tables of "Select a wrapping algorithm" and
+ * "Requirements for imported key material" in the AWS KMS developer guide.
+ */
+import type { AlgorithmAcceptance, WrappingAlgorithm } from './algorithm.js';
+import { ERROR_CODES, KmsWrapError } from './errors.js';
+import {
+  DEPRECATED_ALGORITHMS,
+  KEY_SPEC_INFO,
+  WRAPPING_KEY_SPECS,
+  WRAPPING_KEY_SPEC_INFO,
+  type KeySpec,
+  type MaterialKind,
+  type Region,
+  type WrappingKeySpec,
+} from './specs.js';
+
+export interface AlgorithmRule extends AlgorithmAcceptance {
+  /** The package that implements it, for "install ..." messages. */
+  readonly packageName: string;
+}
+
+export interface RuleSet {
+  readonly name: string;
+  /** Known algorithm ids in preference order, with what each accepts. */
+  readonly algorithms: Readonly<Record<string, AlgorithmRule>>;
+  /** Ids that were once accepted, with the sentence that says so and what to use. */
+  readonly deprecated: Readonly<Record<string, string>>;
+  readonly preferredWrappingKeySpec: WrappingKeySpec;
+}
+
+const RSA_KEYS: readonly WrappingKeySpec[] = ['RSA_2048', 'RSA_3072', 'RSA_4096'];
+const ALL_REGIONS: readonly Region[] = ['standard', 'china'];
+
+export const AWS_KMS_RULES: RuleSet = {
+  name: 'AWS KMS',
+  algorithms: {
+    RSA_AES_KEY_WRAP_SHA_256: { materials: ['rsa', 'ecc'], wrappingKeySpecs: RSA_KEYS, regions: ['standard'], packageName: '@kms-wrap/rsa-aes-key-wrap' },
+    RSA_AES_KEY_WRAP_SHA_1: { materials: ['rsa', 'ecc'], wrappingKeySpecs: RSA_KEYS, regions: ['standard'], packageName: '@kms-wrap/rsa-aes-key-wrap' },
+    RSAES_OAEP_SHA_256: { materials: ['symmetric', 'hmac', 'ecc', 'sm2'], wrappingKeySpecs: RSA_KEYS, regions: ALL_REGIONS, packageName: '@kms-wrap/rsaes-oaep' },
+    RSAES_OAEP_SHA_1: { materials: ['symmetric', 'hmac', 'ecc', 'sm2'], wrappingKeySpecs: RSA_KEYS, regions: ALL_REGIONS, packageName: '@kms-wrap/rsaes-oaep' },
+    SM2PKE: { materials: ['rsa', 'ecc', 'sm2'], wrappingKeySpecs: ['SM2'], regions: ['china'], packageName: '@kms-wrap/sm2pke' },
+  },
+  deprecated: DEPRECATED_ALGORITHMS,
+  preferredWrappingKeySpec: 'RSA_4096',
+};
+
+const KIND_NAMES: Readonly<Record<MaterialKind, string>> = {
+  symmetric: 'symmetric',
+  hmac: 'HMAC',
+  rsa: 'RSA private key',
+  ecc: 'ECC private key',
+  sm2: 'SM2 private key',
+};
+
+/** One combination to judge. */
+export interface Combination {
+  readonly algorithm: string;
+  readonly keySpec: KeySpec;
+  readonly materialLength: number;
+  readonly wrappingKeySpec: WrappingKeySpec;
+  readonly region: Region;
+}
+
+/** What the judge needs besides the combination: the rules and the plugins at hand. */
+export interface Judge {
+  readonly rules: RuleSet;
+  readonly plugins: ReadonlyMap<string, WrappingAlgorithm>;
+}
+
+export function orList(items: readonly string[], word = 'or'): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
+}
+
+/** Every algorithm id the judge knows: the rule set's in preference order, then plugins' own. */
+export function knownAlgorithms(judge: Judge): string[] {
+  const ids = Object.keys(judge.rules.algorithms);
+  for (const id of judge.plugins.keys()) if (!ids.includes(id)) ids.push(id);
+  return ids;
+}
+
+export function ruleFor(judge: Judge, id: string): AlgorithmAcceptance | undefined {
+  return judge.rules.algorithms[id] ?? judge.plugins.get(id)?.accepts;
+}
+
+/** Returns undefined if the combination is accepted, else the refusal (not thrown). */
+export function judge(j: Judge, c: Combination): KmsWrapError | undefined {
+  const deprecated = j.rules.deprecated[c.algorithm];
+  if (deprecated !== undefined) return new KmsWrapError(ERROR_CODES.ALGORITHM_DEPRECATED, deprecated);
+  const rule = ruleFor(j, c.algorithm);
+  if (!rule) {
+    return new KmsWrapError(
+      ERROR_CODES.UNKNOWN_NAME,
+      `'${c.algorithm}' is not a wrapping algorithm ${j.rules.name} accepts — use ${orList(knownAlgorithms(j))}`,
+    );
+  }
+  const spec = KEY_SPEC_INFO[c.keySpec];
+  const inChina = c.region === 'china';
+  if (!spec.regions.includes(c.region)) {
+    return new KmsWrapError(
+      ERROR_CODES.REGION_MISMATCH,
+      `${c.keySpec} key material can be imported only in the AWS China Regions — pass --region china (region: 'china') if the KMS key is there`,
+    );
+  }
+  if (!WRAPPING_KEY_SPEC_INFO[c.wrappingKeySpec].regions.includes(c.region)) {
+    return new KmsWrapError(
+      ERROR_CODES.REGION_MISMATCH,
+      `SM2 wrapping keys exist only in the AWS China Regions — pass --region china if the KMS key is there, or request an RSA_4096 wrapping key`,
+    );
+  }
+  const alternatives = () => alternativesFor(j, c);
+  if (!rule.regions.includes(c.region)) {
+    const where = inChina ? 'is not available in the AWS China Regions' : 'is available only in the AWS China Regions';
+    return new KmsWrapError(ERROR_CODES.REGION_MISMATCH, `${c.algorithm} ${where} — ${alternatives()}`);
+  }
+  if (!rule.materials.includes(spec.kind)) {
+    const takes = orList(rule.materials.map((m) => KIND_NAMES[m]));
+    return new KmsWrapError(
+      ERROR_CODES.COMBINATION_REJECTED,
+      `${j.rules.name} does not accept ${c.keySpec} material (${KIND_NAMES[spec.kind]}) wrapped with ${c.algorithm}, which is for ${takes} material — ${alternatives()}`,
+    );
+  }
+  if (!rule.wrappingKeySpecs.includes(c.wrappingKeySpec)) {
+    return new KmsWrapError(
+      ERROR_CODES.PUBLIC_KEY_TYPE,
+      `${c.algorithm} needs a ${orList(rule.wrappingKeySpecs.map(String))} wrapping key, and this one is ${c.wrappingKeySpec} — ${alternatives()}`,
+    );
+  }
+  const plugin = j.plugins.get(c.algorithm);
+  if (plugin) {
+    const max = plugin.capacity(c.wrappingKeySpec);
+    if (c.materialLength > max) {
+      return new KmsWrapError(
+        ERROR_CODES.CAPACITY_EXCEEDED,
+        `${c.keySpec} material (${c.materialLength} bytes) does not fit ${c.algorithm} under an ${c.wrappingKeySpec} wrapping key (${max} bytes at most) — ${alternatives()}`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** True if the combination passes every rule and capacity check. */
+export function accepts(j: Judge, c: Combination): boolean {
+  return judge(j, c) === undefined;
+}
+
+/**
+ * The way out of a refusal: other algorithms under the same wrapping key, and other
+ * wrapping key specs for the same algorithm, each only if it would be accepted.
+ */
+function alternativesFor(j: Judge, c: Combination): string {
+  const others = knownAlgorithms(j).filter((a) => a !== c.algorithm && accepts(j, { ...c, algorithm: a }));
+  const keys = WRAPPING_KEY_SPECS.filter((k) => k !== c.wrappingKeySpec && accepts(j, { ...c, wrappingKeySpec: k }));
+  const parts: string[] = [];
+  if (others.length > 0) parts.push(others[0]!);
+  if (keys.length > 0) parts.push(`an ${orList(keys)} wrapping key`);
+  if (parts.length === 0) {
+    const anywhere = knownAlgorithms(j).filter((a) =>
+      WRAPPING_KEY_SPECS.some((k) => accepts(j, { ...c, algorithm: a, wrappingKeySpec: k })),
+    );
+    if (anywhere.length > 0) {
+      const key = WRAPPING_KEY_SPECS.find((k) => accepts(j, { ...c, algorithm: anywhere[0]!, wrappingKeySpec: k }))!;
+      return `use ${anywhere[0]} with an ${key} wrapping key (request new parameters with that wrapping algorithm and key spec)`;
+    }
+    return `${j.rules.name} cannot import this material in the ${c.region === 'china' ? 'China' : 'standard'} Regions`;
+  }
+  return `use ${parts.join(', or ')}`;
+}
+
+export interface AlgorithmOption {
+  readonly algorithm: string;
+  readonly accepted: boolean;
+  /** Whether a plugin for it was given to the engine. */
+  readonly available: boolean;
+  /** Why not, when refused: the same sentence a wrap would fail with. */
+  readonly reason?: string;
+}
+
+/** Every known algorithm for this material and wrapping key, accepted or with the reason. */
+export function algorithmOptions(j: Judge, c: Omit<Combination, 'algorithm'>): AlgorithmOption[] {
+  return knownAlgorithms(j).map((algorithm) => {
+    const refusal = judge(j, { ...c, algorithm });
+    const available = j.plugins.has(algorithm);
+    return refusal
+      ? { algorithm, accepted: false, available, reason: refusal.message }
+      : { algorithm, accepted: true, available };
+  });
+}
