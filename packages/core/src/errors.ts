@@ -52,6 +52,10 @@ export const ERROR_CODES = {
   FILE_EXISTS: 'ERR_FILE_EXISTS',
   /** An output file could not be written. */
   FILE_UNWRITABLE: 'ERR_FILE_UNWRITABLE',
+  /** A command line that does not parse (unknown option, missing argument): exit code 2. */
+  USAGE: 'ERR_USAGE',
+  /** Something kms-wrap did not expect: a bug to report. Nothing was written. */
+  INTERNAL: 'ERR_INTERNAL',
   /** Unwrapping (demo, tests) did not give back the material. */
   VERIFY_FAILED: 'ERR_VERIFY_FAILED',
 } as const;

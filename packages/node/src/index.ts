@@ -4,3 +4,5 @@ export type { WriteOptions } from './files.js';
 export { loadInstalledAlgorithms, loadStandardAlgorithm } from './standard-algorithms.js';
 export { wrapKeyMaterial } from './wrap-key-material.js';
 export type { WrapKeyMaterialOptions } from './wrap-key-material.js';
+export { createWrappingKeyPair } from './wrapping-key-pair.js';
+export type { WrappingKeyPair } from './wrapping-key-pair.js';

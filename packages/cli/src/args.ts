@@ -1,0 +1,45 @@
+/** Argument parsing on node:util parseArgs, with usage errors that say what to type instead. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function usageError(message: string): KmsWrapError {
+  return new KmsWrapError(ERROR_CODES.USAGE, message);
+}
+
+export interface Parsed {
+  readonly values: Record<string, string | boolean | undefined>;
+  readonly positionals: string[];
+}
+
+export function parse(command: string, argv: string[], options: Options, positionals: { min: number; max: number }): Parsed {
+  let result;
+  try {
+    result = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
+    throw usageError(`${msg} — see kms-wrap ${command} --help`);
+  }
+  const values = result.values as Record<string, string | boolean | undefined>;
+  if (values['help']) return { values, positionals: result.positionals };
+  const n = result.positionals.length;
+  if (n < positionals.min) throw usageError(`kms-wrap ${command} needs ${positionals.min === 1 ? 'an argument' : `${positionals.min} arguments`} — see kms-wrap ${command} --help`);
+  if (n > positionals.max) throw usageError(`unexpected argument '${result.positionals[positionals.max]}' — see kms-wrap ${command} --help`);
+  return { values, positionals: result.positionals };
+}
+
+export function str(p: Parsed, name: string): string | undefined {
+  const v = p.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function flag(p: Parsed, name: string): boolean {
+  return p.values[name] === true;
+}
+
+export function required(p: Parsed, command: string, name: string): string {
+  const v = str(p, name);
+  if (v === undefined || v === '') throw usageError(`kms-wrap ${command} needs --${name} — see kms-wrap ${command} --help`);
+  return v;
+}

@@ -1,0 +1,161 @@
+/** kms-wrap inspect FILE: what a file is and whether KMS takes it as is. Never prints key bytes. */
+import { resolve } from 'node:path';
+import {
+  ERROR_CODES,
+  bytesToText,
+  inspectMaterial,
+  isKmsWrapError,
+  looksLikeText,
+  parseImportParameters,
+  parseRegion,
+  parseWrappingPublicKey,
+  zeroize,
+  type KmsWrapError,
+  type Region,
+  type WrappingPublicKey,
+} from '@kms-wrap/core';
+import { readInputFile } from '@kms-wrap/node';
+import { flag, parse, str } from '../args.js';
+import { json, line, type Io } from '../io.js';
+import { standardWrapper } from '../runtime.js';
+
+export interface Inspection {
+  readonly file: string;
+  readonly type: 'key-material' | 'private-key' | 'wrapping-public-key' | 'import-parameters' | 'unknown';
+  readonly format: string;
+  readonly keySpec?: string | null;
+  readonly keySpecCandidates?: readonly string[];
+  readonly bytes: number;
+  readonly kmsImportableAsIs: boolean;
+  readonly details: readonly string[];
+  readonly problem?: { readonly code: string; readonly message: string };
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const p = parse('inspect', argv, { json: { type: 'boolean' }, region: { type: 'string' } }, { min: 1, max: 1 });
+  const file = resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
+  const region = parseRegion(str(p, 'region') ?? 'standard');
+  const bytes = await readInputFile(file, 'the file');
+  let result: Inspection;
+  try {
+    result = await inspectBytes(file, bytes, region);
+  } finally {
+    zeroize(bytes);
+  }
+  if (flag(p, 'json')) {
+    json(io, { ok: true, ...result });
+    return 0;
+  }
+  line(io.stdout, `${file}`);
+  line(io.stdout, `  type:    ${result.type.replace(/-/g, ' ')}`);
+  line(io.stdout, `  format:  ${result.format}`);
+  if (result.keySpec !== undefined) line(io.stdout, `  key spec: ${result.keySpec ?? result.keySpecCandidates?.join(' or ')}`);
+  line(io.stdout, `  size:    ${result.bytes} bytes`);
+  for (const d of result.details) line(io.stdout, `  ${d}`);
+  if (result.problem) line(io.stdout, `  problem: ${result.problem.message}`);
+  return 0;
+}
+
+export async function inspectBytes(file: string, bytes: Uint8Array, region: Region): Promise<Inspection> {
+  const base = { file, bytes: bytes.length };
+  const text = looksLikeText(bytes) ? bytesToText(bytes) : undefined;
+  if (text?.trimStart().startsWith('{') && text.includes('"PublicKey"')) {
+    try {
+      const params = parseImportParameters(text);
+      const expired = params.validTo !== undefined && params.validTo.getTime() <= Date.now();
+      return {
+        ...base,
+        type: 'import-parameters',
+        format: 'GetParametersForImport JSON',
+        kmsImportableAsIs: false,
+        details: [
+          `key id:  ${params.keyId}`,
+          `wrapping key: ${params.wrappingKey.spec}`,
+          `valid to: ${params.validTo?.toISOString() ?? 'not given'}${expired ? ' (EXPIRED: fetch new parameters)' : ''}`,
+          ...(await acceptedAlgorithms(params.wrappingKey, region)),
+        ],
+      };
+    } catch (e) {
+      return unknown(base, e);
+    }
+  }
+  try {
+    const info = inspectMaterial(bytes, { region });
+    return {
+      ...base,
+      type: 'key-material',
+      format: info.format === 'raw' ? 'raw bytes' : 'PKCS#8 DER (unencrypted)',
+      keySpec: info.keySpec ?? null,
+      keySpecCandidates: info.candidates,
+      kmsImportableAsIs: true,
+      details: [
+        ...(info.rsaBits ? [`RSA:     ${info.rsaBits}-bit private key`] : []),
+        ...(info.curve ? [`curve:   ${info.curve}`] : []),
+        ...(info.candidates.length > 1 ? [`note:    raw bytes of this length fit ${info.candidates.join(' and ')}; wrap with --key-spec if it matters`] : []),
+        'KMS can import it as is (wrap it first: kms-wrap wrap)',
+      ],
+    };
+  } catch (e) {
+    if (!isKmsWrapError(e)) throw e;
+    if (e.code === ERROR_CODES.MATERIAL_FORMAT) return convertible(base, bytes, region, e);
+    if (e.code === ERROR_CODES.MATERIAL_INVALID && /public key/.test(e.message)) return publicKey(base, bytes, region);
+    if (looksLikePublicKeyText(text)) return publicKey(base, bytes, region);
+    return unknown(base, e);
+  }
+}
+
+function looksLikePublicKeyText(text: string | undefined): boolean {
+  return text !== undefined && (/^\s*MII/.test(text) || /-----BEGIN PUBLIC KEY-----/.test(text));
+}
+
+async function convertible(base: { file: string; bytes: number }, bytes: Uint8Array, region: Region, e: KmsWrapError): Promise<Inspection> {
+  const { toPkcs8 } = await import('@kms-wrap/keygen');
+  try {
+    const converted = toPkcs8(bytes);
+    const info = inspectMaterial(converted.der, { region });
+    zeroize(converted.der);
+    return {
+      ...base,
+      type: 'private-key',
+      format: converted.from,
+      keySpec: info.keySpec ?? null,
+      keySpecCandidates: info.candidates,
+      kmsImportableAsIs: false,
+      details: [
+        ...(info.rsaBits ? [`RSA:     ${info.rsaBits}-bit private key`] : []),
+        ...(info.curve ? [`curve:   ${info.curve}`] : []),
+        'KMS needs it as PKCS#8 DER: kms-wrap convert FILE (kms-wrap wrap converts it on the fly)',
+      ],
+    };
+  } catch (e2) {
+    return unknown(base, isKmsWrapError(e2) ? e2 : e);
+  }
+}
+
+async function publicKey(base: { file: string; bytes: number }, bytes: Uint8Array, region: Region): Promise<Inspection> {
+  try {
+    const key = parseWrappingPublicKey(bytes);
+    return {
+      ...base,
+      type: 'wrapping-public-key',
+      format: bytes[0] === 0x30 ? 'DER SubjectPublicKeyInfo' : 'SubjectPublicKeyInfo as text (PEM or base64)',
+      kmsImportableAsIs: false,
+      details: [`wrapping key spec: ${key.spec}`, ...(await acceptedAlgorithms(key, region))],
+    };
+  } catch (e) {
+    return unknown(base, e);
+  }
+}
+
+async function acceptedAlgorithms(key: WrappingPublicKey, region: Region): Promise<string[]> {
+  const wrapper = await standardWrapper();
+  const ids = Object.entries(wrapper.rules.algorithms)
+    .filter(([, r]) => r.wrappingKeySpecs.includes(key.spec) && r.regions.includes(region))
+    .map(([id]) => id);
+  return [`algorithms for this key${region === 'china' ? ' (China Regions)' : ''}: ${ids.join(', ') || 'none in this region'}`];
+}
+
+function unknown(base: { file: string; bytes: number }, e: unknown): Inspection {
+  const problem = isKmsWrapError(e) ? { code: e.code, message: e.message } : { code: ERROR_CODES.INTERNAL, message: 'unexpected error' };
+  return { ...base, type: 'unknown', format: 'not recognised', kmsImportableAsIs: false, details: [], problem };
+}

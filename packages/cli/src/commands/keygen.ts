@@ -1,0 +1,74 @@
+/** kms-wrap keygen KEY_SPEC: material from the platform CSPRNG, in the form KMS imports. */
+import { resolve } from 'node:path';
+import { unlink } from 'node:fs/promises';
+import { ERROR_CODES, KEY_SPEC_INFO, KmsWrapError, parseKeySpec, parseRegion, zeroize } from '@kms-wrap/core';
+import { createNodeCryptoProvider, exists, writeFileAtomic } from '@kms-wrap/node';
+import { flag, parse, str, usageError } from '../args.js';
+import { json, line, type Io } from '../io.js';
+
+/** Key generation runs on libuv's thread pool (RSA primes): two at a time keeps both cores busy. */
+const PARALLEL = 2;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const p = parse('keygen', argv, {
+    output: { type: 'string', short: 'o' },
+    region: { type: 'string' },
+    count: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  }, { min: 1, max: 1 });
+  const spec = parseKeySpec(p.positionals[0]!);
+  const region = parseRegion(str(p, 'region') ?? 'standard');
+  const countText = str(p, 'count') ?? '1';
+  if (!/^\d+$/.test(countText) || Number(countText) < 1 || Number(countText) > 100000) {
+    throw usageError(`--count takes a whole number from 1 to 100000, not '${countText}' — see kms-wrap keygen --help`);
+  }
+  const count = Number(countText);
+  const force = flag(p, 'force');
+  const base = resolve(io.cwd ?? process.cwd(), str(p, 'output') ?? KEY_SPEC_INFO[spec].fileName);
+  const paths = count === 1 ? [base] : Array.from({ length: count }, (_, i) => numbered(base, i + 1));
+  if (!force) {
+    for (const path of paths) {
+      if (await exists(path)) throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output (-o) or pass --force to replace it`);
+    }
+  }
+  const { generateKeyMaterial } = await import('@kms-wrap/keygen');
+  const crypto = createNodeCryptoProvider();
+  const written: string[] = [];
+  const sizes: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const path = paths[next++]!;
+      const material = await generateKeyMaterial(spec, { region, crypto });
+      try {
+        await writeFileAtomic(path, material, { force });
+        written.push(path);
+        sizes.push(material.length);
+      } finally {
+        zeroize(material);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, paths.length) }, worker));
+  } catch (e) {
+    // All or nothing: remove what this run wrote before the failure.
+    await Promise.all(written.map((w) => unlink(w).catch(() => {})));
+    throw e;
+  }
+  const files = paths.filter((x) => written.includes(x));
+  if (flag(p, 'json')) {
+    json(io, { ok: true, keySpec: spec, region, files, bytes: sizes[0] });
+    return 0;
+  }
+  const what = KEY_SPEC_INFO[spec].rawLength ? `${sizes[0]} random bytes` : 'an unencrypted PKCS#8 DER private key';
+  if (files.length === 1) line(io.stdout, `wrote ${files[0]}: ${spec} key material, ${what} (mode 0600)`);
+  else line(io.stdout, `wrote ${files.length} files ${files[0]} … ${files[files.length - 1]}: ${spec} key material, ${what} each (mode 0600)`);
+  return 0;
+}
+
+function numbered(path: string, n: number): string {
+  const m = /^(.*?)(\.[^./\\]+)?$/.exec(path)!;
+  return `${m[1]}-${n}${m[2] ?? ''}`;
+}

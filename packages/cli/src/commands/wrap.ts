@@ -1,0 +1,116 @@
+/** kms-wrap wrap: material + wrapping public key + algorithm → EncryptedKeyMaterial.bin. */
+import { dirname, join, resolve } from 'node:path';
+import { ERROR_CODES, KmsWrapError, parseRegion, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
+import { exists, readInputFile, writeFileAtomic } from '@kms-wrap/node';
+import { unlink } from 'node:fs/promises';
+import { flag, parse, required, str, usageError } from '../args.js';
+import { json, line, note, warn, type Io } from '../io.js';
+import { loadMaterial } from '../material.js';
+import { checkExpiry, loadParameters, type LoadedParameters } from '../parameters.js';
+import { standardWrapper } from '../runtime.js';
+
+export const DEFAULT_OUTPUT = 'EncryptedKeyMaterial.bin';
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const p = parse('wrap', argv, {
+    material: { type: 'string' },
+    algorithm: { type: 'string' },
+    'public-key': { type: 'string' },
+    parameters: { type: 'string' },
+    'key-spec': { type: 'string' },
+    region: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  }, { min: 0, max: 0 });
+  const cwd = io.cwd ?? process.cwd();
+  const materialPath = resolve(cwd, required(p, 'wrap', 'material'));
+  const algorithm = required(p, 'wrap', 'algorithm').trim().toUpperCase();
+  const publicKeyPath = str(p, 'public-key');
+  const parametersPath = str(p, 'parameters');
+  if ((publicKeyPath === undefined) === (parametersPath === undefined)) {
+    throw usageError('kms-wrap wrap needs exactly one of --public-key FILE or --parameters FILE — see kms-wrap wrap --help');
+  }
+  const region = parseRegion(str(p, 'region') ?? 'standard');
+  const keySpec = str(p, 'key-spec');
+  const force = flag(p, 'force');
+  const output = resolve(cwd, str(p, 'output') ?? DEFAULT_OUTPUT);
+
+  let wrappingKey: WrappingPublicKey;
+  let params: LoadedParameters | undefined;
+  if (parametersPath !== undefined) {
+    params = await loadParameters(resolve(cwd, parametersPath));
+    wrappingKey = params.wrappingKey;
+    const soon = checkExpiry(params.validTo, (io.now ?? Date.now)(), refetchCommand(params.keyId, algorithm, params.wrappingKey.spec));
+    if (soon) warn(io, soon);
+  } else {
+    wrappingKey = parseWrappingPublicKey(await readInputFile(resolve(cwd, publicKeyPath!), 'the wrapping public key'));
+  }
+  const tokenPath = params?.tokenFromJson ? join(dirname(output), 'ImportToken.bin') : undefined;
+  for (const target of [output, tokenPath]) {
+    if (target && !force && (await exists(target))) {
+      throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${target} exists — choose another output (-o) or pass --force to replace it`);
+    }
+  }
+
+  const material = await loadMaterial(materialPath, { region, ...(keySpec ? { keySpec } : {}) });
+  if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form KMS imports`);
+  const wrapper = await standardWrapper();
+  let result;
+  try {
+    result = await wrapper.wrap({ material: material.bytes, wrappingPublicKey: wrappingKey, algorithm, region, ...(keySpec ? { keySpec } : {}) });
+  } finally {
+    zeroize(material.bytes);
+  }
+
+  await writeFileAtomic(output, result.ciphertext, { force });
+  if (tokenPath) {
+    try {
+      await writeFileAtomic(tokenPath, params!.importToken, { force, mode: 0o644 });
+    } catch (e) {
+      await unlink(output).catch(() => {});
+      throw e;
+    }
+  }
+
+  const spec = result.keySpec ?? result.keySpecCandidates.join(' or ');
+  const next = importCommand(params?.keyId, output, tokenPath ?? (params ? join(dirname(parametersPath!), 'ImportToken.bin') : undefined));
+  if (flag(p, 'json')) {
+    json(io, {
+      ok: true,
+      output,
+      importToken: tokenPath,
+      algorithm: result.algorithm,
+      keySpec: result.keySpec ?? null,
+      keySpecCandidates: result.keySpecCandidates,
+      materialFormat: result.materialFormat,
+      convertedFrom: material.convertedFrom ?? null,
+      wrappingKeySpec: result.wrappingKeySpec,
+      region: result.region,
+      bytes: result.ciphertext.length,
+      keyId: params?.keyId ?? null,
+      parametersValidTo: params?.validTo?.toISOString() ?? null,
+      nextCommand: next,
+    });
+    return 0;
+  }
+  line(io.stdout, `wrote ${output} (${result.ciphertext.length} bytes): ${spec} material wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key`);
+  if (tokenPath) line(io.stdout, `wrote ${tokenPath} (the import token from the parameters)`);
+  line(io.stdout, 'next, import it:');
+  line(io.stdout, `  ${next}`);
+  return 0;
+}
+
+function importCommand(keyId: string | undefined, output: string, tokenPath: string | undefined): string {
+  return [
+    'aws kms import-key-material',
+    `--key-id ${keyId ?? '<KEY_ID>'}`,
+    `--encrypted-key-material fileb://${output}`,
+    `--import-token fileb://${tokenPath ?? 'ImportToken.bin'}`,
+    '--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
+  ].join(' ');
+}
+
+function refetchCommand(keyId: string | undefined, algorithm: string, spec: string): string {
+  return `aws kms get-parameters-for-import --key-id ${keyId ?? '<KEY_ID>'} --wrapping-algorithm ${algorithm} --wrapping-key-spec ${spec} > params.json`;
+}

@@ -1,0 +1,26 @@
+/** Where a command writes: injectable so tests run commands in-process. */
+export interface Io {
+  readonly stdout: { write(s: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+  /** The working directory for relative paths; process.cwd() by default. */
+  readonly cwd?: string;
+  /** "Now", for expiry checks; Date.now by default. */
+  readonly now?: () => number;
+}
+
+export function line(stream: Io['stdout'], text = ''): void {
+  stream.write(`${text}\n`);
+}
+
+export function json(io: Io, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A note on stderr that is not an error: "kms-wrap: note: ...". */
+export function note(io: Io, text: string): void {
+  io.stderr.write(`kms-wrap: note: ${text}\n`);
+}
+
+export function warn(io: Io, text: string): void {
+  io.stderr.write(`kms-wrap: warning: ${text}\n`);
+}

@@ -1,0 +1,64 @@
+/**
+ * The kms-wrap command: dispatch, one-line errors, exit codes (0 done, 1 refused, 2 usage).
+ * Each command module is imported only when it runs, to keep start-up small.
+ */
+import { ERROR_CODES, isKmsWrapError } from '@kms-wrap/core';
+import { usageError } from './args.js';
+import { HELP, MAIN_HELP } from './help.js';
+import type { Io } from './io.js';
+
+export type Command = (argv: string[], io: Io) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command }>>> = {
+  wrap: () => import('./commands/wrap.js'),
+  keygen: () => import('./commands/keygen.js'),
+  inspect: () => import('./commands/inspect.js'),
+  convert: () => import('./commands/convert.js'),
+  algorithms: () => import('./commands/algorithms.js'),
+  demo: () => import('./commands/demo.js'),
+};
+
+export const VERSION = '0.1.0';
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  let json = rest.includes('--json');
+  try {
+    if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+      const topic = name === 'help' ? rest[0] : undefined;
+      io.stdout.write(topic && HELP[topic] ? HELP[topic] : MAIN_HELP);
+      return 0;
+    }
+    if (name === '-v' || name === '--version') {
+      io.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    const load = COMMANDS[name];
+    if (!load) {
+      json = false;
+      throw usageError(`'${name}' is not a kms-wrap command — use one of ${Object.keys(COMMANDS).join(', ')} (kms-wrap --help)`);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout.write(HELP[name] ?? MAIN_HELP);
+      return 0;
+    }
+    const { run } = await load();
+    return await run(rest, io);
+  } catch (e) {
+    return fail(io, e, json);
+  }
+}
+
+/** Prints a refusal as one line on stderr (and as JSON on stdout with --json); never a stack. */
+export function fail(io: Io, e: unknown, json: boolean): number {
+  if (isKmsWrapError(e)) {
+    io.stderr.write(`kms-wrap: ${e.code}: ${e.message}\n`);
+    if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: e.code, message: e.message } })}\n`);
+    return e.code === ERROR_CODES.USAGE ? 2 : 1;
+  }
+  // Not ours: say so without a stack, and never echo the error's data.
+  const what = e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e;
+  io.stderr.write(`kms-wrap: ${ERROR_CODES.INTERNAL}: an unexpected ${what} stopped the command; nothing was written — please report it with the command line you ran\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: ERROR_CODES.INTERNAL, message: what } })}\n`);
+  return 1;
+}
