@@ -85,8 +85,17 @@ export function ruleFor(judge: Judge, id: string): AlgorithmAcceptance | undefin
   return judge.rules.algorithms[id] ?? judge.plugins.get(id)?.accepts;
 }
 
-/** Returns undefined if the combination is accepted, else the refusal (not thrown). */
+/** Returns undefined if the combination is accepted, else the refusal with its way out (not thrown). */
 export function judge(j: Judge, c: Combination): KmsWrapError | undefined {
+  return decide(j, c, true);
+}
+
+/**
+ * The rules themselves. With `explain` false the refusal's "what to do" is left out: finding
+ * the way out asks `accepts` about neighbouring combinations, whose own refusals must not
+ * look for ways out in turn (that recursion never ends).
+ */
+function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | undefined {
   const deprecated = j.rules.deprecated[c.algorithm];
   if (deprecated !== undefined) return new KmsWrapError(ERROR_CODES.ALGORITHM_DEPRECATED, deprecated);
   const rule = ruleFor(j, c.algorithm);
@@ -110,10 +119,11 @@ export function judge(j: Judge, c: Combination): KmsWrapError | undefined {
       `SM2 wrapping keys exist only in the AWS China Regions — pass --region china if the KMS key is there, or request an RSA_4096 wrapping key`,
     );
   }
-  const alternatives = () => alternativesFor(j, c);
+  const alternatives = () => (explain ? alternativesFor(j, c) : '');
   if (!rule.regions.includes(c.region)) {
     const where = inChina ? 'is not available in the AWS China Regions' : 'is available only in the AWS China Regions';
-    return new KmsWrapError(ERROR_CODES.REGION_MISMATCH, `${c.algorithm} ${where} — ${alternatives()}`);
+    const china = inChina ? '' : explain ? 'pass --region china if the KMS key is in a China Region, or ' : '';
+    return new KmsWrapError(ERROR_CODES.REGION_MISMATCH, `${c.algorithm} ${where} — ${china}${alternatives()}`);
   }
   if (!rule.materials.includes(spec.kind)) {
     const takes = orList(rule.materials.map((m) => KIND_NAMES[m]));
@@ -125,7 +135,7 @@ export function judge(j: Judge, c: Combination): KmsWrapError | undefined {
   if (!rule.wrappingKeySpecs.includes(c.wrappingKeySpec)) {
     return new KmsWrapError(
       ERROR_CODES.PUBLIC_KEY_TYPE,
-      `${c.algorithm} needs a ${orList(rule.wrappingKeySpecs.map(String))} wrapping key, and this one is ${c.wrappingKeySpec} — ${alternatives()}`,
+      `${c.algorithm} needs an ${orList(rule.wrappingKeySpecs.map(String))} wrapping key, and this one is ${c.wrappingKeySpec} — ${alternatives()}`,
     );
   }
   const plugin = j.plugins.get(c.algorithm);
@@ -143,7 +153,7 @@ export function judge(j: Judge, c: Combination): KmsWrapError | undefined {
 
 /** True if the combination passes every rule and capacity check. */
 export function accepts(j: Judge, c: Combination): boolean {
-  return judge(j, c) === undefined;
+  return decide(j, c, false) === undefined;
 }
 
 /**
@@ -161,7 +171,8 @@ function alternativesFor(j: Judge, c: Combination): string {
       WRAPPING_KEY_SPECS.some((k) => accepts(j, { ...c, algorithm: a, wrappingKeySpec: k })),
     );
     if (anywhere.length > 0) {
-      const key = WRAPPING_KEY_SPECS.find((k) => accepts(j, { ...c, algorithm: anywhere[0]!, wrappingKeySpec: k }))!;
+      const byPreference = [j.rules.preferredWrappingKeySpec, ...WRAPPING_KEY_SPECS.filter((k) => k !== j.rules.preferredWrappingKeySpec)];
+      const key = byPreference.find((k) => accepts(j, { ...c, algorithm: anywhere[0]!, wrappingKeySpec: k }))!;
       return `use ${anywhere[0]} with an ${key} wrapping key (request new parameters with that wrapping algorithm and key spec)`;
     }
     return `${j.rules.name} cannot import this material in the ${c.region === 'china' ? 'China' : 'standard'} Regions`;

@@ -45,6 +45,7 @@ function toDer(input: Uint8Array | string): Uint8Array {
     if ((input as Uint8Array).length === 0) throw new KmsWrapError(INVALID, `the wrapping public key is empty — ${FETCH_HINT}`);
     return input as Uint8Array;
   }
+  if (text.trim().length === 0) throw new KmsWrapError(INVALID, `the wrapping public key is empty — ${FETCH_HINT}`);
   if (text.includes('-----BEGIN')) {
     const blocks = parsePem(text, INVALID);
     const block = blocks[0]!;
@@ -81,7 +82,7 @@ function fromSpki(spki: Uint8Array, c: Asn1[]): WrappingPublicKey {
       );
     }
     if (key.length !== 65 && key.length !== 33) {
-      throw new KmsWrapError(INVALID, `the SM2 wrapping public key's point is ${key.length} bytes (expected 65, uncompressed) — ${FETCH_HINT}`);
+      throw new KmsWrapError(INVALID, `the SM2 wrapping public key's point is ${key.length} bytes (expected 65 uncompressed or 33 compressed) — ${FETCH_HINT}`);
     }
     return { spec: 'SM2', type: 'sm2', spki, ec: { curve, point: key } };
   }
