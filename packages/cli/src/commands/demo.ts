@@ -120,13 +120,15 @@ function printRefusals(io: Io, outcomes: Outcome[]): void {
   const examples: Outcome[] = [];
   for (const o of outcomes) {
     if (o.outcome !== 'refused') continue;
-    const key = `${o.code}:${o.algorithm}:${KEY_SPEC_INFO[o.keySpec].kind}`;
+    // One line per reason: what is wrong, with key specs, hashes and material kinds folded.
+    const why = o.reason!.split(' — ')[0]!.replaceAll(o.keySpec, 'X').replace(/_SHA_(1|256)\b/g, '').replace(/\((symmetric|HMAC)\)/, '(raw)').replaceAll(o.wrappingKeySpec, 'W').replace(/\(\d+ bytes at most\)/, '');
+    const key = `${o.region}:${o.code}:${why}`;
     if (seen.has(key)) continue;
     seen.add(key);
     examples.push(o);
   }
   line(io.stdout);
   line(io.stdout, 'Why combinations are refused (one example of each):');
-  for (const o of examples.slice(0, 12)) line(io.stdout, `  [${o.region}] ${o.code}: ${o.reason}`);
-  if (examples.length > 12) line(io.stdout, `  … and ${examples.length - 12} more kinds (kms-wrap demo --json lists every combination)`);
+  for (const o of examples.slice(0, 14)) line(io.stdout, `  [${o.region}] ${o.code}: ${o.reason}`);
+  if (examples.length > 14) line(io.stdout, `  … and ${examples.length - 14} more kinds (kms-wrap demo --json lists every combination)`);
 }
