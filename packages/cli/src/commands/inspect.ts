@@ -98,6 +98,9 @@ export async function inspectBytes(file: string, bytes: Uint8Array, region: Regi
   } catch (e) {
     if (!isKmsWrapError(e)) throw e;
     if (e.code === ERROR_CODES.MATERIAL_FORMAT) return convertible(base, bytes, region, e);
+    if (e.code === ERROR_CODES.MATERIAL_ENCRYPTED) {
+      return { ...base, type: 'private-key', format: 'encrypted private key', kmsImportableAsIs: false, details: [], problem: { code: e.code, message: e.message } };
+    }
     if (e.code === ERROR_CODES.MATERIAL_INVALID && /public key/.test(e.message)) return publicKey(base, bytes, region);
     if (looksLikePublicKeyText(text)) return publicKey(base, bytes, region);
     return unknown(base, e);

@@ -1,5 +1,5 @@
 /** kms-wrap wrap: material + wrapping public key + algorithm → EncryptedKeyMaterial.bin. */
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ERROR_CODES, KmsWrapError, parseRegion, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
 import { exists, readInputFile, writeFileAtomic } from '@kms-wrap/node';
 import { unlink } from 'node:fs/promises';
@@ -74,7 +74,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   const spec = result.keySpec ?? result.keySpecCandidates.join(' or ');
-  const next = importCommand(params?.keyId, output, tokenPath ?? (params ? join(dirname(parametersPath!), 'ImportToken.bin') : undefined));
+  const shown = (path: string) => (relative(cwd, path).startsWith('..') ? path : relative(cwd, path));
+  const token = tokenPath ?? (params ? join(resolve(cwd, parametersPath!), 'ImportToken.bin') : undefined);
+  const next = importCommand(params?.keyId, shown(output), token && shown(token));
   if (flag(p, 'json')) {
     json(io, {
       ok: true,
