@@ -1,0 +1,104 @@
+/**
+ * RSAPrivateKey (PKCS#1, RFC 8017 §A.1.2): the privateKey of an rsaEncryption PKCS#8 key, and
+ * the body of a "RSA PRIVATE KEY" PEM. Written with pkijs, read with an asn1js schema:
+ *
+ *   RSAPrivateKey ::= SEQUENCE {
+ *     version           Version,
+ *     modulus           INTEGER,  -- n
+ *     publicExponent    INTEGER,  -- e
+ *     privateExponent   INTEGER,  -- d
+ *     prime1            INTEGER,  -- p
+ *     prime2            INTEGER,  -- q
+ *     exponent1         INTEGER,  -- d mod (p-1)
+ *     exponent2         INTEGER,  -- d mod (q-1)
+ *     coefficient       INTEGER,  -- (inverse of q) mod p
+ *     otherPrimeInfos   OtherPrimeInfos OPTIONAL }
+ *   Version ::= INTEGER { two-prime(0), multi(1) }
+ *     (CONSTRAINED BY {-- version must be multi if otherPrimeInfos present --})
+ */
+import * as asn1js from 'asn1js';
+import { RSAPrivateKey } from 'pkijs';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { wipe } from './bytes.js';
+import { derInteger, smallInteger, toDer, unsignedInteger } from './der.js';
+
+/** An RSA private key as unsigned big-endian integers (JWK member names, RFC 7518 §6.3). */
+export interface RsaKeyParts {
+  readonly n: Uint8Array;
+  readonly e: Uint8Array;
+  readonly d: Uint8Array;
+  readonly p: Uint8Array;
+  readonly q: Uint8Array;
+  readonly dp: Uint8Array;
+  readonly dq: Uint8Array;
+  readonly qi: Uint8Array;
+}
+
+export const RSA_FIELDS = ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
+
+export function wipeRsaKey(key: RsaKeyParts): void {
+  for (const f of RSA_FIELDS) wipe(key[f]);
+}
+
+/** Encodes a two-prime RSAPrivateKey, version 0, every INTEGER in minimal DER form. */
+export function encodeRsaPrivateKey(key: RsaKeyParts): Uint8Array {
+  const [n, e, d, p, q, dp, dq, qi] = RSA_FIELDS.map((f) => derInteger(key[f])) as [asn1js.Integer, ...asn1js.Integer[]];
+  const value = new RSAPrivateKey({
+    version: 0,
+    modulus: n,
+    publicExponent: e!,
+    privateExponent: d!,
+    prime1: p!,
+    prime2: q!,
+    exponent1: dp!,
+    exponent2: dq!,
+    coefficient: qi!,
+  });
+  const schema = value.toSchema();
+  const der = toDer(schema);
+  // The INTEGER blocks hold copies of the secrets: clear them before they are dropped.
+  for (const block of [n, d, p, q, dp, dq, qi, ...schema.valueBlock.value]) {
+    if (block instanceof asn1js.Integer) block.valueBlock.valueHexView.fill(0);
+  }
+  return der;
+}
+
+const rsaPrivateKeySchema = (): asn1js.Sequence =>
+  new asn1js.Sequence({
+    value: [
+      new asn1js.Integer({ name: 'version' }),
+      ...RSA_FIELDS.map((name) => new asn1js.Integer({ name })),
+      new asn1js.Sequence({ name: 'otherPrimeInfos', optional: true, value: [new asn1js.Repeated({ value: new asn1js.Any() })] }),
+    ],
+  });
+
+/** True if `node` has the shape of an RSAPrivateKey (used to tell PKCS#1 DER from others). */
+export function isRsaPrivateKey(node: asn1js.AsnType): boolean {
+  return asn1js.compareSchema(node, node, rsaPrivateKeySchema()).verified;
+}
+
+/** Reads a two-prime RSAPrivateKey; the integers are fresh copies the caller must wipe. */
+export function readRsaPrivateKey(node: asn1js.AsnType, what: string): RsaKeyParts {
+  const { verified, result } = asn1js.compareSchema(node, node, rsaPrivateKeySchema());
+  if (!verified) {
+    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is not a PKCS#1 RSAPrivateKey — check that the file is an RSA private key`);
+  }
+  const r = result as Record<string, unknown>;
+  const version = smallInteger(r['version']);
+  if (version === 1 || r['otherPrimeInfos'] !== undefined) {
+    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is a multi-prime RSA key, which KMS cannot import — use a two-prime RSA key`);
+  }
+  if (version !== 0) {
+    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has an unknown RSAPrivateKey version — re-export it as PKCS#8`);
+  }
+  const out: Partial<Record<(typeof RSA_FIELDS)[number], Uint8Array>> = {};
+  for (const f of RSA_FIELDS) {
+    const v = unsignedInteger(r[f]);
+    if (v === undefined) {
+      for (const g of RSA_FIELDS) wipe(out[g]);
+      throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has a negative or empty RSA integer — the key is corrupt; export it again`);
+    }
+    out[f] = v;
+  }
+  return out as RsaKeyParts;
+}
