@@ -6,6 +6,8 @@ Usage: kms-wrap COMMAND [options]
 Commands:
   keygen KEY_SPEC      generate key material of a KMS key spec (binary, PKCS#8 DER for private keys)
   wrap                 encrypt key material under the wrapping public key from GetParametersForImport
+  batch MANIFEST       many wraps from a JSON Lines manifest, on all cores
+  import               the whole AWS import in one run: DescribeKey, GetParametersForImport, wrap, ImportKeyMaterial
   inspect FILE         say what a file is: material, key, public key, parameters; whether KMS takes it
   convert IN           turn a PEM, PKCS#1, SEC1, PKCS#8 PEM or JWK private key into PKCS#8 DER
   algorithms           list the wrapping algorithms, what each accepts, and which are installed
@@ -32,18 +34,59 @@ Options:
                         RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256,
                         RSA_AES_KEY_WRAP_SHA_1, SM2PKE (China Regions)
   --public-key FILE     the wrapping public key: WrappingPublicKey.bin (DER), or its base64 or PEM
-  --parameters FILE     the JSON saved from aws kms get-parameters-for-import (instead of --public-key);
-                        ImportToken.bin is written beside the output
+  --parameters FILE     the JSON saved from aws kms get-parameters-for-import (instead of --public-key),
+                        or the console's download: its zip or the unzipped folder (WrappingPublicKey.bin,
+                        ImportToken.bin, README.txt); ImportToken.bin is written beside the output
+                        (JSON, zip); expired parameters are refused, and an algorithm other than
+                        the one the README names
   --key-spec SPEC       the KMS key's spec; needed only when the bytes cannot tell (raw 32 bytes are
                         SYMMETRIC_DEFAULT or HMAC_256), checked against the material when given
   --region REGION       'china' for the AWS China Regions (cn-north-1, cn-northwest-1); default standard
+  --valid-to DATE       the imported material is to expire then (ISO 8601 or epoch seconds, in the
+                        future, at most 365 days ahead): the next command printed gets
+                        --expiration-model KEY_MATERIAL_EXPIRES --valid-to DATE
   -o, --output FILE     where to write (default EncryptedKeyMaterial.bin), mode 0600
   --force               replace an existing output file
-  --json                print one JSON object on stdout
+  --json                print one JSON object on stdout (with the next command's facts)
+
+After a wrap it prints the aws kms import-key-material command to run next, ready to paste.
 
 Example:
   kms-wrap wrap --material PlaintextKeyMaterial.bin --public-key WrappingPublicKey.bin \\
                 --algorithm RSAES_OAEP_SHA_256
+`,
+  import: `Usage: kms-wrap import --key-id ID --material FILE --algorithm ALG [options]
+
+Imports key material into a KMS key in one run, through the AWS SDK for JavaScript v3
+(npm install @aws-sdk/client-kms; credentials from the default chain, AWS_PROFILE or --profile):
+  1. DescribeKey: the key must have Origin EXTERNAL, a key spec that matches the material,
+     and be PendingImport (or Enabled/Disabled for a reimport) — else nothing more is sent;
+  2. GetParametersForImport with the algorithm and wrapping key spec;
+  3. wrap (every check of kms-wrap wrap);
+  4. ImportKeyMaterial.
+KMS errors come back as one line that says what probably went wrong and what to do.
+
+Options:
+  --key-id ID           the KMS key: key id, key ARN or alias
+  --material FILE       the plaintext key material (as for wrap)
+  --algorithm ALG       RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256,
+                        RSA_AES_KEY_WRAP_SHA_1, SM2PKE (China Regions)
+  --wrapping-key-spec SPEC  RSA_4096 (default), RSA_3072, RSA_2048; SM2 (default for SM2PKE)
+  --valid-to DATE       the material expires then (ISO 8601 or epoch seconds, at most 365 days ahead)
+  --no-expiry           the material does not expire (the default)
+  --import-type TYPE    NEW_KEY_MATERIAL or EXISTING_KEY_MATERIAL (symmetric encryption keys only)
+  --description TEXT    KeyMaterialDescription (symmetric encryption keys only)
+  --key-material-id ID  the KeyMaterialId of a reimport (symmetric encryption keys only)
+  --region REGION       the AWS region name (eu-west-1; cn-north-1 applies the China Regions' rules)
+  --profile NAME        the AWS profile (default: AWS_PROFILE or the default profile)
+  --endpoint-url URL    a KMS endpoint other than the region's (VPC endpoint, FIPS, a test server)
+  --dry-run             check everything that can be checked locally and print the calls that
+                        would be made (import token elided), making none; needs no SDK
+  --json                print one JSON object on stdout
+
+Example:
+  kms-wrap import --key-id 1234abcd-12ab-34cd-56ef-1234567890ab --region eu-west-1 \\
+                  --material PlaintextKeyMaterial.bin --algorithm RSAES_OAEP_SHA_256
 `,
   keygen: `Usage: kms-wrap keygen KEY_SPEC [-o FILE] [--region china] [--count N] [--force] [--json]
 
@@ -86,5 +129,33 @@ material of every key spec, wraps it with every algorithm KMS accepts, unwraps i
 
 Options:
   --json                print one JSON object on stdout (every combination and its outcome)
+`,
+  batch: `Usage: kms-wrap batch MANIFEST [--concurrency N] [--force] [--fsync] [--json]
+
+Wraps many key materials at once, on all cores. MANIFEST is JSON Lines, one wrap a line,
+paths relative to the manifest's folder:
+
+  {"material": "keys/a.der", "publicKey": "WrappingPublicKey.bin", "algorithm": "RSA_AES_KEY_WRAP_SHA_256", "output": "out/a.bin"}
+  {"material": "hmac.bin", "parameters": "params.json", "algorithm": "RSAES_OAEP_SHA_256", "keySpec": "HMAC_256", "output": "out/h.bin"}
+
+Fields: material, publicKey or parameters (GetParametersForImport JSON, or the console's
+unzipped folder), algorithm, output; keySpec and region ("china") as for kms-wrap wrap.
+
+Every line is checked before anything is wrapped: its JSON, its files, every rule kms-wrap
+wrap applies, and its output (no two lines share one; an existing one needs --force). If a
+line is refused, every refused line is named and nothing is wrapped (exit 1). Then a wrap
+that fails does not stop the others; the batch exits 1 if any failed. A progress bar shows
+on stderr when it is a terminal; a summary (done, failed, time, wraps/s) ends the run.
+
+Ctrl-C (SIGINT) or SIGTERM stops scheduling: the wraps under way finish, and every output on
+disk is whole (written to a hidden temporary file, then put in place). Exit code 130 / 143.
+The import tokens stay in the parameters files.
+
+Options:
+  --concurrency N       worker threads (default: the number of cores)
+  --force               replace existing outputs
+  --fsync               flush each output to disk before putting it in place (survives a
+                        power cut; costs a disk flush a file, often more than the wrap)
+  --json                print one JSON object on stdout: totals and one result a line
 `,
 };

@@ -11,6 +11,8 @@ export type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command }>>> = {
   wrap: () => import('./commands/wrap.js'),
+  batch: () => import('./commands/batch.js'),
+  import: () => import('./commands/import.js'),
   keygen: () => import('./commands/keygen.js'),
   inspect: () => import('./commands/inspect.js'),
   convert: () => import('./commands/convert.js'),

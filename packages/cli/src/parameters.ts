@@ -1,31 +1,52 @@
 /**
  * GetParametersForImport output: the CLI's JSON (KeyId, ImportToken, PublicKey,
- * ParametersValidTo) or the console's unzipped folder (WrappingPublicKey.bin, ImportToken.bin).
+ * ParametersValidTo), the console's zip, or its unzipped folder (WrappingPublicKey.bin,
+ * ImportToken.bin, README.txt) — read by @kms-wrap/node's loadImportParameters. Here: what
+ * the command line adds (expiry checks against "now", --valid-to, the algorithm check).
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ERROR_CODES, KmsWrapError, bytesToText, parseImportParameters, parseWrappingPublicKey, type WrappingPublicKey } from '@kms-wrap/core';
-import { readInputFile } from '@kms-wrap/node';
+import { ERROR_CODES, KmsWrapError, type WrappingPublicKey } from '@kms-wrap/core';
+import { checkValidTo, loadImportParameters, type ImportParametersSource } from '@kms-wrap/node';
+import { usageError } from './args.js';
 
 export interface LoadedParameters {
+  readonly source: ImportParametersSource;
   readonly keyId: string | undefined;
   readonly importToken: Uint8Array;
-  /** True when the token came inside JSON and must be written out as ImportToken.bin. */
+  /** True when the token came inside JSON. */
   readonly tokenFromJson: boolean;
+  /** True when ImportToken.bin must be written beside the output (JSON, zip): fileb:// needs a file. */
+  readonly writeToken: boolean;
+  /** The token's own file (the unzipped folder). */
+  readonly tokenFile: string | undefined;
   readonly wrappingKey: WrappingPublicKey;
   readonly validTo: Date | undefined;
+  /** The wrapping algorithm the console's README names, if any. */
+  readonly wrappingAlgorithm: string | undefined;
 }
 
 export async function loadParameters(path: string): Promise<LoadedParameters> {
-  const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
-  if (isDir) {
-    const wrappingKey = parseWrappingPublicKey(await readInputFile(join(path, 'WrappingPublicKey.bin'), 'the wrapping public key (WrappingPublicKey.bin)'));
-    const importToken = await readInputFile(join(path, 'ImportToken.bin'), 'the import token (ImportToken.bin)');
-    return { keyId: undefined, importToken, tokenFromJson: false, wrappingKey, validTo: undefined };
-  }
-  const bytes = await readInputFile(path, 'the import parameters');
-  const p = parseImportParameters(bytesToText(bytes));
-  return { keyId: p.keyId, importToken: p.importToken, tokenFromJson: true, wrappingKey: p.wrappingKey, validTo: p.validTo };
+  const p = await loadImportParameters(path);
+  return {
+    source: p.source,
+    keyId: p.keyId,
+    importToken: p.importToken,
+    tokenFromJson: p.source === 'json',
+    writeToken: p.importTokenFile === undefined,
+    tokenFile: p.importTokenFile,
+    wrappingKey: p.wrappingKey,
+    validTo: p.validTo,
+    wrappingAlgorithm: p.wrappingAlgorithm,
+  };
+}
+
+/** Refuses parameters requested for another wrapping algorithm than --algorithm (the console's README says which). */
+export function checkParametersAlgorithm(params: LoadedParameters, algorithm: string, path: string, refetch: string): void {
+  const issued = params.wrappingAlgorithm;
+  if (issued === undefined || issued === algorithm) return;
+  throw new KmsWrapError(
+    ERROR_CODES.PARAMETERS_MISMATCH,
+    `the parameters in ${path} were requested for ${issued} (their README says so), and --algorithm is ${algorithm}: KMS unwraps only with the algorithm the parameters were requested for — pass --algorithm ${issued}, or fetch new parameters for ${algorithm}: ${refetch}`,
+  );
 }
 
 const HOUR = 3600_000;
@@ -42,6 +63,33 @@ export function checkExpiry(validTo: Date | undefined, now: number, refetch: str
   }
   if (left < HOUR) return `the import parameters expire in ${formatSpan(left)} (at ${validTo.toISOString()}): import before then`;
   return undefined;
+}
+
+/**
+ * --valid-to DATE: an ISO 8601 date or date-time (2030-01-31, 2030-01-31T12:00:00Z,
+ * 2030-01-31T12:00:00+01:00; no zone means UTC) or epoch seconds. Must be in the future and
+ * at most 365 days ahead (KMS's limits).
+ */
+export function parseValidToOption(text: string, now: number, command: string): Date {
+  const t = text.trim();
+  let ms = Number.NaN;
+  if (/^\d+(\.\d+)?$/.test(t)) ms = Number(t) * 1000;
+  else if (/^\d{4}-\d{2}-\d{2}$/.test(t)) ms = Date.parse(`${t}T00:00:00Z`);
+  else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(t)) {
+    const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(t) ? t.replace(/([+-]\d{2})(\d{2})$/, '$1:$2') : `${t}Z`;
+    ms = Date.parse(zoned);
+  }
+  if (!Number.isFinite(ms)) {
+    throw usageError(`--valid-to takes an ISO 8601 date-time such as 2030-01-31T12:00:00Z, or epoch seconds, not '${text}' — see kms-wrap ${command} --help`);
+  }
+  const date = new Date(ms);
+  checkValidTo(date, now);
+  return date;
+}
+
+/** An ISO 8601 date-time without milliseconds when they are zero: what the aws CLI prints and takes. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.000Z$/, 'Z');
 }
 
 function formatSpan(ms: number): string {

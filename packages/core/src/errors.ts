@@ -58,6 +58,26 @@ export const ERROR_CODES = {
   INTERNAL: 'ERR_INTERNAL',
   /** Unwrapping (demo, tests) did not give back the material. */
   VERIFY_FAILED: 'ERR_VERIFY_FAILED',
+  /** A batch manifest line (or wrapBatch entry) that is malformed, or outputs that collide. */
+  MANIFEST_INVALID: 'ERR_MANIFEST_INVALID',
+  /** Import parameters that contradict the command (README.txt names another wrapping algorithm...). */
+  PARAMETERS_MISMATCH: 'ERR_PARAMETERS_MISMATCH',
+  /** An expiry date for imported key material that KMS would refuse (past, over 365 days ahead). */
+  VALID_TO_INVALID: 'ERR_VALID_TO_INVALID',
+  /** The KMS key cannot take this import (Origin not EXTERNAL, its state, custom key store...): found before importing. */
+  KMS_KEY_UNSUITABLE: 'ERR_KMS_KEY_UNSUITABLE',
+  /** KMS refused a call (bad ciphertext, other material, expired or foreign token, key state, not found...). */
+  KMS_REJECTED: 'ERR_KMS_REJECTED',
+  /** The AWS credentials are valid but not allowed to make the call (IAM or key policy). */
+  KMS_ACCESS_DENIED: 'ERR_KMS_ACCESS_DENIED',
+  /** No usable AWS credentials: none found, expired, unknown profile, bad signature. */
+  AWS_CREDENTIALS: 'ERR_AWS_CREDENTIALS',
+  /** AWS configuration missing or wrong for the call (no region, ...). */
+  AWS_CONFIG: 'ERR_AWS_CONFIG',
+  /** KMS could not be reached (network, DNS, timeout, endpoint). */
+  AWS_UNREACHABLE: 'ERR_AWS_UNREACHABLE',
+  /** The AWS SDK for JavaScript v3 (@aws-sdk/client-kms) is needed and not installed. */
+  AWS_SDK_MISSING: 'ERR_AWS_SDK_MISSING',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -2,11 +2,11 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { ERROR_CODES, KmsWrapError, parseRegion, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
 import { exists, readInputFile, writeFileAtomic } from '@kms-wrap/node';
-import { unlink } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { flag, parse, required, str, usageError } from '../args.js';
 import { json, line, note, warn, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
-import { checkExpiry, loadParameters, type LoadedParameters } from '../parameters.js';
+import { checkExpiry, checkParametersAlgorithm, isoSeconds, loadParameters, parseValidToOption, type LoadedParameters } from '../parameters.js';
 import { standardWrapper } from '../runtime.js';
 
 export const DEFAULT_OUTPUT = 'EncryptedKeyMaterial.bin';
@@ -19,6 +19,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     parameters: { type: 'string' },
     'key-spec': { type: 'string' },
     region: { type: 'string' },
+    'valid-to': { type: 'string' },
     output: { type: 'string', short: 'o' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -35,18 +36,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const keySpec = str(p, 'key-spec');
   const force = flag(p, 'force');
   const output = resolve(cwd, str(p, 'output') ?? DEFAULT_OUTPUT);
+  const now = (io.now ?? Date.now)();
+  const validToText = str(p, 'valid-to');
+  const validTo = validToText === undefined ? undefined : parseValidToOption(validToText, now, 'wrap');
 
   let wrappingKey: WrappingPublicKey;
   let params: LoadedParameters | undefined;
   if (parametersPath !== undefined) {
     params = await loadParameters(resolve(cwd, parametersPath));
     wrappingKey = params.wrappingKey;
-    const soon = checkExpiry(params.validTo, (io.now ?? Date.now)(), refetchCommand(params.keyId, algorithm, params.wrappingKey.spec));
+    const refetch = refetchCommand(params.keyId, algorithm, params.wrappingKey.spec);
+    checkParametersAlgorithm(params, algorithm, parametersPath, refetch);
+    const soon = checkExpiry(params.validTo, now, refetch);
     if (soon) warn(io, soon);
   } else {
     wrappingKey = parseWrappingPublicKey(await readInputFile(resolve(cwd, publicKeyPath!), 'the wrapping public key'));
   }
-  const tokenPath = params?.tokenFromJson ? join(dirname(output), 'ImportToken.bin') : undefined;
+  const tokenPath = params?.writeToken ? join(dirname(output), 'ImportToken.bin') : undefined;
   for (const target of [output, tokenPath]) {
     if (target && !force && (await exists(target))) {
       throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${target} exists — choose another output (-o) or pass --force to replace it`);
@@ -63,25 +69,30 @@ export async function run(argv: string[], io: Io): Promise<number> {
     zeroize(material.bytes);
   }
 
+  // With --force, keep what the output held: if ImportToken.bin then cannot be written, it is put back.
+  const previous = tokenPath && force ? await readFile(output).catch(() => undefined) : undefined;
   await writeFileAtomic(output, result.ciphertext, { force });
   if (tokenPath) {
     try {
       await writeFileAtomic(tokenPath, params!.importToken, { force, mode: 0o644 });
     } catch (e) {
-      await unlink(output).catch(() => {});
+      await (previous ? writeFileAtomic(output, previous, { force: true }) : unlink(output)).catch(() => {});
       throw e;
+    } finally {
+      previous?.fill(0);
     }
   }
 
   const spec = result.keySpec ?? result.keySpecCandidates.join(' or ');
   const shown = (path: string) => (relative(cwd, path).startsWith('..') ? path : relative(cwd, path));
-  const token = tokenPath ?? (params ? join(resolve(cwd, parametersPath!), 'ImportToken.bin') : undefined);
-  const next = importCommand(params?.keyId, shown(output), token && shown(token));
+  const token = tokenPath ?? params?.tokenFile;
+  const next = importCommand(params?.keyId, shown(output), token && shown(token), validTo);
+  const expirationModel = validTo ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE';
   if (flag(p, 'json')) {
     json(io, {
       ok: true,
       output,
-      importToken: tokenPath,
+      importToken: tokenPath ?? null,
       algorithm: result.algorithm,
       keySpec: result.keySpec ?? null,
       keySpecCandidates: result.keySpecCandidates,
@@ -92,7 +103,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
       bytes: result.ciphertext.length,
       keyId: params?.keyId ?? null,
       parametersValidTo: params?.validTo?.toISOString() ?? null,
+      parametersSource: params?.source ?? null,
       nextCommand: next,
+      importKeyMaterial: {
+        keyId: params?.keyId ?? null,
+        encryptedKeyMaterial: output,
+        importToken: token ?? null,
+        expirationModel,
+        validTo: validTo ? isoSeconds(validTo) : null,
+      },
     });
     return 0;
   }
@@ -103,14 +122,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-function importCommand(keyId: string | undefined, output: string, tokenPath: string | undefined): string {
+/** The aws CLI command that imports what wrap wrote, ready to paste. */
+export function importCommand(keyId: string | undefined, output: string, tokenPath: string | undefined, validTo?: Date): string {
   return [
     'aws kms import-key-material',
-    `--key-id ${keyId ?? '<KEY_ID>'}`,
-    `--encrypted-key-material fileb://${output}`,
-    `--import-token fileb://${tokenPath ?? 'ImportToken.bin'}`,
-    '--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
+    `--key-id ${keyId === undefined ? '<KEY_ID>' : shellWord(keyId)}`,
+    `--encrypted-key-material ${shellWord(`fileb://${output}`)}`,
+    `--import-token ${shellWord(`fileb://${tokenPath ?? 'ImportToken.bin'}`)}`,
+    validTo ? `--expiration-model KEY_MATERIAL_EXPIRES --valid-to ${isoSeconds(validTo)}` : '--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
   ].join(' ');
+}
+
+/** A word the shell takes as is: quoted only when it has to be (spaces, $, quotes...). */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function refetchCommand(keyId: string | undefined, algorithm: string, spec: string): string {

@@ -1,0 +1,161 @@
+/**
+ * kms-wrap import: the whole AWS import in one run, through the AWS SDK for JavaScript v3
+ * (optional: loaded only here) — DescribeKey, GetParametersForImport, wrap, ImportKeyMaterial.
+ * The flow itself is @kms-wrap/node's importKeyMaterial; this is its command line.
+ */
+import { resolve } from 'node:path';
+import { parseRegion, zeroize, type Region } from '@kms-wrap/core';
+import { importKeyMaterial, loadKmsSdk, type ImportKeyMaterialResult } from '@kms-wrap/node';
+import { flag, parse, required, str, usageError } from '../args.js';
+import { json, line, note, type Io } from '../io.js';
+import { loadMaterial } from '../material.js';
+import { isoSeconds, parseValidToOption } from '../parameters.js';
+
+const AWS_REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const p = parse('import', argv, {
+    'key-id': { type: 'string' },
+    material: { type: 'string' },
+    algorithm: { type: 'string' },
+    'wrapping-key-spec': { type: 'string' },
+    'valid-to': { type: 'string' },
+    'no-expiry': { type: 'boolean' },
+    'import-type': { type: 'string' },
+    description: { type: 'string' },
+    'key-material-id': { type: 'string' },
+    region: { type: 'string' },
+    profile: { type: 'string' },
+    'endpoint-url': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+  }, { min: 0, max: 0 });
+  const cwd = io.cwd ?? process.cwd();
+  const keyId = required(p, 'import', 'key-id');
+  const materialPath = required(p, 'import', 'material');
+  const algorithm = required(p, 'import', 'algorithm').trim().toUpperCase();
+  const validToText = str(p, 'valid-to');
+  if (validToText !== undefined && flag(p, 'no-expiry')) {
+    throw usageError('--valid-to and --no-expiry contradict each other: give one (no expiry is the default) — see kms-wrap import --help');
+  }
+  const validTo = validToText === undefined ? undefined : parseValidToOption(validToText, (io.now ?? Date.now)(), 'import');
+  const regionName = str(p, 'region')?.trim().toLowerCase();
+  if (regionName !== undefined && !AWS_REGION_NAME.test(regionName)) {
+    throw usageError(`--region for import is an AWS region name such as eu-west-1 or cn-north-1, not '${regionName}' — see kms-wrap import --help`);
+  }
+  const profile = str(p, 'profile');
+  const endpoint = str(p, 'endpoint-url');
+  const dryRun = flag(p, 'dry-run');
+  const importType = str(p, 'import-type');
+  const description = str(p, 'description');
+  const keyMaterialId = str(p, 'key-material-id');
+  const wrappingKeySpec = str(p, 'wrapping-key-spec');
+
+  // The client first (not for a dry run): its region, from --region, the environment or the
+  // profile, decides the China rules before the material is read.
+  let client: { send(command: unknown): Promise<unknown> } | undefined;
+  // A key ARN names its region, which wins over the environment's default.
+  const explicitRegion = regionName ?? arnRegion(keyId);
+  let resolvedRegion = explicitRegion ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];
+  if (!dryRun) {
+    const sdk = await loadKmsSdk({ from: cwd });
+    // The SDK's multi-line Node-version notice would break "one line on stderr"; an explicit setting wins.
+    process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+    const kms = new sdk.KMSClient({
+      ...(explicitRegion ? { region: explicitRegion } : {}),
+      ...(profile ? { profile } : {}),
+      ...(endpoint ? { endpoint } : {}),
+    });
+    client = kms;
+    resolvedRegion ??= await clientRegion(kms);
+  }
+  const region: Region = regionOrStandard(resolvedRegion ?? arnRegion(keyId));
+
+  // The key's ARN (from DescribeKey) says where the key is; the flow gets --region only when
+  // given, and a dry run (no DescribeKey) whatever region is known.
+  const regionForFlow = regionName ?? (dryRun ? resolvedRegion : undefined);
+  const material = await loadMaterial(resolve(cwd, materialPath), { region });
+  if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form KMS imports`);
+  let result: ImportKeyMaterialResult;
+  try {
+    result = await importKeyMaterial({
+      ...(client ? { client } : {}),
+      keyId,
+      material: material.bytes,
+      algorithm,
+      ...(wrappingKeySpec ? { wrappingKeySpec } : {}),
+      ...(validTo ? { validTo } : {}),
+      ...(importType ? { importType } : {}),
+      ...(description !== undefined ? { description } : {}),
+      ...(keyMaterialId !== undefined ? { keyMaterialId } : {}),
+      ...(regionForFlow ? { region: regionForFlow } : {}),
+      dryRun,
+      ...(io.now ? { now: io.now } : {}),
+    });
+  } finally {
+    zeroize(material.bytes);
+  }
+
+  const bytes = result.encryptedKeyMaterialLength;
+  if (flag(p, 'json')) {
+    json(io, {
+      ok: true,
+      dryRun: result.dryRun,
+      keyId: result.keyId,
+      keySpec: result.keySpec ?? null,
+      keyState: result.keyState ?? null,
+      keyUsage: result.keyUsage ?? null,
+      region: result.region,
+      regionName: resolvedRegion ?? null,
+      algorithm: result.algorithm,
+      wrappingKeySpec: result.wrappingKeySpec,
+      materialFormat: material.info.format,
+      convertedFrom: material.convertedFrom ?? null,
+      encryptedKeyMaterialBytes: bytes,
+      expirationModel: result.expirationModel,
+      validTo: result.validTo ? isoSeconds(result.validTo) : null,
+      importType: result.importType ?? null,
+      parametersValidTo: result.parametersValidTo?.toISOString() ?? null,
+      keyMaterialId: result.keyMaterialId ?? null,
+      calls: result.calls,
+    });
+    return 0;
+  }
+  const expiry = result.validTo ? `expires ${isoSeconds(result.validTo)} (KEY_MATERIAL_EXPIRES)` : 'does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE)';
+  if (result.dryRun) {
+    const spec = result.keySpec ?? material.info.candidates.join(' or ');
+    line(io.stdout, `dry run: nothing was sent to KMS. ${spec} material, ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key; the material ${expiry}.`);
+    line(io.stdout, 'kms-wrap import would call:');
+    for (const c of result.calls) line(io.stdout, `  ${c.operation} ${JSON.stringify(c.input)}`);
+    return 0;
+  }
+  line(io.stdout, `imported ${result.keySpec} key material into ${result.keyId} (it was ${result.keyState})`);
+  line(io.stdout, `  wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key (${bytes} bytes); the material ${expiry}`);
+  if (result.importType) line(io.stdout, `  import type ${result.importType}`);
+  if (result.keyMaterialId) line(io.stdout, `  key material id ${result.keyMaterialId}`);
+  line(io.stdout, `  calls: ${result.calls.map((c) => c.operation).join(', ')}`);
+  return 0;
+}
+
+async function clientRegion(client: unknown): Promise<string | undefined> {
+  const r = (client as { config?: { region?: unknown } }).config?.region;
+  try {
+    const v = typeof r === 'function' ? await (r as () => Promise<unknown>)() : r;
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  } catch {
+    return undefined; // no region anywhere: the first call says so, as ERR_AWS_CONFIG
+  }
+}
+
+function arnRegion(keyId: string): string | undefined {
+  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(keyId)?.[1];
+}
+
+function regionOrStandard(name: string | undefined): Region {
+  if (name === undefined) return 'standard';
+  try {
+    return parseRegion(name);
+  } catch {
+    return 'standard';
+  }
+}
