@@ -30,12 +30,12 @@ export const OID = {
   mlDsa87: '2.16.840.1.101.3.4.3.19',
 } as const;
 
-/** Decodes one DER value that must span the whole input. */
-export function decodeDer(bytes: Uint8Array, what: string, code: ErrorCode): Asn1 {
+/** Decodes one DER value that must span the whole input; `maxNodes` lowers or raises the node bound. */
+export function decodeDer(bytes: Uint8Array, what: string, code: ErrorCode, maxNodes: number = LIMITS.maxNodes): Asn1 {
   if (bytes.length === 0) throw new KmsWrapError(code, `${what} is empty — check the file`);
   let parsed: ReturnType<typeof asn1js.fromBER>;
   try {
-    parsed = asn1js.fromBER(bytes, LIMITS);
+    parsed = asn1js.fromBER(bytes, { ...LIMITS, maxNodes });
   } catch (cause) {
     throw new KmsWrapError(code, `${what} is not valid DER — check that the file is whole and binary`, { cause });
   }

@@ -25,11 +25,16 @@ export function toBase64(bytes: Uint8Array): string {
   return out;
 }
 
-/** Strict base64 / base64url decoding; white space is ignored. Returns undefined if not base64. */
-export function fromBase64(text: string): Uint8Array | undefined {
+/**
+ * Strict base64 / base64url decoding; white space is ignored. Returns undefined if not base64.
+ * With `only`, the other alphabet is refused (RFC 4648 §4 base64, §5 base64url) and so is a
+ * non-canonical encoding: the unused bits of the last character must be zero (§3.5).
+ */
+export function fromBase64(text: string, only?: 'base64' | 'base64url'): Uint8Array | undefined {
   const clean = text.replace(/\s+/g, '');
   const body = clean.replace(/={1,2}$/, '');
   if (body.length === 0 || body.length % 4 === 1 || /=/.test(body)) return undefined;
+  if ((only === 'base64' && /[-_]/.test(body)) || (only === 'base64url' && /[+/]/.test(body))) return undefined;
   if (clean.length !== body.length && clean.length % 4 !== 0) return undefined;
   const out = new Uint8Array(Math.floor((body.length * 3) / 4));
   let acc = 0;
@@ -38,13 +43,20 @@ export function fromBase64(text: string): Uint8Array | undefined {
   for (let i = 0; i < body.length; i++) {
     const c = body.charCodeAt(i);
     const v = c < 128 ? B64_INDEX[c]! : -1;
-    if (v < 0) return undefined;
+    if (v < 0) {
+      out.fill(0);
+      return undefined;
+    }
     acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
       out[o++] = (acc >> bits) & 0xff;
     }
+  }
+  if (only !== undefined && (acc & ((1 << bits) - 1)) !== 0) {
+    out.fill(0);
+    return undefined;
   }
   return out;
 }
@@ -78,10 +90,10 @@ export function parsePem(text: string, code: ErrorCode = ERROR_CODES.MATERIAL_IN
   return blocks;
 }
 
-/** True if the bytes are printable ASCII text (PEM, base64, JSON). */
-export function looksLikeText(bytes: Uint8Array): boolean {
+/** True if the bytes are printable ASCII text (PEM, base64, JSON); only the first `limit` bytes are looked at. */
+export function looksLikeText(bytes: Uint8Array, limit = 4096): boolean {
   if (bytes.length === 0) return false;
-  const n = Math.min(bytes.length, 4096);
+  const n = Math.min(bytes.length, limit);
   for (let i = 0; i < n; i++) {
     const b = bytes[i]!;
     if (b === 9 || b === 10 || b === 13) continue;
@@ -120,6 +132,13 @@ export function toHex(bytes: Uint8Array): string {
 /** Overwrites a buffer with zeros. Call on plaintext material and ephemeral keys after use. */
 export function zeroize(...buffers: (Uint8Array | undefined)[]): void {
   for (const b of buffers) b?.fill(0);
+}
+
+/** An unsigned big-endian integer as a bigint. */
+export function bytesToBigInt(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return n;
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

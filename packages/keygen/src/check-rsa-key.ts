@@ -3,8 +3,7 @@
  * and the CRT values are d mod (p-1), d mod (q-1) and q⁻¹ mod p. KMS rejects a key that fails
  * these only after the upload; keygen refuses it before. The values are checked, never changed.
  */
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { bytesToBigInt } from './bytes.js';
+import { ERROR_CODES, KmsWrapError, bytesToBigInt } from '@kms-wrap/core';
 import type { RsaKeyParts } from './rsa-private-key.js';
 
 export function checkRsaKey(key: RsaKeyParts, what: string): void {

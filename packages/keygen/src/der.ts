@@ -1,45 +1,26 @@
 /**
- * Reading untrusted DER with asn1js, bounded (depth, node count, content length), and the
- * canonical INTEGER encoding (X.690 §8.3: two's complement, minimal length).
+ * Reading untrusted DER (core's decodeDer: asn1js, bounded) and the canonical INTEGER encoding
+ * (X.690 §8.3: two's complement, minimal length).
  */
 import * as asn1js from 'asn1js';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-
-export type Asn1 = asn1js.AsnType;
+import { ERROR_CODES, KmsWrapError, decodeDer } from '@kms-wrap/core';
 
 /**
- * A private key is a few kilobytes and a dozen nodes two levels deep; the limits leave room for
+ * A private key is a few kilobytes and a dozen nodes two levels deep; the bounds leave room for
  * certificates (so they are recognised and named) and stop hostile nesting or length fields.
  */
-const LIMITS = { maxDepth: 16, maxNodes: 2048, maxContentLength: 1 << 20, parseEmbedded: false, copyInput: false };
+const MAX_LENGTH = 1 << 20;
+const MAX_NODES = 2048;
 
 /**
  * Decodes one BER/DER value that must span all of `bytes`. The result views into `bytes`
  * (no copy), so the caller keeps ownership and can zero it. Throws MATERIAL_INVALID.
  */
-export function parseDer(bytes: Uint8Array, what: string): Asn1 {
-  if (bytes.length === 0) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is empty — check the file`);
-  }
-  if (bytes.length > LIMITS.maxContentLength) {
+export function parseDer(bytes: Uint8Array, what: string): asn1js.AsnType {
+  if (bytes.length > MAX_LENGTH) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is ${bytes.length} bytes, too large to be a private key — check the file`);
   }
-  let parsed: ReturnType<typeof asn1js.fromBER>;
-  try {
-    parsed = asn1js.fromBER(bytes, LIMITS);
-  } catch (cause) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is not valid DER — check that the file is whole and binary`, { cause });
-  }
-  if (parsed.offset === -1 || parsed.result.error) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is not valid DER (truncated or corrupt) — check that the file is whole and binary`);
-  }
-  if (parsed.offset !== bytes.length) {
-    throw new KmsWrapError(
-      ERROR_CODES.MATERIAL_INVALID,
-      `${what} has ${bytes.length - parsed.offset} bytes after its DER value — check that the file holds one key and nothing else`,
-    );
-  }
-  return parsed.result;
+  return decodeDer(bytes, what, ERROR_CODES.MATERIAL_INVALID, MAX_NODES);
 }
 
 /** A DER INTEGER from an unsigned big-endian value: leading zeros dropped, 0x00 added before a high bit. */
@@ -66,17 +47,16 @@ export function unsignedInteger(node: unknown): Uint8Array | undefined {
   return new Uint8Array(v.subarray(i));
 }
 
-/** A small non-negative INTEGER (a version field) as a number; undefined otherwise. */
+/**
+ * A small non-negative INTEGER (a version field) as a number; undefined otherwise. Stricter than
+ * core's smallInteger: an INTEGER with no content octets (X.690 §8.3.1 wants one) is not 0.
+ */
 export function smallInteger(node: unknown): number | undefined {
   const v = unsignedInteger(node);
   if (v === undefined || v.length > 4) return undefined;
   let n = 0;
   for (const b of v) n = n * 256 + b;
   return n;
-}
-
-export function oidOf(node: unknown): string | undefined {
-  return node instanceof asn1js.ObjectIdentifier ? node.valueBlock.toString() : undefined;
 }
 
 /** Encodes an asn1js value (from pkijs `toSchema()` or built here) to DER bytes. */

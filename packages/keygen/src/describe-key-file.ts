@@ -3,8 +3,19 @@
  * size, format, and whether KMS can import the bytes as they are. Raw symmetric/HMAC
  * material is known only by its length.
  */
-import { ERROR_CODES, KEY_SPECS, KEY_SPEC_INFO, KmsWrapError, REGIONS, type CurveName, type KeySpec, type Region } from '@kms-wrap/core';
-import { bitLength, equalBytes, wipe } from './bytes.js';
+import {
+  ERROR_CODES,
+  KEY_SPECS,
+  KEY_SPEC_INFO,
+  KmsWrapError,
+  REGIONS,
+  bitLength,
+  equalBytes,
+  zeroize,
+  type CurveName,
+  type KeySpec,
+  type Region,
+} from '@kms-wrap/core';
 import { keySpecOf } from './key-spec-of.js';
 import { encodePrivateKey, wipePrivateKey } from './private-key.js';
 import { readPrivateKey, type KeyFormat } from './read-private-key.js';
@@ -103,7 +114,7 @@ function describe(bytes: Uint8Array | string): KeyFileInfo {
       ...(advice === undefined ? {} : { advice }),
     };
   } finally {
-    wipe(canonicalDer);
+    zeroize(canonicalDer);
     wipePrivateKey(key);
   }
 }

@@ -4,8 +4,8 @@
  * input is checked against the derived one, never copied.
  */
 import type { CurveName } from '@kms-wrap/core';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { padStart, wipe } from './bytes.js';
+import { ERROR_CODES, KmsWrapError, zeroize } from '@kms-wrap/core';
+import { padStart } from './bytes.js';
 import { curveOf } from './curves.js';
 
 export interface EcKeyParts {
@@ -25,7 +25,7 @@ export function completeEcKey(curveName: CurveName, d: Uint8Array, given: Uint8A
   const curve = curveOf(curveName);
   const scalar = padStart(d, curve.size);
   if (scalar === undefined || !curve.ecdh.utils.isValidSecretKey(scalar)) {
-    wipe(scalar);
+    zeroize(scalar);
     throw new KmsWrapError(
       ERROR_CODES.MATERIAL_INVALID,
       `${what} has a private scalar outside 1..n-1 of ${curveName} — the key is corrupt; export it again`,
@@ -38,11 +38,11 @@ export function completeEcKey(curveName: CurveName, d: Uint8Array, given: Uint8A
       const { Point } = curve.ecdh;
       same = Point.fromBytes(given).equals(Point.fromBytes(point));
     } catch {
-      wipe(scalar);
+      zeroize(scalar);
       throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has a public key that is not a point on ${curveName} — export the key again`);
     }
     if (!same) {
-      wipe(scalar);
+      zeroize(scalar);
       throw new KmsWrapError(
         ERROR_CODES.MATERIAL_INVALID,
         `${what} has a public key that does not belong to its private key — the key is corrupt; export it again`,

@@ -20,8 +20,8 @@
  */
 import * as asn1js from 'asn1js';
 import { ECPrivateKey, ECPublicKey } from 'pkijs';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { oidOf, smallInteger, toDer } from './der.js';
+import { ERROR_CODES, KmsWrapError, oidOf } from '@kms-wrap/core';
+import { smallInteger, toDer } from './der.js';
 
 /** Encodes version 1, the fixed-length scalar `d` and the uncompressed point `04 || x || y`. */
 export function encodeEcPrivateKey(d: Uint8Array, point: Uint8Array): Uint8Array {

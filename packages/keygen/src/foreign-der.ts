@@ -1,6 +1,6 @@
 /**
- * DER that is not a plaintext private key, recognised by shape so that the refusal says what
- * the file is instead of "invalid":
+ * DER that is not a plaintext private key, recognised by shape (core's identifyDer, which also
+ * names it for `inspect`) so that the refusal says what the file is instead of "invalid":
  *
  *   EncryptedPrivateKeyInfo ::= SEQUENCE {                 -- RFC 5208 §6, RFC 5958 §3
  *     encryptionAlgorithm  EncryptionAlgorithmIdentifier,
@@ -19,41 +19,27 @@
  *     signatureAlgorithm   AlgorithmIdentifier,
  *     signatureValue       BIT STRING }
  */
-import * as asn1js from 'asn1js';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import type * as asn1js from 'asn1js';
+import { ERROR_CODES, KmsWrapError, identifyDer, type DerKind } from '@kms-wrap/core';
 
-const algorithmIdentifier = (name = ''): asn1js.Sequence =>
-  new asn1js.Sequence({ name, value: [new asn1js.ObjectIdentifier(), new asn1js.Any({ optional: true })] });
-
-const SHAPES = [
-  {
-    kind: 'encrypted',
-    schema: () => new asn1js.Sequence({ value: [algorithmIdentifier(), new asn1js.OctetString()] }),
-  },
-  {
-    kind: 'a public key (SubjectPublicKeyInfo)',
-    schema: () => new asn1js.Sequence({ value: [algorithmIdentifier(), new asn1js.BitString()] }),
-  },
-  {
-    kind: 'an RSA public key (PKCS#1 RSAPublicKey)',
-    schema: () => new asn1js.Sequence({ value: [new asn1js.Integer(), new asn1js.Integer()] }),
-  },
-  {
-    kind: 'an X.509 certificate',
-    schema: () => new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.Repeated({ value: new asn1js.Any() })] }), algorithmIdentifier(), new asn1js.BitString()] }),
-  },
-] as const;
+/** What the file is, in the refusal, for the kinds of DER that are a key's neighbours but not a private key. */
+const NOT_A_PRIVATE_KEY: Partial<Record<DerKind, string>> = {
+  spki: 'a public key (SubjectPublicKeyInfo)',
+  'pkcs1-public': 'an RSA public key (PKCS#1 RSAPublicKey)',
+  certificate: 'an X.509 certificate',
+};
 
 export const DECRYPT_HINT = 'decrypt it first: openssl pkcs8 -topk8 -nocrypt -in KEY -outform DER -out KEY.der';
 
 /** Throws the refusal that fits `node`, a DER value that is not a plaintext private key. */
 export function refuseForeignDer(node: asn1js.AsnType, what: string): never {
-  for (const shape of SHAPES) {
-    if (!asn1js.compareSchema(node, node, shape.schema()).verified) continue;
-    if (shape.kind === 'encrypted') {
-      throw new KmsWrapError(ERROR_CODES.MATERIAL_ENCRYPTED, `${what} is an encrypted PKCS#8 private key and KMS needs the plaintext key — ${DECRYPT_HINT}`);
-    }
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is ${shape.kind}, not a private key — KMS imports the private key; use the private key file`);
+  const kind = identifyDer(node);
+  if (kind === 'encrypted-pkcs8') {
+    throw new KmsWrapError(ERROR_CODES.MATERIAL_ENCRYPTED, `${what} is an encrypted PKCS#8 private key and KMS needs the plaintext key — ${DECRYPT_HINT}`);
+  }
+  const name = NOT_A_PRIVATE_KEY[kind];
+  if (name !== undefined) {
+    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is ${name}, not a private key — KMS imports the private key; use the private key file`);
   }
   throw new KmsWrapError(
     ERROR_CODES.MATERIAL_INVALID,

@@ -12,12 +12,12 @@ import {
   parseKeySpec,
   parseRegion,
   rawLengthOf,
+  zeroize,
   type CryptoProvider,
   type CurveName,
   type KeySpec,
   type Region,
 } from '@kms-wrap/core';
-import { wipe } from './bytes.js';
 import { curveOf } from './curves.js';
 import { keySpecOf } from './key-spec-of.js';
 import { readJwk } from './jwk.js';
@@ -123,6 +123,6 @@ async function ecKey(crypto: CryptoProvider, curveName: CurveName): Promise<Priv
     const point = curve.ecdh.getPublicKey(d, false);
     return { type: 'ec', ec: { curve: curveName, d: d.slice(), point } };
   } finally {
-    wipe(seed, d);
+    zeroize(seed, d);
   }
 }

@@ -4,9 +4,8 @@
  * `crv: "SM2"` (no registered JOSE name exists for sm2p256v1).
  */
 import type { CurveName, RsaPrivateJwk } from '@kms-wrap/core';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { padStart, wipe } from './bytes.js';
-import { decodeBase64Url } from './base64.js';
+import { ERROR_CODES, KmsWrapError, fromBase64, zeroize } from '@kms-wrap/core';
+import { padStart } from './bytes.js';
 import { checkRsaKey } from './check-rsa-key.js';
 import { curveOf } from './curves.js';
 import { completeEcKey } from './ec-key.js';
@@ -48,9 +47,15 @@ function shown(value: unknown): string {
   return typeof value === 'string' && /^[A-Za-z0-9_.-]{1,24}$/.test(value) ? `'${value}'` : '(unrecognised)';
 }
 
+/** base64url without padding (RFC 7515 §2): white space is refused, a trailing '=' or '==' is tolerated. */
+function base64Url(text: string): Uint8Array | undefined {
+  const body = text.replace(/={1,2}$/, '');
+  return /[\s=]/.test(body) ? undefined : fromBase64(body, 'base64url');
+}
+
 function member(jwk: Record<string, unknown>, name: string, owned: Uint8Array[]): Uint8Array {
   const value = jwk[name];
-  const bytes = typeof value === 'string' ? decodeBase64Url(value) : undefined;
+  const bytes = typeof value === 'string' ? base64Url(value) : undefined;
   if (bytes === undefined) throw invalid(`the JWK member '${name}' is not base64url — export the key again`);
   owned.push(bytes);
   return bytes;
@@ -77,7 +82,7 @@ export function readJwk(value: unknown): PrivateKey {
   try {
     return kty === 'RSA' ? readRsaJwk(jwk, owned) : readEcJwk(jwk, owned);
   } catch (error) {
-    wipe(...owned);
+    zeroize(...owned);
     throw error;
   }
 }
@@ -115,6 +120,6 @@ function readEcJwk(jwk: Record<string, unknown>, owned: Uint8Array[]): PrivateKe
     point.set(y, 1 + size);
   }
   const ec = completeEcKey(curveName, d, point, 'the JWK');
-  wipe(...owned);
+  zeroize(...owned);
   return { type: 'ec', ec };
 }

@@ -1,6 +1,5 @@
 /** The KMS key spec of a private key: from the RSA modulus size or the curve. */
-import { KEY_SPECS, KEY_SPEC_INFO, type KeySpec } from '@kms-wrap/core';
-import { bitLength } from './bytes.js';
+import { KEY_SPECS, KEY_SPEC_INFO, bitLength, type KeySpec } from '@kms-wrap/core';
 import type { PrivateKey } from './private-key.js';
 
 /** Undefined for RSA sizes KMS has no key spec for (RSA_1024, RSA_1536, ...). */

@@ -1,18 +1,10 @@
 /**
  * PEM armour (RFC 7468 §2-3; OpenSSL's legacy headers, RFC 1421 §4.6): the labelled base64
  * blocks of a text file. Text outside the blocks (OpenSSL's "Bag Attributes", comments) is
- * ignored, as OpenSSL does.
+ * ignored, as OpenSSL does. Stricter than core's parsePem, for private keys: a block must end
+ * with its own label, and its body must be canonical base64 (RFC 4648 §4, §3.5).
  */
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { decodeBase64 } from './base64.js';
-
-export interface PemBlock {
-  readonly label: string;
-  /** RFC 1421 headers such as `Proc-Type: 4,ENCRYPTED` (OpenSSL's legacy key encryption). */
-  readonly headers: readonly string[];
-  /** The decoded body; the caller owns it. */
-  readonly der: Uint8Array;
-}
+import { ERROR_CODES, KmsWrapError, fromBase64, type PemBlock } from '@kms-wrap/core';
 
 // RFC 7468 §3: "-----BEGIN " label "-----" ... "-----END " label "-----", same label.
 const BLOCK = /-----BEGIN ([A-Z0-9][A-Z0-9 #-]{0,60})-----([\s\S]*?)-----END ([A-Z0-9][A-Z0-9 #-]{0,60})-----/g;
@@ -31,7 +23,7 @@ export function parsePem(text: string): PemBlock[] {
     const lines = m[2]!.split(/\r?\n/);
     const headers = lines.filter((l) => /^[A-Za-z-]+:/.test(l.trim())).map((l) => l.trim());
     const body = lines.filter((l) => !/^[A-Za-z-]+:/.test(l.trim())).join('');
-    const der = decodeBase64(body);
+    const der = fromBase64(body, 'base64');
     if (der === undefined) {
       throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `the PEM block ${label} is not valid base64 — the file is damaged or truncated`);
     }

@@ -4,10 +4,10 @@
  * -outform DER` prints it.
  */
 import * as asn1js from 'asn1js';
-import { wipe } from './bytes.js';
+import { OID, zeroize } from '@kms-wrap/core';
 import { encodeEcPrivateKey } from './ec-private-key.js';
 import type { EcKeyParts } from './ec-key.js';
-import { CURVE_OID, OID } from './oids.js';
+import { CURVE_OID } from './oids.js';
 import { encodePrivateKeyInfo } from './private-key-info.js';
 import { encodeRsaPrivateKey, wipeRsaKey, type RsaKeyParts } from './rsa-private-key.js';
 
@@ -15,7 +15,7 @@ export type PrivateKey = { readonly type: 'rsa'; readonly rsa: RsaKeyParts } | {
 
 export function wipePrivateKey(key: PrivateKey): void {
   if (key.type === 'rsa') wipeRsaKey(key.rsa);
-  else wipe(key.ec.d);
+  else zeroize(key.ec.d);
 }
 
 /** The canonical PKCS#8 DER of `key`. Intermediate encodings are zeroed; `key` is not. */
@@ -26,7 +26,7 @@ export function encodePrivateKey(key: PrivateKey): Uint8Array {
     try {
       return encodePrivateKeyInfo(OID.rsaEncryption, new asn1js.Null(), inner);
     } finally {
-      wipe(inner);
+      zeroize(inner);
     }
   }
   // RFC 5480 §2.1.1: id-ecPublicKey, parameters namedCurve.
@@ -34,6 +34,6 @@ export function encodePrivateKey(key: PrivateKey): Uint8Array {
   try {
     return encodePrivateKeyInfo(OID.ecPublicKey, new asn1js.ObjectIdentifier({ value: CURVE_OID[key.ec.curve] }), inner);
   } finally {
-    wipe(inner);
+    zeroize(inner);
   }
 }

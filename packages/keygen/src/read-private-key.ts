@@ -4,16 +4,27 @@
  * failure is a KmsWrapError. Buffers this module decodes are zeroed before it returns.
  */
 import * as asn1js from 'asn1js';
-import { ERROR_CODES, KmsWrapError, parseKeySpec, type CurveName } from '@kms-wrap/core';
-import { asciiText, wipe } from './bytes.js';
+import {
+  CURVE_BY_OID,
+  ERROR_CODES,
+  KmsWrapError,
+  OID,
+  bytesToText,
+  looksLikeText,
+  oidOf,
+  parseKeySpec,
+  zeroize,
+  type CurveName,
+  type PemBlock,
+} from '@kms-wrap/core';
 import { checkRsaKey } from './check-rsa-key.js';
-import { oidOf, parseDer, smallInteger } from './der.js';
+import { parseDer, smallInteger } from './der.js';
 import { completeEcKey } from './ec-key.js';
 import { isEcPrivateKey, readEcPrivateKey } from './ec-private-key.js';
 import { DECRYPT_HINT, refuseForeignDer } from './foreign-der.js';
 import { readJwk } from './jwk.js';
-import { FOREIGN_KEY_ALGORITHMS, ML_DSA_KEY_SPECS, OID, curveByOid } from './oids.js';
-import { isPem, parsePem, type PemBlock } from './pem.js';
+import { FOREIGN_KEY_ALGORITHMS, ML_DSA_KEY_SPECS } from './oids.js';
+import { isPem, parsePem } from './pem.js';
 import type { PrivateKey } from './private-key.js';
 import { readPrivateKeyInfo, type PrivateKeyInfoFields } from './private-key-info.js';
 import { isRsaPrivateKey, readRsaPrivateKey, wipeRsaKey } from './rsa-private-key.js';
@@ -31,6 +42,12 @@ const NAMED_CURVE_HINT = 'export it with a named curve: openssl ec -in KEY -para
 
 function invalid(message: string): KmsWrapError {
   return new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, message);
+}
+
+/** The text of `bytes` when every byte is printable ASCII or white space (a UTF-8 BOM is skipped). */
+function asciiText(bytes: Uint8Array): string | undefined {
+  const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+  return body.length === 0 || looksLikeText(body, body.length) ? bytesToText(body) : undefined;
 }
 
 export function readPrivateKey(input: Uint8Array | string): ReadKey {
@@ -58,7 +75,7 @@ function readAny(input: Uint8Array | string): ReadKey {
     } catch (error) {
       if (text === undefined) throw error;
     } finally {
-      wipe(work);
+      zeroize(work);
     }
   }
   if (text !== undefined) return readText(text);
@@ -107,7 +124,7 @@ function readPem(text: string): ReadKey {
     const key = readAs(parseDer(block.der, what), kind, what, fallbackCurve);
     return { from: `${kind}-pem`, key };
   } finally {
-    for (const b of blocks) wipe(b.der);
+    for (const b of blocks) zeroize(b.der);
   }
 }
 
@@ -185,7 +202,7 @@ function readSec1(node: asn1js.AsnType, what: string, fallbackCurve: string | un
 }
 
 function curveFor(oid: string, what: string): CurveName {
-  const curve = curveByOid(oid);
+  const curve = CURVE_BY_OID[oid];
   if (curve === undefined) {
     throw new KmsWrapError(
       ERROR_CODES.KEY_SPEC_UNSUPPORTED,
@@ -212,7 +229,7 @@ function readPkcs8(fields: PrivateKeyInfoFields, what: string): PrivateKey {
     const curve = curveFor(named ?? OID.sm2, what);
     if (algorithm === OID.sm2 && curve !== 'sm2p256v1') throw invalid(`${what} is an SM2 key on another curve — export it again`);
     const inner = readEcPrivateKey(parseDer(fields.privateKey, `the EC key inside ${what}`), what);
-    if (inner.curveOid !== undefined && curveByOid(inner.curveOid) !== curve) {
+    if (inner.curveOid !== undefined && CURVE_BY_OID[inner.curveOid] !== curve) {
       throw invalid(`${what} names two different curves — export it again`);
     }
     return { type: 'ec', ec: completeEcKey(curve, inner.d, inner.point, what) };

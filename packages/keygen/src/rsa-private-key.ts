@@ -18,8 +18,7 @@
  */
 import * as asn1js from 'asn1js';
 import { RSAPrivateKey } from 'pkijs';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { wipe } from './bytes.js';
+import { ERROR_CODES, KmsWrapError, zeroize } from '@kms-wrap/core';
 import { derInteger, smallInteger, toDer, unsignedInteger } from './der.js';
 
 /** An RSA private key as unsigned big-endian integers (JWK member names, RFC 7518 §6.3). */
@@ -37,7 +36,7 @@ export interface RsaKeyParts {
 export const RSA_FIELDS = ['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as const;
 
 export function wipeRsaKey(key: RsaKeyParts): void {
-  for (const f of RSA_FIELDS) wipe(key[f]);
+  for (const f of RSA_FIELDS) zeroize(key[f]);
 }
 
 /** Encodes a two-prime RSAPrivateKey, version 0, every INTEGER in minimal DER form. */
@@ -95,7 +94,7 @@ export function readRsaPrivateKey(node: asn1js.AsnType, what: string): RsaKeyPar
   for (const f of RSA_FIELDS) {
     const v = unsignedInteger(r[f]);
     if (v === undefined) {
-      for (const g of RSA_FIELDS) wipe(out[g]);
+      for (const g of RSA_FIELDS) zeroize(out[g]);
       throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has a negative or empty RSA integer — the key is corrupt; export it again`);
     }
     out[f] = v;

@@ -19,18 +19,14 @@
  *     parameters [0] ECParameters OPTIONAL,              -- namedCurve sm2p256v1 if present
  *     publicKey  [1] BIT STRING OPTIONAL }               -- [d_B]G if present
  */
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { _BYTES, _bytesToBigInt, _N, _sm2p256v1 } from './curve.js';
+import { ERROR_CODES, KmsWrapError, bytesToBigInt, equalBytes } from '@kms-wrap/core';
+import { _BYTES, _N, _sm2p256v1 } from './curve.js';
 import { _DerReader, _readUnsigned, _TAG } from './der.js';
 
 /** 1.2.840.10045.2.1 id-ecPublicKey, content octets. */
 const _OID_EC_PUBLIC_KEY = /* @__PURE__ */ Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01);
 /** 1.2.156.10197.1.301 sm2p256v1 (GM/T 0006-2012), content octets. */
 const _OID_SM2 = /* @__PURE__ */ Uint8Array.of(0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d);
-
-function _equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
 
 function _fail(why: string): never {
   throw new KmsWrapError(
@@ -49,10 +45,10 @@ export function _sm2PrivateScalarFromPkcs8(der: Uint8Array): Uint8Array {
 
   const alg = info.enter(_TAG.SEQUENCE, 'privateKeyAlgorithm');
   const algorithm = alg.read(_TAG.OID, 'algorithm');
-  if (_equal(algorithm, _OID_EC_PUBLIC_KEY)) {
-    if (!_equal(alg.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the curve is not sm2p256v1');
-  } else if (_equal(algorithm, _OID_SM2)) {
-    if (alg.peekTag() === _TAG.OID && !_equal(alg.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the curve is not sm2p256v1');
+  if (equalBytes(algorithm, _OID_EC_PUBLIC_KEY)) {
+    if (!equalBytes(alg.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the curve is not sm2p256v1');
+  } else if (equalBytes(algorithm, _OID_SM2)) {
+    if (alg.peekTag() === _TAG.OID && !equalBytes(alg.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the curve is not sm2p256v1');
     else if (alg.peekTag() === _TAG.NULL) alg.read(_TAG.NULL, 'parameters');
   } else {
     _fail('the algorithm is neither id-ecPublicKey nor sm2');
@@ -69,11 +65,11 @@ export function _sm2PrivateScalarFromPkcs8(der: Uint8Array): Uint8Array {
   const ecVersion = _readUnsigned(key.read(_TAG.INTEGER, 'ECPrivateKey version'), 'ECPrivateKey version', _fail);
   if (ecVersion.length !== 1 || ecVersion[0] !== 1) _fail('the ECPrivateKey version is not 1');
   const secret = key.read(_TAG.OCTET_STRING, 'ECPrivateKey privateKey');
-  const d = _bytesToBigInt(secret);
+  const d = bytesToBigInt(secret);
   if (secret.length > _BYTES || d < 1n || d >= _N) _fail('the private scalar is out of range');
   if (key.peekTag() === 0xa0) {
     const params = key.enter(0xa0, 'ECPrivateKey parameters');
-    if (!_equal(params.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the ECPrivateKey curve is not sm2p256v1');
+    if (!equalBytes(params.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the ECPrivateKey curve is not sm2p256v1');
     params.finish('ECPrivateKey parameters');
   }
   if (key.peekTag() === 0xa1) {

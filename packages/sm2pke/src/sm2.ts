@@ -3,9 +3,9 @@
  * GB/T 32918.4-2016). Output and input are the DER SM2Cipher (see ciphertext.ts).
  * Curve arithmetic is @noble/curves; randomness comes only from the `randomBytes` passed in.
  */
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, bytesToBigInt, equalBytes } from '@kms-wrap/core';
 import { _decodeSm2Cipher, _encodeSm2Cipher } from './ciphertext.js';
-import { _BYTES, _bigIntToBytes, _bytesToBigInt, _N, _sm2p256v1 } from './curve.js';
+import { _BYTES, _N, _sm2p256v1 } from './curve.js';
 import { _kdf } from './kdf.js';
 import { _parsePublicPoint } from './point.js';
 import { sm3 } from './sm3.js';
@@ -30,7 +30,7 @@ function _randomK(randomBytes: RandomBytes): bigint {
       `the crypto provider's randomBytes(${_K_SEED_BYTES}) did not return ${_K_SEED_BYTES} bytes — use a provider backed by the platform CSPRNG`,
     );
   }
-  const k = (_bytesToBigInt(seed) % (_N - 1n)) + 1n;
+  const k = (bytesToBigInt(seed) % (_N - 1n)) + 1n;
   seed.fill(0);
   return k;
 }
@@ -100,7 +100,7 @@ function _decryptFail(why: string): never {
  * and returns the plaintext. Every failure, including a C3 mismatch, is ERR_VERIFY_FAILED.
  */
 export function sm2Decrypt(privateScalar: Uint8Array, der: Uint8Array): Uint8Array {
-  const d = _bytesToBigInt(privateScalar);
+  const d = bytesToBigInt(privateScalar);
   if (privateScalar.length > _BYTES || d < 1n || d >= _N) {
     throw new KmsWrapError(
       ERROR_CODES.VERIFY_FAILED,
@@ -133,9 +133,7 @@ export function sm2Decrypt(privateScalar: Uint8Array, der: Uint8Array): Uint8Arr
   c3Input.fill(0);
   t.fill(0);
   dc1.fill(0);
-  let diff = 0;
-  for (let i = 0; i < 32; i++) diff |= u[i]! ^ cipher.c3[i]!;
-  if (diff !== 0) {
+  if (!equalBytes(u, cipher.c3)) {
     m.fill(0);
     return _decryptFail('the hash C3 does not match (wrong key, or the ciphertext was altered)'); // §7.1 B6: u ≠ C3
   }
