@@ -49,21 +49,43 @@ function rsaAesKeyWrap(id: string, hash: OaepHash): WrappingAlgorithm {
       if (!crypto.rsaOaepDecrypt || !crypto.aesKwpUnwrap) {
         throw new KmsWrapError(ERROR_CODES.PROVIDER_UNSUPPORTED, `${crypto.name} cannot unwrap ${id} — use a provider with rsaOaepDecrypt and aesKwpUnwrap`);
       }
-      const k = rsaModulusLength(ciphertext.length);
-      const aesKey = await crypto.rsaOaepDecrypt(privateKey, hash, ciphertext.subarray(0, k));
-      try {
-        return await crypto.aesKwpUnwrap(aesKey, ciphertext.subarray(k));
-      } finally {
-        zeroize(aesKey);
+      // The RSA part is k bytes, k the wrapping key's modulus length; RSAES-OAEP-DECRYPT refuses
+      // any other length (RFC 8017 §7.1.2 step 1b). Largest first, so a guess shorter than the
+      // real modulus is never tried before the right one.
+      let failure: unknown;
+      for (const k of rsaPartLengths(ciphertext.length)) {
+        let aesKey: Uint8Array;
+        try {
+          aesKey = await crypto.rsaOaepDecrypt(privateKey, hash, ciphertext.subarray(0, k));
+        } catch (cause) {
+          failure = cause;
+          continue;
+        }
+        try {
+          return await crypto.aesKwpUnwrap(aesKey, ciphertext.subarray(k));
+        } finally {
+          zeroize(aesKey);
+        }
       }
+      throw new KmsWrapError(
+        ERROR_CODES.VERIFY_FAILED,
+        `the RSA part of the ${ciphertext.length}-byte ${id} ciphertext does not decrypt under this private key — check that it is the wrapping key pair's private key and that the file is whole`,
+        { cause: failure },
+      );
     },
   };
 }
 
-/** The RSA part's length, from the total: the one wrapping key spec whose split leaves a valid KWP part. */
-function rsaModulusLength(total: number): number {
-  for (const k of [512, 384, 256]) if (total - k >= 16 && (total - k) % 8 === 0) return k;
-  throw new KmsWrapError(ERROR_CODES.VERIFY_FAILED, `a ${total}-byte ciphertext is not RSA_AES_KEY_WRAP output — check the file`);
+/**
+ * The possible RSA part lengths (k of RSA_4096, RSA_3072, RSA_2048), largest first: those that
+ * leave a KWP part of at least 16 bytes in 8-byte blocks (RFC 5649 §4.2).
+ */
+function rsaPartLengths(total: number): number[] {
+  const ks = [512, 384, 256].filter((k) => total - k >= 16 && (total - k) % 8 === 0);
+  if (ks.length === 0) {
+    throw new KmsWrapError(ERROR_CODES.VERIFY_FAILED, `a ${total}-byte ciphertext is not RSA_AES_KEY_WRAP output (an RSA part of 256, 384 or 512 bytes, then AES-KWP blocks) — check the file`);
+  }
+  return ks;
 }
 
 export const RSA_AES_KEY_WRAP_SHA_1: WrappingAlgorithm = rsaAesKeyWrap('RSA_AES_KEY_WRAP_SHA_1', 'SHA-1');
