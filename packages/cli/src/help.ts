@@ -51,9 +51,28 @@ Options:
 
 After a wrap it prints the aws kms import-key-material command to run next, ready to paste.
 
-Example:
+Other targets (--target; the same checks and constructions under the target's rules and names):
+  --target T            aws (default), gcp (Google Cloud KMS), azure (Azure Key Vault BYOK),
+                        vault (HashiCorp Vault transit); see docs/targets/T.md
+  gcp:   --algorithm is the import job's method: RSA_OAEP_3072_SHA256_AES_256,
+         RSA_OAEP_4096_SHA256_AES_256, RSA_OAEP_3072_SHA256, RSA_OAEP_4096_SHA256,
+         RSA_OAEP_3072_SHA1_AES_256, RSA_OAEP_4096_SHA1_AES_256; --public-key the import job's
+         PEM; writes wrapped-key.bin; [--location L --keyring R --key-name K --import-job J
+         --key-algorithm ALG] fill in the gcloud command
+  azure: CKM_RSA_AES_KEY_WRAP (the only one); --public-key the KEK's PEM; --kek-id KID (required,
+         the KEK's key identifier); writes key.byok; [--key-name K --vault-name V | --hsm-name H]
+  vault: --hash-function SHA256 (default) or SHA1; --public-key transit/wrapping_key's PEM;
+         writes ciphertext.b64; [--key-name K --mount transit]
+  --parameters, --region and --valid-to are AWS KMS's only.
+
+Examples:
   kms-wrap wrap --material PlaintextKeyMaterial.bin --public-key WrappingPublicKey.bin \\
                 --algorithm RSAES_OAEP_SHA_256
+  kms-wrap wrap --target gcp --material ECC_NIST_P256_PrivateKey.der --public-key wrapping-key.pem \\
+                --algorithm RSA_OAEP_3072_SHA256_AES_256
+  kms-wrap wrap --target azure --material RSA_3072_PrivateKey.der --public-key KEK.publickey.pem \\
+                --kek-id https://myvault.vault.azure.net/keys/KEK/0123456789abcdef --key-name mykey
+  kms-wrap wrap --target vault --material key.der --public-key wrapping_key.pem --key-name mykey
 `,
   import: `Usage: kms-wrap import --key-id ID --material FILE --algorithm ALG [options]
 
@@ -106,6 +125,8 @@ Options:
 
 Says what FILE is — key material (raw or PKCS#8), a private key in another form, a wrapping
 public key, GetParametersForImport JSON — its key spec, and whether KMS can import it as is.
+For material and private keys it says which targets import it (aws, gcp, azure, vault) and
+why the others do not; for a wrapping public key, which targets' algorithms can use it.
 Never prints key material.
 `,
   convert: `Usage: kms-wrap convert IN [-o OUT] [--force] [--json]
@@ -115,10 +136,12 @@ Converts a private key you already have — PEM ("PRIVATE KEY", "RSA PRIVATE KEY
 imports (the bytes openssl pkcs8 -topk8 -nocrypt -outform DER prints). Default OUT: IN with
 the extension .der (.pkcs8.der if IN already ends in .der). Written with mode 0600.
 `,
-  algorithms: `Usage: kms-wrap algorithms [--json]
+  algorithms: `Usage: kms-wrap algorithms [--target aws|gcp|azure|vault] [--json]
 
 Lists the wrapping algorithms AWS KMS accepts, the material and wrapping key specs each
 takes, its capacity under each wrapping key spec, and whether its package is installed.
+With --target, another target's: its algorithms in its own names with the construction each
+is, and the key material it imports (with its own names) or not, and why.
 `,
   demo: `Usage: kms-wrap demo [--json]
 
@@ -130,7 +153,7 @@ material of every key spec, wraps it with every algorithm KMS accepts, unwraps i
 Options:
   --json                print one JSON object on stdout (every combination and its outcome)
 `,
-  batch: `Usage: kms-wrap batch MANIFEST [--concurrency N] [--force] [--fsync] [--json]
+  batch: `Usage: kms-wrap batch MANIFEST [--concurrency N] [--force] [--fsync] [--check] [--json]
 
 Wraps many key materials at once, on all cores. MANIFEST is JSON Lines, one wrap a line,
 paths relative to the manifest's folder:
@@ -139,7 +162,7 @@ paths relative to the manifest's folder:
   {"material": "hmac.bin", "parameters": "params.json", "algorithm": "RSAES_OAEP_SHA_256", "keySpec": "HMAC_256", "output": "out/h.bin"}
 
 Fields: material, publicKey or parameters (GetParametersForImport JSON, or the console's
-unzipped folder), algorithm, output; keySpec and region ("china") as for kms-wrap wrap.
+zip or its unzipped folder), algorithm, output; keySpec and region ("china") as for kms-wrap wrap.
 
 Every line is checked before anything is wrapped: its JSON, its files, every rule kms-wrap
 wrap applies, and its output (no two lines share one; an existing one needs --force). If a
@@ -156,6 +179,7 @@ Options:
   --force               replace existing outputs
   --fsync               flush each output to disk before putting it in place (survives a
                         power cut; costs a disk flush a file, often more than the wrap)
+  --check               check every line as above, and wrap nothing
   --json                print one JSON object on stdout: totals and one result a line
 `,
 };

@@ -1,5 +1,5 @@
 /** Reading key material for wrap/inspect: PKCS#8 DER and raw bytes as is; other key forms converted with a note. */
-import { ERROR_CODES, isKmsWrapError, inspectMaterial, type MaterialInfo, type Region } from '@kms-wrap/core';
+import { ERROR_CODES, KEY_SPECS, bytesToText, isKmsWrapError, inspectMaterial, parsePem, type MaterialInfo, type MaterialSpec, type Region } from '@kms-wrap/core';
 import { readInputFile } from '@kms-wrap/node';
 
 export interface LoadedMaterial {
@@ -9,15 +9,24 @@ export interface LoadedMaterial {
   readonly convertedFrom?: string;
 }
 
-export async function loadMaterial(path: string, options: { keySpec?: string; region: Region }): Promise<LoadedMaterial> {
+/** `keySpecs`: the material specs the target imports (another target than AWS KMS; see InspectOptions). */
+export async function loadMaterial(path: string, options: { keySpec?: string; region: Region; keySpecs?: readonly MaterialSpec[] }): Promise<LoadedMaterial> {
   const bytes = await readInputFile(path, 'the key material');
-  const inspect = (b: Uint8Array) => inspectMaterial(b, { region: options.region, ...(options.keySpec ? { keySpec: options.keySpec } : {}) });
+  const inspect = (b: Uint8Array): MaterialInfo =>
+    inspectMaterial(b, { region: options.region, ...(options.keySpec ? { keySpec: options.keySpec } : {}), ...(options.keySpecs ? { keySpecs: options.keySpecs } : {}) });
   try {
     return { bytes, info: inspect(bytes) };
   } catch (e) {
     if (!isKmsWrapError(e) || e.code !== ERROR_CODES.MATERIAL_FORMAT) {
       bytes.fill(0);
       throw e;
+    }
+    // A PEM PKCS#8 key of a spec only another target imports (Ed25519, which keygen does not
+    // convert): its DER is already the form the target takes.
+    const pem = options.keySpecs ? otherTargetPem(bytes, inspect) : undefined;
+    if (pem) {
+      bytes.fill(0);
+      return pem;
     }
     const { toPkcs8 } = await import('@kms-wrap/keygen');
     let converted;
@@ -27,5 +36,22 @@ export async function loadMaterial(path: string, options: { keySpec?: string; re
       bytes.fill(0);
     }
     return { bytes: converted.der, info: inspect(converted.der), convertedFrom: converted.from };
+  }
+}
+
+function otherTargetPem(bytes: Uint8Array, inspect: (b: Uint8Array) => MaterialInfo): LoadedMaterial | undefined {
+  let der: Uint8Array | undefined;
+  try {
+    der = parsePem(bytesToText(bytes)).find((b) => b.label === 'PRIVATE KEY')?.der;
+    if (!der) return undefined;
+    const info = inspect(der);
+    if ((KEY_SPECS as readonly MaterialSpec[]).includes(info.keySpec ?? 'SYMMETRIC_DEFAULT')) {
+      der.fill(0);
+      return undefined;
+    }
+    return { bytes: der, info, convertedFrom: 'pkcs8-pem' };
+  } catch {
+    der?.fill(0);
+    return undefined;
   }
 }

@@ -81,6 +81,16 @@ export function integerBytes(node: Asn1 | undefined): Uint8Array | undefined {
   return v;
 }
 
+/**
+ * True if `node` is an INTEGER in DER's form of a non-negative value (X.690 §8.3.2): no sign bit
+ * set, and no leading zero octet that is not needed. A key's modulus and exponent must be.
+ */
+export function isDerUnsigned(node: Asn1 | undefined): boolean {
+  if (!(node instanceof asn1js.Integer)) return false;
+  const v = node.valueBlock.valueHexView;
+  return v.length > 0 && (v[0]! & 0x80) === 0 && !(v.length > 1 && v[0] === 0 && (v[1]! & 0x80) === 0);
+}
+
 /** A small non-negative INTEGER as a number (versions); undefined if not one. */
 export function smallInteger(node: Asn1 | undefined): number | undefined {
   const v = integerBytes(node);

@@ -10,8 +10,19 @@ import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { inspectMaterial } from './inspect-material.js';
 import type { MaterialInfo, WrappingPublicKey } from './keys.js';
 import type { CryptoProvider } from './provider.js';
-import { AWS_KMS_RULES, algorithmOptions, judge, type AlgorithmOption, type Judge, type RuleSet } from './rules.js';
-import { parseRegion, type KeySpec, type Region, type WrappingKeySpec } from './specs.js';
+import {
+  AWS_KMS_RULES,
+  algorithmOptions,
+  importsSpec,
+  isConstruction,
+  judge,
+  pluginFor,
+  type AlgorithmOption,
+  type Judge,
+  type RuleSet,
+} from './rules.js';
+import { KMS_ALGORITHM_IDS, MATERIAL_SPECS, parseRegion, type MaterialSpec, type Region, type WrappingKeySpec } from './specs.js';
+import type { Target } from './target.js';
 import { parseWrappingPublicKey } from './wrapping-public-key.js';
 
 export interface WrapperOptions {
@@ -19,6 +30,8 @@ export interface WrapperOptions {
   readonly crypto: CryptoProvider;
   /** The target's rules; AWS KMS by default. */
   readonly rules?: RuleSet;
+  /** The target (AWS KMS, Google Cloud KMS, Azure Key Vault, Vault transit): its rules, instead of `rules`. */
+  readonly target?: Target;
 }
 
 export interface WrapRequest {
@@ -28,7 +41,7 @@ export interface WrapRequest {
   readonly wrappingPublicKey: Uint8Array | string | WrappingPublicKey;
   readonly algorithm: string;
   /** Needed only when the bytes cannot tell; checked against the material when given. */
-  readonly keySpec?: KeySpec | string;
+  readonly keySpec?: MaterialSpec | string;
   /** 'standard' (default) or 'china'; AWS region names such as cn-north-1 are understood. */
   readonly region?: Region | string;
 }
@@ -43,10 +56,14 @@ export interface WrapPlan {
 
 export interface WrapResult {
   readonly ciphertext: Uint8Array;
+  /** The algorithm id as the target names it (RSA_OAEP_3072_SHA256_AES_256 for Cloud KMS). */
   readonly algorithm: string;
+  /** The plugin that did it, when the target names it otherwise (RSA_AES_KEY_WRAP_SHA_256); else the same as algorithm. */
+  readonly construction: string;
   /** The key spec, or undefined when raw bytes fit several (see keySpecCandidates). */
-  readonly keySpec: KeySpec | undefined;
-  readonly keySpecCandidates: readonly KeySpec[];
+  readonly keySpec: MaterialSpec | undefined;
+  /** Every spec the bytes could be that the target imports (raw 32 bytes: SYMMETRIC_DEFAULT and HMAC_256 for AWS KMS). */
+  readonly keySpecCandidates: readonly MaterialSpec[];
   readonly materialFormat: MaterialInfo['format'];
   readonly wrappingKeySpec: WrappingKeySpec;
   readonly region: Region;
@@ -61,6 +78,8 @@ export interface UnwrapRequest {
 
 export interface Wrapper {
   readonly rules: RuleSet;
+  /** The target given to createWrapper, if one was. */
+  readonly target: Target | undefined;
   readonly crypto: CryptoProvider;
   /** The plugins this wrapper was given, by id. */
   readonly algorithms: ReadonlyMap<string, WrappingAlgorithm>;
@@ -73,11 +92,14 @@ export interface Wrapper {
 }
 
 export function createWrapper(options: WrapperOptions): Wrapper {
-  const rules = options.rules ?? AWS_KMS_RULES;
+  if (options.rules && options.target && options.rules !== options.target.rules) {
+    throw new KmsWrapError(ERROR_CODES.PLUGIN_INVALID, `both rules (${options.rules.name}) and a target (${options.target.name}) were given — pass one of them`);
+  }
+  const rules = options.target?.rules ?? options.rules ?? AWS_KMS_RULES;
   const { crypto } = options;
   const plugins = new Map<string, WrappingAlgorithm>();
   for (const a of options.algorithms) {
-    validatePlugin(a);
+    validatePlugin(a, rules);
     if (plugins.has(a.id)) {
       throw new KmsWrapError(ERROR_CODES.PLUGIN_INVALID, `two plugins were given for ${a.id} — pass each algorithm once`);
     }
@@ -93,15 +115,23 @@ export function createWrapper(options: WrapperOptions): Wrapper {
     const material = inspectMaterial(request.material, {
       region,
       ...(request.keySpec === undefined ? {} : { keySpec: request.keySpec }),
+      // Another target identifies every material spec, so that the rules refuse what it does not import, with its reason.
+      ...(rules.keySpecs === undefined ? {} : { keySpecs: MATERIAL_SPECS }),
     });
-    return { region, wrappingKey, material };
+    return { region, wrappingKey, material, candidates: narrow(material) };
+  }
+
+  /** The key specs the bytes could be that the target imports (all of them if it imports none: the rules then say why). */
+  function narrow(material: MaterialInfo): readonly MaterialSpec[] {
+    const fit = material.candidates.filter((s) => importsSpec(rules, s));
+    return fit.length > 0 ? fit : material.candidates;
   }
 
   function check(request: WrapRequest): WrapPlan {
     const algorithmId = request.algorithm.trim().toUpperCase();
-    const { region, wrappingKey, material } = prepare(request);
+    const { region, wrappingKey, material, candidates } = prepare(request);
     // Every key spec the bytes could be must pass: raw 32 bytes are SYMMETRIC_DEFAULT or HMAC_256.
-    for (const keySpec of material.candidates) {
+    for (const keySpec of candidates) {
       const refusal = judge(j, {
         algorithm: algorithmId,
         keySpec,
@@ -111,12 +141,14 @@ export function createWrapper(options: WrapperOptions): Wrapper {
       });
       if (refusal) throw refusal;
     }
-    const algorithm = plugins.get(algorithmId);
+    const algorithm = pluginFor(j, algorithmId);
     if (!algorithm) {
-      const pkg = rules.algorithms[algorithmId]?.packageName;
+      const rule = rules.algorithms[algorithmId];
+      const pkg = rule?.packageName;
+      const via = rule?.construction && rule.construction !== algorithmId ? ` (the ${rule.construction} construction)` : '';
       throw new KmsWrapError(
         ERROR_CODES.ALGORITHM_NOT_AVAILABLE,
-        `${algorithmId} is accepted here but no plugin for it was given to the wrapper — ${pkg ? `install ${pkg} and pass its algorithms to createWrapper` : 'pass a plugin for it to createWrapper'}`,
+        `${algorithmId} is accepted here but no plugin for it${via} was given to the wrapper — ${pkg ? `install ${pkg} and pass its algorithms to createWrapper` : 'pass a plugin for it to createWrapper'}`,
       );
     }
     if (algorithm.wrappingKeyType !== wrappingKey.type) {
@@ -126,17 +158,25 @@ export function createWrapper(options: WrapperOptions): Wrapper {
       );
     }
     algorithm.checkWrappingKey?.(wrappingKey);
-    return { algorithm, material, wrappingKey, region };
+    return { algorithm, material: settled(material, candidates), wrappingKey, region };
+  }
+
+  /** The material with only the candidates the target imports (unchanged for AWS KMS). */
+  function settled(material: MaterialInfo, candidates: readonly MaterialSpec[]): MaterialInfo {
+    if (candidates.length === material.candidates.length) return material;
+    return { ...material, candidates, keySpec: candidates.length === 1 ? candidates[0] : material.keySpec };
   }
 
   async function wrap(request: WrapRequest): Promise<WrapResult> {
     const plan = check(request);
     const { algorithm, material, wrappingKey } = plan;
+    const algorithmId = request.algorithm.trim().toUpperCase();
     const ciphertext = await algorithm.wrap({ material: request.material, wrappingKey, crypto });
     checkOutput(algorithm, wrappingKey.spec, request.material, ciphertext);
     return {
       ciphertext,
-      algorithm: algorithm.id,
+      algorithm: algorithmId,
+      construction: algorithm.id,
       keySpec: material.keySpec,
       keySpecCandidates: material.candidates,
       materialFormat: material.format,
@@ -146,8 +186,8 @@ export function createWrapper(options: WrapperOptions): Wrapper {
   }
 
   function options_(request: Omit<WrapRequest, 'algorithm'>): AlgorithmOption[] {
-    const { region, wrappingKey, material } = prepare(request);
-    const perSpec = material.candidates.map((keySpec) =>
+    const { region, wrappingKey, material, candidates } = prepare(request);
+    const perSpec = candidates.map((keySpec) =>
       algorithmOptions(j, { keySpec, materialLength: material.length, wrappingKeySpec: wrappingKey.spec, region }),
     );
     // An algorithm is offered only if it is accepted for every key spec the bytes could be.
@@ -155,21 +195,21 @@ export function createWrapper(options: WrapperOptions): Wrapper {
   }
 
   async function unwrap(request: UnwrapRequest): Promise<Uint8Array> {
-    const algorithm = plugins.get(request.algorithm);
+    const algorithm = pluginFor(j, request.algorithm);
     if (!algorithm?.unwrap) {
       throw new KmsWrapError(ERROR_CODES.ALGORITHM_NOT_AVAILABLE, `no plugin given to the wrapper can unwrap ${request.algorithm} — pass one that implements unwrap`);
     }
     return algorithm.unwrap({ ciphertext: request.ciphertext, privateKey: request.privateKey, crypto });
   }
 
-  return { rules, crypto, algorithms: plugins, check, wrap, options: options_, unwrap };
+  return { rules, target: options.target, crypto, algorithms: plugins, check, wrap, options: options_, unwrap };
 }
 
 function isParsedKey(value: WrapRequest['wrappingPublicKey']): value is WrappingPublicKey {
   return typeof value === 'object' && !(value instanceof Uint8Array) && 'spki' in value && 'spec' in value;
 }
 
-function validatePlugin(a: WrappingAlgorithm): void {
+function validatePlugin(a: WrappingAlgorithm, rules: RuleSet): void {
   const ok =
     typeof a === 'object' &&
     a !== null &&
@@ -183,9 +223,25 @@ function validatePlugin(a: WrappingAlgorithm): void {
     const name = typeof a?.id === 'string' ? a.id : 'a plugin';
     throw new KmsWrapError(
       ERROR_CODES.PLUGIN_INVALID,
-      `${name} is not a WrappingAlgorithm (it needs an upper-case id, wrappingKeyType, capacity, outputLength and wrap) — see docs/writing-a-plugin.md`,
+      `${name} is not a WrappingAlgorithm (it needs an upper-case id, wrappingKeyType, capacity, outputLength and wrap) — see docs/writing-a-plugin.md and examples/custom-plugin`,
     );
   }
+  // An id the rule set does not know is judged by the plugin's own `accepts`: without it, every
+  // request would fail later as an unknown algorithm.
+  // The AWS KMS ids are constructions core knows: another target may be given them and use some, or none.
+  const known = rules.algorithms[a.id] !== undefined || rules.deprecated[a.id] !== undefined || isConstruction(rules, a.id) || (KMS_ALGORITHM_IDS as readonly string[]).includes(a.id);
+  if (!known && !isAcceptance(a.accepts)) {
+    throw new KmsWrapError(
+      ERROR_CODES.PLUGIN_INVALID,
+      `${a.id} is not an algorithm ${rules.name} knows, and the plugin declares no accepts { materials, wrappingKeySpecs, regions } — add accepts to the plugin, or use a known id`,
+    );
+  }
+}
+
+function isAcceptance(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return Array.isArray(v['materials']) && Array.isArray(v['wrappingKeySpecs']) && Array.isArray(v['regions']);
 }
 
 /** Postconditions on a plugin's output: a byte array of the declared length that does not hold the plaintext. */

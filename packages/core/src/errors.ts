@@ -78,6 +78,8 @@ export const ERROR_CODES = {
   AWS_UNREACHABLE: 'ERR_AWS_UNREACHABLE',
   /** The AWS SDK for JavaScript v3 (@aws-sdk/client-kms) is needed and not installed. */
   AWS_SDK_MISSING: 'ERR_AWS_SDK_MISSING',
+  /** A value a target's envelope needs that is missing or malformed (Azure's KEK id, ...), or given for another target. */
+  TARGET_OPTION_INVALID: 'ERR_TARGET_OPTION_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -3,7 +3,7 @@
  * (base64), PublicKey (base64 DER SubjectPublicKeyInfo), ParametersValidTo (epoch seconds
  * such as 1568290320.0 in some CLI versions, ISO 8601 in others).
  */
-import { fromBase64 } from './encoding.js';
+import { fromBase64, jsonTooDeep } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import type { WrappingPublicKey } from './keys.js';
 import { parseWrappingPublicKey } from './wrapping-public-key.js';
@@ -21,6 +21,7 @@ const REFETCH = 'save the whole output of aws kms get-parameters-for-import --ke
 
 export function parseImportParameters(json: string): ImportParameters {
   let value: unknown;
+  if (jsonTooDeep(json, 16)) throw new KmsWrapError(INVALID, `the parameters file nests far deeper than GetParametersForImport output — ${REFETCH}`);
   try {
     value = JSON.parse(json);
   } catch (cause) {

@@ -8,34 +8,52 @@ import { bytesToText, looksLikeText, parsePem } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, identifyDer } from './identify-der.js';
 import type { MaterialInfo } from './keys.js';
-import { KEY_SPECS, KEY_SPEC_INFO, parseKeySpec, rawLengthOf, type KeySpec, type Region } from './specs.js';
+import {
+  KEY_SPECS,
+  KEY_SPEC_INFO,
+  MATERIAL_SPEC_INFO,
+  parseMaterialSpec,
+  rawLengthOf,
+  type KeySpec,
+  type MaterialSpec,
+  type Region,
+} from './specs.js';
 
 export interface InspectOptions {
   /** The key spec the user named; checked against the material. */
-  readonly keySpec?: KeySpec | string;
+  readonly keySpec?: MaterialSpec | string;
   readonly region?: Region;
+  /**
+   * The material specs the caller's target imports (a Target's rules.keySpecs); AWS KMS's key
+   * specs by default. Only material of a spec outside AWS's (ED25519) depends on it: it is
+   * recognised when listed here, and refused as AWS KMS refuses it otherwise.
+   */
+  readonly keySpecs?: readonly MaterialSpec[];
 }
 
 const CONVERT_HINT = 'convert it to binary PKCS#8 DER first (`kms-wrap convert FILE`, or toPkcs8 from @kms-wrap/keygen)';
 const DECRYPT_HINT = 'decrypt it first: openssl pkcs8 -topk8 -nocrypt -in KEY -outform DER -out KEY.der';
 
 /** Inspects material and settles its key spec. Throws a KmsWrapError that says why if it cannot. */
+export function inspectMaterial(material: Uint8Array, options?: InspectOptions & { readonly keySpecs?: undefined; readonly keySpec?: KeySpec | string }): MaterialInfo<KeySpec>;
+export function inspectMaterial(material: Uint8Array, options?: InspectOptions): MaterialInfo;
 export function inspectMaterial(material: Uint8Array, options: InspectOptions = {}): MaterialInfo {
   const region = options.region ?? 'standard';
-  const named = options.keySpec === undefined ? undefined : parseKeySpec(options.keySpec);
-  const found = identifyMaterial(material, region, named);
+  const allowed = options.keySpecs ?? KEY_SPECS;
+  const named = options.keySpec === undefined ? undefined : parseMaterialSpec(options.keySpec, allowed);
+  const found = identifyMaterial(material, region, named, allowed);
   if (named === undefined) return found;
   if (!found.candidates.includes(named)) {
     throw new KmsWrapError(ERROR_CODES.KEY_SPEC_MISMATCH, mismatchMessage(found, named, region));
   }
-  return { ...found, keySpec: named, kind: KEY_SPEC_INFO[named].kind, candidates: [named] };
+  return { ...found, keySpec: named, kind: MATERIAL_SPEC_INFO[named].kind, candidates: [named] };
 }
 
-function mismatchMessage(found: MaterialInfo, named: KeySpec, region: Region): string {
+function mismatchMessage(found: MaterialInfo, named: MaterialSpec, region: Region): string {
   const is = found.candidates.join(' or ');
-  const want = KEY_SPEC_INFO[named];
+  const want = MATERIAL_SPEC_INFO[named];
   if (found.format === 'raw' && want.rawLength) {
-    const expected = rawLengthOf(named, region);
+    const expected = want.rawLength[region];
     const where = region === 'china' ? ' in the China Regions' : '';
     return `${named} material is ${expected} bytes${where}, but this is ${found.length} bytes (${is}) — use material of the right length or the matching key spec`;
   }
@@ -45,23 +63,30 @@ function mismatchMessage(found: MaterialInfo, named: KeySpec, region: Region): s
 function describeFound(m: MaterialInfo): string {
   if (m.format === 'raw') return `${m.length} raw bytes`;
   if (m.rsaBits) return `PKCS#8 RSA ${m.rsaBits}-bit private key`;
+  if (m.kind === 'ed25519') return 'PKCS#8 Ed25519 private key';
   return `PKCS#8 ${m.curve} private key`;
 }
 
-function identifyMaterial(bytes: Uint8Array, region: Region, named: KeySpec | undefined): MaterialInfo {
+function identifyMaterial(bytes: Uint8Array, region: Region, named: MaterialSpec | undefined, allowed: readonly MaterialSpec[]): MaterialInfo {
   if (bytes.length === 0) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key material is empty — check the file (KMS needs the binary key, never an empty file)');
   }
   if (looksLikeDerSequence(bytes)) {
-    const der = tryPkcs8(bytes);
+    const der = tryPkcs8(bytes, allowed);
     if (der) return der;
   }
   const raw = rawCandidates(bytes.length, region);
-  if (raw.length > 0 && (named === undefined || raw.includes(named) || !looksLikeText(bytes))) {
+  // Random key bytes are practically never all printable: text of a raw length (64 hex digits
+  // of a 32-byte key look like HMAC_512) is taken only when its key spec is named.
+  const text = looksLikeText(bytes);
+  if (raw.length > 0 && (!text || (named !== undefined && (raw as readonly MaterialSpec[]).includes(named)))) {
     return rawInfo(raw, bytes.length);
   }
-  if (looksLikeText(bytes)) refuseText(bytesToText(bytes));
-  if (raw.length === 0) refuseRawLength(bytes.length, region);
+  if (text) refuseText(bytesToText(bytes), raw);
+  if (raw.length === 0) {
+    refuseBrokenDer(bytes);
+    refuseRawLength(bytes.length, region);
+  }
   return rawInfo(raw, bytes.length);
 }
 
@@ -93,7 +118,33 @@ function refuseRawLength(length: number, region: Region): never {
   );
 }
 
-function refuseText(text: string): never {
+/** A DER SEQUENCE header that promises more bytes than there are, or DER of no key kind: say so. */
+function refuseBrokenDer(bytes: Uint8Array): void {
+  if (bytes[0] !== 0x30 || bytes.length < 2) return;
+  const first = bytes[1]!;
+  const n = first < 0x80 ? 0 : first & 0x7f;
+  if (n > 4 || bytes.length < 2 + n) return;
+  let len = first;
+  if (n > 0) {
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + bytes[2 + i]!;
+  }
+  const total = 2 + n + len;
+  if (total > bytes.length) {
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      `the material starts like DER (a ${total}-byte SEQUENCE) but has only ${bytes.length} bytes: it is truncated — copy the whole file, or regenerate it`,
+    );
+  }
+  if (total === bytes.length) {
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      'the material is a DER SEQUENCE that is corrupt or not a private key — check the file; KMS takes private keys as unencrypted PKCS#8 DER',
+    );
+  }
+}
+
+function refuseText(text: string, rawFits: readonly KeySpec[]): never {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('-----BEGIN')) {
     const blocks = parsePem(text);
@@ -111,12 +162,14 @@ function refuseText(text: string): never {
   }
   throw new KmsWrapError(
     ERROR_CODES.MATERIAL_FORMAT,
-    'the material is text (base64 or hex?) and KMS takes binary key material — decode it to a binary file first (e.g. base64 -d)',
+    rawFits.length > 0
+      ? `the material is ${text.length} characters of text (base64 or hex?) and KMS takes binary key material — decode it to a binary file first (e.g. base64 -d, xxd -r -p), or name its key spec (${rawFits.join(' or ')}) if these characters are the key itself`
+      : 'the material is text (base64 or hex?) and KMS takes binary key material — decode it to a binary file first (e.g. base64 -d, xxd -r -p)',
   );
 }
 
 /** Identifies DER that parses; returns undefined for bytes that are not DER at all. */
-function tryPkcs8(bytes: Uint8Array): MaterialInfo | undefined {
+function tryPkcs8(bytes: Uint8Array, allowed: readonly MaterialSpec[]): MaterialInfo | undefined {
   let node;
   try {
     node = decodeDer(bytes, 'the key material', ERROR_CODES.MATERIAL_INVALID);
@@ -126,7 +179,7 @@ function tryPkcs8(bytes: Uint8Array): MaterialInfo | undefined {
   const kind = identifyDer(node);
   switch (kind) {
     case 'pkcs8':
-      return pkcs8Info(children(node), bytes.length);
+      return pkcs8Info(children(node), bytes.length, allowed);
     case 'encrypted-pkcs8':
       throw new KmsWrapError(ERROR_CODES.MATERIAL_ENCRYPTED, `the material is an encrypted PKCS#8 private key and KMS needs the plaintext key — ${DECRYPT_HINT}`);
     case 'pkcs1-private':
@@ -148,7 +201,7 @@ function tryPkcs8(bytes: Uint8Array): MaterialInfo | undefined {
  *   privateKey                OCTET STRING,
  *   attributes            [0] Attributes OPTIONAL }               -- RFC 5208 §5
  */
-function pkcs8Info(c: ReturnType<typeof children>, length: number): MaterialInfo {
+function pkcs8Info(c: ReturnType<typeof children>, length: number, allowed: readonly MaterialSpec[]): MaterialInfo {
   const version = smallInteger(c[0]);
   if (version !== 0 && version !== 1) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `the PKCS#8 key has version ${version ?? '?'} (expected 0) — re-export it with openssl pkcs8 -topk8 -nocrypt -outform DER`);
@@ -183,9 +236,31 @@ function pkcs8Info(c: ReturnType<typeof children>, length: number): MaterialInfo
     const spec = KEY_SPECS.find((s) => KEY_SPEC_INFO[s].curve === curve)!;
     return { format: 'pkcs8-der', kind: KEY_SPEC_INFO[spec].kind, keySpec: spec, candidates: [spec], length, curve };
   }
+  if (algOid === OID.ed25519 && allowed.includes('ED25519')) return ed25519Info(alg, inner, length);
   const foreign = algOid === undefined ? undefined : FOREIGN_KEY_TYPES[algOid];
   throw new KmsWrapError(
     ERROR_CODES.KEY_SPEC_UNSUPPORTED,
     `the material is ${foreign ? `an ${foreign} private key` : `a private key of algorithm ${algOid ?? '?'}`}, which AWS KMS cannot import — import RSA, ECC (P-256/384/521, secp256k1) or SM2 keys, or symmetric/HMAC bytes`,
   );
+}
+
+/**
+ * Ed25519 in PKCS#8, RFC 8410 §7:
+ *   AlgorithmIdentifier ::= SEQUENCE { algorithm id-Ed25519 }     -- parameters absent (§3)
+ *   CurvePrivateKey ::= OCTET STRING                             -- the 32-byte seed, inside privateKey
+ */
+function ed25519Info(alg: ReturnType<typeof children>, inner: Uint8Array, length: number): MaterialInfo {
+  let seed: Uint8Array | undefined;
+  try {
+    seed = octetsOf(decodeDer(inner, 'the Ed25519 private key inside the PKCS#8', ERROR_CODES.MATERIAL_INVALID));
+  } catch {
+    seed = undefined;
+  }
+  if (alg.length !== 1 || seed?.length !== 32) {
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      'the PKCS#8 Ed25519 key is malformed (RFC 8410: no parameters, a 32-byte CurvePrivateKey) — re-export it with openssl pkcs8 -topk8 -nocrypt -outform DER',
+    );
+  }
+  return { format: 'pkcs8-der', kind: 'ed25519', keySpec: 'ED25519', candidates: ['ED25519'], length };
 }

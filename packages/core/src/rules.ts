@@ -7,11 +7,12 @@ import type { AlgorithmAcceptance, WrappingAlgorithm } from './algorithm.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import {
   DEPRECATED_ALGORITHMS,
-  KEY_SPEC_INFO,
+  KEY_SPECS,
+  MATERIAL_SPEC_INFO,
   WRAPPING_KEY_SPECS,
   WRAPPING_KEY_SPEC_INFO,
-  type KeySpec,
   type MaterialKind,
+  type MaterialSpec,
   type Region,
   type WrappingKeySpec,
 } from './specs.js';
@@ -19,6 +20,12 @@ import {
 export interface AlgorithmRule extends AlgorithmAcceptance {
   /** The package that implements it, for "install ..." messages. */
   readonly packageName: string;
+  /**
+   * The id of the plugin that implements it (the construction), when the target names it
+   * otherwise: Google Cloud KMS's RSA_OAEP_3072_SHA256_AES_256 is the RSA_AES_KEY_WRAP_SHA_256
+   * construction under an RSA_3072 key. Absent: the plugin of the rule's own id (every AWS id).
+   */
+  readonly construction?: string;
 }
 
 export interface RuleSet {
@@ -28,6 +35,30 @@ export interface RuleSet {
   /** Ids that were once accepted, with the sentence that says so and what to use. */
   readonly deprecated: Readonly<Record<string, string>>;
   readonly preferredWrappingKeySpec: WrappingKeySpec;
+  /**
+   * The material specs the target imports, each with the target's own name for it (Vault's
+   * `rsa-2048`, Cloud KMS's `ec-sign-p256-sha256`). Absent: every AWS KMS key spec (AWS KMS).
+   */
+  readonly keySpecs?: Readonly<Partial<Record<MaterialSpec, string>>>;
+  /** Why the target does not import a material spec, and what to do instead ("— ..."). */
+  readonly keySpecRefusals?: Readonly<Partial<Record<MaterialSpec, string>>>;
+  /** How to get a wrapping key of another spec or for another algorithm, for refusals' ways out. */
+  readonly newKeyHint?: string;
+}
+
+/** The material specs a rule set imports: its keySpecs, or AWS KMS's key specs. */
+export function importedSpecs(rules: RuleSet): readonly MaterialSpec[] {
+  return rules.keySpecs ? (Object.keys(rules.keySpecs) as MaterialSpec[]) : KEY_SPECS;
+}
+
+/** True if the rule set imports material of this spec at all (with some algorithm). */
+export function importsSpec(rules: RuleSet, spec: MaterialSpec): boolean {
+  return importedSpecs(rules).includes(spec);
+}
+
+/** True if some rule of the set is implemented by the plugin `id` under another name. */
+export function isConstruction(rules: RuleSet, id: string): boolean {
+  return Object.entries(rules.algorithms).some(([ruleId, r]) => r.construction === id && ruleId !== id);
 }
 
 const RSA_KEYS: readonly WrappingKeySpec[] = ['RSA_2048', 'RSA_3072', 'RSA_4096'];
@@ -44,6 +75,10 @@ export const AWS_KMS_RULES: RuleSet = {
   },
   deprecated: DEPRECATED_ALGORITHMS,
   preferredWrappingKeySpec: 'RSA_4096',
+  // Material only other targets import; inspectMaterial refuses it for AWS KMS before the rules see it.
+  keySpecRefusals: {
+    ED25519: 'the AWS KMS import requirements this tool encodes have no Ed25519 key spec — import an Ed25519 key into Vault transit (--target vault)',
+  },
 };
 
 const KIND_NAMES: Readonly<Record<MaterialKind, string>> = {
@@ -52,12 +87,13 @@ const KIND_NAMES: Readonly<Record<MaterialKind, string>> = {
   rsa: 'RSA private key',
   ecc: 'ECC private key',
   sm2: 'SM2 private key',
+  ed25519: 'Ed25519 private key',
 };
 
 /** One combination to judge. */
 export interface Combination {
   readonly algorithm: string;
-  readonly keySpec: KeySpec;
+  readonly keySpec: MaterialSpec;
   readonly materialLength: number;
   readonly wrappingKeySpec: WrappingKeySpec;
   readonly region: Region;
@@ -74,15 +110,30 @@ export function orList(items: readonly string[], word = 'or'): string {
   return `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
 }
 
-/** Every algorithm id the judge knows: the rule set's in preference order, then plugins' own. */
+/**
+ * Every algorithm id the judge knows: the rule set's in preference order, then plugins' own ids
+ * that declare what they accept. A plugin that only implements a rule under the target's name
+ * (a construction), or that declares nothing, is not an algorithm of its own.
+ */
 export function knownAlgorithms(judge: Judge): string[] {
   const ids = Object.keys(judge.rules.algorithms);
-  for (const id of judge.plugins.keys()) if (!ids.includes(id)) ids.push(id);
+  for (const [id, plugin] of judge.plugins) {
+    if (ids.includes(id) || isConstruction(judge.rules, id)) continue;
+    if (plugin.accepts !== undefined || judge.rules.deprecated[id] !== undefined) ids.push(id);
+  }
   return ids;
 }
 
 export function ruleFor(judge: Judge, id: string): AlgorithmAcceptance | undefined {
-  return judge.rules.algorithms[id] ?? judge.plugins.get(id)?.accepts;
+  const rule = judge.rules.algorithms[id];
+  if (rule) return rule;
+  if (isConstruction(judge.rules, id)) return undefined;
+  return judge.plugins.get(id)?.accepts;
+}
+
+/** The plugin that implements an algorithm id of the rule set: its construction's, or its own. */
+export function pluginFor(judge: Judge, id: string): WrappingAlgorithm | undefined {
+  return judge.plugins.get(judge.rules.algorithms[id]?.construction ?? id);
 }
 
 /** Returns undefined if the combination is accepted, else the refusal with its way out (not thrown). */
@@ -105,7 +156,8 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
       `'${c.algorithm}' is not a wrapping algorithm ${j.rules.name} accepts — use ${orList(knownAlgorithms(j))}`,
     );
   }
-  const spec = KEY_SPEC_INFO[c.keySpec];
+  const spec = MATERIAL_SPEC_INFO[c.keySpec];
+  if (!importsSpec(j.rules, c.keySpec)) return refuseSpec(j, c);
   const inChina = c.region === 'china';
   if (!spec.regions.includes(c.region)) {
     return new KmsWrapError(
@@ -113,10 +165,12 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
       `${c.keySpec} key material can be imported only in the AWS China Regions — pass --region china (region: 'china') if the KMS key is there`,
     );
   }
-  if (!WRAPPING_KEY_SPEC_INFO[c.wrappingKeySpec].regions.includes(c.region)) {
+  // (A wrapping key no rule of the set uses — SM2 for another target than AWS KMS — is refused by the rule below, in the target's words.)
+  const usedKey = Object.values(j.rules.algorithms).some((r) => r.wrappingKeySpecs.includes(c.wrappingKeySpec));
+  if (usedKey && !WRAPPING_KEY_SPEC_INFO[c.wrappingKeySpec].regions.includes(c.region)) {
     return new KmsWrapError(
       ERROR_CODES.REGION_MISMATCH,
-      `SM2 wrapping keys exist only in the AWS China Regions — pass --region china if the KMS key is there, or request an RSA_4096 wrapping key`,
+      `${c.wrappingKeySpec} wrapping keys exist only in the AWS China Regions — pass --region china if the KMS key is there, or ${explain ? requestKeyFor(j, c) : ''}`,
     );
   }
   const alternatives = () => (explain ? alternativesFor(j, c) : '');
@@ -138,7 +192,7 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
       `${c.algorithm} needs an ${orList(rule.wrappingKeySpecs.map(String))} wrapping key, and this one is ${c.wrappingKeySpec} — ${alternatives()}`,
     );
   }
-  const plugin = j.plugins.get(c.algorithm);
+  const plugin = pluginFor(j, c.algorithm);
   if (plugin) {
     const max = plugin.capacity(c.wrappingKeySpec);
     if (c.materialLength > max) {
@@ -151,9 +205,29 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
   return undefined;
 }
 
+/** Material the target does not import at all: the target's reason, or the list of what it takes. */
+function refuseSpec(j: Judge, c: Combination): KmsWrapError {
+  const what = `${c.keySpec} material (${KIND_NAMES[MATERIAL_SPEC_INFO[c.keySpec].kind]})`;
+  const why = j.rules.keySpecRefusals?.[c.keySpec];
+  return new KmsWrapError(
+    ERROR_CODES.KEY_SPEC_UNSUPPORTED,
+    why !== undefined
+      ? `${j.rules.name} does not import ${what}: ${why}`
+      : `${j.rules.name} does not import ${what} — it imports ${orList(importedSpecs(j.rules).map(String))}; kms-wrap inspect FILE says which targets take this material`,
+  );
+}
+
 /** True if the combination passes every rule and capacity check. */
 export function accepts(j: Judge, c: Combination): boolean {
   return decide(j, c, false) === undefined;
+}
+
+/** "request an RSA_4096 wrapping key", naming an algorithm too when this one cannot use it. */
+function requestKeyFor(j: Judge, c: Combination): string {
+  const key = j.rules.preferredWrappingKeySpec;
+  if (accepts(j, { ...c, wrappingKeySpec: key })) return `request an ${key} wrapping key`;
+  const algorithm = knownAlgorithms(j).find((a) => accepts(j, { ...c, algorithm: a, wrappingKeySpec: key }));
+  return algorithm ? `request an ${key} wrapping key for ${algorithm}` : `request an ${key} wrapping key`;
 }
 
 /**
@@ -173,7 +247,7 @@ function alternativesFor(j: Judge, c: Combination): string {
     if (anywhere.length > 0) {
       const byPreference = [j.rules.preferredWrappingKeySpec, ...WRAPPING_KEY_SPECS.filter((k) => k !== j.rules.preferredWrappingKeySpec)];
       const key = byPreference.find((k) => accepts(j, { ...c, algorithm: anywhere[0]!, wrappingKeySpec: k }))!;
-      return `use ${anywhere[0]} with an ${key} wrapping key (request new parameters with that wrapping algorithm and key spec)`;
+      return `use ${anywhere[0]} with an ${key} wrapping key (${j.rules.newKeyHint ?? 'request new parameters with that wrapping algorithm and key spec'})`;
     }
     return `${j.rules.name} cannot import this material in the ${c.region === 'china' ? 'China' : 'standard'} Regions`;
   }

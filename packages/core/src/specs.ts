@@ -39,13 +39,16 @@ export const REGIONS = ['standard', 'china'] as const;
 /** `china` is the AWS China Regions (cn-north-1, cn-northwest-1); `standard` is every other. */
 export type Region = (typeof REGIONS)[number];
 
-export type MaterialKind = 'symmetric' | 'hmac' | 'rsa' | 'ecc' | 'sm2';
+/** The kinds of material AWS KMS imports. */
+export type KmsMaterialKind = 'symmetric' | 'hmac' | 'rsa' | 'ecc' | 'sm2';
+/** Every kind of material a target may import: AWS's, and Ed25519 private keys (Vault transit). */
+export type MaterialKind = KmsMaterialKind | 'ed25519';
 
 export type CurveName = 'P-256' | 'P-384' | 'P-521' | 'secp256k1' | 'sm2p256v1';
 
 export interface KeySpecInfo {
   readonly spec: KeySpec;
-  readonly kind: MaterialKind;
+  readonly kind: KmsMaterialKind;
   /** Raw byte length per region, for symmetric and HMAC material. */
   readonly rawLength?: { readonly standard?: number; readonly china?: number };
   readonly rsaBits?: number;
@@ -87,6 +90,52 @@ export const WRAPPING_KEY_SPEC_INFO: Readonly<Record<WrappingKeySpec, WrappingKe
   RSA_4096: { spec: 'RSA_4096', type: 'rsa', bits: 4096, regions: BOTH },
   SM2: { spec: 'SM2', type: 'sm2', bits: 256, regions: ['china'] },
 };
+
+/**
+ * Material that other targets import and AWS KMS does not. A material spec names the shape of
+ * the bytes (AWS's key spec names serve as that vocabulary); each target maps the specs it
+ * imports to its own names (targets.ts). Kept apart from KEY_SPECS so that AWS KMS's list, its
+ * parsing and its refusals stay exactly as they are.
+ */
+export const EXTRA_MATERIAL_SPECS = ['ED25519'] as const;
+export type ExtraMaterialSpec = (typeof EXTRA_MATERIAL_SPECS)[number];
+/** A key spec of AWS KMS, or a material spec only other targets import. */
+export type MaterialSpec = KeySpec | ExtraMaterialSpec;
+export const MATERIAL_SPECS: readonly MaterialSpec[] = [...KEY_SPECS, ...EXTRA_MATERIAL_SPECS];
+
+export interface MaterialSpecInfo {
+  readonly spec: MaterialSpec;
+  readonly kind: MaterialKind;
+  readonly rawLength?: { readonly standard?: number; readonly china?: number };
+  readonly rsaBits?: number;
+  readonly curve?: CurveName;
+  /** AWS regions where KMS can import it ([] for material AWS KMS never imports). */
+  readonly regions: readonly Region[];
+  readonly fileName: string;
+}
+
+export const MATERIAL_SPEC_INFO: Readonly<Record<MaterialSpec, MaterialSpecInfo>> = {
+  ...KEY_SPEC_INFO,
+  // RFC 8410 §7: an Ed25519 private key as PKCS#8 (OneAsymmetricKey), 48 bytes from OpenSSL.
+  ED25519: { spec: 'ED25519', kind: 'ed25519', regions: ['standard'], fileName: 'ED25519_PrivateKey.der' },
+};
+
+export function isMaterialSpec(name: string): name is MaterialSpec {
+  return (MATERIAL_SPECS as readonly string[]).includes(name);
+}
+
+/**
+ * Parses a material spec name: exactly parseKeySpec when `allowed` holds only AWS KMS key specs
+ * (the default), else any material spec in `allowed`. Whether a target imports it is the rules'
+ * to judge, with the target's reason.
+ */
+export function parseMaterialSpec(name: string, allowed: readonly MaterialSpec[] = KEY_SPECS): MaterialSpec {
+  const n = normalise(name);
+  if (!allowed.every((s) => isKeySpec(s))) {
+    if (isMaterialSpec(n) && allowed.includes(n)) return n;
+  }
+  return parseKeySpec(name);
+}
 
 /** Names people try that KMS cannot import, with the reason. */
 const UNIMPORTABLE_KEY_SPECS: Readonly<Record<string, string>> = {

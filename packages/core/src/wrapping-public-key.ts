@@ -3,7 +3,7 @@
  * SubjectPublicKeyInfo (WrappingPublicKey.bin), or its base64 (the JSON's PublicKey) or PEM.
  * Refuses private keys, certificates, weak RSA keys and key types KMS never issues.
  */
-import { OID, bitLength, bitStringBytes, children, decodeDer, integerBytes, isSequence, oidOf, type Asn1 } from './der.js';
+import { OID, bitLength, bitStringBytes, children, decodeDer, integerBytes, isDerUnsigned, isSequence, oidOf, type Asn1 } from './der.js';
 import { bytesToText, fromBase64, looksLikeText, parsePem } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, identifyDer } from './identify-der.js';
@@ -101,6 +101,10 @@ function rsaKey(spki: Uint8Array, key: Uint8Array): WrappingPublicKey {
   const publicExponent = integerBytes(c[1]);
   if (!isSequence(node) || c.length !== 2 || modulus === undefined || publicExponent === undefined) {
     throw new KmsWrapError(INVALID, `the RSA wrapping public key is malformed — ${FETCH_HINT}`);
+  }
+  // A negative modulus or exponent (sign bit set) is no RSA key, though OpenSSL would still encrypt under it.
+  if (!isDerUnsigned(c[0]) || !isDerUnsigned(c[1])) {
+    throw new KmsWrapError(INVALID, `the RSA wrapping public key's modulus or exponent is negative or not in DER form — ${FETCH_HINT}`);
   }
   const bits = bitLength(modulus);
   // RFC 8017 §3.1: e is an odd integer, 3 <= e <= n - 1. KMS uses 65537.

@@ -2,7 +2,7 @@
  * The standard algorithm packages, found when installed (optional peer dependencies).
  * Each is imported on first use only, so a service with one plugin installed loads one.
  */
-import { AWS_KMS_RULES, ERROR_CODES, KmsWrapError, type WrappingAlgorithm } from '@kms-wrap/core';
+import { AWS_KMS_RULES, ERROR_CODES, KmsWrapError, type RuleSet, type WrappingAlgorithm } from '@kms-wrap/core';
 
 type AlgorithmModule = { readonly algorithms: readonly WrappingAlgorithm[] };
 
@@ -27,15 +27,19 @@ function load(pkg: string): Promise<AlgorithmModule | undefined> {
   return p;
 }
 
-/** The plugin for a standard algorithm id; names the package to install when it is missing. */
-export async function loadStandardAlgorithm(id: string): Promise<WrappingAlgorithm | undefined> {
-  const pkg = AWS_KMS_RULES.algorithms[id]?.packageName;
+/**
+ * The plugin for a standard algorithm id of a rule set (AWS KMS's by default): the plugin of its
+ * construction. Names the package to install when it is missing.
+ */
+export async function loadStandardAlgorithm(id: string, rules: RuleSet = AWS_KMS_RULES): Promise<WrappingAlgorithm | undefined> {
+  const rule = rules.algorithms[id];
+  const pkg = rule?.packageName;
   if (!pkg || !(pkg in loaders)) return undefined;
   const mod = await load(pkg);
   if (!mod) {
     throw new KmsWrapError(ERROR_CODES.ALGORITHM_NOT_AVAILABLE, `${id} is provided by ${pkg}, which is not installed — npm install ${pkg}`);
   }
-  return mod.algorithms.find((a) => a.id === id);
+  return mod.algorithms.find((a) => a.id === (rule.construction ?? id));
 }
 
 /** Every standard plugin that is installed. */

@@ -2,7 +2,12 @@
 import { resolve } from 'node:path';
 import {
   ERROR_CODES,
+  MATERIAL_SPECS,
+  TARGETS,
+  TARGET_IDS,
   bytesToText,
+  fitsTarget,
+  targetsForWrappingKey,
   inspectMaterial,
   isKmsWrapError,
   looksLikeText,
@@ -11,7 +16,9 @@ import {
   parseWrappingPublicKey,
   zeroize,
   type KmsWrapError,
+  type MaterialInfo,
   type Region,
+  type TargetFit,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
 import { readInputFile } from '@kms-wrap/node';
@@ -29,6 +36,8 @@ export interface Inspection {
   readonly kmsImportableAsIs: boolean;
   readonly details: readonly string[];
   readonly problem?: { readonly code: string; readonly message: string };
+  /** Key material and private keys: each target, whether it imports this (kms-wrap wrap --target), and why not. */
+  readonly targets?: readonly TargetFit[];
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -81,6 +90,7 @@ export async function inspectBytes(file: string, bytes: Uint8Array, region: Regi
   }
   try {
     const info = inspectMaterial(bytes, { region });
+    const t = await targetLines(info, region);
     return {
       ...base,
       type: 'key-material',
@@ -93,11 +103,37 @@ export async function inspectBytes(file: string, bytes: Uint8Array, region: Regi
         ...(info.curve ? [`curve:   ${info.curve}`] : []),
         ...(info.candidates.length > 1 ? [`note:    raw bytes of this length fit ${info.candidates.join(' and ')}; wrap with --key-spec if it matters`] : []),
         'KMS can import it as is (wrap it first: kms-wrap wrap)',
+        ...t.lines,
       ],
+      targets: t.fits,
     };
   } catch (e) {
     if (!isKmsWrapError(e)) throw e;
-    if (e.code === ERROR_CODES.MATERIAL_FORMAT) return convertible(base, bytes, region, e);
+    if (e.code === ERROR_CODES.KEY_SPEC_UNSUPPORTED) {
+      // Material AWS KMS does not import (Ed25519) may fit another target: say which.
+      const other = otherTarget(bytes, region);
+      if (other) {
+        const t = await targetLines(other, region);
+        return {
+          ...base,
+          type: 'key-material',
+          format: 'PKCS#8 DER (unencrypted)',
+          keySpec: other.keySpec ?? null,
+          keySpecCandidates: other.candidates,
+          kmsImportableAsIs: false,
+          details: t.lines,
+          problem: { code: e.code, message: e.message },
+          targets: t.fits,
+        };
+      }
+    }
+    if (e.code === ERROR_CODES.MATERIAL_FORMAT) {
+      // Base64 text of a wrapping public key is also "text" to inspectMaterial; wrap takes it, so say what it is.
+      const converted = await convertible(base, bytes, region, e);
+      if (converted.type !== 'unknown' || text === undefined) return converted;
+      const asPublicKey = await publicKey(base, bytes, region);
+      return asPublicKey.type === 'unknown' ? converted : asPublicKey;
+    }
     if (e.code === ERROR_CODES.MATERIAL_ENCRYPTED) {
       return { ...base, type: 'private-key', format: 'encrypted private key', kmsImportableAsIs: false, details: [], problem: { code: e.code, message: e.message } };
     }
@@ -117,6 +153,7 @@ async function convertible(base: { file: string; bytes: number }, bytes: Uint8Ar
     const converted = toPkcs8(bytes);
     const info = inspectMaterial(converted.der, { region });
     zeroize(converted.der);
+    const t = await targetLines(info, region);
     return {
       ...base,
       type: 'private-key',
@@ -128,7 +165,9 @@ async function convertible(base: { file: string; bytes: number }, bytes: Uint8Ar
         ...(info.rsaBits ? [`RSA:     ${info.rsaBits}-bit private key`] : []),
         ...(info.curve ? [`curve:   ${info.curve}`] : []),
         'KMS needs it as PKCS#8 DER: kms-wrap convert FILE (kms-wrap wrap converts it on the fly)',
+        ...t.lines,
       ],
+      targets: t.fits,
     };
   } catch (e2) {
     return unknown(base, isKmsWrapError(e2) ? e2 : e);
@@ -143,7 +182,7 @@ async function publicKey(base: { file: string; bytes: number }, bytes: Uint8Arra
       type: 'wrapping-public-key',
       format: bytes[0] === 0x30 ? 'DER SubjectPublicKeyInfo' : 'SubjectPublicKeyInfo as text (PEM or base64)',
       kmsImportableAsIs: false,
-      details: [`wrapping key spec: ${key.spec}`, ...(await acceptedAlgorithms(key, region))],
+      details: [`wrapping key spec: ${key.spec}`, ...(await acceptedAlgorithms(key, region)), wrappingKeyTargets(key, region)],
     };
   } catch (e) {
     return unknown(base, e);
@@ -161,4 +200,29 @@ async function acceptedAlgorithms(key: WrappingPublicKey, region: Region): Promi
 function unknown(base: { file: string; bytes: number }, e: unknown): Inspection {
   const problem = isKmsWrapError(e) ? { code: e.code, message: e.message } : { code: ERROR_CODES.INTERNAL, message: 'unexpected error' };
   return { ...base, type: 'unknown', format: 'not recognised', kmsImportableAsIs: false, details: [], problem };
+}
+
+/** Which targets import this material (AWS KMS in the given region, the others anywhere), and why not. */
+async function targetLines(info: MaterialInfo, region: Region): Promise<{ lines: string[]; fits: TargetFit[] }> {
+  const plugins = (await standardWrapper()).algorithms;
+  const fits = TARGET_IDS.map((id) => fitsTarget(TARGETS[id], info, plugins, id === 'aws' ? region : 'standard'));
+  const yes = fits.filter((f) => f.fits).map((f) => f.target);
+  const lines = [`targets: ${yes.length > 0 ? `${yes.join(', ')} (kms-wrap wrap --target ${yes[0]} ...)` : 'none'}`];
+  for (const f of fits) if (!f.fits) lines.push(`not ${f.target}: ${f.reason}`);
+  return { lines, fits };
+}
+
+/** Material of a spec only other targets import (Ed25519), identified; undefined for anything else. */
+function otherTarget(bytes: Uint8Array, region: Region): MaterialInfo | undefined {
+  try {
+    return inspectMaterial(bytes, { region, keySpecs: MATERIAL_SPECS });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The targets whose wrapping keys can be of this spec. */
+function wrappingKeyTargets(key: WrappingPublicKey, region: Region): string {
+  const ts = targetsForWrappingKey(key.spec, region);
+  return `targets for this key: ${ts.map((t) => `${t.target} (${t.algorithms.join(', ')})`).join('; ') || 'none'}`;
 }

@@ -1,6 +1,6 @@
 /** kms-wrap wrap: material + wrapping public key + algorithm → EncryptedKeyMaterial.bin. */
 import { dirname, join, relative, resolve } from 'node:path';
-import { ERROR_CODES, KmsWrapError, parseRegion, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, awsImportCommand, parseRegion, parseTarget, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
 import { exists, readInputFile, writeFileAtomic } from '@kms-wrap/node';
 import { readFile, unlink } from 'node:fs/promises';
 import { flag, parse, required, str, usageError } from '../args.js';
@@ -8,6 +8,7 @@ import { json, line, note, warn, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
 import { checkExpiry, checkParametersAlgorithm, isoSeconds, loadParameters, parseValidToOption, type LoadedParameters } from '../parameters.js';
 import { standardWrapper } from '../runtime.js';
+import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 
 export const DEFAULT_OUTPUT = 'EncryptedKeyMaterial.bin';
 
@@ -23,7 +24,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     output: { type: 'string', short: 'o' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...TARGET_FLAGS,
   }, { min: 0, max: 0 });
+  // Google Cloud KMS, Azure Key Vault, Vault transit: their own path (wrap-target.ts); AWS KMS below, as it was.
+  const target = parseTarget(str(p, 'target') ?? 'aws');
+  if (target.id !== 'aws') return (await import('./wrap-target.js')).runTarget(p, io, target);
+  targetOptionValues(p, target, 'wrap');
   const cwd = io.cwd ?? process.cwd();
   const materialPath = resolve(cwd, required(p, 'wrap', 'material'));
   const algorithm = required(p, 'wrap', 'algorithm').trim().toUpperCase();
@@ -122,20 +128,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** The aws CLI command that imports what wrap wrote, ready to paste. */
+/** The aws CLI command that imports what wrap wrote, ready to paste (the AWS KMS target's, in core). */
 export function importCommand(keyId: string | undefined, output: string, tokenPath: string | undefined, validTo?: Date): string {
-  return [
-    'aws kms import-key-material',
-    `--key-id ${keyId === undefined ? '<KEY_ID>' : shellWord(keyId)}`,
-    `--encrypted-key-material ${shellWord(`fileb://${output}`)}`,
-    `--import-token ${shellWord(`fileb://${tokenPath ?? 'ImportToken.bin'}`)}`,
-    validTo ? `--expiration-model KEY_MATERIAL_EXPIRES --valid-to ${isoSeconds(validTo)}` : '--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
-  ].join(' ');
-}
-
-/** A word the shell takes as is: quoted only when it has to be (spaces, $, quotes...). */
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return awsImportCommand({ keyId, file: output, importToken: tokenPath, validTo: validTo && isoSeconds(validTo) });
 }
 
 function refetchCommand(keyId: string | undefined, algorithm: string, spec: string): string {

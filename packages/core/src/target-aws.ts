@@ -1,0 +1,50 @@
+/**
+ * AWS KMS as a target: the rules of rules.ts (AWS_KMS_RULES, from the AWS KMS developer guide)
+ * and the envelope ImportKeyMaterial takes — the wrapped bytes as they are
+ * (EncryptedKeyMaterial.bin), imported with `aws kms import-key-material`.
+ */
+import { AWS_KMS_RULES } from './rules.js';
+import { checkTargetOptions, shellWord, type Target } from './target.js';
+
+export interface AwsImportCommand {
+  readonly keyId?: string | undefined;
+  /** The wrapped key material's path. */
+  readonly file: string;
+  readonly importToken?: string | undefined;
+  /** ISO 8601 date-time (seconds): the material expires then. */
+  readonly validTo?: string | undefined;
+}
+
+/** The aws CLI command that imports wrapped material, ready to paste (AWS CLI reference: kms import-key-material). */
+export function awsImportCommand(c: AwsImportCommand): string {
+  return [
+    'aws kms import-key-material',
+    `--key-id ${c.keyId === undefined ? '<KEY_ID>' : shellWord(c.keyId)}`,
+    `--encrypted-key-material ${shellWord(`fileb://${c.file}`)}`,
+    `--import-token ${shellWord(`fileb://${c.importToken ?? 'ImportToken.bin'}`)}`,
+    c.validTo ? `--expiration-model KEY_MATERIAL_EXPIRES --valid-to ${c.validTo}` : '--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
+  ].join(' ');
+}
+
+export const AWS_KMS: Target = {
+  id: 'aws',
+  name: 'AWS KMS',
+  rules: AWS_KMS_RULES,
+  defaultFileName: 'EncryptedKeyMaterial.bin',
+  options: [
+    { name: 'keyId', flag: 'key-id', required: false, description: 'the KMS key (key id, ARN or alias) the material is for' },
+    { name: 'importToken', flag: 'import-token', required: false, description: 'the import token file from GetParametersForImport (default ImportToken.bin)' },
+    { name: 'validTo', flag: 'valid-to', required: false, description: 'when the imported material expires (ISO 8601)' },
+  ],
+  docs: 'docs/targets/aws.md',
+  envelope(wrapped, context = {}) {
+    const o = checkTargetOptions(AWS_KMS, context.options ?? {});
+    const fileName = context.fileName ?? AWS_KMS.defaultFileName;
+    return {
+      bytes: wrapped.ciphertext,
+      fileName,
+      format: 'binary',
+      nextCommand: awsImportCommand({ keyId: o['keyId'], file: fileName, importToken: o['importToken'], validTo: o['validTo'] }),
+    };
+  },
+};
