@@ -18,8 +18,10 @@ function load(pkg: string): Promise<AlgorithmModule | undefined> {
   let p = cache.get(pkg);
   if (!p) {
     p = loaders[pkg]!().catch((e: unknown) => {
-      const code = (e as NodeJS.ErrnoException)?.code;
-      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return undefined;
+      const { code, message } = (e ?? {}) as NodeJS.ErrnoException;
+      // Not installed only when the package itself is missing ("Cannot find package '<pkg>'
+      // imported from ..."). A dependency of it that is missing is a broken install: reported as is.
+      if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && typeof message === 'string' && message.includes(`'${pkg}'`)) return undefined;
       throw e;
     });
     cache.set(pkg, p);
