@@ -6,6 +6,7 @@ import { ERROR_CODES, isKmsWrapError } from '@kms-wrap/core';
 import { usageError } from './args.js';
 import { HELP, MAIN_HELP } from './help.js';
 import type { Io } from './io.js';
+import { VERSION } from './version.js';
 
 export type Command = (argv: string[], io: Io) => Promise<number>;
 
@@ -20,7 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command }>>> = {
   demo: () => import('./commands/demo.js'),
 };
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
