@@ -33,7 +33,13 @@ for (const p of projects) {
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   }
 }
-const status = run.status ?? 1;
+// The repository's own checks outside the packages (the supply chain: lockfile, install scripts), on node:test.
+const repo = spawnSync(process.execPath, ['--test', '--test-reporter=tap', join(root, 'tools/supply-chain/')], { cwd: root, encoding: 'utf8' });
+process.stdout.write(repo.stdout.split('\n').filter((l) => /^(not )?ok |^# (pass|fail)/.test(l.trim())).join('\n') + '\n');
+passed += Number(/^# pass (\d+)/m.exec(repo.stdout)?.[1] ?? 0);
+failed += Number(/^# fail (\d+)/m.exec(repo.stdout)?.[1] ?? 0);
+if (repo.status !== 0 && !/^# fail [1-9]/m.test(repo.stdout)) failed += 1;
+const status = run.status || repo.status || 0;
 if (status !== 0 && failed === 0) failed = 1; // a build or runner failure counts
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(status);

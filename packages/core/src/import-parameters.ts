@@ -52,7 +52,9 @@ export function parseValidTo(value: unknown): Date | undefined {
   else if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim())) ms = Number(value) * 1000;
   else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value.trim())) ms = Date.parse(value);
   else ms = Number.NaN;
-  if (!Number.isFinite(ms)) {
+  // A Date holds ±8.64e15 ms: a larger finite number is an Invalid Date, which passes every
+  // expiry comparison (NaN) and throws a RangeError when printed.
+  if (!Number.isFinite(new Date(ms).getTime())) {
     throw new KmsWrapError(INVALID, `the parameters' ParametersValidTo (${JSON.stringify(value).slice(0, 40)}) is neither epoch seconds nor ISO 8601 — ${REFETCH}`);
   }
   return new Date(ms);

@@ -8,6 +8,7 @@ import { bytesToText, looksLikeText, parsePem } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, identifyDer } from './identify-der.js';
 import type { MaterialInfo } from './keys.js';
+import { rsaPkcs8Shape } from './rsa-pkcs8-shape.js';
 import {
   KEY_SPECS,
   KEY_SPEC_INFO,
@@ -170,6 +171,9 @@ function refuseText(text: string, rawFits: readonly KeySpec[]): never {
 
 /** Identifies DER that parses; returns undefined for bytes that are not DER at all. */
 function tryPkcs8(bytes: Uint8Array, allowed: readonly MaterialSpec[]): MaterialInfo | undefined {
+  // The common shape first, without the general parser (same answer, a fraction of the cost).
+  const rsa = rsaPkcs8Shape(bytes);
+  if (rsa) return rsa;
   let node;
   try {
     node = decodeDer(bytes, 'the key material', ERROR_CODES.MATERIAL_INVALID);

@@ -3,10 +3,27 @@
  * and the CRT values are d mod (p-1), d mod (q-1) and q⁻¹ mod p. KMS rejects a key that fails
  * these only after the upload; keygen refuses it before. The values are checked, never changed.
  */
-import { ERROR_CODES, KmsWrapError, bytesToBigInt } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, bitLength, bytesToBigInt } from '@kms-wrap/core';
 import type { RsaKeyParts } from './rsa-private-key.js';
 
+/**
+ * The largest modulus keygen does arithmetic on. KMS imports 2048 to 4096 bits; larger keys are
+ * still named in the refusal, but a hostile file's megabyte-long "integers" never reach BigInt.
+ */
+export const MAX_RSA_BITS = 16384;
+
 export function checkRsaKey(key: RsaKeyParts, what: string): void {
+  const bits = bitLength(key.n);
+  if (bits > MAX_RSA_BITS) {
+    throw new KmsWrapError(
+      ERROR_CODES.KEY_SPEC_UNSUPPORTED,
+      `${what} is a ${bits}-bit RSA key and KMS imports RSA_2048, RSA_3072 or RSA_4096 — use a key of one of those sizes`,
+    );
+  }
+  // Every other value is smaller than n (RFC 8017 §3.2); a longer one is corrupt, and not worth the arithmetic.
+  if ([key.e, key.d, key.p, key.q, key.dp, key.dq, key.qi].some((v) => bitLength(v) > bits)) {
+    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is not a consistent RSA key (a value is larger than the modulus) — the key is corrupt; export it again`);
+  }
   const [n, e, d, p, q, dp, dq, qi] = [key.n, key.e, key.d, key.p, key.q, key.dp, key.dq, key.qi].map(bytesToBigInt) as [
     bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint,
   ];

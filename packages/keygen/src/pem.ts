@@ -7,7 +7,8 @@
 import { ERROR_CODES, KmsWrapError, fromBase64, type PemBlock } from '@kms-wrap/core';
 
 // RFC 7468 §3: "-----BEGIN " label "-----" ... "-----END " label "-----", same label.
-const BLOCK = /-----BEGIN ([A-Z0-9][A-Z0-9 #-]{0,60})-----([\s\S]*?)-----END ([A-Z0-9][A-Z0-9 #-]{0,60})-----/g;
+const BEGIN = /-----BEGIN ([A-Z0-9][A-Z0-9 #-]{0,60})-----/g;
+const END = /-----END ([A-Z0-9][A-Z0-9 #-]{0,60})-----/g;
 
 export function isPem(text: string): boolean {
   return text.includes('-----BEGIN ');
@@ -15,12 +16,21 @@ export function isPem(text: string): boolean {
 
 export function parsePem(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  for (const m of text.matchAll(BLOCK)) {
+  // Each BEGIN line, then the first END line after it. Once a BEGIN has no END after it, no later
+  // one has: stop there (one regex over the whole text retried every BEGIN to the end of the
+  // text, quadratic: a 1 MiB file of BEGIN lines took a minute).
+  const begin = new RegExp(BEGIN);
+  const end = new RegExp(END);
+  for (let m = begin.exec(text); m !== null; m = begin.exec(text)) {
     const label = m[1]!;
-    if (m[3] !== label) {
+    end.lastIndex = begin.lastIndex;
+    const e = end.exec(text);
+    if (e === null) break;
+    if (e[1] !== label) {
       throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `the PEM block ${label} ends with a different label — the file is damaged`);
     }
-    const lines = m[2]!.split(/\r?\n/);
+    const lines = text.slice(begin.lastIndex, e.index).split(/\r?\n/);
+    begin.lastIndex = end.lastIndex;
     const headers = lines.filter((l) => /^[A-Za-z-]+:/.test(l.trim())).map((l) => l.trim());
     const body = lines.filter((l) => !/^[A-Za-z-]+:/.test(l.trim())).join('');
     const der = fromBase64(body, 'base64');

@@ -10,6 +10,7 @@ import {
   KmsWrapError,
   OID,
   bytesToText,
+  jsonTooDeep,
   looksLikeText,
   oidOf,
   parseKeySpec,
@@ -88,6 +89,7 @@ function readText(text: string): ReadKey {
   const t = text.trim();
   if (t.length === 0) throw invalid('the key file is empty — check the file');
   if (t.startsWith('{')) {
+    if (jsonTooDeep(t, 16)) throw invalid('the text starts like a JWK but nests far deeper than one — check the file');
     let json: unknown;
     try {
       json = JSON.parse(t);

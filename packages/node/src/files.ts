@@ -2,9 +2,17 @@
  * Files: reading with errors that say what is wrong, and atomic writes: a temporary file in
  * the same directory, written with mode 0600, fsync'd, then renamed over the target (or
  * linked, when overwriting is not allowed, so an existing file is never replaced).
+ *
+ * Interrupted: on SIGINT, SIGTERM or SIGHUP while a write is under way, its temporary file is
+ * removed before the process exits (130, 143, 129), unless another handler of the signal (batch's
+ * graceful stop) takes charge; then the temporary files still there are removed at exit. Only
+ * SIGKILL (or a power cut) can leave one: a hidden `.NAME.<12 hex>.tmp` beside NAME, never
+ * NAME itself, which is always either absent, the old file, or the whole new one.
  */
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { close, fsync, openSync, unlinkSync, write } from 'node:fs';
+import { link, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 
@@ -42,6 +50,53 @@ export interface WriteOptions {
   readonly mode?: number;
 }
 
+const writeAsync = promisify(write);
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+
+/** Temporary files being written now, removed if a signal stops the process. */
+const liveTemps = new Set<string>();
+const SIGNAL_EXIT_CODES: Readonly<Partial<Record<NodeJS.Signals, number>>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+const SIGNALS = Object.keys(SIGNAL_EXIT_CODES) as NodeJS.Signals[];
+
+function removeLiveTemps(): void {
+  for (const tmp of liveTemps) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already renamed or linked into place and unlinked, or never created
+    }
+  }
+  liveTemps.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  // Another handler (batch's: finish what is under way) decides when to exit; 'exit' cleans up then.
+  if (process.listenerCount(signal) > 1) return;
+  removeLiveTemps();
+  process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
+}
+
+/** Registers a temporary file: the handlers are installed only while one is live. */
+function trackTemp(tmp: string): void {
+  if (liveTemps.size === 0) {
+    for (const s of SIGNALS) process.on(s, onSignal);
+    process.on('exit', removeLiveTemps);
+  }
+  liveTemps.add(tmp);
+}
+
+function untrackTemp(tmp: string): void {
+  if (!liveTemps.delete(tmp) || liveTemps.size > 0) return;
+  for (const s of SIGNALS) process.off(s, onSignal);
+  process.off('exit', removeLiveTemps);
+}
+
+/** The temporary files writeFileAtomic has under way (for tests). */
+export function liveTempFiles(): readonly string[] {
+  return [...liveTemps];
+}
+
 /** Writes a file whole or not at all. */
 export async function writeFileAtomic(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
   const force = options.force ?? false;
@@ -49,13 +104,17 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options: W
     throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output (-o) or pass --force to replace it`);
   }
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle;
+  let fd: number | undefined;
   try {
-    handle = await open(tmp, 'wx', options.mode ?? 0o600);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
+    // Registered, and the signal handlers installed, before the file exists; then created
+    // synchronously, so a signal's handler (which runs between turns) always finds it. (Installed
+    // after, a signal arriving in between killed the process with the file left behind.)
+    trackTemp(tmp);
+    fd = openSync(tmp, 'wx', options.mode ?? 0o600);
+    for (let n = 0; n < data.length; ) n += (await writeAsync(fd, data, n, data.length - n)).bytesWritten;
+    await fsyncAsync(fd);
+    await closeAsync(fd);
+    fd = undefined;
     if (force) {
       await rename(tmp, path);
     } else {
@@ -63,9 +122,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options: W
       await link(tmp, path);
       await unlink(tmp);
     }
+    untrackTemp(tmp);
   } catch (cause) {
-    await handle?.close().catch(() => {});
+    if (fd !== undefined) await closeAsync(fd).catch(() => {});
     await unlink(tmp).catch(() => {});
+    untrackTemp(tmp);
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && !force) {
       throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output (-o) or pass --force to replace it`, { cause });
     }

@@ -1,0 +1,114 @@
+/**
+ * The file steps of one batch entry, synchronous: a worker thread runs one entry at a time,
+ * and blocking calls there cost a fraction of the thread-pool round trips of node:fs/promises.
+ * Same contract as readInputFile and writeFileAtomic: errors that say what is wrong, outputs
+ * written whole or not at all (a temporary file in the same directory, mode 0600, then linked
+ * into place, or renamed over the target with force), a temporary file never left behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { MAX_INPUT_BYTES } from './files.js';
+
+/** Reads a whole input file; `what` names it in messages ("the key material"). */
+export function readInputFileSync(path: string, what: string): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (cause) {
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause)} — check the path`, { cause });
+  }
+  try {
+    const s = fstatSync(fd);
+    if (s.isDirectory()) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} path ${path} is a directory — name the file inside it`);
+    if (s.size > MAX_INPUT_BYTES) {
+      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file ${path} is ${s.size} bytes, far larger than any key — check the path`);
+    }
+    const bytes = new Uint8Array(s.size);
+    let n = 0;
+    while (n < bytes.length) {
+      const r = readSync(fd, bytes, n, bytes.length - n, null);
+      if (r === 0) break;
+      n += r;
+    }
+    if (n === 0) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file ${path} is empty — check that it was saved whole`);
+    return n === bytes.length ? bytes : bytes.subarray(0, n);
+  } catch (cause) {
+    if (cause instanceof KmsWrapError) throw cause;
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause)} — check the path and permissions`, { cause });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface WriteSyncOptions {
+  /** Replace an existing file. Without it an existing file is an error and stays untouched. */
+  readonly force: boolean;
+  /** fsync the file before it is put in place (durable across a power cut; costs a disk flush a file). */
+  readonly fsync: boolean;
+}
+
+/** The hidden temporary name an output is written under first: `.NAME.<12 hex>.tmp`. */
+export function tempNameFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Writes a file whole or not at all, mode 0600. */
+export function writeFileAtomicSync(path: string, data: Uint8Array, options: WriteSyncOptions): void {
+  const tmp = tempNameFor(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+    let n = 0;
+    while (n < data.length) n += writeSync(fd, data, n, data.length - n);
+    if (options.fsync) fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    if (options.force) {
+      renameSync(tmp, path);
+    } else {
+      // link() fails if the target appeared meanwhile: never replace a file without force.
+      linkSync(tmp, path);
+      unlinkSync(tmp);
+    }
+  } catch (cause) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failing: the write error is the one to report
+      }
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not created, or already renamed into place
+    }
+    if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && !options.force) {
+      throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output or pass --force (force: true) to replace it`, { cause });
+    }
+    throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${path}: ${errnoText(cause)} — check the directory and permissions`, { cause });
+  }
+}
+
+export function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EROFS':
+      return 'the file system is read-only';
+    default:
+      return code ?? 'unknown error';
+  }
+}

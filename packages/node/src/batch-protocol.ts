@@ -1,0 +1,52 @@
+/**
+ * The messages between wrapBatch (main thread) and its workers. Work goes out in chunks of
+ * entries to amortise messaging; outcomes come back a chunk at a time. An abort flag in
+ * shared memory is read before each entry, so stopping never waits for a message.
+ */
+import type { WrappingPublicKey } from '@kms-wrap/core';
+
+/** One entry, resolved: absolute paths, its wrapping key as an index into the keys sent first. */
+export interface JobItem {
+  readonly index: number;
+  /** Absolute path of the material file, or the material itself (the worker gets a copy). */
+  readonly material: string | Uint8Array;
+  readonly key: number;
+  readonly algorithm: string;
+  readonly keySpec?: string;
+  readonly region?: string;
+  /** Absolute path of the output. */
+  readonly output: string;
+}
+
+export type Phase = 'check' | 'wrap';
+
+export type JobOutcome =
+  | {
+      readonly index: number;
+      readonly status: 'wrapped';
+      readonly bytes: number;
+      readonly algorithm: string;
+      readonly keySpec: string | undefined;
+      readonly keySpecCandidates: readonly string[];
+      readonly wrappingKeySpec: string;
+    }
+  | { readonly index: number; readonly status: 'checked' }
+  | { readonly index: number; readonly status: 'failed'; readonly code: string; readonly message: string }
+  | { readonly index: number; readonly status: 'skipped' };
+
+export interface WorkerSetup {
+  /** Int32Array[1] over it: non-zero means stop before the next entry. */
+  readonly abort: SharedArrayBuffer;
+  readonly force: boolean;
+  readonly fsync: boolean;
+  /** The algorithm ids the entries name: their plugins are loaded up front, the others only to explain a refusal. */
+  readonly algorithms: readonly string[];
+}
+
+export type ToWorker =
+  | { readonly type: 'keys'; readonly keys: readonly WrappingPublicKey[] }
+  | { readonly type: 'chunk'; readonly id: number; readonly phase: Phase; readonly items: readonly JobItem[] };
+
+export type FromWorker =
+  | { readonly type: 'done'; readonly id: number; readonly outcomes: readonly JobOutcome[] }
+  | { readonly type: 'fatal'; readonly message: string };

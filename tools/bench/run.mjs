@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// pnpm bench [wrap|keygen|kwp] [--runs N] ...: kms-wrap's benchmarks. Figures on a machine that
+// is doing other work are noisy: read the min–max columns, and run it twice.
+//
+//   pnpm bench            batch vs a plain node:crypto loop vs the OpenSSL recipe; cold start
+//       --count 2000 --runs 5 --sample 50 (recipe runs, extrapolated) --distinct 8 (RSA_4096
+//       keys the material files are copies of) --cold-runs 15 --openssl-sample 20 --keep
+//   pnpm bench keygen     keygen per key spec beside openssl genpkey; --count 8 on all cores vs one
+//       --runs 5 --count 8
+//   pnpm bench kwp        RFC 5649 key wrap with padding: node:crypto against the alternatives
+//       --runs 7
+import { parseOptions } from './lib.mjs';
+
+const [first, ...rest] = process.argv.slice(2);
+const which = first === undefined || first.startsWith('--') ? 'wrap' : first;
+const argv = first === undefined || first.startsWith('--') ? process.argv.slice(2) : rest;
+const keep = argv.includes('--keep');
+const args = argv.filter((a) => a !== '--keep');
+
+try {
+  if (which === 'wrap') {
+    const { wrapBench } = await import('./wrap-bench.mjs');
+    await wrapBench({ ...parseOptions(args, { count: 2000, runs: 5, sample: 50, distinct: 8, coldRuns: 15, opensslSample: 20 }), keep });
+  } else if (which === 'keygen') {
+    const { keygenBench } = await import('./keygen-bench.mjs');
+    await keygenBench(parseOptions(args, { runs: 5, count: 8 }));
+  } else if (which === 'kwp') {
+    const { kwpBench } = await import('./kwp-bench.mjs');
+    await kwpBench(parseOptions(args, { runs: 7 }));
+  } else {
+    console.error(`bench: '${which}' is not a benchmark — use wrap, keygen or kwp`);
+    process.exit(2);
+  }
+} catch (e) {
+  console.error(`bench: ${e.message}`);
+  process.exit(1);
+}
