@@ -38,6 +38,7 @@ export function parseBatchManifest(text: string, baseDir: string): BatchManifest
   const lines: number[] = [];
   const problems: ManifestProblem[] = [];
   const rows = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const resolved = new Map<string, string>(); // the wrapping key's path, on every line
   rows.forEach((row, i) => {
     const line = i + 1;
     if (row.trim() === '') return;
@@ -64,7 +65,11 @@ export function parseBatchManifest(text: string, baseDir: string): BatchManifest
     if ((s['publicKey'] === undefined) === (s['parameters'] === undefined)) {
       return bad('give exactly one of "publicKey" (WrappingPublicKey.bin) and "parameters" (the GetParametersForImport JSON)');
     }
-    const at = (p: string) => resolve(baseDir, p);
+    const at = (p: string) => {
+      let r = resolved.get(p);
+      if (r === undefined) resolved.set(p, (r = resolve(baseDir, p)));
+      return r;
+    };
     entries.push({
       material: at(s['material']!),
       ...(s['publicKey'] === undefined ? { parameters: at(s['parameters']!) } : { publicKey: at(s['publicKey']) }),

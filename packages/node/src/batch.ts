@@ -5,9 +5,9 @@
  * a pool of worker threads, each with one provider and wrapper for its life. A failed entry
  * does not stop the others; an aborted batch leaves only whole output files.
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import {
   ERROR_CODES,
   KmsWrapError,
@@ -20,6 +20,7 @@ import {
   type WrappingKeySpec,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
+import { createJobRunner, type JobRunner } from './batch-job.js';
 import { createPool, type Pool } from './batch-pool.js';
 import type { JobItem, JobOutcome, Phase } from './batch-protocol.js';
 import { readInputFile } from './files.js';
@@ -148,19 +149,27 @@ async function runBatch(entries: readonly BatchEntry[], options: BatchOptions, p
   };
   if (n === 0 || signal?.aborted) return summary(signal?.aborted ?? false, false);
 
-  // Workers start now: loading their modules overlaps with reading the keys here.
+  // Workers start now: loading their modules overlaps with reading the keys and the checks here.
   const algorithms = [...new Set(entries.map((e) => (typeof e?.algorithm === 'string' ? e.algorithm.trim().toUpperCase() : '')))].filter(Boolean);
-  const pool = createPool({ size: Math.min(concurrency, n), force: options.force ?? false, fsync: options.fsync ?? false, algorithms });
-  const onAbort = () => pool.stop();
+  const pool = phases.includes('wrap')
+    ? createPool({ size: Math.min(concurrency, n), force: options.force ?? false, fsync: options.fsync ?? false, algorithms })
+    : undefined;
+  // The checks run on this thread, while the workers start: a check is a file read and microseconds of work.
+  const runner = phases.includes('check') ? createJobRunner(algorithms, { force: false, fsync: false }, false) : undefined;
+  const state = { stopped: false };
+  const onAbort = () => {
+    state.stopped = true;
+    pool?.stop();
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const { items, keys, problems } = await prepare(entries, outputs, options);
     for (const p of problems) results[p.index] = { index: p.index, output: outputs[p.index]!, status: 'failed', error: p.error };
-    pool.setKeys(keys);
+    pool?.setKeys(keys);
     let refused = false;
     let todo = items;
     for (const phase of phases) {
-      if (pool.stopped) break;
+      if (state.stopped) break;
       if (phase === 'wrap' && phases.includes('check')) {
         // strict: one refusal anywhere and nothing is wrapped.
         if (results.some((r) => r?.status === 'failed')) {
@@ -169,17 +178,43 @@ async function runBatch(entries: readonly BatchEntry[], options: BatchOptions, p
         }
         todo = items.filter((item) => results[item.index] === undefined);
       }
-      await runPhase(pool, phase, todo, results, outputs, options.onProgress);
-      if (phase === 'check') for (const item of todo) if (results[item.index]?.status === 'skipped') results[item.index] = undefined;
+      if (phase === 'check') await checkHere(runner!, () => state.stopped, todo, keys, results, outputs, options.onProgress);
+      else await runPhase(pool!, phase, todo, results, outputs, options.onProgress);
     }
-    if (phases.length === 1 && phases[0] === 'check') {
+    if (!phases.includes('wrap')) {
       // checkBatch: 'checked' entries are not results; only refusals are.
       for (let i = 0; i < n; i++) if (results[i]?.status !== 'failed') results[i] = undefined;
     }
-    return summary(pool.stopped, refused);
+    return summary(state.stopped, refused);
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await pool.close();
+    await pool?.close();
+  }
+}
+
+/** Every check on this thread, yielding to the event loop now and then (signals, progress). */
+async function checkHere(
+  runner: JobRunner,
+  stopped: () => boolean,
+  items: readonly JobItem[],
+  keys: readonly WrappingPublicKey[],
+  results: (BatchEntryResult | undefined)[],
+  outputs: readonly string[],
+  onProgress: BatchOptions['onProgress'],
+): Promise<void> {
+  let done = 0;
+  let failed = 0;
+  onProgress?.({ phase: 'check', total: items.length, done, failed });
+  for (let i = 0; i < items.length && !stopped(); i++) {
+    const o = await runner.run('check', items[i]!, keys);
+    const r = toResult(o, outputs[o.index]!);
+    if (r) results[o.index] = r;
+    if (o.status === 'failed') failed++;
+    done++;
+    if (done % 128 === 0 || done === items.length) {
+      onProgress?.({ phase: 'check', total: items.length, done, failed });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 }
 
@@ -241,7 +276,13 @@ type KeySource = { readonly path: string; readonly kind: 'publicKey' | 'paramete
  * share one, none overwrites an input, none exists unless force, its directory exists).
  */
 async function prepare(entries: readonly BatchEntry[], outputs: readonly string[], options: BatchOptions): Promise<Prepared> {
-  const cwd = options.cwd ?? process.cwd();
+  const base = options.cwd ?? process.cwd();
+  const resolved = new Map<string, string>();
+  const at = (p: string) => {
+    let r = resolved.get(p);
+    if (r === undefined) resolved.set(p, (r = resolve(base, p)));
+    return r;
+  };
   const label = options.label ?? ((i: number) => `entry ${i + 1}`);
   const now = (options.now ?? Date.now)();
   const problems = new Map<number, KmsWrapError>();
@@ -256,8 +297,8 @@ async function prepare(entries: readonly BatchEntry[], outputs: readonly string[
       refuse(i, new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, shape));
       return undefined;
     }
-    if (e.parameters !== undefined) return { path: resolve(cwd, e.parameters), kind: 'parameters' };
-    return typeof e.publicKey === 'string' ? { path: resolve(cwd, e.publicKey), kind: 'publicKey' } : { value: e.publicKey! };
+    if (e.parameters !== undefined) return { path: at(e.parameters), kind: 'parameters' };
+    return typeof e.publicKey === 'string' ? { path: at(e.publicKey), kind: 'publicKey' } : { value: e.publicKey! };
   });
 
   // Each distinct key source once, in parallel; equal keys (by DER) share one index.
@@ -310,7 +351,7 @@ async function prepare(entries: readonly BatchEntry[], outputs: readonly string[
   entries.forEach((e, i) => {
     const s = sources[i];
     if (!s) return;
-    if (typeof e.material === 'string') inputs.set(resolve(cwd, e.material), `the key material of ${label(i)}`);
+    if (typeof e.material === 'string') inputs.set(at(e.material), `the key material of ${label(i)}`);
     if ('path' in s) inputs.set(s.path, `the ${s.kind === 'parameters' ? 'import parameters' : 'wrapping public key'} of ${label(i)}`);
   });
   const byOutput = new Map<string, number[]>();
@@ -321,6 +362,20 @@ async function prepare(entries: readonly BatchEntry[], outputs: readonly string[
     else byOutput.set(outputs[i]!, [i]);
   });
   const dirOk = new Map<string, string | undefined>();
+  // What each output directory holds, listed once: a stat per output costs more with thousands.
+  const listings = new Map<string, Set<string>>();
+  const existing = (dir: string): Set<string> => {
+    let names = listings.get(dir);
+    if (!names) {
+      try {
+        names = new Set(readdirSync(dir));
+      } catch {
+        names = new Set();
+      }
+      listings.set(dir, names);
+    }
+    return names;
+  };
   for (const [output, users] of byOutput) {
     if (users.length > 1) {
       const names = users.map(label);
@@ -341,7 +396,7 @@ async function prepare(entries: readonly BatchEntry[], outputs: readonly string[
       refuse(i, new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${output}: ${bad}`));
       continue;
     }
-    if (!options.force && existsSync(output)) {
+    if (!options.force && existing(dir).has(basename(output))) {
       refuse(i, new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${output} exists — choose another output, or pass --force (force: true) to replace it`));
     }
   }
@@ -351,7 +406,7 @@ async function prepare(entries: readonly BatchEntry[], outputs: readonly string[
     if (problems.has(i)) return;
     items.push({
       index: i,
-      material: typeof e.material === 'string' ? resolve(cwd, e.material) : e.material,
+      material: typeof e.material === 'string' ? at(e.material) : e.material,
       key: keyIndex[i]!,
       algorithm: e.algorithm,
       output: outputs[i]!,
