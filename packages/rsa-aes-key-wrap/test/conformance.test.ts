@@ -2,7 +2,7 @@
 import { describeConformance } from '@kms-wrap/conformance';
 import { createNodeCryptoProvider } from '@kms-wrap/node';
 import { RSA_AES_KEY_WRAP_SHA_1, RSA_AES_KEY_WRAP_SHA_256 } from '../src/index.js';
-import { fixtures } from './fixtures.js';
+import { fixtures } from '@kms-wrap/conformance/node-fixtures';
 
 const { keys, materials } = await fixtures();
 const provider = createNodeCryptoProvider();

@@ -2,7 +2,7 @@
 import { describeConformance } from '@kms-wrap/conformance';
 import { createNodeCryptoProvider } from '@kms-wrap/node';
 import { RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256 } from '../src/index.js';
-import { fixtures } from './fixtures.js';
+import { fixtures } from '@kms-wrap/conformance/node-fixtures';
 
 const { keys, materials } = await fixtures();
 const provider = createNodeCryptoProvider();

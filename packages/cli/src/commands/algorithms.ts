@@ -2,7 +2,7 @@
 import { WRAPPING_KEY_SPECS, importedSpecs, parseTarget, type MaterialSpec, type Target } from '@kms-wrap/core';
 import { flag, parse, str } from '../args.js';
 import { json, line, type Io } from '../io.js';
-import { standardWrapper } from '../runtime.js';
+import { standardWrapper } from '@kms-wrap/node';
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const p = parse('algorithms', argv, { json: { type: 'boolean' }, target: { type: 'string' } }, { min: 0, max: 0 });

@@ -7,7 +7,7 @@ import { KEY_SPECS, KEY_SPEC_INFO, equalBytes, isKmsWrapError, zeroize, type Key
 import { createNodeCryptoProvider, createWrappingKeyPair, type WrappingKeyPair } from '@kms-wrap/node';
 import { flag, parse } from '../args.js';
 import { json, line, type Io } from '../io.js';
-import { standardWrapper } from '../runtime.js';
+import { standardWrapper } from '@kms-wrap/node';
 
 interface Outcome {
   readonly region: Region;

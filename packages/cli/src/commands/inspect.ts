@@ -24,7 +24,7 @@ import {
 import { readInputFile } from '@kms-wrap/node';
 import { flag, parse, str } from '../args.js';
 import { json, line, type Io } from '../io.js';
-import { standardWrapper } from '../runtime.js';
+import { standardWrapper } from '@kms-wrap/node';
 
 export interface Inspection {
   readonly file: string;

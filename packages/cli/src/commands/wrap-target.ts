@@ -10,7 +10,7 @@ import { flag, required, str, usageError, type Parsed } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
 import { VERSION } from '../main.js';
 import { loadMaterial } from '../material.js';
-import { standardWrapper } from '../runtime.js';
+import { standardWrapper } from '@kms-wrap/node';
 import { targetOptionValues } from '../target-flags.js';
 
 /** Flags that belong to AWS KMS's import flow only. */

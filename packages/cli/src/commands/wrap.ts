@@ -7,7 +7,7 @@ import { flag, parse, required, str, usageError } from '../args.js';
 import { json, line, note, warn, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
 import { checkExpiry, checkParametersAlgorithm, isoSeconds, loadParameters, parseValidToOption, type LoadedParameters } from '../parameters.js';
-import { standardWrapper } from '../runtime.js';
+import { standardWrapper } from '@kms-wrap/node';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 
 export const DEFAULT_OUTPUT = 'EncryptedKeyMaterial.bin';

@@ -4,7 +4,7 @@
  */
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { ConformanceKey, ConformanceMaterial } from '@kms-wrap/conformance';
+import type { ConformanceKey, ConformanceMaterial } from '../src/index.js';
 
 const generate = promisify(generateKeyPair);
 
