@@ -54,7 +54,7 @@ export function parseBatchManifest(text: string, baseDir: string): BatchManifest
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(`not a JSON object — ${SHAPE}`);
     const o = value as Record<string, unknown>;
     const unknown = Object.keys(o).filter((k) => !FIELDS.has(k));
-    if (unknown.length > 0) return bad(`unknown field ${unknown.map((k) => `"${k}"`).join(', ')} — the fields are ${[...FIELDS].join(', ')}`);
+    if (unknown.length > 0) return bad(`unknown field ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} — the fields are ${[...FIELDS].join(', ')}`);
     for (const k of Object.keys(o)) {
       if (typeof o[k] !== 'string' || (o[k] as string).trim() === '') return bad(`"${k}" must be a non-empty string`);
     }
