@@ -1,7 +1,7 @@
 // Shared helpers of tools/bench: paths, timing child processes, medians, tables.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +34,22 @@ export function timed(cmd, args, options = {}) {
     throw new Error(`${[cmd, ...args].join(' ').slice(0, 200)} exited ${r.status ?? r.signal}:\n${(r.stderr ?? '').slice(0, 2000)}`);
   }
   return { ms, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Where the fixture and every output go. On these virtual machines a file creation on the disk
+ * costs anywhere from 50 to 550 µs depending on what the file system did just before (the same
+ * 2000 creates took 93 ms in one run and 1,080 ms in the next), which would swamp the wraps being
+ * compared; a RAM file system (/dev/shm) costs a steady ~35 µs a file. --dir PATH measures there.
+ */
+export function benchDir(chosen) {
+  if (chosen) return { path: chosen, label: `${chosen} (--dir)` };
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return { path: '/dev/shm', label: '/dev/shm (tmpfs: file creation costs the same in every run; --dir PATH to measure on a disk)' };
+  } catch {
+    return { path: tmpdir(), label: `${tmpdir()} (no /dev/shm here)` };
+  }
 }
 
 export function median(values) {

@@ -3,12 +3,12 @@
 // against `node -e 0`; then every batch output verified.
 import { generateKeyPair } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { BIN, RECIPE, ROOT, fmt, loadNow, machine, max, median, min, requireBuilt, table, timed } from './lib.mjs';
+import { BIN, RECIPE, ROOT, benchDir, fmt, loadNow, machine, max, median, min, requireBuilt, table, timed } from './lib.mjs';
 
 const ALG = 'RSA_AES_KEY_WRAP_SHA_256';
 const HERE = join(ROOT, 'tools/bench');
@@ -18,7 +18,9 @@ export async function wrapBench(o) {
   const n = o.count;
   console.log(`kms-wrap bench: ${fmt(n)} ${ALG} wraps of RSA_4096 material under an RSA_4096 wrapping key`);
   console.log(`machine: ${machine()}`);
-  const dir = mkdtempSync(join(tmpdir(), 'kms-wrap-bench-'));
+  const where = benchDir(o.dir);
+  console.log(`files: ${where.label}`);
+  const dir = mkdtempSync(join(where.path, 'kms-wrap-bench-'));
   try {
     const f = await fixture(dir, n, o.distinct);
     const haveRecipe = existsSync(RECIPE);

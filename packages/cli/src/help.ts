@@ -170,6 +170,10 @@ line is refused, every refused line is named and nothing is wrapped (exit 1). Th
 that fails does not stop the others; the batch exits 1 if any failed. A progress bar shows
 on stderr when it is a terminal; a summary (done, failed, time, wraps/s) ends the run.
 
+The manifest is read as a stream (twice: the checks, then the wraps), so a batch of any
+length runs in bounded memory. While checking, the workers wrap what passes and keep it,
+unwritten, up to 8 MB each: a batch of a few thousand lines is read and wrapped once.
+
 Ctrl-C (SIGINT) or SIGTERM stops scheduling: the wraps under way finish, and every output on
 disk is whole (written to a hidden temporary file, then put in place). Exit code 130 / 143.
 The import tokens stay in the parameters files.
@@ -180,6 +184,7 @@ Options:
   --fsync               flush each output to disk before putting it in place (survives a
                         power cut; costs a disk flush a file, often more than the wrap)
   --check               check every line as above, and wrap nothing
-  --json                print one JSON object on stdout: totals and one result a line
+  --json                print one JSON object on stdout, written as the batch goes: the
+                        manifest, "results" (one a line, in line order), then the totals
 `,
 };

@@ -25,7 +25,7 @@ const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const KILLS = 30;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
 type Signal = (typeof SIGNALS)[number];
-const TEMP = /^\.(.+)\.[0-9a-f]{12}\.tmp$/;
+const TEMP = /^\.(.+)\.[0-9a-f]{12}(?:-[0-9a-z]+)?\.tmp$/; // files.ts: 12 hex; batch workers: 12 hex and a counter
 /** Runs at once: the kills wait on child processes, and two cores are shared. */
 const PARALLEL = 3;
 

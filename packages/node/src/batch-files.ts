@@ -49,9 +49,16 @@ export interface WriteSyncOptions {
   readonly fsync: boolean;
 }
 
-/** The hidden temporary name an output is written under first: `.NAME.<12 hex>.tmp`. */
+/** This thread's part of temporary names: random once, then a counter (a CSPRNG call a file cost more than the write). */
+const tempPrefix = randomBytes(6).toString('hex');
+let tempCounter = 0;
+
+/**
+ * The hidden temporary name an output is written under first: `.NAME.<12 hex>-<n>.tmp`, unique
+ * to this thread and call; it is opened with O_EXCL, so a clash fails rather than shares a file.
+ */
 export function tempNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${tempPrefix}-${(tempCounter++).toString(36)}.tmp`);
 }
 
 /** Writes a file whole or not at all, mode 0600. */

@@ -1,15 +1,35 @@
 /**
- * One batch entry, wherever it runs (a worker's wrap, the main thread's check): read the
- * material, wrapper.check or wrapper.wrap (the engine's checks before and after the plugin),
- * write the output atomically, zero the material.
+ * One batch entry, in a worker thread: its wrapping key (each file read and parsed once, a
+ * small cache of the last ones used), its output (the directory exists and is writable; no file
+ * there unless force), its material, then wrapper.check or wrapper.wrap (the engine's checks
+ * before and after the plugin), the output written atomically, the material zeroed.
  *
  * The wrapper holds only the plugins the batch names, so a thread starts without loading the
  * others. A refusal is then worded by a second wrapper with every installed plugin, whose way
  * out may name another algorithm; both judge acceptance by the same rules.
+ *
+ * Holding (the check phase of a strict batch): an entry that passes is wrapped at once and its
+ * result kept in memory, unwritten, up to a byte budget; the wrap phase, sent the entry by the
+ * same thread, writes it without reading, checking and wrapping a second time. Nothing reaches
+ * the disk before every entry has passed, and memory stays bounded whatever the batch's length.
  */
-import { ERROR_CODES, createWrapper, isKmsWrapError, zeroize, type WrapRequest, type Wrapper, type WrappingAlgorithm, type WrappingPublicKey } from '@kms-wrap/core';
-import { readInputFileSync, writeFileAtomicSync, type WriteSyncOptions } from './batch-files.js';
-import type { JobItem, JobOutcome, Phase } from './batch-protocol.js';
+import { accessSync, constants, lstatSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  ERROR_CODES,
+  KmsWrapError,
+  createWrapper,
+  isKmsWrapError,
+  parseWrappingPublicKey,
+  zeroize,
+  type WrapRequest,
+  type Wrapper,
+  type WrappingAlgorithm,
+  type WrappingPublicKey,
+} from '@kms-wrap/core';
+import { readInputFileSync, writeFileAtomicSync } from './batch-files.js';
+import type { JobItem, JobOutcome, KeyRef, Phase, WorkerOptions } from './batch-protocol.js';
+import { loadImportParameters } from './import-parameters-files.js';
 import { createNodeCryptoProvider } from './node-crypto-provider.js';
 import { loadInstalledAlgorithms, loadStandardAlgorithm } from './standard-algorithms.js';
 
@@ -17,15 +37,85 @@ export interface JobRunner {
   run(phase: Phase, item: JobItem, keys: readonly WrappingPublicKey[]): Promise<JobOutcome>;
 }
 
+interface Held {
+  readonly ciphertext: Uint8Array;
+  readonly outcome: Extract<JobOutcome, { status: 'wrapped' }>;
+}
+
+/** Wrapping keys kept parsed per thread: a batch usually has one, a migration one a line. */
+const KEY_CACHE = 64;
+/** What a held result costs beside its bytes (its outcome, the map's entry), counted against the budget. */
+const HELD_OVERHEAD = 512;
+/** Output directories whose state is kept per thread. */
+const DIR_CACHE = 256;
+
 /**
- * `algorithms`: the ids the entries name. One provider and one wrapper for the runner's life.
- * `ownsGivenMaterial`: material given as bytes is this thread's copy (a worker's), to be zeroed.
+ * `options.algorithms`: the ids the entries name. One provider and one wrapper for the runner's
+ * life. `ownsGivenMaterial`: material given as bytes is this thread's copy (a worker's), to be
+ * zeroed. `options.holdBytes`: the budget of results the check phase may wrap ahead and keep.
  */
-export function createJobRunner(algorithms: readonly string[], write: WriteSyncOptions, ownsGivenMaterial: boolean): JobRunner {
+export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boolean): JobRunner {
+  const { algorithms, holdBytes } = options;
+  const write = { force: options.force, fsync: options.fsync };
   const crypto = createNodeCryptoProvider();
-  const lean: Promise<Wrapper> = Promise.all(algorithms.map((id) => loadStandardAlgorithm(id).catch(() => undefined))).then((found) =>
-    createWrapper({ algorithms: found.filter((a): a is WrappingAlgorithm => a !== undefined), crypto }),
-  );
+  const held = new Map<number, Held>();
+  let heldBytes = 0;
+  const keyCache = new Map<string, Promise<LoadedKey>>();
+  const dirs = new Map<string, string | undefined>();
+
+  async function keyFor(ref: KeyRef, keys: readonly WrappingPublicKey[], algorithm: string): Promise<WrappingPublicKey> {
+    if (typeof ref === 'number') return keys[ref]!;
+    const id = `${ref.kind}:${ref.path}`;
+    let loading = keyCache.get(id);
+    if (loading) keyCache.delete(id); // re-inserted below: the most recently used last
+    else {
+      loading = loadKey(ref, options.now);
+      loading.catch(() => {}); // observed by each entry that uses it
+      if (keyCache.size >= KEY_CACHE) keyCache.delete(keyCache.keys().next().value!);
+    }
+    keyCache.set(id, loading);
+    const { key, issuedFor } = await loading;
+    const wanted = algorithm.trim().toUpperCase();
+    if (issuedFor !== undefined && issuedFor !== wanted) {
+      throw new KmsWrapError(
+        ERROR_CODES.PARAMETERS_MISMATCH,
+        `the parameters in ${ref.path} were requested for ${issuedFor} (their README says so), and the algorithm is ${wanted}: KMS unwraps only with the algorithm the parameters were requested for — use ${issuedFor}, or fetch new parameters for ${wanted}`,
+      );
+    }
+    return key;
+  }
+
+  /** Refuses an output whose directory is missing or read-only, or that exists (without force). */
+  function checkOutput(output: string): void {
+    const dir = dirname(output);
+    let bad = dirs.get(dir);
+    if (!dirs.has(dir)) {
+      bad = directoryProblem(dir);
+      if (dirs.size >= DIR_CACHE) dirs.clear();
+      dirs.set(dir, bad);
+    }
+    if (bad !== undefined) throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${output}: ${bad}`);
+    if (!write.force && lstatSync(output, { throwIfNoEntry: false }) !== undefined) {
+      throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${output} exists — choose another output, or pass --force (force: true) to replace it`);
+    }
+  }
+
+  // The plugins of the algorithms named so far (the batch's, if known up front; else as entries
+  // name them), in one wrapper; a name that is not a standard plugin's is remembered as absent.
+  const plugins = new Map<string, WrappingAlgorithm | undefined>();
+  let lean: Promise<Wrapper> = Promise.resolve(createWrapper({ algorithms: [], crypto }));
+  const need = (ids: readonly string[]): Promise<Wrapper> => {
+    const fresh = [...new Set(ids.map((id) => id.trim().toUpperCase()))].filter((id) => id !== '' && !plugins.has(id));
+    if (fresh.length === 0) return lean;
+    if (plugins.size > 256) return lean; // not a real batch's algorithms: the full wrapper explains them
+    for (const id of fresh) plugins.set(id, undefined);
+    lean = Promise.all(fresh.map((id) => loadStandardAlgorithm(id).catch(() => undefined))).then((found) => {
+      found.forEach((a, i) => plugins.set(fresh[i]!, a));
+      return createWrapper({ algorithms: [...plugins.values()].filter((a): a is WrappingAlgorithm => a !== undefined), crypto });
+    });
+    return lean;
+  };
+  void need(algorithms);
   let full: Promise<Wrapper> | undefined;
   /** The refusal as a wrapper with every installed plugin words it. */
   async function explain(request: WrapRequest, refusal: unknown): Promise<unknown> {
@@ -39,30 +129,44 @@ export function createJobRunner(algorithms: readonly string[], write: WriteSyncO
   }
 
   async function run(phase: Phase, item: JobItem, keys: readonly WrappingPublicKey[]): Promise<JobOutcome> {
-    const wrapper = await lean;
+    const wrapper = await need([item.algorithm]);
     let material: Uint8Array | undefined;
     let request: WrapRequest | undefined;
+    const ahead = phase === 'wrap' ? held.get(item.index) : undefined;
+    if (ahead) {
+      held.delete(item.index);
+      heldBytes -= ahead.ciphertext.length + HELD_OVERHEAD;
+      try {
+        writeFileAtomicSync(item.output, ahead.ciphertext, write);
+        return ahead.outcome;
+      } catch (e) {
+        return failure(item, e);
+      }
+    }
     try {
+      const wrappingPublicKey = await keyFor(item.key, keys, item.algorithm);
+      checkOutput(item.output);
       material = typeof item.material === 'string' ? readInputFileSync(item.material, 'the key material') : item.material;
       request = {
         material,
-        wrappingPublicKey: keys[item.key]!,
+        wrappingPublicKey,
         algorithm: item.algorithm,
         ...(item.keySpec === undefined ? {} : { keySpec: item.keySpec }),
         ...(item.region === undefined ? {} : { region: item.region }),
       };
-      if (phase === 'check') {
+      const hold = phase === 'check' && heldBytes < holdBytes;
+      if (phase === 'check' && !hold) {
         wrapper.check(request);
         return { index: item.index, status: 'checked' };
       }
       let result;
       try {
+        // wrap runs every check that check does, first: a refusal here is the check's refusal.
         result = await wrapper.wrap(request);
       } catch (refusal) {
         throw await explain(request, refusal);
       }
-      writeFileAtomicSync(item.output, result.ciphertext, write);
-      return {
+      const outcome = {
         index: item.index,
         status: 'wrapped',
         bytes: result.ciphertext.length,
@@ -70,17 +174,60 @@ export function createJobRunner(algorithms: readonly string[], write: WriteSyncO
         keySpec: result.keySpec,
         keySpecCandidates: result.keySpecCandidates,
         wrappingKeySpec: result.wrappingKeySpec,
-      };
+      } as const;
+      if (hold) {
+        held.set(item.index, { ciphertext: result.ciphertext, outcome });
+        heldBytes += result.ciphertext.length + HELD_OVERHEAD;
+        return { index: item.index, status: 'checked', held: true };
+      }
+      writeFileAtomicSync(item.output, result.ciphertext, write);
+      return outcome;
     } catch (caught) {
-      const e = phase === 'check' && request ? await explain(request, caught) : caught;
-      if (isKmsWrapError(e)) return { index: item.index, status: 'failed', code: e.code, message: e.message };
-      // Not ours: name it without its data (it could hold key bytes).
-      const what = e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e;
-      return { index: item.index, status: 'failed', code: ERROR_CODES.INTERNAL, message: `an unexpected ${what} stopped this entry; nothing was written for it — please report it` };
+      return failure(item, phase === 'check' && request ? await explain(request, caught) : caught);
     } finally {
       // Zero the material this thread read, or its copy of the caller's bytes (never the caller's own).
       if (typeof item.material === 'string' || ownsGivenMaterial) zeroize(material);
     }
   }
   return { run };
+}
+
+function failure(item: JobItem, e: unknown): JobOutcome {
+  if (isKmsWrapError(e)) return { index: item.index, status: 'failed', code: e.code, message: e.message };
+  // Not ours: name it without its data (it could hold key bytes).
+  const what = e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e;
+  return { index: item.index, status: 'failed', code: ERROR_CODES.INTERNAL, message: `an unexpected ${what} stopped this entry; nothing was written for it — please report it` };
+}
+
+interface LoadedKey {
+  readonly key: WrappingPublicKey;
+  /** The algorithm the parameters were requested for, when the console's README says. */
+  readonly issuedFor?: string;
+}
+
+async function loadKey(ref: Exclude<KeyRef, number>, now: number): Promise<LoadedKey> {
+  if (ref.kind === 'publicKey') return { key: parseWrappingPublicKey(readInputFileSync(ref.path, 'the wrapping public key')) };
+  // The JSON from get-parameters-for-import, or the console's zip or unzipped folder.
+  const p = await loadImportParameters(ref.path);
+  if (p.validTo && p.validTo.getTime() <= now) {
+    throw new KmsWrapError(
+      ERROR_CODES.PARAMETERS_EXPIRED,
+      `the import parameters in ${ref.path} expired at ${p.validTo.toISOString()}, and KMS refuses an expired token — fetch new ones: aws kms get-parameters-for-import --key-id ${p.keyId ?? 'KEY'} ...`,
+    );
+  }
+  return { key: p.wrappingKey, ...(p.wrappingAlgorithm === undefined ? {} : { issuedFor: p.wrappingAlgorithm }) };
+}
+
+function directoryProblem(dir: string): string | undefined {
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory — check the path`;
+  } catch {
+    return `the directory ${dir} does not exist — create it first`;
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    return `the directory ${dir} is not writable — check its permissions`;
+  }
+  return undefined;
 }

@@ -6,14 +6,20 @@
  *
  * Blank lines are skipped. Every malformed line is reported with its number, not only the first.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 import type { BatchEntry } from './batch.js';
 import { errnoText } from './batch-files.js';
 
-/** A manifest of 100,000 lines is about 20 MB; this bound only stops a wrong path early. */
+/**
+ * readBatchManifest holds the whole text: a manifest of 100,000 lines is about 20 MB, and this
+ * bound only stops a wrong path early. streamBatchManifest holds one block at a time and reads
+ * manifests of any length.
+ */
 export const MAX_MANIFEST_BYTES = 256 << 20;
+/** streamBatchManifest: a longer line is not a manifest line (and is reported, not held). */
+export const MAX_MANIFEST_LINE_BYTES = 64 << 10;
 
 export interface ManifestProblem {
   /** 1-based line number. */
@@ -32,54 +38,80 @@ export interface BatchManifest {
 const FIELDS = new Set(['material', 'publicKey', 'parameters', 'algorithm', 'keySpec', 'region', 'output']);
 const SHAPE = 'one JSON object a line: {"material": PATH, "publicKey": PATH or "parameters": PATH, "algorithm": ALG, "output": PATH}';
 
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/**
+ * path.resolve(base, p), without its cost (microseconds a call, thousands of calls a batch)
+ * when the answer is plain: on POSIX, an absolute p with no `.`, `..` or empty segments is
+ * its own answer, and such a relative p is base + '/' + p when base is such an absolute path.
+ */
+export function resolvePath(base: string, p: string): string {
+  if (sep !== '/' || p.includes('//') || p.endsWith('/') || DOT_SEGMENT.test(p)) return resolve(base, p);
+  if (p.startsWith('/')) return p;
+  if (!base.startsWith('/') || base.includes('//') || DOT_SEGMENT.test(base)) return resolve(base, p);
+  return base === '/' ? `/${p}` : base.endsWith('/') ? resolve(base, p) : `${base}/${p}`;
+}
+
+/** One manifest line: an entry, a problem's message, or undefined for a blank line. */
+export function parseManifestLine(row: string, baseDir: string, resolved?: Map<string, string>): BatchEntry | string | undefined {
+  if (row.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(row);
+  } catch {
+    return `not JSON — ${SHAPE}`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `not a JSON object — ${SHAPE}`;
+  const o = value as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((k) => !FIELDS.has(k));
+  if (unknown.length > 0) return `unknown field ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} — the fields are ${[...FIELDS].join(', ')}`;
+  for (const k of Object.keys(o)) {
+    if (typeof o[k] !== 'string' || (o[k] as string).trim() === '') return `"${k}" must be a non-empty string`;
+  }
+  const s = o as Record<string, string | undefined>;
+  for (const k of ['material', 'algorithm', 'output'] as const) {
+    if (s[k] === undefined) return `"${k}" is missing — ${SHAPE}`;
+  }
+  if ((s['publicKey'] === undefined) === (s['parameters'] === undefined)) {
+    return 'give exactly one of "publicKey" (WrappingPublicKey.bin) and "parameters" (the GetParametersForImport JSON)';
+  }
+  const at = (p: string) => {
+    let r = resolved?.get(p);
+    if (r === undefined) {
+      r = resolvePath(baseDir, p);
+      // Only a small cache: the wrapping key's path repeats on every line, the others rarely.
+      if (resolved && resolved.size < 256) resolved.set(p, r);
+    }
+    return r;
+  };
+  return {
+    material: at(s['material']!),
+    ...(s['publicKey'] === undefined ? { parameters: at(s['parameters']!) } : { publicKey: at(s['publicKey']) }),
+    algorithm: s['algorithm']!,
+    ...(s['keySpec'] === undefined ? {} : { keySpec: s['keySpec'] }),
+    ...(s['region'] === undefined ? {} : { region: s['region'] }),
+    output: at(s['output']!),
+  };
+}
+
 /** Parses manifest text; `baseDir` anchors relative paths (the manifest's folder). */
 export function parseBatchManifest(text: string, baseDir: string): BatchManifest {
   const entries: BatchEntry[] = [];
   const lines: number[] = [];
   const problems: ManifestProblem[] = [];
-  const rows = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const resolved = new Map<string, string>(); // the wrapping key's path, on every line
-  rows.forEach((row, i) => {
-    const line = i + 1;
-    if (row.trim() === '') return;
-    const bad = (message: string): void => {
-      problems.push({ line, error: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, message) });
-    };
-    let value: unknown;
-    try {
-      value = JSON.parse(row);
-    } catch {
-      return bad(`not JSON — ${SHAPE}`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(`not a JSON object — ${SHAPE}`);
-    const o = value as Record<string, unknown>;
-    const unknown = Object.keys(o).filter((k) => !FIELDS.has(k));
-    if (unknown.length > 0) return bad(`unknown field ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} — the fields are ${[...FIELDS].join(', ')}`);
-    for (const k of Object.keys(o)) {
-      if (typeof o[k] !== 'string' || (o[k] as string).trim() === '') return bad(`"${k}" must be a non-empty string`);
-    }
-    const s = o as Record<string, string | undefined>;
-    for (const k of ['material', 'algorithm', 'output'] as const) {
-      if (s[k] === undefined) return bad(`"${k}" is missing — ${SHAPE}`);
-    }
-    if ((s['publicKey'] === undefined) === (s['parameters'] === undefined)) {
-      return bad('give exactly one of "publicKey" (WrappingPublicKey.bin) and "parameters" (the GetParametersForImport JSON)');
-    }
-    const at = (p: string) => {
-      let r = resolved.get(p);
-      if (r === undefined) resolved.set(p, (r = resolve(baseDir, p)));
-      return r;
-    };
-    entries.push({
-      material: at(s['material']!),
-      ...(s['publicKey'] === undefined ? { parameters: at(s['parameters']!) } : { publicKey: at(s['publicKey']) }),
-      algorithm: s['algorithm']!,
-      ...(s['keySpec'] === undefined ? {} : { keySpec: s['keySpec'] }),
-      ...(s['region'] === undefined ? {} : { region: s['region'] }),
-      output: at(s['output']!),
+  const resolved = new Map<string, string>();
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((row, i) => {
+      const r = parseManifestLine(row, baseDir, resolved);
+      if (r === undefined) return;
+      if (typeof r === 'string') problems.push({ line: i + 1, error: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, r) });
+      else {
+        entries.push(r);
+        lines.push(i + 1);
+      }
     });
-    lines.push(line);
-  });
   return { entries, lines, problems };
 }
 
@@ -100,4 +132,109 @@ export async function readBatchManifest(path: string): Promise<BatchManifest> {
     throw new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, `the manifest ${path} has no lines — ${SHAPE}`);
   }
   return m;
+}
+
+/** One line of a streamed manifest: its number, and its entry or what is wrong with it. */
+export type ManifestLine = { readonly line: number; readonly entry: BatchEntry } | { readonly line: number; readonly problem: KmsWrapError };
+
+/** A manifest read a block at a time, as often as wanted (wrapBatch reads it twice: checks, then wraps). */
+export interface StreamedManifest {
+  readonly path: string;
+  /** Lines that are not blank. */
+  readonly count: number;
+  lines(): AsyncIterable<ManifestLine>;
+}
+
+const BLOCK = 1 << 20;
+
+/**
+ * Opens a manifest for streaming: checks it can be read, counts its lines (one pass that holds
+ * a block at a time), and returns a reader that parses it afresh each time it is iterated.
+ * Memory does not grow with the manifest's length. Throws when the file cannot be read, or has
+ * no lines.
+ */
+export async function streamBatchManifest(path: string): Promise<StreamedManifest> {
+  let count = 0;
+  for await (const row of rawLines(path)) if (row.text.trim() !== '' || row.tooLong) count++;
+  if (count === 0) throw new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, `the manifest ${path} has no lines — ${SHAPE}`);
+  const baseDir = dirname(path);
+  return {
+    path,
+    count,
+    async *lines() {
+      const resolved = new Map<string, string>();
+      for await (const row of rawLines(path)) {
+        if (row.tooLong) {
+          yield { line: row.line, problem: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, `the line is over ${MAX_MANIFEST_LINE_BYTES >> 10} kB, far longer than a manifest line — ${SHAPE}`) };
+          continue;
+        }
+        const r = parseManifestLine(row.text, baseDir, resolved);
+        if (r === undefined) continue;
+        yield typeof r === 'string' ? { line: row.line, problem: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, r) } : { line: row.line, entry: r };
+      }
+    },
+  };
+}
+
+/** The file's lines, a block at a time: a BOM dropped, CR LF taken as LF, an over-long line flagged and skipped. */
+async function* rawLines(path: string): AsyncGenerator<{ line: number; text: string; tooLong: boolean }> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+    if ((await fh.stat()).isDirectory()) {
+      await fh.close();
+      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest path ${path} is a directory — name the .jsonl file`);
+    }
+  } catch (cause) {
+    if (cause instanceof KmsWrapError) throw cause;
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
+  }
+  try {
+    const decoder = new TextDecoder('utf-8');
+    const block = Buffer.allocUnsafe(BLOCK);
+    let carry = ''; // the start of a line that continues in the next block
+    let skipping = false; // inside an over-long line, up to its end
+    let line = 0;
+    let first = true;
+    for (;;) {
+      const { bytesRead } = await fh.read(block, 0, BLOCK, null);
+      const end = bytesRead === 0;
+      let text = end ? decoder.decode() : decoder.decode(block.subarray(0, bytesRead), { stream: true });
+      if (first && text.length > 0) {
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        first = false;
+      }
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        line++;
+        if (skipping) skipping = false;
+        else {
+          const row = carry + text.slice(from, nl);
+          if (row.length > MAX_MANIFEST_LINE_BYTES) yield { line, text: '', tooLong: true };
+          else yield { line, text: row.endsWith('\r') ? row.slice(0, -1) : row, tooLong: false };
+        }
+        carry = '';
+        from = nl + 1;
+      }
+      if (!skipping) {
+        carry += text.slice(from);
+        if (carry.length > MAX_MANIFEST_LINE_BYTES) {
+          yield { line: line + 1, text: '', tooLong: true };
+          carry = '';
+          skipping = true;
+        }
+      }
+      if (end) {
+        if (!skipping && carry !== '') {
+          yield carry.length > MAX_MANIFEST_LINE_BYTES ? { line: line + 1, text: '', tooLong: true } : { line: line + 1, text: carry.endsWith('\r') ? carry.slice(0, -1) : carry, tooLong: false };
+        }
+        return;
+      }
+    }
+  } catch (cause) {
+    if (cause instanceof KmsWrapError) throw cause;
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
+  } finally {
+    await fh.close();
+  }
 }

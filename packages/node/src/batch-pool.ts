@@ -1,140 +1,187 @@
 /**
- * The worker pool under wrapBatch: N worker threads started once, entries sent in chunks
- * (two chunks in flight per worker, so none waits on the main thread), outcomes collected by
- * entry index. Stopping sets a flag in shared memory that workers read before each entry: an
- * entry already started finishes (its output is whole), the rest come back 'skipped'.
+ * The worker pool under wrapBatch: N worker threads started once (before the batch is known,
+ * if the caller wants), entries sent in chunks as the batch is read (two chunks in flight per
+ * worker, so none waits on the main thread; a bounded queue, so reading never runs far ahead of
+ * the work), outcomes handed back a chunk at a time. A chunk can be bound to one worker (the one
+ * holding its entries' results from the check phase); if that worker is gone, any other takes
+ * it and does the work afresh. Stopping sets a flag in shared memory that workers read before
+ * each entry: an entry already started finishes (its output is whole), the rest come back
+ * 'skipped'.
  */
 import { Worker } from 'node:worker_threads';
 import { ERROR_CODES, type WrappingPublicKey } from '@kms-wrap/core';
-import type { FromWorker, JobItem, JobOutcome, Phase, ToWorker, WorkerSetup } from './batch-protocol.js';
+import type { FromWorker, JobItem, JobOutcome, Phase, ToWorker, WorkerOptions, WorkerSetup } from './batch-protocol.js';
 
 /** Chunks in flight per worker: one being worked on, one waiting in its queue. */
 const IN_FLIGHT = 2;
-const MAX_CHUNK = 64;
+/** Chunks queued here per worker, beyond those in flight, before submit waits. */
+const QUEUED = 2;
 
 export interface PoolOptions {
   readonly size: number;
-  readonly force: boolean;
-  readonly fsync: boolean;
-  readonly algorithms: readonly string[];
   /** Where the worker module is; next to this file by default (and next to a bundle of it). */
   readonly workerUrl?: URL;
 }
 
+export type OutcomeHandler = (outcomes: readonly JobOutcome[], worker: number) => void;
+
 export interface Pool {
-  /** The parsed wrapping keys that JobItem.key indexes; sent once, before any chunk. */
+  readonly size: number;
+  /** The batch's options; sent once, before the keys and any chunk. */
+  configure(options: WorkerOptions): void;
+  /** The parsed wrapping keys that a numeric JobItem.key indexes; sent before any chunk. */
   setKeys(keys: readonly WrappingPublicKey[]): void;
-  /** Runs one phase over the items; resolves when every item has an outcome. */
-  run(phase: Phase, items: readonly JobItem[], onChunk: (outcomes: readonly JobOutcome[]) => void): Promise<void>;
+  /** Where outcomes go, with the worker (0..size-1, or -1 for a chunk no worker ran). */
+  onOutcomes(handler: OutcomeHandler): void;
+  /**
+   * Queues a chunk for any worker, or for worker `bound`. Resolves once the queue has room for
+   * more: await it before reading further. After stop, the chunk comes back 'skipped'.
+   */
+  submit(phase: Phase, items: readonly JobItem[], bound?: number): Promise<void>;
+  /** Resolves when every chunk submitted so far has come back. */
+  idle(): Promise<void>;
   /** Stop before the next entry, in every worker. Idempotent. */
   stop(): void;
   readonly stopped: boolean;
   close(): Promise<void>;
 }
 
+interface Chunk {
+  readonly phase: Phase;
+  readonly items: readonly JobItem[];
+}
+
 interface Slot {
+  readonly id: number;
   readonly worker: Worker;
-  readonly pending: Map<number, readonly JobItem[]>;
+  readonly pending: Map<number, Chunk>;
+  /** Chunks bound to this worker, not yet sent. */
+  readonly own: Chunk[];
   alive: boolean;
 }
 
 export function createPool(options: PoolOptions): Pool {
   const abort = new Int32Array(new SharedArrayBuffer(4));
-  const setup: WorkerSetup = { abort: abort.buffer as SharedArrayBuffer, force: options.force, fsync: options.fsync, algorithms: options.algorithms };
+  const setup: WorkerSetup = { abort: abort.buffer as SharedArrayBuffer };
   const url = options.workerUrl ?? new URL('./batch-worker.js', import.meta.url);
   const slots: Slot[] = [];
-  for (let i = 0; i < options.size; i++) {
-    const worker = new Worker(url, { workerData: setup, stdout: false, stderr: false });
-    slots.push({ worker, pending: new Map(), alive: true });
-  }
+  const free: Chunk[] = []; // chunks any worker takes
+  let handler: OutcomeHandler = () => {};
   let nextId = 0;
   let stopped = false;
+  let outstanding = 0; // chunks submitted and not yet come back
+  let idleWaiters: (() => void)[] = [];
+  let roomWaiters: (() => void)[] = [];
 
-  function run(phase: Phase, items: readonly JobItem[], onChunk: (outcomes: readonly JobOutcome[]) => void): Promise<void> {
-    const live = slots.filter((s) => s.alive);
-    const size = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(items.length / (Math.max(1, live.length) * 8))));
-    const chunks: JobItem[][] = [];
-    for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-    let outstanding = chunks.length;
+  const queued = () => free.length + slots.reduce((n, s) => n + s.own.length, 0);
+  const limit = () => Math.max(1, slots.filter((s) => s.alive).length) * QUEUED;
 
-    return new Promise<void>((resolve) => {
-      if (outstanding === 0) return resolve();
-      const finish = (outcomes: readonly JobOutcome[]) => {
-        onChunk(outcomes);
-        outstanding--;
-        if (outstanding === 0) {
-          for (const s of slots) detach(s);
-          stopHooks.delete(onStop);
-          resolve();
-        }
-      };
-      // Chunks never sent: skipped when stopped, failed when no worker is left to take them.
-      const drain = (status: 'skipped' | 'failed') => {
-        while (chunks.length > 0) finish(chunks.shift()!.map((item) => lost(item, status)));
-      };
-      const feed = (slot: Slot) => {
-        if (stopped) return drain('skipped');
-        while (slot.alive && slot.pending.size < IN_FLIGHT && chunks.length > 0) {
-          const chunk = chunks.shift()!;
-          const id = nextId++;
-          slot.pending.set(id, chunk);
-          slot.worker.postMessage({ type: 'chunk', id, phase, items: chunk } satisfies ToWorker);
-        }
-      };
-      const handlers = new Map<Slot, { message: (m: FromWorker) => void; gone: () => void }>();
-      const detach = (slot: Slot) => {
-        const h = handlers.get(slot);
-        if (!h) return;
-        slot.worker.off('message', h.message).off('error', h.gone).off('exit', h.gone);
-        handlers.delete(slot);
-      };
-      for (const slot of live) {
-        const message = (m: FromWorker) => {
-          if (m.type === 'fatal') return gone();
-          const chunk = slot.pending.get(m.id);
-          if (!chunk) return;
-          slot.pending.delete(m.id);
-          feed(slot);
-          finish(m.outcomes);
-        };
-        // A worker that died: what it held failed (its entries wrote nothing or a whole file),
-        // what is left goes to the others.
-        const gone = () => {
-          if (!slot.alive) return;
-          slot.alive = false;
-          detach(slot);
-          void slot.worker.terminate();
-          const held = [...slot.pending.values()];
-          slot.pending.clear();
-          for (const chunk of held) finish(chunk.map((item) => lost(item, 'failed')));
-          if (!slots.some((s) => s.alive)) drain(stopped ? 'skipped' : 'failed');
-        };
-        handlers.set(slot, { message, gone });
-        slot.worker.on('message', message).on('error', gone).on('exit', gone);
-      }
-      const onStop = () => drain('skipped');
-      stopHooks.add(onStop);
-      for (const slot of live) feed(slot);
-      if (live.length === 0) drain('failed');
-    });
+  function settle(): void {
+    if (queued() < limit()) {
+      const w = roomWaiters;
+      roomWaiters = [];
+      for (const resolve of w) resolve();
+    }
+    if (outstanding === 0) {
+      const w = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of w) resolve();
+    }
   }
 
-  const stopHooks = new Set<() => void>();
+  function finish(outcomes: readonly JobOutcome[], worker: number): void {
+    outstanding--;
+    handler(outcomes, worker);
+    settle();
+  }
+
+  /** Chunks that will never be sent: skipped once stopped, failed when no worker is left. */
+  function drain(): void {
+    const status = stopped ? 'skipped' : 'failed';
+    for (const q of [free, ...slots.map((s) => s.own)]) {
+      for (const chunk of q.splice(0)) finish(chunk.items.map((item) => lost(item, status)), -1);
+    }
+  }
+
+  function feed(slot: Slot): void {
+    if (stopped) return drain();
+    while (slot.alive && slot.pending.size < IN_FLIGHT && (slot.own.length > 0 || free.length > 0)) {
+      const chunk = slot.own.length > 0 ? slot.own.shift()! : free.shift()!;
+      const id = nextId++;
+      slot.pending.set(id, chunk);
+      slot.worker.postMessage({ type: 'chunk', id, phase: chunk.phase, items: chunk.items } satisfies ToWorker);
+    }
+    settle();
+  }
+
+  for (let i = 0; i < options.size; i++) {
+    const worker = new Worker(url, { workerData: setup, stdout: false, stderr: false });
+    const slot: Slot = { id: i, worker, pending: new Map(), own: [], alive: true };
+    slots.push(slot);
+    // A worker that died: what it held failed (its entries wrote nothing or a whole file); what
+    // was bound to it goes to the others, which do it afresh.
+    const gone = () => {
+      if (!slot.alive) return;
+      slot.alive = false;
+      void worker.terminate();
+      const held = [...slot.pending.values()];
+      slot.pending.clear();
+      free.push(...slot.own.splice(0));
+      for (const chunk of held) finish(chunk.items.map((item) => lost(item, 'failed')), slot.id);
+      if (!slots.some((s) => s.alive)) drain();
+      else for (const s of slots) if (s.alive) feed(s);
+    };
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'fatal') return gone();
+      const chunk = slot.pending.get(m.id);
+      if (!chunk) return;
+      slot.pending.delete(m.id);
+      feed(slot);
+      finish(m.outcomes, slot.id);
+    });
+    worker.on('error', gone).on('exit', gone);
+  }
+
   return {
+    size: options.size,
+    configure(o) {
+      for (const s of slots) s.worker.postMessage({ type: 'setup', options: o } satisfies ToWorker);
+    },
     setKeys(keys) {
       for (const s of slots) s.worker.postMessage({ type: 'keys', keys } satisfies ToWorker);
     },
-    run,
+    onOutcomes(h) {
+      handler = h;
+    },
+    submit(phase, items, bound) {
+      const chunk: Chunk = { phase, items };
+      outstanding++;
+      const slot = bound === undefined ? undefined : slots[bound];
+      if (slot?.alive) slot.own.push(chunk);
+      else free.push(chunk);
+      if (stopped || !slots.some((s) => s.alive)) drain();
+      else if (slot?.alive) feed(slot);
+      else for (const s of slots) if (s.alive && s.pending.size < IN_FLIGHT) feed(s);
+      if (queued() < limit()) return Promise.resolve();
+      return new Promise<void>((resolve) => roomWaiters.push(resolve));
+    },
+    idle() {
+      if (outstanding === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
     stop() {
       if (stopped) return;
       stopped = true;
       Atomics.store(abort, 0, 1);
-      for (const hook of stopHooks) hook();
+      drain();
     },
     get stopped() {
       return stopped;
     },
     async close() {
+      stopped = true;
+      Atomics.store(abort, 0, 1);
+      for (const s of slots) s.alive = false; // no outcomes after this
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },
   };

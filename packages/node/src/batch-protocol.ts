@@ -5,12 +5,15 @@
  */
 import type { WrappingPublicKey } from '@kms-wrap/core';
 
-/** One entry, resolved: absolute paths, its wrapping key as an index into the keys sent first. */
+/** Where an entry's wrapping key comes from: a file the worker reads (and caches), or one of the keys sent first. */
+export type KeyRef = { readonly path: string; readonly kind: 'publicKey' | 'parameters' } | number;
+
+/** One entry, resolved: absolute paths, its wrapping key a file or an index into the keys sent first. */
 export interface JobItem {
   readonly index: number;
   /** Absolute path of the material file, or the material itself (the worker gets a copy). */
   readonly material: string | Uint8Array;
-  readonly key: number;
+  readonly key: KeyRef;
   readonly algorithm: string;
   readonly keySpec?: string;
   readonly region?: string;
@@ -30,20 +33,34 @@ export type JobOutcome =
       readonly keySpecCandidates: readonly string[];
       readonly wrappingKeySpec: string;
     }
-  | { readonly index: number; readonly status: 'checked' }
+  /** held: passed, and the worker already wrapped it and keeps the result for the wrap phase. */
+  | { readonly index: number; readonly status: 'checked'; readonly held?: boolean }
   | { readonly index: number; readonly status: 'failed'; readonly code: string; readonly message: string }
   | { readonly index: number; readonly status: 'skipped' };
 
+/** workerData: what a worker needs to start, before the batch is known. */
 export interface WorkerSetup {
   /** Int32Array[1] over it: non-zero means stop before the next entry. */
   readonly abort: SharedArrayBuffer;
+}
+
+/** The batch's options, sent first (a pool can be started before its batch is read). */
+export interface WorkerOptions {
   readonly force: boolean;
   readonly fsync: boolean;
   /** The algorithm ids the entries name: their plugins are loaded up front, the others only to explain a refusal. */
   readonly algorithms: readonly string[];
+  /**
+   * Check phase of a strict batch: wrap each entry that passes right away and keep the result
+   * (not written) until the wrap phase, up to this many bytes of results; 0 = check only.
+   */
+  readonly holdBytes: number;
+  /** "Now" for the import parameters' ParametersValidTo (ms since the epoch). */
+  readonly now: number;
 }
 
 export type ToWorker =
+  | { readonly type: 'setup'; readonly options: WorkerOptions }
   | { readonly type: 'keys'; readonly keys: readonly WrappingPublicKey[] }
   | { readonly type: 'chunk'; readonly id: number; readonly phase: Phase; readonly items: readonly JobItem[] };
 

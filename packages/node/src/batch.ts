@@ -1,13 +1,21 @@
 /**
- * wrapBatch: many wraps on all cores. The main thread resolves paths, reads and parses each
- * distinct wrapping key once (deduplicated by content, so two copies of WrappingPublicKey.bin
- * cost one parse), refuses colliding and existing outputs, then hands the entries in chunks to
- * a pool of worker threads, each with one provider and wrapper for its life. A failed entry
- * does not stop the others; an aborted batch leaves only whole output files.
+ * wrapBatch: many wraps on all cores, read as a stream. The main thread reads the entries (an
+ * array, or a manifest file a block at a time), resolves their paths, notes every output and
+ * input path (as 52-bit hashes, so memory stays small however long the batch; a suspected clash
+ * is confirmed on the exact paths before anything is refused), and hands the entries in chunks
+ * to a pool of worker threads, each with one provider and wrapper for its life. The workers
+ * read and parse the wrapping keys (each once, while in use), check the outputs, read the
+ * material, check and wrap. A failed entry does not stop the others; an aborted batch leaves
+ * only whole output files.
+ *
+ * strict (what the CLI runs): every entry is checked before any output is written. The workers
+ * wrap each entry that passes while they have it in hand and keep the result in memory (up to
+ * HOLD_BYTES a worker); once all have passed, each writes what it holds, and the entries past
+ * the budget are read and wrapped. A clean batch is read and wrapped once; a refused one writes
+ * nothing. Without strict, clashes between entries are found first (one quick pass), then each
+ * entry is checked and wrapped in one go.
  */
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, resolve } from 'node:path';
 import {
   ERROR_CODES,
   KmsWrapError,
@@ -20,11 +28,9 @@ import {
   type WrappingKeySpec,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
-import { createJobRunner, type JobRunner } from './batch-job.js';
+import { resolvePath, type StreamedManifest } from './batch-manifest.js';
 import { createPool, type Pool } from './batch-pool.js';
-import type { JobItem, JobOutcome, Phase } from './batch-protocol.js';
-import { readInputFile } from './files.js';
-import { loadImportParameters } from './import-parameters-files.js';
+import type { JobItem, JobOutcome, KeyRef, Phase } from './batch-protocol.js';
 
 export interface BatchEntry {
   /** The plaintext key material: a file path (relative to `cwd`), or the bytes themselves. */
@@ -48,6 +54,12 @@ export interface BatchEntry {
 export interface BatchOptions {
   /** Worker threads; os.availableParallelism() by default. */
   readonly concurrency?: number;
+  /**
+   * Threads started ahead with startBatchWorkers (their start-up then overlaps reading the
+   * manifest); this call uses them instead of starting its own, and closes them. Their number
+   * stands in for concurrency.
+   */
+  readonly workers?: BatchWorkers;
   /** Replace existing outputs. Without it an existing output is refused before any work. */
   readonly force?: boolean;
   /**
@@ -119,125 +131,440 @@ export interface BatchProblem {
   readonly error: KmsWrapError;
 }
 
+/** A batch's totals, without the results (wrapManifest hands those over one by one). */
+export type BatchTotals = Omit<BatchSummary, 'results'>;
+
+/**
+ * Per worker, the bytes of wrapped results a strict batch may keep between its check and its
+ * wrap phase (wrapped while checked, written once every entry has passed), each counted with
+ * 512 bytes for its bookkeeping: ~2,400 RSA_4096 materials wrapped with KWP (2.9 kB each), or
+ * ~10,000 symmetric keys wrapped with RSAES_OAEP under RSA_4096. Past it, entries are checked
+ * only, and wrapped in the wrap phase; memory stays bounded however long the batch.
+ */
+const HOLD_BYTES = 8 << 20;
+
 /** Wraps every entry; resolves to one result per entry (it rejects only on a misuse of the API). */
 export async function wrapBatch(entries: readonly BatchEntry[], options: BatchOptions = {}): Promise<BatchSummary> {
-  return runBatch(entries, options, options.strict ? ['check', 'wrap'] : ['wrap']);
+  if (!Array.isArray(entries)) throw new TypeError('wrapBatch takes an array of entries');
+  const results: (BatchEntryResult | undefined)[] = new Array(entries.length).fill(undefined);
+  const totals = await runBatch(arraySource(entries), options, options.strict ? ['check', 'wrap'] : ['wrap'], (r) => {
+    results[r.index] = r;
+  });
+  const cwd = options.cwd ?? process.cwd();
+  // A refusal found before its entry had a path to show names no output: the entry's, resolved.
+  const all = results.map((r, index): BatchEntryResult => {
+    if (!r) return { index, output: outputPath(cwd, entries[index]), status: 'skipped' };
+    return r.output === '' ? { ...r, output: outputPath(cwd, entries[index]) } : r;
+  });
+  return { results: all, ...totals };
 }
 
 /** Runs every check wrapBatch would, reading every file, and wraps nothing: the refused entries. */
 export async function checkBatch(entries: readonly BatchEntry[], options: Omit<BatchOptions, 'strict' | 'fsync'> = {}): Promise<BatchProblem[]> {
-  const summary = await runBatch(entries, options, ['check']);
-  return summary.results.flatMap((r) => (r.status === 'failed' ? [{ index: r.index, error: r.error }] : []));
+  if (!Array.isArray(entries)) throw new TypeError('checkBatch takes an array of entries');
+  const problems = new Map<number, KmsWrapError>();
+  await runBatch(arraySource(entries), options, ['check'], (r) => {
+    if (r.status === 'failed') problems.set(r.index, r.error);
+  });
+  return [...problems].sort((a, b) => a[0] - b[0]).map(([index, error]) => ({ index, error }));
 }
 
-async function runBatch(entries: readonly BatchEntry[], options: BatchOptions, phases: readonly Phase[]): Promise<BatchSummary> {
-  const started = performance.now();
-  if (!Array.isArray(entries)) throw new TypeError('wrapBatch takes an array of entries');
-  const n = entries.length;
-  const signal = options.signal;
-  const concurrency = options.concurrency ?? availableParallelism();
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number of at least 1, not ${concurrency}`);
+export interface ManifestBatchOptions extends Omit<BatchOptions, 'cwd' | 'strict'> {
+  /**
+   * Each result as it is known; `index` is the manifest's line number. A result can come twice
+   * for one line in the check phase (a refusal found by the workers, then a clash between lines
+   * found at the end, which is the one to show): keep the last. Wrap-phase results come once,
+   * in line order.
+   */
+  readonly onResult?: (result: BatchEntryResult, phase: Phase) => void;
+  /** Check every line and wrap none (checkBatch). */
+  readonly checkOnly?: boolean;
+}
 
-  const results: (BatchEntryResult | undefined)[] = new Array(n).fill(undefined);
-  const outputs = entries.map((e) => (typeof e?.output === 'string' && e.output !== '' ? resolve(options.cwd ?? process.cwd(), e.output) : String(e?.output)));
-  const summary = (aborted: boolean, refused: boolean): BatchSummary => {
-    const all = results.map((r, index) => r ?? { index, output: outputs[index]!, status: 'skipped' as const });
-    const wrapped = all.filter((r) => r.status === 'wrapped').length;
-    const failed = all.filter((r) => r.status === 'failed').length;
-    const seconds = (performance.now() - started) / 1000;
-    return { results: all, total: n, wrapped, failed, skipped: n - wrapped - failed, aborted, refused, seconds, wrapsPerSecond: seconds > 0 ? wrapped / seconds : 0 };
+/**
+ * A manifest from streamBatchManifest, strictly: every line is checked before any output is
+ * written, and one refused line refuses the batch. The manifest is read twice, a block at a
+ * time, and no result is kept here: memory does not grow with its length.
+ */
+export async function wrapManifest(manifest: StreamedManifest, options: ManifestBatchOptions = {}): Promise<BatchTotals> {
+  const source: Source = {
+    count: manifest.count,
+    async *items() {
+      for await (const l of manifest.lines()) yield 'entry' in l ? { index: l.line, entry: l.entry } : { index: l.line, problem: l.problem };
+    },
   };
-  if (n === 0 || signal?.aborted) return summary(signal?.aborted ?? false, false);
+  const onResult = options.onResult ?? (() => {});
+  return runBatch(source, { label: (line) => `line ${line}`, ...options }, options.checkOnly ? ['check'] : ['check', 'wrap'], onResult);
+}
 
-  // Workers start now: loading their modules overlaps with reading the keys and the checks here.
-  const algorithms = [...new Set(entries.map((e) => (typeof e?.algorithm === 'string' ? e.algorithm.trim().toUpperCase() : '')))].filter(Boolean);
-  const pool = phases.includes('wrap')
-    ? createPool({ size: Math.min(concurrency, n), force: options.force ?? false, fsync: options.fsync ?? false, algorithms })
-    : undefined;
-  // The checks run on this thread, while the workers start: a check is a file read and microseconds of work.
-  const runner = phases.includes('check') ? createJobRunner(algorithms, { force: false, fsync: false }, false) : undefined;
+/** Worker threads started ahead of a batch; see BatchOptions.workers. */
+export interface BatchWorkers {
+  readonly concurrency: number;
+  /** Stops the threads; only needed when no batch call takes them. */
+  close(): Promise<void>;
+}
+
+const startedPools = new WeakMap<BatchWorkers, Pool>();
+
+/**
+ * Starts the worker threads of a coming batch call now: loading their modules takes tens of
+ * milliseconds, which then overlap whatever the caller does before the call.
+ */
+export function startBatchWorkers(options: { readonly concurrency?: number } = {}): BatchWorkers {
+  const concurrency = checkedConcurrency(options.concurrency);
+  const pool = createPool({ size: concurrency });
+  const workers: BatchWorkers = { concurrency, close: () => pool.close() };
+  startedPools.set(workers, pool);
+  return workers;
+}
+
+function checkedConcurrency(given: number | undefined): number {
+  const concurrency = given ?? availableParallelism();
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number of at least 1, not ${concurrency}`);
+  return concurrency;
+}
+
+/** The pool of BatchOptions.workers, once: a second call with the same workers is a misuse. */
+function adopt(workers: BatchWorkers): Pool {
+  const pool = startedPools.get(workers);
+  if (!pool) throw new TypeError('options.workers must come from startBatchWorkers, and serves one batch');
+  startedPools.delete(workers);
+  return pool;
+}
+
+/** Entries as the engine reads them: each with a unique index; read once or twice. */
+interface Source {
+  /** How many items() yields. */
+  readonly count: number;
+  /** Keys given as bytes or parsed (not files): sent to the workers once; SourceItem.key indexes them. */
+  readonly keys?: readonly WrappingPublicKey[];
+  items(): AsyncIterable<SourceItem> | Iterable<SourceItem>;
+}
+
+type SourceItem =
+  | { readonly index: number; readonly entry: BatchEntry; readonly key?: number }
+  | { readonly index: number; readonly problem: KmsWrapError };
+
+function arraySource(entries: readonly BatchEntry[]): Source {
+  // Keys given in memory, parsed once, equal ones (by DER) sent once.
+  const keys: WrappingPublicKey[] = [];
+  const byDer = new Map<string, number>();
+  const byKey = new Map<WrappingPublicKey, number>();
+  const keyOf: (number | KmsWrapError | undefined)[] = entries.map((e) => {
+    const given = typeof e === 'object' && e !== null && e.parameters === undefined ? e.publicKey : undefined;
+    if (given === undefined || typeof given === 'string') return undefined;
+    try {
+      const key = given instanceof Uint8Array ? parseWrappingPublicKey(given) : given;
+      let k = byKey.get(key);
+      if (k === undefined) {
+        const der = toBase64(key.spki);
+        k = byDer.get(der);
+        if (k === undefined) byDer.set(der, (k = keys.push(key) - 1));
+        byKey.set(key, k);
+      }
+      return k;
+    } catch (e) {
+      return isKmsWrapError(e) ? e : new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, 'the wrapping public key given is not one', { cause: e });
+    }
+  });
+  return {
+    count: entries.length,
+    keys,
+    *items() {
+      for (let index = 0; index < entries.length; index++) {
+        const k = keyOf[index];
+        if (k instanceof KmsWrapError) yield { index, problem: k };
+        else yield { index, entry: entries[index]!, ...(k === undefined ? {} : { key: k }) };
+      }
+    },
+  };
+}
+
+function outputPath(cwd: string, e: BatchEntry | undefined): string {
+  return typeof e?.output === 'string' && e.output !== '' ? resolvePath(cwd, e.output) : String(e?.output);
+}
+
+async function runBatch(source: Source, options: BatchOptions, phases: readonly Phase[], onResult: (r: BatchEntryResult, phase: Phase) => void): Promise<BatchTotals> {
+  const started = performance.now();
+  const n = source.count;
+  const signal = options.signal;
+  const given = options.workers ? adopt(options.workers) : undefined;
+  const concurrency = given ? given.size : checkedConcurrency(options.concurrency);
+  const cwd = options.cwd ?? process.cwd();
+  const label = options.label ?? ((i: number) => `entry ${i + 1}`);
+  let wrapped = 0;
+  const failed = new Set<number>();
+  const totals = (aborted: boolean, refused: boolean): BatchTotals => {
+    const seconds = (performance.now() - started) / 1000;
+    return { total: n, wrapped, failed: failed.size, skipped: n - wrapped - failed.size, aborted, refused, seconds, wrapsPerSecond: seconds > 0 ? wrapped / seconds : 0 };
+  };
+  if (n === 0 || signal?.aborted) {
+    await given?.close();
+    return totals(signal?.aborted ?? false, false);
+  }
+
+  const checking = phases.includes('check');
+  const wrapping = phases.includes('wrap');
+  const pool = given ?? createPool({ size: Math.min(concurrency, n) });
   const state = { stopped: false };
   const onAbort = () => {
     state.stopped = true;
-    pool?.stop();
+    pool.stop();
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const { items, keys, problems } = await prepare(entries, outputs, options);
-    for (const p of problems) results[p.index] = { index: p.index, output: outputs[p.index]!, status: 'failed', error: p.error };
-    pool?.setKeys(keys);
-    let refused = false;
-    let todo = items;
-    for (const phase of phases) {
-      if (state.stopped) break;
-      if (phase === 'wrap' && phases.includes('check')) {
-        // strict: one refusal anywhere and nothing is wrapped.
-        if (results.some((r) => r?.status === 'failed')) {
-          refused = true;
-          break;
-        }
-        todo = items.filter((item) => results[item.index] === undefined);
+    // The algorithms' plugins are loaded by each worker as it starts; an array's are known now,
+    // a stream's are loaded as lines name them.
+    pool.configure({
+      force: options.force ?? false,
+      fsync: options.fsync ?? false,
+      algorithms: source.keys ? algorithmsOf(source) : [],
+      holdBytes: checking && wrapping ? HOLD_BYTES : 0,
+      now: (options.now ?? Date.now)(),
+    });
+    if (source.keys && source.keys.length > 0) pool.setKeys(source.keys);
+    const chunkSize = Math.max(1, Math.min(64, Math.ceil(n / (pool.size * 8))));
+    const heldBy = new Map<number, number>(); // entry index → the worker holding its result
+    const paths = new PathIndex();
+
+    const fail = (index: number, error: KmsWrapError, output: string, phase: Phase) => {
+      failed.add(index);
+      onResult({ index, output, status: 'failed', error }, phase);
+    };
+    /** The entry as a job, or what is wrong with its shape. */
+    const toJob = (item: Extract<SourceItem, { entry: BatchEntry }>): JobItem | KmsWrapError => {
+      const e = item.entry;
+      const shape = shapeProblem(e);
+      if (shape) return new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, shape);
+      const key: KeyRef =
+        e.parameters !== undefined
+          ? { path: resolvePath(cwd, e.parameters), kind: 'parameters' }
+          : typeof e.publicKey === 'string'
+            ? { path: resolvePath(cwd, e.publicKey), kind: 'publicKey' }
+            : item.key!;
+      return {
+        index: item.index,
+        material: typeof e.material === 'string' ? resolvePath(cwd, e.material) : e.material,
+        key,
+        algorithm: e.algorithm,
+        output: resolvePath(cwd, e.output),
+        ...(e.keySpec === undefined ? {} : { keySpec: e.keySpec }),
+        ...(e.region === undefined ? {} : { region: e.region }),
+      };
+    };
+
+    // Phase 1: read everything, note the paths; with checking, the workers check (and hold).
+    let progress = { phase: (checking ? 'check' : 'wrap') as Phase, total: n, done: 0, failed: 0 };
+    const report = () => options.onProgress?.({ ...progress, failed: failed.size });
+    if (checking) report();
+    pool.onOutcomes((outcomes, worker) => {
+      for (const o of outcomes) {
+        if (o.status === 'failed') fail(o.index, new KmsWrapError(o.code as ErrorCode, o.message), '', 'check');
+        else if (o.status === 'checked' && o.held && worker >= 0) heldBy.set(o.index, worker);
+        if (o.status !== 'skipped') progress.done++;
       }
-      if (phase === 'check') await checkHere(runner!, () => state.stopped, todo, keys, results, outputs, options.onProgress);
-      else await runPhase(pool!, phase, todo, results, outputs, options.onProgress);
+      report();
+    });
+    const send = sender(pool, 'check', chunkSize);
+    for await (const item of source.items()) {
+      if (state.stopped) break;
+      if ('problem' in item) {
+        fail(item.index, item.problem, '', checking ? 'check' : 'wrap');
+        progress.done++;
+        continue;
+      }
+      const job = toJob(item);
+      if (job instanceof KmsWrapError) {
+        fail(item.index, job, outputPath(cwd, item.entry), checking ? 'check' : 'wrap');
+        progress.done++;
+        continue;
+      }
+      paths.note(job);
+      if (checking) await send(job);
     }
-    if (!phases.includes('wrap')) {
-      // checkBatch: 'checked' entries are not results; only refusals are.
-      for (let i = 0; i < n; i++) if (results[i]?.status !== 'failed') results[i] = undefined;
+    await send.flush();
+    if (!state.stopped) {
+      for (const [index, error, output] of await paths.clashes(source, toJob, label)) fail(index, error, output, checking ? 'check' : 'wrap');
     }
-    return summary(state.stopped, refused);
+    if (state.stopped) return totals(true, false);
+    if (!wrapping) return totals(false, false);
+    if (checking && failed.size > 0) return totals(false, true); // strict: nothing is wrapped
+
+    // Phase 2: wrap, in the order read; what a worker holds goes to that worker.
+    progress = { phase: 'wrap', total: n - failed.size, done: 0, failed: 0 };
+    const before = failed.size;
+    const wrapReport = () => options.onProgress?.({ ...progress, failed: failed.size - before });
+    wrapReport();
+    const order = new Map<number, number>(); // entry index → its place in the order read, while under way
+    const jobs = new Map<number, string>(); // entry index → its output, while under way
+    const ready = new Map<number, BatchEntryResult>(); // results waiting for an earlier one
+    let next = 0;
+    let placed = 0;
+    const deliver = () => {
+      while (ready.has(next)) {
+        onResult(ready.get(next)!, 'wrap');
+        ready.delete(next++);
+      }
+    };
+    pool.onOutcomes((outcomes) => {
+      for (const o of outcomes) {
+        const result = toResult(o, jobs.get(o.index) ?? '');
+        jobs.delete(o.index);
+        if (o.status === 'wrapped') wrapped++;
+        if (o.status === 'failed') failed.add(o.index);
+        if (o.status !== 'skipped') progress.done++;
+        if (result) ready.set(order.get(o.index)!, result);
+        order.delete(o.index);
+      }
+      deliver();
+      wrapReport();
+    });
+    const wrap = sender(pool, 'wrap', chunkSize);
+    for await (const item of source.items()) {
+      if (state.stopped) break;
+      if ('problem' in item || failed.has(item.index)) continue;
+      const job = toJob(item) as JobItem;
+      order.set(item.index, placed++);
+      jobs.set(item.index, job.output);
+      await wrap(job, heldBy.get(item.index));
+    }
+    await wrap.flush();
+    // Every job came back; anything still waiting (none, unless a worker lost one) goes out in order.
+    for (const place of [...ready.keys()].sort((a, b) => a - b)) onResult(ready.get(place)!, 'wrap');
+    return totals(state.stopped, false);
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await pool?.close();
+    await pool.close();
   }
 }
 
-/** Every check on this thread, yielding to the event loop now and then (signals, progress). */
-async function checkHere(
-  runner: JobRunner,
-  stopped: () => boolean,
-  items: readonly JobItem[],
-  keys: readonly WrappingPublicKey[],
-  results: (BatchEntryResult | undefined)[],
-  outputs: readonly string[],
-  onProgress: BatchOptions['onProgress'],
-): Promise<void> {
-  let done = 0;
-  let failed = 0;
-  onProgress?.({ phase: 'check', total: items.length, done, failed });
-  for (let i = 0; i < items.length && !stopped(); i++) {
-    const o = await runner.run('check', items[i]!, keys);
-    const r = toResult(o, outputs[o.index]!);
-    if (r) results[o.index] = r;
-    if (o.status === 'failed') failed++;
-    done++;
-    if (done % 128 === 0 || done === items.length) {
-      onProgress?.({ phase: 'check', total: items.length, done, failed });
-      await new Promise<void>((resolve) => setImmediate(resolve));
+/** The algorithm ids an array's entries name (their plugins load as the workers start). */
+function algorithmsOf(source: Source): string[] {
+  const ids = new Set<string>();
+  for (const item of source.items() as Iterable<SourceItem>) {
+    if ('entry' in item && typeof item.entry?.algorithm === 'string') ids.add(item.entry.algorithm.trim().toUpperCase());
+  }
+  return [...ids].filter(Boolean);
+}
+
+/**
+ * Chunks jobs in the order given and submits them: a chunk goes to one destination (any worker,
+ * or the one holding its results), so a change of destination closes the chunk. Held results
+ * come in runs (a worker held whole chunks of the check phase), so chunks stay full, and no job
+ * waits behind a half-filled chunk while later ones go ahead.
+ */
+function sender(pool: Pool, phase: Phase, size: number) {
+  let buffer: JobItem[] = [];
+  let to: number | undefined;
+  const submit = async () => {
+    if (buffer.length === 0) return;
+    const chunk = buffer;
+    buffer = [];
+    await pool.submit(phase, chunk, to);
+  };
+  const send = async (job: JobItem, bound?: number): Promise<void> => {
+    if (bound !== to) await submit();
+    to = bound;
+    buffer.push(job);
+    if (buffer.length >= size) await submit();
+  };
+  send.flush = async (): Promise<void> => {
+    await submit();
+    await pool.idle();
+  };
+  return send;
+}
+
+type InputKind = 'the key material' | 'the import parameters' | 'the wrapping public key';
+
+/**
+ * Every output and input path of a batch, as 52-bit hashes: an output named twice, or naming
+ * an input, makes both entries suspects; clashes() reads the suspects' exact paths again and
+ * refuses only true clashes. A few bytes a line, whatever the paths' length.
+ */
+class PathIndex {
+  private readonly outputs = new Map<number, number>();
+  private readonly inputs = new Map<number, number>();
+  private readonly suspects = new Set<number>();
+
+  note(job: JobItem): void {
+    if (typeof job.material === 'string') this.input(job.index, job.material);
+    if (typeof job.key !== 'number') this.input(job.index, job.key.path);
+    const h = pathHash(job.output);
+    const other = this.outputs.get(h);
+    if (other === undefined) this.outputs.set(h, job.index);
+    else this.suspect(other, job.index);
+    const owner = this.inputs.get(h);
+    if (owner !== undefined) this.suspect(owner, job.index);
+  }
+
+  private input(index: number, path: string): void {
+    const h = pathHash(path);
+    if (!this.inputs.has(h)) this.inputs.set(h, index);
+    const other = this.outputs.get(h);
+    if (other !== undefined) this.suspect(other, index);
+  }
+
+  private suspect(a: number, b: number): void {
+    this.suspects.add(a).add(b);
+  }
+
+  /** The true clashes among the suspects: [index, refusal, output]. Reads the source again if there are suspects. */
+  async clashes(
+    source: Source,
+    toJob: (item: Extract<SourceItem, { entry: BatchEntry }>) => JobItem | KmsWrapError,
+    label: (index: number) => string,
+  ): Promise<[number, KmsWrapError, string][]> {
+    if (this.suspects.size === 0) return [];
+    const byOutput = new Map<string, number[]>();
+    const owners = new Map<string, { index: number; what: InputKind }>();
+    const own = (path: string, index: number, what: InputKind) => {
+      if (!owners.has(path)) owners.set(path, { index, what });
+    };
+    for await (const item of source.items()) {
+      if (!('entry' in item) || !this.suspects.has(item.index)) continue;
+      const job = toJob(item);
+      if (job instanceof KmsWrapError) continue;
+      if (typeof job.material === 'string') own(job.material, job.index, 'the key material');
+      if (typeof job.key !== 'number') own(job.key.path, job.index, job.key.kind === 'parameters' ? 'the import parameters' : 'the wrapping public key');
+      const list = byOutput.get(job.output);
+      if (list) list.push(job.index);
+      else byOutput.set(job.output, [job.index]);
     }
+    const out: [number, KmsWrapError, string][] = [];
+    for (const [output, users] of byOutput) {
+      if (users.length > 1) {
+        const names = users.sort((a, b) => a - b).map(label);
+        const msg = `the output ${output} is named by ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} — give each entry its own output`;
+        for (const i of users) out.push([i, new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, msg), output]);
+        continue;
+      }
+      const owner = owners.get(output);
+      if (owner !== undefined) {
+        const msg = `the output ${output} is ${owner.what} of ${label(owner.index)}, which writing it would destroy — choose another output`;
+        out.push([users[0]!, new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, msg), output]);
+      }
+    }
+    return out.sort((a, b) => a[0] - b[0]);
   }
 }
 
-async function runPhase(
-  pool: Pool,
-  phase: Phase,
-  items: readonly JobItem[],
-  results: (BatchEntryResult | undefined)[],
-  outputs: readonly string[],
-  onProgress: BatchOptions['onProgress'],
-): Promise<void> {
-  let done = 0;
-  let failed = 0;
-  onProgress?.({ phase, total: items.length, done, failed });
-  await pool.run(phase, items, (outcomes) => {
-    for (const o of outcomes) {
-      const r = toResult(o, outputs[o.index]!);
-      if (r) results[o.index] = r;
-      if (o.status === 'failed') failed++;
-      if (o.status !== 'skipped') done++;
-    }
-    onProgress?.({ phase, total: items.length, done, failed });
-  });
+/** 52 bits from two FNV-1a lanes (different offsets and primes), each mixed at the end. */
+function pathHash(s: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x0100019d);
+  }
+  a ^= a >>> 15;
+  a = Math.imul(a, 0x2c1b3c6d);
+  a ^= a >>> 12;
+  b ^= b >>> 15;
+  b = Math.imul(b, 0x297a2d39);
+  b ^= b >>> 12;
+  return (b & 0xfffff) * 0x100000000 + (a >>> 0);
 }
 
 function toResult(o: JobOutcome, output: string): BatchEntryResult | undefined {
@@ -262,162 +589,6 @@ function toResult(o: JobOutcome, output: string): BatchEntryResult | undefined {
   }
 }
 
-interface Prepared {
-  readonly items: JobItem[];
-  readonly keys: WrappingPublicKey[];
-  readonly problems: BatchProblem[];
-}
-
-type KeySource = { readonly path: string; readonly kind: 'publicKey' | 'parameters' } | { readonly value: Uint8Array | WrappingPublicKey };
-
-/**
- * Everything the main thread checks before a worker sees an entry: the entry's shape, its
- * wrapping key (each distinct source read and parsed once), and its output (no two entries
- * share one, none overwrites an input, none exists unless force, its directory exists).
- */
-async function prepare(entries: readonly BatchEntry[], outputs: readonly string[], options: BatchOptions): Promise<Prepared> {
-  const base = options.cwd ?? process.cwd();
-  const resolved = new Map<string, string>();
-  const at = (p: string) => {
-    let r = resolved.get(p);
-    if (r === undefined) resolved.set(p, (r = resolve(base, p)));
-    return r;
-  };
-  const label = options.label ?? ((i: number) => `entry ${i + 1}`);
-  const now = (options.now ?? Date.now)();
-  const problems = new Map<number, KmsWrapError>();
-  const refuse = (i: number, e: unknown) => {
-    if (!problems.has(i)) problems.set(i, isKmsWrapError(e) ? e : new KmsWrapError(ERROR_CODES.INTERNAL, 'an unexpected error stopped this entry', { cause: e }));
-  };
-
-  // Shape, and where each entry's key comes from.
-  const sources: (KeySource | undefined)[] = entries.map((e, i) => {
-    const shape = shapeProblem(e);
-    if (shape) {
-      refuse(i, new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, shape));
-      return undefined;
-    }
-    if (e.parameters !== undefined) return { path: at(e.parameters), kind: 'parameters' };
-    return typeof e.publicKey === 'string' ? { path: at(e.publicKey), kind: 'publicKey' } : { value: e.publicKey! };
-  });
-
-  // Each distinct key source once, in parallel; equal keys (by DER) share one index.
-  const loads = new Map<string | object, Promise<LoadedKey>>();
-  const keyPromise = (s: KeySource): Promise<LoadedKey> => {
-    const id = 'path' in s ? `${s.kind}:${s.path}` : s.value;
-    let p = loads.get(id);
-    if (!p) {
-      p = loadKey(s, now);
-      p.catch(() => {}); // observed below, per entry
-      loads.set(id, p);
-    }
-    return p;
-  };
-  const keys: WrappingPublicKey[] = [];
-  const keyIndexByDer = new Map<string, number>();
-  const keyIndexByKey = new Map<WrappingPublicKey, number>();
-  const keyIndex = await Promise.all(
-    sources.map(async (s, i) => {
-      if (!s) return -1;
-      try {
-        const { key, issuedFor } = await keyPromise(s);
-        const algorithm = entries[i]!.algorithm.trim().toUpperCase();
-        if (issuedFor !== undefined && issuedFor !== algorithm) {
-          throw new KmsWrapError(
-            ERROR_CODES.PARAMETERS_MISMATCH,
-            `the parameters in ${(s as { path: string }).path} were requested for ${issuedFor} (their README says so), and the algorithm is ${algorithm}: KMS unwraps only with the algorithm the parameters were requested for — use ${issuedFor}, or fetch new parameters for ${algorithm}`,
-          );
-        }
-        let k = keyIndexByKey.get(key);
-        if (k === undefined) {
-          const der = toBase64(key.spki);
-          k = keyIndexByDer.get(der);
-          if (k === undefined) {
-            k = keys.push(key) - 1;
-            keyIndexByDer.set(der, k);
-          }
-          keyIndexByKey.set(key, k);
-        }
-        return k;
-      } catch (e) {
-        refuse(i, e);
-        return -1;
-      }
-    }),
-  );
-
-  // Outputs: collisions with each other and with inputs, existing files, missing directories.
-  const inputs = new Map<string, string>();
-  entries.forEach((e, i) => {
-    const s = sources[i];
-    if (!s) return;
-    if (typeof e.material === 'string') inputs.set(at(e.material), `the key material of ${label(i)}`);
-    if ('path' in s) inputs.set(s.path, `the ${s.kind === 'parameters' ? 'import parameters' : 'wrapping public key'} of ${label(i)}`);
-  });
-  const byOutput = new Map<string, number[]>();
-  entries.forEach((_, i) => {
-    if (!sources[i]) return;
-    const list = byOutput.get(outputs[i]!);
-    if (list) list.push(i);
-    else byOutput.set(outputs[i]!, [i]);
-  });
-  const dirOk = new Map<string, string | undefined>();
-  // What each output directory holds, listed once: a stat per output costs more with thousands.
-  const listings = new Map<string, Set<string>>();
-  const existing = (dir: string): Set<string> => {
-    let names = listings.get(dir);
-    if (!names) {
-      try {
-        names = new Set(readdirSync(dir));
-      } catch {
-        names = new Set();
-      }
-      listings.set(dir, names);
-    }
-    return names;
-  };
-  for (const [output, users] of byOutput) {
-    if (users.length > 1) {
-      const names = users.map(label);
-      const msg = `the output ${output} is named by ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} — give each entry its own output`;
-      for (const i of users) refuse(i, new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, msg));
-      continue;
-    }
-    const i = users[0]!;
-    const input = inputs.get(output);
-    if (input !== undefined) {
-      refuse(i, new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, `the output ${output} is ${input}, which writing it would destroy — choose another output`));
-      continue;
-    }
-    const dir = dirname(output);
-    if (!dirOk.has(dir)) dirOk.set(dir, directoryProblem(dir));
-    const bad = dirOk.get(dir);
-    if (bad !== undefined) {
-      refuse(i, new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${output}: ${bad}`));
-      continue;
-    }
-    if (!options.force && existing(dir).has(basename(output))) {
-      refuse(i, new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${output} exists — choose another output, or pass --force (force: true) to replace it`));
-    }
-  }
-
-  const items: JobItem[] = [];
-  entries.forEach((e, i) => {
-    if (problems.has(i)) return;
-    items.push({
-      index: i,
-      material: typeof e.material === 'string' ? at(e.material) : e.material,
-      key: keyIndex[i]!,
-      algorithm: e.algorithm,
-      output: outputs[i]!,
-      ...(e.keySpec === undefined ? {} : { keySpec: e.keySpec }),
-      ...(e.region === undefined ? {} : { region: e.region }),
-    });
-  });
-  return { items, keys, problems: [...problems].sort((a, b) => a[0] - b[0]).map(([index, error]) => ({ index, error })) };
-}
-
-/** What is wrong with an entry's shape (for callers without types), or undefined. */
 function shapeProblem(e: BatchEntry): string | undefined {
   if (typeof e !== 'object' || e === null) return 'an entry is not an object — give { material, publicKey or parameters, algorithm, output }';
   const material = e.material as unknown;
@@ -431,39 +602,5 @@ function shapeProblem(e: BatchEntry): string | undefined {
   if (typeof e.output !== 'string' || e.output === '') return 'the entry has no output — give the file to write the wrapped key material to';
   if (e.keySpec !== undefined && typeof e.keySpec !== 'string') return 'keySpec must be a key spec name such as HMAC_256';
   if (e.region !== undefined && typeof e.region !== 'string') return "region must be 'china' or 'standard'";
-  return undefined;
-}
-
-interface LoadedKey {
-  readonly key: WrappingPublicKey;
-  /** The algorithm the parameters were requested for, when the console's README says. */
-  readonly issuedFor?: string;
-}
-
-async function loadKey(s: KeySource, now: number): Promise<LoadedKey> {
-  if (!('path' in s)) return { key: s.value instanceof Uint8Array ? parseWrappingPublicKey(s.value) : s.value };
-  if (s.kind === 'publicKey') return { key: parseWrappingPublicKey(await readInputFile(s.path, 'the wrapping public key')) };
-  // The JSON from get-parameters-for-import, or the console's zip or unzipped folder.
-  const p = await loadImportParameters(s.path);
-  if (p.validTo && p.validTo.getTime() <= now) {
-    throw new KmsWrapError(
-      ERROR_CODES.PARAMETERS_EXPIRED,
-      `the import parameters in ${s.path} expired at ${p.validTo.toISOString()}, and KMS refuses an expired token — fetch new ones: aws kms get-parameters-for-import --key-id ${p.keyId ?? 'KEY'} ...`,
-    );
-  }
-  return { key: p.wrappingKey, ...(p.wrappingAlgorithm === undefined ? {} : { issuedFor: p.wrappingAlgorithm }) };
-}
-
-function directoryProblem(dir: string): string | undefined {
-  try {
-    if (!statSync(dir).isDirectory()) return `${dir} is not a directory — check the path`;
-  } catch {
-    return `the directory ${dir} does not exist — create it first`;
-  }
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    return `the directory ${dir} is not writable — check its permissions`;
-  }
   return undefined;
 }

@@ -8,13 +8,28 @@ import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, createWrapper, parseWrappingPublicKey } from '@kms-wrap/core';
 import { algorithms as kwAlgorithms } from '@kms-wrap/rsa-aes-key-wrap';
 import { algorithms as oaepAlgorithms } from '@kms-wrap/rsaes-oaep';
-import { checkBatch, createNodeCryptoProvider, parseBatchManifest, wrapBatch, type BatchEntry, type BatchSummary } from '../dist/index.js';
+import {
+  checkBatch,
+  createNodeCryptoProvider,
+  parseBatchManifest,
+  startBatchWorkers,
+  streamBatchManifest,
+  wrapBatch,
+  wrapManifest,
+  type BatchEntry,
+  type BatchEntryResult,
+  type BatchSummary,
+} from '../dist/index.js';
+// Internal: the pool under wrapBatch, to drive its check-then-wrap hand-over with a small budget.
+import { createPool } from '../dist/batch-pool.js';
+import { resolvePath } from '../dist/batch-manifest.js';
+import type { JobItem, JobOutcome } from '../dist/batch-protocol.js';
 
 const execFileAsync = promisify(execFile);
 const der = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -111,7 +126,7 @@ describe('wrapBatch: mixed entries', () => {
     });
     expect(s).toMatchObject({ total: 15, wrapped: 5, failed: 10, skipped: 0, aborted: false, refused: false });
     expect(s.wrapsPerSecond).toBeGreaterThan(0);
-    expect(progress.at(-1)).toBe(entries.length - 6); // the 6 refused before any worker saw them are not counted
+    expect(progress.at(-1)).toBe(entries.length - 3); // the 3 clashes (found before any wrap) are not counted
 
     // The messages say why, and name the other entry of a collision.
     const message = (i: number) => (s.results[i] as { error: Error }).error.message;
@@ -196,6 +211,60 @@ describe('wrapBatch: outputs that OpenSSL unwraps', () => {
     }
     await oaep(join(d, 'out', 'oaep-3.bin'), join(d, 'back-oaep'));
     expect(readFileSync(join(d, 'back-oaep')).equals(Buffer.from(p256Material))).toBe(true);
+  });
+});
+
+describe('the pool: results held from the check phase', () => {
+  it('wraps what fits the budget while checking, writes nothing until the wrap phase, which the holding worker does', async () => {
+    const d = fresh();
+    const key = parseWrappingPublicKey(publicKeyDer);
+    // An RSA_2048 material wrapped with KWP under RSA_2048 is ~1.5 kB: a 4 kB budget holds 3 a worker.
+    const pool = createPool({ size: 2 });
+    try {
+      pool.configure({ force: false, fsync: false, algorithms: ['RSA_AES_KEY_WRAP_SHA_256'], holdBytes: 4096, now: Date.now() });
+      pool.setKeys([key]);
+      const items: JobItem[] = Array.from({ length: 16 }, (_, index) => ({
+        index,
+        material: join(dir, 'rsa.der'),
+        key: 0,
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+        output: join(d, 'out', `${index}.bin`),
+      }));
+      const heldBy = new Map<number, number>();
+      const checked: JobOutcome[] = [];
+      pool.onOutcomes((outcomes, worker) => {
+        for (const o of outcomes) {
+          checked.push(o);
+          if (o.status === 'checked' && o.held) heldBy.set(o.index, worker);
+        }
+      });
+      for (let i = 0; i < items.length; i += 2) await pool.submit('check', items.slice(i, i + 2));
+      await pool.idle();
+      checked.sort((a, b) => a.index - b.index);
+      expect(checked.map((o) => o.status)).toEqual(Array(16).fill('checked'));
+      // Some held (the budget), some only checked; both workers held some; nothing on disk yet.
+      expect(heldBy.size).toBeGreaterThanOrEqual(2);
+      expect(heldBy.size).toBeLessThan(16);
+      expect(new Set(heldBy.values()).size).toBe(2);
+      expect(readdirSync(join(d, 'out'))).toEqual([]);
+
+      const wroteBy = new Map<number, number>();
+      pool.onOutcomes((outcomes, worker) => {
+        for (const o of outcomes) {
+          expect(o.status).toBe('wrapped');
+          wroteBy.set(o.index, worker);
+        }
+      });
+      for (const item of items) await pool.submit('wrap', [item], heldBy.get(item.index));
+      await pool.idle();
+      expect(wroteBy.size).toBe(16);
+      for (const [index, worker] of heldBy) expect(wroteBy.get(index)).toBe(worker);
+      expect(readdirSync(join(d, 'out')).length).toBe(16);
+      for (const item of items) await expectUnwraps(item.output, 'RSA_AES_KEY_WRAP_SHA_256', rsaMaterial);
+      expect(temporaries(join(d, 'out'))).toEqual([]);
+    } finally {
+      await pool.close();
+    }
   });
 });
 
@@ -285,5 +354,112 @@ describe('parseBatchManifest', () => {
     expect(say(6)).toMatch(/exactly one of "publicKey".*"parameters"/);
     expect(say(8)).toMatch(/"output" is missing/);
     expect(say(9)).toMatch(/"material" must be a non-empty string/);
+  });
+});
+
+describe('resolvePath', () => {
+  it('answers as path.resolve does, for plain and for awkward paths', () => {
+    const bases = ['/', '/base', '/base/', '/a/./b', '/a/../b', '//x', '/a//b', 'rel/base', '/b.d/..x', '/.hidden'];
+    const paths = ['a', 'a/b.der', '/abs/x', '/abs/./x', '/abs/../x', 'a/../../b', './a', '../a', 'a//b', 'a/', '/', '.', '..', '.x', 'x.', '..x/y', 'a/..', 'a/.', '/abs/.', '/abs/..', '//x/y', '/trailing/'];
+    for (const b of bases) for (const p of paths) expect([b, p, resolvePath(b, p)]).toEqual([b, p, resolve(b, p)]);
+  });
+});
+
+describe('streamBatchManifest', () => {
+  it('reads a manifest a block at a time as parseBatchManifest reads it whole: lines across blocks, BOM, CRLF, blanks, no final newline', async () => {
+    const d = fresh();
+    // Over 3 MiB (several 1 MiB blocks), with multi-byte characters that fall across block edges.
+    const build = (pad: number) => {
+      const rows: string[] = [];
+      for (let i = 0; i < 30_000; i++) {
+        if (i % 997 === 0) rows.push('');
+        else if (i % 1009 === 0) rows.push('{"material": "broken"');
+        else rows.push(JSON.stringify({ material: `mat/${i === 1 ? 'a'.repeat(pad) : ''}é€😀-${i}.der`, publicKey: 'pub.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: `out/${i}.bin` }) + (i % 3 === 0 ? '\r' : ''));
+      }
+      return `\uFEFF${rows.join('\n')}`; // no newline at the end
+    };
+    // Pad the first entry until the first block ends inside a character (on a UTF-8 continuation byte).
+    let text = build(0);
+    for (let pad = 1; (Buffer.from(text)[1 << 20]! & 0xc0) !== 0x80; pad++) text = build(pad);
+    writeFileSync(join(d, 'm.jsonl'), text);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(3 << 20);
+    const whole = parseBatchManifest(text, d);
+    const streamed = await streamBatchManifest(join(d, 'm.jsonl'));
+    expect(streamed.count).toBe(whole.entries.length + whole.problems.length);
+    const entries: [number, BatchEntry][] = [];
+    const problems: [number, string][] = [];
+    for (const pass of [1, 2]) {
+      entries.length = 0;
+      problems.length = 0;
+      for await (const l of streamed.lines()) {
+        if ('entry' in l) entries.push([l.line, l.entry]);
+        else problems.push([l.line, l.problem.message]);
+      }
+      expect(entries, `pass ${pass}`).toEqual(whole.entries.map((e, i) => [whole.lines[i], e]));
+      expect(problems, `pass ${pass}`).toEqual(whole.problems.map((p) => [p.line, p.error.message]));
+    }
+  });
+
+  it('reports an over-long line by number without holding it, and goes on; refuses a missing, empty or folder manifest', async () => {
+    const d = fresh();
+    const good = JSON.stringify({ material: 'a.der', publicKey: 'pub.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: 'o.bin' });
+    writeFileSync(join(d, 'm.jsonl'), [good, `{"material": "${'x'.repeat(3 << 20)}"}`, good, 'y'.repeat(70_000)].join('\n'));
+    const m = await streamBatchManifest(join(d, 'm.jsonl'));
+    const seen: [number, string][] = [];
+    for await (const l of m.lines()) seen.push([l.line, 'entry' in l ? 'entry' : l.problem.message]);
+    expect(seen.map(([line, what]) => [line, what.startsWith('the line is over 64 kB') ? 'long' : what])).toEqual([
+      [1, 'entry'],
+      [2, 'long'],
+      [3, 'entry'],
+      [4, 'long'],
+    ]);
+    await expect(streamBatchManifest(join(d, 'nope.jsonl'))).rejects.toMatchObject({ code: ERROR_CODES.FILE_UNREADABLE });
+    await expect(streamBatchManifest(d)).rejects.toMatchObject({ code: ERROR_CODES.FILE_UNREADABLE, message: expect.stringMatching(/is a directory/) });
+    writeFileSync(join(d, 'empty.jsonl'), '\n  \n');
+    await expect(streamBatchManifest(join(d, 'empty.jsonl'))).rejects.toMatchObject({ code: ERROR_CODES.MANIFEST_INVALID });
+  });
+});
+
+describe('wrapManifest', () => {
+  it('checks every line first, then wraps, handing results over in line order; workers started ahead', async () => {
+    const d = fresh();
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      JSON.stringify({ material: i % 2 ? '../p256.der' : '../rsa.der', publicKey: '../WrappingPublicKey.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: `out/${i}.bin` }),
+    );
+    writeFileSync(join(d, 'm.jsonl'), `${rows.join('\n\n')}\n`); // a blank line between entries: line numbers 1, 3, 5, ...
+    const workers = startBatchWorkers({ concurrency: 2 });
+    const seen: [number, string, string][] = [];
+    const phases: string[] = [];
+    const t = await wrapManifest(await streamBatchManifest(join(d, 'm.jsonl')), {
+      workers,
+      onResult: (r: BatchEntryResult, phase) => seen.push([r.index, r.status, phase]),
+      onProgress: (p) => {
+        if (phases.at(-1) !== p.phase) phases.push(p.phase);
+      },
+    });
+    expect(t).toMatchObject({ total: 300, wrapped: 300, failed: 0, skipped: 0, refused: false, aborted: false });
+    expect(phases).toEqual(['check', 'wrap']);
+    expect(seen).toEqual(rows.map((_, i) => [2 * i + 1, 'wrapped', 'wrap']));
+    for (const i of [0, 1, 299]) await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
+    expect(temporaries(join(d, 'out'))).toEqual([]);
+    await expect(wrapBatch([], { workers })).rejects.toThrow(/serves one batch/);
+  });
+
+  it('refuses the batch for one bad line, found late (a clash with the last line), and writes nothing', async () => {
+    const d = fresh();
+    const row = (i: number, output = `out/${i}.bin`) => JSON.stringify({ material: '../rsa.der', publicKey: '../WrappingPublicKey.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output });
+    writeFileSync(join(d, 'm.jsonl'), [...Array.from({ length: 200 }, (_, i) => row(i)), row(200, 'out/7.bin'), row(201, '../rsa.der')].join('\n'));
+    const refused = new Map<number, string>();
+    const t = await wrapManifest(await streamBatchManifest(join(d, 'm.jsonl')), {
+      concurrency: 2,
+      onResult: (r) => {
+        if (r.status === 'failed') refused.set(r.index, r.error.message);
+      },
+    });
+    expect(t).toMatchObject({ refused: true, wrapped: 0, failed: 3, skipped: 199 });
+    expect(refused.get(8)).toMatch(/out\/7\.bin is named by line 8 and line 201 — give each entry its own output/);
+    expect(refused.get(201)).toMatch(/named by line 8 and line 201/);
+    expect(refused.get(202)).toMatch(/rsa\.der is the key material of line 1, which writing it would destroy/);
+    expect(readdirSync(join(d, 'out'))).toEqual([]);
   });
 });

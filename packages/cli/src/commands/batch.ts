@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { ERROR_CODES, type KmsWrapError } from '@kms-wrap/core';
-import { checkBatch, readBatchManifest, wrapBatch, type BatchProgress, type BatchSummary } from '@kms-wrap/node';
+import { startBatchWorkers, streamBatchManifest, wrapManifest, type BatchEntryResult, type BatchProgress, type BatchTotals, type StreamedManifest } from '@kms-wrap/node';
 import { flag, parse, str, usageError } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
 
@@ -25,30 +25,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
     throw usageError(`--concurrency takes a whole number from 1 to 1024, not '${concurrencyText}' — see kms-wrap batch --help`);
   }
   const asJson = flag(p, 'json');
+  const checkOnly = flag(p, 'check');
   const manifestPath = resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
-  const manifest = await readBatchManifest(manifestPath);
-  const lineOf = (index: number) => manifest.lines[index]!;
-  const label = (index: number) => `line ${lineOf(index)}`;
-  const options = {
-    force: flag(p, 'force'),
-    label,
-    ...(concurrencyText === undefined ? {} : { concurrency: Number(concurrencyText) }),
-    ...(io.now ? { now: io.now } : {}),
-  };
-
-  // Refusals first: a malformed line is reported with every other bad line, and nothing runs.
-  if (manifest.problems.length > 0 || flag(p, 'check')) {
-    const problems = [
-      ...manifest.problems,
-      ...(await checkBatch(manifest.entries, options)).map((x) => ({ line: lineOf(x.index), error: x.error })),
-    ];
-    const total = manifest.entries.length + manifest.problems.length;
-    if (problems.length > 0) return refuse(io, asJson, manifestPath, problems, total);
-    if (asJson) json(io, { ok: true, manifest: manifestPath, total, checked: total, wrapped: 0 });
-    else line(io.stdout, `all ${total} lines pass every check (--check: nothing was wrapped)`);
-    return 0;
+  // The threads start loading while this one reads the manifest.
+  const workers = startBatchWorkers(concurrencyText === undefined ? {} : { concurrency: Number(concurrencyText) });
+  let manifest: StreamedManifest;
+  try {
+    manifest = await streamBatchManifest(manifestPath);
+  } catch (e) {
+    await workers.close();
+    throw e;
   }
 
+  // Refusals by line (a line can be refused twice in the check phase: the last word counts),
+  // and the failures of the wrap phase; results stream out with --json as they come, in line order.
+  const problems = new Map<number, KmsWrapError>();
+  const failures: { line: number; error: KmsWrapError }[] = [];
+  const out = asJson ? jsonResults(io, manifestPath) : undefined;
   const controller = new AbortController();
   let signal: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
@@ -59,51 +52,113 @@ export async function run(argv: string[], io: Io): Promise<number> {
   };
   const bar = progressBar(io);
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  let summary: BatchSummary;
+  let totals: BatchTotals;
   try {
-    summary = await wrapBatch(manifest.entries, { ...options, strict: true, fsync: flag(p, 'fsync'), signal: controller.signal, onProgress: bar.update });
+    totals = await wrapManifest(manifest, {
+      workers,
+      force: flag(p, 'force'),
+      fsync: flag(p, 'fsync'),
+      checkOnly,
+      signal: controller.signal,
+      onProgress: bar.update,
+      ...(io.now ? { now: io.now } : {}),
+      onResult(r, phase) {
+        if (phase === 'check') {
+          if (r.status === 'failed') problems.set(r.index, r.error);
+          return;
+        }
+        if (r.status === 'failed') failures.push({ line: r.index, error: r.error });
+        out?.result(r);
+      },
+    });
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     io.stderr.write(bar.clear());
   }
 
-  if (summary.refused) {
-    const problems = summary.results.flatMap((r) => (r.status === 'failed' ? [{ line: lineOf(r.index), error: r.error }] : []));
-    return refuse(io, asJson, manifestPath, problems, summary.total);
+  if (problems.size > 0) {
+    out?.abandon();
+    const list = [...problems].map(([line, error]) => ({ line, error }));
+    return refuse(io, asJson, manifestPath, list, totals.total);
   }
-  printProblems(io, summary.results.flatMap((r) => (r.status === 'failed' ? [{ line: lineOf(r.index), error: r.error }] : [])), 'failed lines');
-  const rate = `${summary.seconds.toFixed(2)} s, ${Math.round(summary.wrapsPerSecond)} wraps/s`;
+  if (checkOnly) {
+    if (asJson) json(io, { ok: true, manifest: manifestPath, total: totals.total, checked: totals.total, wrapped: 0 });
+    else line(io.stdout, `all ${totals.total} lines pass every check (--check: nothing was wrapped)`);
+    return 0;
+  }
+  printProblems(io, failures, 'failed lines');
+  const rate = `${totals.seconds.toFixed(2)} s, ${Math.round(totals.wrapsPerSecond)} wraps/s`;
   if (signal) {
-    io.stderr.write(`kms-wrap: stopped by ${signal}: ${summary.wrapped} wrapped, ${summary.failed} failed, ${summary.skipped} not started — every output written is whole; run the lines not done again\n`);
+    io.stderr.write(`kms-wrap: stopped by ${signal}: ${totals.wrapped} wrapped, ${totals.failed} failed, ${totals.skipped} not started — every output written is whole; run the lines not done again\n`);
   }
-  if (asJson) {
-    json(io, {
-      ok: summary.failed === 0 && summary.skipped === 0,
-      manifest: manifestPath,
-      total: summary.total,
-      wrapped: summary.wrapped,
-      failed: summary.failed,
-      skipped: summary.skipped,
+  if (out) {
+    out.end({
+      ok: totals.failed === 0 && totals.skipped === 0,
+      total: totals.total,
+      wrapped: totals.wrapped,
+      failed: totals.failed,
+      skipped: totals.skipped,
       interrupted: signal ?? null,
-      seconds: Number(summary.seconds.toFixed(3)),
-      wrapsPerSecond: Math.round(summary.wrapsPerSecond),
-      results: summary.results.map((r) => ({
-        line: lineOf(r.index),
+      seconds: Number(totals.seconds.toFixed(3)),
+      wrapsPerSecond: Math.round(totals.wrapsPerSecond),
+    });
+  } else {
+    const failed = totals.failed > 0 ? `, ${totals.failed} failed` : '';
+    const skipped = totals.skipped > 0 ? `, ${totals.skipped} not started` : '';
+    line(io.stdout, `${totals.wrapped} of ${totals.total} wrapped${failed}${skipped} in ${rate} (files mode 0600)`);
+  }
+  if (signal) return EXIT_ON[signal] ?? 1;
+  return totals.failed > 0 || totals.skipped > 0 ? 1 : 0;
+}
+
+/**
+ * --json for a run: one JSON object, written as the batch goes — the manifest, then "results"
+ * (one a line, in line order, each as it is known), then the totals — so a batch of any length
+ * is never held in memory. Nothing is written until the first result (a refused batch prints
+ * its own object instead).
+ */
+function jsonResults(io: Io, manifest: string) {
+  let started = false;
+  let pending = '';
+  const flush = (force: boolean) => {
+    if (pending.length > 0 && (force || pending.length > 1 << 16)) {
+      io.stdout.write(pending);
+      pending = '';
+    }
+  };
+  const start = () => {
+    if (started) return;
+    started = true;
+    pending += `{\n  "manifest": ${JSON.stringify(manifest)},\n  "results": [`;
+  };
+  let first = true;
+  return {
+    result(r: BatchEntryResult) {
+      start();
+      const value = {
+        line: r.index,
         output: r.output,
         status: r.status,
         ...(r.status === 'wrapped'
           ? { bytes: r.bytes, algorithm: r.algorithm, keySpec: r.keySpec ?? null, keySpecCandidates: r.keySpecCandidates, wrappingKeySpec: r.wrappingKeySpec }
           : {}),
         ...(r.status === 'failed' ? { error: { code: r.error.code, message: r.error.message } } : {}),
-      })),
-    });
-  } else {
-    const failed = summary.failed > 0 ? `, ${summary.failed} failed` : '';
-    const skipped = summary.skipped > 0 ? `, ${summary.skipped} not started` : '';
-    line(io.stdout, `${summary.wrapped} of ${summary.total} wrapped${failed}${skipped} in ${rate} (files mode 0600)`);
-  }
-  if (signal) return EXIT_ON[signal] ?? 1;
-  return summary.failed > 0 || summary.skipped > 0 ? 1 : 0;
+      };
+      pending += `${first ? '' : ','}\n    ${JSON.stringify(value)}`;
+      first = false;
+      flush(false);
+    },
+    /** The batch was refused before any result: nothing of this object was written. */
+    abandon() {
+      pending = '';
+    },
+    end(totals: Record<string, unknown>) {
+      start();
+      const rest = JSON.stringify(totals, null, 2).slice(1); // "\n  \"ok\": ..., }"
+      pending += `${first ? '' : '\n  '}],${rest}\n`;
+      flush(true);
+    },
+  };
 }
 
 function refuse(io: Io, asJson: boolean, manifest: string, problems: { line: number; error: KmsWrapError }[], total: number): number {
