@@ -268,6 +268,60 @@ describe('the pool: results held from the check phase', () => {
   });
 });
 
+describe('the pool: a worker that dies', () => {
+  it('fails what it had in hand; what was bound to it (its held results) is done afresh by the others', async () => {
+    const d = fresh();
+    const key = parseWrappingPublicKey(publicKeyDer);
+    const items: JobItem[] = Array.from({ length: 24 }, (_, index) => ({
+      index,
+      material: join(dir, 'rsa.der'),
+      key: 0,
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      output: join(d, 'out', `${index}.bin`),
+    }));
+    process.env['KMS_WRAP_TEST_DIE_AT'] = '0'; // the worker holding entry 0 dies when sent it to wrap
+    const pool = createPool({ size: 2, workerUrl: new URL('./fixtures/dying-batch-worker.mjs', import.meta.url) });
+    try {
+      pool.configure({ force: false, fsync: false, algorithms: ['RSA_AES_KEY_WRAP_SHA_256'], holdBytes: 1 << 20, now: Date.now() });
+      pool.setKeys([key]);
+      const heldBy = new Map<number, number>();
+      pool.onOutcomes((outcomes, worker) => {
+        for (const o of outcomes) if (o.status === 'checked' && o.held) heldBy.set(o.index, worker);
+      });
+      for (let i = 0; i < items.length; i += 2) await pool.submit('check', items.slice(i, i + 2));
+      await pool.idle();
+      expect(heldBy.size).toBe(24);
+      const dying = heldBy.get(0)!;
+      const doomed = [...heldBy].filter(([, w]) => w === dying).map(([i]) => i);
+      expect(doomed.length).toBeGreaterThan(2);
+      const outcomes = new Map<number, { status: string; worker: number; code?: string }>();
+      pool.onOutcomes((list, worker) => {
+        for (const o of list) outcomes.set(o.index, { status: o.status, worker, ...(o.status === 'failed' ? { code: o.code } : {}) });
+      });
+      for (const item of items) await pool.submit('wrap', [item], heldBy.get(item.index));
+      await pool.idle();
+      expect(outcomes.size).toBe(24);
+      const failed = [...outcomes].filter(([, o]) => o.status === 'failed').map(([i]) => i);
+      // What it had in hand (at most two chunks of one entry) failed; nothing else did.
+      expect(failed).toContain(doomed[0]);
+      expect(failed.length).toBeLessThanOrEqual(2);
+      for (const i of failed) expect(outcomes.get(i)!.code).toBe(ERROR_CODES.INTERNAL);
+      // The rest of its entries were wrapped by the other worker, from the material.
+      const redone = doomed.filter((i) => !failed.includes(i));
+      expect(redone.length).toBeGreaterThan(0);
+      for (const i of redone) expect(outcomes.get(i)).toEqual({ status: 'wrapped', worker: 1 - dying });
+      for (const [i, o] of outcomes) {
+        if (o.status === 'wrapped') await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', rsaMaterial);
+        else expect(existsSync(join(d, 'out', `${i}.bin`))).toBe(false);
+      }
+      expect(temporaries(join(d, 'out'))).toEqual([]);
+    } finally {
+      delete process.env['KMS_WRAP_TEST_DIE_AT'];
+      await pool.close();
+    }
+  });
+});
+
 describe('wrapBatch: strict, and checkBatch', () => {
   it('strict: one refused entry and nothing is wrapped; every refusal is reported', async () => {
     const d = fresh();
