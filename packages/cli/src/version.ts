@@ -1,7 +1,8 @@
 /**
  * The version of the installed @kms-wrap/cli: read from its package.json, the file changesets
- * bumps, never a copy in the source. What runs is dist/main.js (tsc), a chunk in dist/bundle/
- * (esbuild) or src/ (tests), so the manifest is looked for upward from this module.
+ * bumps, never a copy in the source. What runs is dist/main.js (tsc) or src/ (tests), so the
+ * manifest is looked for upward from this module; the bin's bundles (scripts/bundle.mjs) have
+ * the version read from the same package.json written in when they are built.
  */
 import { readFileSync } from 'node:fs';
 

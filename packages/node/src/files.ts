@@ -10,11 +10,18 @@
  * NAME itself, which is always either absent, the old file, or the whole new one.
  */
 import { randomBytes } from 'node:crypto';
-import { close, fsync, openSync, unlinkSync, write } from 'node:fs';
-import { link, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { close, fsync, link as linkCb, openSync, readFile as readFileCb, rename as renameCb, stat as statCb, unlink as unlinkCb, unlinkSync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+
+// node:fs's callbacks, promisified: node:fs/promises (and what it loads) costs a command's start
+// more than the few calls made here.
+const stat = promisify(statCb);
+const readFile = promisify(readFileCb);
+const rename = promisify(renameCb);
+const link = promisify(linkCb);
+const unlink = promisify(unlinkCb);
 
 /** Largest input file kms-wrap reads: key material and public keys are a few kB. */
 export const MAX_INPUT_BYTES = 1 << 20;

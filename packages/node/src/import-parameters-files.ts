@@ -8,7 +8,8 @@
  * expiry when it states them; its wording is not specified, so it is parsed leniently and a
  * README that says none of them is no error.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir as readdirCb, stat as statCb } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import {
   ERROR_CODES,
@@ -21,6 +22,10 @@ import {
 } from '@kms-wrap/core';
 import { readInputFile } from './files.js';
 import { isZip, listZipEntries, readZipEntry, type ZipEntry } from './zip.js';
+
+// Not node:fs/promises, which `kms-wrap wrap` would load for these two calls alone.
+const stat = promisify(statCb);
+const readdir = promisify(readdirCb);
 
 export type ImportParametersSource = 'json' | 'zip' | 'folder';
 

@@ -9,9 +9,9 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPair,
-  getRandomValues,
   privateDecrypt,
   publicEncrypt,
+  randomFillSync,
   type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -42,7 +42,8 @@ export function createNodeCryptoProvider(): CryptoProvider {
 
   return {
     name: 'node:crypto',
-    randomBytes: (length) => getRandomValues(new Uint8Array(length)),
+    // randomFillSync, not getRandomValues: the same CSPRNG, without loading Node's WebCrypto.
+    randomBytes: (length) => randomFillSync(new Uint8Array(length)),
     async rsaOaepEncrypt(key, hash, plaintext) {
       const out = publicEncrypt({ key: importKey(key), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[hash] }, plaintext);
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);

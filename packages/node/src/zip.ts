@@ -6,8 +6,10 @@
  * buffer, entries are capped at MAX_ZIP_ENTRY_BYTES and the archive at MAX_ZIP_ENTRIES, and
  * inflation stops at the cap (zip bombs fail fast instead of filling memory).
  */
-import { crc32, inflateRawSync } from 'node:zlib';
 import { ERROR_CODES, KmsWrapError, type ErrorCode } from '@kms-wrap/core';
+
+// node:zlib is loaded when an entry is read, not with this module: a plain `kms-wrap wrap` never needs it.
+const zlib = () => process.getBuiltinModule('node:zlib');
 
 /** Largest entry kms-wrap inflates: a wrapping public key, a token or a README is a few kB. */
 export const MAX_ZIP_ENTRY_BYTES = 1 << 20;
@@ -109,7 +111,7 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, options: ZipOpt
     out = data.slice();
   } else if (entry.method === 8) {
     try {
-      const b = inflateRawSync(data, { maxOutputLength: MAX_ZIP_ENTRY_BYTES });
+      const b = zlib().inflateRawSync(data, { maxOutputLength: MAX_ZIP_ENTRY_BYTES });
       out = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     } catch (cause) {
       const tooLarge = (cause as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE' || cause instanceof RangeError;
@@ -119,7 +121,7 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, options: ZipOpt
     fail(`stores ${name} with compression method ${entry.method}; kms-wrap reads stored and deflated entries — re-zip it, or unzip it and give the folder`);
   }
   if (out.length !== entry.size) fail(`has an entry ${name} of ${out.length} bytes where the directory says ${entry.size}`);
-  if (crc32(out) >>> 0 !== entry.crc32 >>> 0) fail(`has an entry ${name} whose CRC-32 does not match: the download is damaged`);
+  if (zlib().crc32(out) >>> 0 !== entry.crc32 >>> 0) fail(`has an entry ${name} whose CRC-32 does not match: the download is damaged`);
   return out;
 }
 

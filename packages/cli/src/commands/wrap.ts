@@ -2,7 +2,8 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { ERROR_CODES, KmsWrapError, awsImportCommand, parseRegion, parseTarget, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
 import { exists, readInputFile, writeFileAtomic } from '@kms-wrap/node';
-import { readFile, unlink } from 'node:fs/promises';
+import { readFile as readFileCb, unlink as unlinkCb } from 'node:fs';
+import { promisify } from 'node:util';
 import { flag, parse, required, str, usageError } from '../args.js';
 import { json, line, note, warn, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
@@ -11,6 +12,10 @@ import { standardWrapper } from '@kms-wrap/node';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 
 export const DEFAULT_OUTPUT = 'EncryptedKeyMaterial.bin';
+
+// Not node:fs/promises: loading it costs a cold start more than these two calls.
+const readFile = promisify(readFileCb);
+const unlink = promisify(unlinkCb);
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const p = parse('wrap', argv, {
