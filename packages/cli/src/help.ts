@@ -179,7 +179,8 @@ disk is whole (written to a hidden temporary file, then put in place). Exit code
 The import tokens stay in the parameters files.
 
 Options:
-  --concurrency N       worker threads (default: the number of cores)
+  --concurrency N       threads that wrap: this one and N-1 workers (default: the number of
+                        cores)
   --force               replace existing outputs
   --fsync               flush each output to disk before putting it in place (survives a
                         power cut; costs a disk flush a file, often more than the wrap)

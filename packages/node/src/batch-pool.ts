@@ -7,9 +7,14 @@
  * it and does the work afresh. Stopping sets a flag in shared memory that workers read before
  * each entry: an entry already started finishes (its output is whole), the rest come back
  * 'skipped'.
+ *
+ * With `inline`, this thread is one more slot (the last), taking chunks like the workers: it is
+ * ready at once, where a worker takes a hundred milliseconds and more of a core to start, and
+ * it blocks this thread's event loop for a chunk's time (tens of milliseconds) at a time.
  */
 import { Worker } from 'node:worker_threads';
 import { ERROR_CODES, type WrappingPublicKey } from '@kms-wrap/core';
+import { createJobRunner, type JobRunner } from './batch-job.js';
 import type { FromWorker, JobItem, JobOutcome, Phase, ToWorker, WorkerOptions, WorkerSetup } from './batch-protocol.js';
 
 /** Chunks in flight per worker: one being worked on, one waiting in its queue. */
@@ -18,7 +23,10 @@ const IN_FLIGHT = 2;
 const QUEUED = 2;
 
 export interface PoolOptions {
+  /** Worker threads. */
   readonly size: number;
+  /** This thread works too (see above): one more slot, numbered `size`. */
+  readonly inline?: boolean;
   /** Where the worker module is; next to this file by default (and next to a bundle of it). */
   readonly workerUrl?: URL;
 }
@@ -26,12 +34,15 @@ export interface PoolOptions {
 export type OutcomeHandler = (outcomes: readonly JobOutcome[], worker: number) => void;
 
 export interface Pool {
+  /** Worker threads. */
   readonly size: number;
+  /** Threads that take chunks: the workers, and this one if inline. */
+  readonly threads: number;
   /** The batch's options; sent once, before the keys and any chunk. */
   configure(options: WorkerOptions): void;
   /** The parsed wrapping keys that a numeric JobItem.key indexes; sent before any chunk. */
   setKeys(keys: readonly WrappingPublicKey[]): void;
-  /** Where outcomes go, with the worker (0..size-1, or -1 for a chunk no worker ran). */
+  /** Where outcomes go, with the slot that ran them (0..size-1 the workers, size this thread; -1 none). */
   onOutcomes(handler: OutcomeHandler): void;
   /**
    * Queues a chunk for any worker, or for worker `bound`. Resolves once the queue has room for
@@ -53,7 +64,8 @@ interface Chunk {
 
 interface Slot {
   readonly id: number;
-  readonly worker: Worker;
+  /** undefined: this thread (the inline slot). */
+  readonly worker: Worker | undefined;
   readonly pending: Map<number, Chunk>;
   /** Chunks bound to this worker, not yet sent. */
   readonly own: Chunk[];
@@ -75,6 +87,8 @@ export function createPool(options: PoolOptions): Pool {
 
   const queued = () => free.length + slots.reduce((n, s) => n + s.own.length, 0);
   const limit = () => Math.max(1, slots.filter((s) => s.alive).length) * QUEUED;
+  let inlineRunner: JobRunner | undefined;
+  let inlineKeys: readonly WrappingPublicKey[] = [];
 
   function settle(): void {
     if (queued() < limit()) {
@@ -105,6 +119,7 @@ export function createPool(options: PoolOptions): Pool {
 
   function feed(slot: Slot): void {
     if (stopped) return drain();
+    if (!slot.worker) return feedInline(slot);
     while (slot.alive && slot.pending.size < IN_FLIGHT && (slot.own.length > 0 || free.length > 0)) {
       const chunk = slot.own.length > 0 ? slot.own.shift()! : free.shift()!;
       const id = nextId++;
@@ -113,6 +128,28 @@ export function createPool(options: PoolOptions): Pool {
     }
     settle();
   }
+
+  /** The inline slot: one chunk at a time, each entry awaited, the event loop served between chunks. */
+  function feedInline(slot: Slot): void {
+    if (slot.pending.size > 0 || !inlineRunner) return;
+    if (slot.own.length === 0 && free.length === 0) return;
+    const chunk = slot.own.length > 0 ? slot.own.shift()! : free.shift()!;
+    const id = nextId++;
+    slot.pending.set(id, chunk);
+    settle();
+    const runner = inlineRunner;
+    setImmediate(async () => {
+      const outcomes: JobOutcome[] = [];
+      for (const item of chunk.items) outcomes.push(stopped ? { index: item.index, status: 'skipped' } : await runner.run(chunk.phase, item, inlineKeys));
+      if (!slot.pending.delete(id)) return; // closed meanwhile
+      finish(outcomes, slot.id);
+      feed(slot);
+    });
+  }
+
+  const feedAll = () => {
+    for (const s of slots) if (s.alive && (!s.worker || s.pending.size < IN_FLIGHT)) feed(s);
+  };
 
   for (let i = 0; i < options.size; i++) {
     const worker = new Worker(url, { workerData: setup, stdout: false, stderr: false });
@@ -129,7 +166,7 @@ export function createPool(options: PoolOptions): Pool {
       free.push(...slot.own.splice(0));
       for (const chunk of held) finish(chunk.items.map((item) => lost(item, 'failed')), slot.id);
       if (!slots.some((s) => s.alive)) drain();
-      else for (const s of slots) if (s.alive) feed(s);
+      else feedAll();
     };
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'fatal') return gone();
@@ -141,14 +178,19 @@ export function createPool(options: PoolOptions): Pool {
     });
     worker.on('error', gone).on('exit', gone);
   }
+  if (options.inline) slots.push({ id: options.size, worker: undefined, pending: new Map(), own: [], alive: true });
 
   return {
     size: options.size,
+    threads: options.size + (options.inline ? 1 : 0),
     configure(o) {
-      for (const s of slots) s.worker.postMessage({ type: 'setup', options: o } satisfies ToWorker);
+      for (const s of slots) s.worker?.postMessage({ type: 'setup', options: o } satisfies ToWorker);
+      // This thread's own copy of given material is the caller's: never zeroed here.
+      if (options.inline) inlineRunner = createJobRunner(o, false);
     },
     setKeys(keys) {
-      for (const s of slots) s.worker.postMessage({ type: 'keys', keys } satisfies ToWorker);
+      for (const s of slots) s.worker?.postMessage({ type: 'keys', keys } satisfies ToWorker);
+      inlineKeys = keys;
     },
     onOutcomes(h) {
       handler = h;
@@ -161,7 +203,7 @@ export function createPool(options: PoolOptions): Pool {
       else free.push(chunk);
       if (stopped || !slots.some((s) => s.alive)) drain();
       else if (slot?.alive) feed(slot);
-      else for (const s of slots) if (s.alive && s.pending.size < IN_FLIGHT) feed(s);
+      else feedAll();
       if (queued() < limit()) return Promise.resolve();
       return new Promise<void>((resolve) => roomWaiters.push(resolve));
     },
@@ -182,7 +224,8 @@ export function createPool(options: PoolOptions): Pool {
       stopped = true;
       Atomics.store(abort, 0, 1);
       for (const s of slots) s.alive = false; // no outcomes after this
-      await Promise.all(slots.map((s) => s.worker.terminate()));
+      for (const s of slots) s.pending.clear();
+      await Promise.all(slots.map((s) => s.worker?.terminate()));
     },
   };
 }

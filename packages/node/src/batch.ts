@@ -55,6 +55,13 @@ export interface BatchOptions {
   /** Worker threads; os.availableParallelism() by default. */
   readonly concurrency?: number;
   /**
+   * This thread wraps too, with one worker fewer (concurrency counts it): faster where nothing
+   * else needs it, as in a command line, since a worker costs a hundred milliseconds and more
+   * of a core to start. It blocks the event loop for a chunk of entries (tens of milliseconds)
+   * at a time, so a server should leave it off (the default).
+   */
+  readonly mainThread?: boolean;
+  /**
    * Threads started ahead with startBatchWorkers (their start-up then overlaps reading the
    * manifest); this call uses them instead of starting its own, and closes them. Their number
    * stands in for concurrency.
@@ -210,12 +217,17 @@ const startedPools = new WeakMap<BatchWorkers, Pool>();
  * Starts the worker threads of a coming batch call now: loading their modules takes tens of
  * milliseconds, which then overlap whatever the caller does before the call.
  */
-export function startBatchWorkers(options: { readonly concurrency?: number } = {}): BatchWorkers {
+export function startBatchWorkers(options: { readonly concurrency?: number; readonly mainThread?: boolean } = {}): BatchWorkers {
   const concurrency = checkedConcurrency(options.concurrency);
-  const pool = createPool({ size: concurrency });
+  const pool = createPool(poolShape(concurrency, options.mainThread));
   const workers: BatchWorkers = { concurrency, close: () => pool.close() };
   startedPools.set(workers, pool);
   return workers;
+}
+
+/** `threads` working: all workers, or this thread and one worker fewer. */
+function poolShape(threads: number, mainThread: boolean | undefined): { size: number; inline: boolean } {
+  return mainThread ? { size: threads - 1, inline: true } : { size: threads, inline: false };
 }
 
 function checkedConcurrency(given: number | undefined): number {
@@ -289,7 +301,7 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
   const n = source.count;
   const signal = options.signal;
   const given = options.workers ? adopt(options.workers) : undefined;
-  const concurrency = given ? given.size : checkedConcurrency(options.concurrency);
+  const concurrency = given ? given.threads : checkedConcurrency(options.concurrency);
   const cwd = options.cwd ?? process.cwd();
   const label = options.label ?? ((i: number) => `entry ${i + 1}`);
   let wrapped = 0;
@@ -305,7 +317,7 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
 
   const checking = phases.includes('check');
   const wrapping = phases.includes('wrap');
-  const pool = given ?? createPool({ size: Math.min(concurrency, n) });
+  const pool = given ?? createPool(poolShape(Math.min(concurrency, n), options.mainThread));
   const state = { stopped: false };
   const onAbort = () => {
     state.stopped = true;
@@ -323,7 +335,7 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
       now: (options.now ?? Date.now)(),
     });
     if (source.keys && source.keys.length > 0) pool.setKeys(source.keys);
-    const chunkSize = Math.max(1, Math.min(64, Math.ceil(n / (pool.size * 8))));
+    const chunkSize = Math.max(1, Math.min(64, Math.ceil(n / (pool.threads * 8))));
     const heldBy = new Map<number, number>(); // entry index → the worker holding its result
     const paths = new PathIndex();
 

@@ -332,6 +332,20 @@ describe('wrapBatch: strict, and checkBatch', () => {
     expect(readdirSync(join(d, 'out'))).toEqual([]);
   });
 
+  it('mainThread: this thread wraps too; with concurrency 1, alone (no worker)', async () => {
+    for (const concurrency of [1, 2]) {
+      const d = fresh();
+      const entries = Array.from({ length: 40 }, (_, i) => good(d, `${i}.bin`, { material: join(dir, i % 2 ? 'p256.der' : 'rsa.der') }));
+      const given = good(d, 'given.bin', { material: p256Material }); // bytes of the caller's: never zeroed here
+      const s = await wrapBatch([...entries, given], { strict: true, concurrency, mainThread: true });
+      expect(s).toMatchObject({ refused: false, wrapped: 41, failed: 0 });
+      expect(Buffer.from(p256Material).equals(Buffer.from(readFileSync(join(dir, 'p256.der'))))).toBe(true);
+      for (const i of [0, 1, 39]) await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
+      await expectUnwraps(join(d, 'out', 'given.bin'), 'RSA_AES_KEY_WRAP_SHA_256', p256Material);
+      expect(temporaries(join(d, 'out'))).toEqual([]);
+    }
+  });
+
   it('strict: a clean batch is wrapped whole', async () => {
     const d = fresh();
     const s = await wrapBatch(Array.from({ length: 20 }, (_, i) => good(d, `${i}.bin`)), { strict: true });
@@ -481,7 +495,7 @@ describe('wrapManifest', () => {
       JSON.stringify({ material: i % 2 ? '../p256.der' : '../rsa.der', publicKey: '../WrappingPublicKey.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: `out/${i}.bin` }),
     );
     writeFileSync(join(d, 'm.jsonl'), `${rows.join('\n\n')}\n`); // a blank line between entries: line numbers 1, 3, 5, ...
-    const workers = startBatchWorkers({ concurrency: 2 });
+    const workers = startBatchWorkers({ concurrency: 2, mainThread: true }); // this thread and one worker
     const seen: [number, string, string][] = [];
     const phases: string[] = [];
     const t = await wrapManifest(await streamBatchManifest(join(d, 'm.jsonl')), {

@@ -17,12 +17,36 @@ const _PARAMETERS: WeierstrassOpts<bigint> = {
   Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
 };
 
-export const _sm2p256v1 = /* @__PURE__ */ weierstrass(_PARAMETERS);
+type Sm2PointCons = ReturnType<typeof weierstrass<bigint>>;
+type Sm2Ecdh = ReturnType<typeof ecdh>;
 
-/** sm2p256v1 as noble's ECDH interface: key generation, public key derivation, point checks. */
-export const sm2p256v1 = /* @__PURE__ */ ecdh(_sm2p256v1);
+// Made on first use, not when the module loads: noble's constructor draws from the platform's
+// CSPRNG to set up its scalar multiplier, which in Node loads all of WebCrypto (~10 ms a
+// start-up) — for every command that loads this plugin (the CLI loads every plugin to word
+// its refusals), not only for those that use SM2.
+let point: Sm2PointCons | undefined;
+let dh: Sm2Ecdh | undefined;
 
-export type _Sm2Point = ReturnType<typeof _sm2p256v1.fromBytes>;
+/** The curve's point constructor (noble's weierstrass), made on first use. */
+export function _sm2p256v1(): Sm2PointCons {
+  return (point ??= weierstrass(_PARAMETERS));
+}
+
+/**
+ * sm2p256v1 as noble's ECDH interface: key generation, public key derivation, point checks.
+ * A stand-in that makes the curve when a property is first read.
+ */
+export const sm2p256v1: Sm2Ecdh = /* @__PURE__ */ new Proxy({} as Sm2Ecdh, {
+  get: (_target, property) => Reflect.get((dh ??= ecdh(_sm2p256v1())), property),
+  has: (_target, property) => Reflect.has((dh ??= ecdh(_sm2p256v1())), property),
+  ownKeys: () => Reflect.ownKeys((dh ??= ecdh(_sm2p256v1()))),
+  getOwnPropertyDescriptor: (_target, property) => {
+    const d = Reflect.getOwnPropertyDescriptor((dh ??= ecdh(_sm2p256v1())), property);
+    return d && { ...d, configurable: true };
+  },
+});
+
+export type _Sm2Point = ReturnType<Sm2PointCons['fromBytes']>;
 
 /** The order n of the base point G. */
 export const _N = _PARAMETERS.n;

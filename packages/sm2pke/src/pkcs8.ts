@@ -76,10 +76,10 @@ export function _sm2PrivateScalarFromPkcs8(der: Uint8Array): Uint8Array {
     const pub = key.enter(0xa1, 'ECPrivateKey publicKey');
     const bits = pub.read(_TAG.BIT_STRING, 'ECPrivateKey publicKey');
     pub.finish('ECPrivateKey publicKey');
-    const expected = _sm2p256v1.BASE.multiply(d);
+    const expected = _sm2p256v1().BASE.multiply(d);
     let matches = false;
     try {
-      matches = bits[0] === 0 && _sm2p256v1.fromBytes(bits.subarray(1)).equals(expected);
+      matches = bits[0] === 0 && _sm2p256v1().fromBytes(bits.subarray(1)).equals(expected);
     } catch {
       matches = false;
     }

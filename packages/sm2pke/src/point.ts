@@ -16,7 +16,7 @@ function _pointProblem(bytes: Uint8Array): string | undefined {
   }
   try {
     // fromBytes checks coordinates < p and y² = x³ + ax + b; h = 1, so any such point is in ⟨G⟩
-    const p = _sm2p256v1.fromBytes(bytes);
+    const p = _sm2p256v1().fromBytes(bytes);
     if (p.is0()) return 'is the point at infinity';
   } catch {
     return 'is not on the curve sm2p256v1';
@@ -30,5 +30,5 @@ export function _parsePublicPoint(bytes: Uint8Array): _Sm2Point {
   if (problem !== undefined) {
     throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, `the SM2 wrapping public key's point ${problem} — ${_TODO}`);
   }
-  return _sm2p256v1.fromBytes(bytes);
+  return _sm2p256v1().fromBytes(bytes);
 }

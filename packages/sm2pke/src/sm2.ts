@@ -62,7 +62,7 @@ export function sm2Encrypt(publicPoint: Uint8Array, plaintext: Uint8Array, rando
   }
   for (let attempt = 0; attempt < _MAX_ATTEMPTS; attempt++) {
     const k = _randomK(randomBytes); // §6.1 A1
-    const c1 = _sm2p256v1.BASE.multiply(k).toBytes(false); // §6.1 A2: C1 = [k]G = (x1, y1)
+    const c1 = _sm2p256v1().BASE.multiply(k).toBytes(false); // §6.1 A2: C1 = [k]G = (x1, y1)
     const kpb = pb.multiply(k).toBytes(false); // §6.1 A4: [k]P_B = (x2, y2)
     // bigint k cannot be wiped; it is dropped here and its bytes were zeroed in _randomK
     const x2y2 = kpb.subarray(1);
@@ -115,7 +115,7 @@ export function sm2Decrypt(privateScalar: Uint8Array, der: Uint8Array): Uint8Arr
     encoded[0] = 0x04;
     encoded.set(cipher.x1, 1);
     encoded.set(cipher.y1, 1 + _BYTES);
-    c1 = _sm2p256v1.fromBytes(encoded);
+    c1 = _sm2p256v1().fromBytes(encoded);
   } catch {
     return _decryptFail('C1 (x1, y1) is not a point on sm2p256v1');
   }

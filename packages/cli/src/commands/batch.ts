@@ -28,7 +28,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const checkOnly = flag(p, 'check');
   const manifestPath = resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
   // The threads start loading while this one reads the manifest.
-  const workers = startBatchWorkers(concurrencyText === undefined ? {} : { concurrency: Number(concurrencyText) });
+  // This thread wraps too (a command line has nothing else for it to do): one worker fewer to start.
+  const workers = startBatchWorkers({ mainThread: true, ...(concurrencyText === undefined ? {} : { concurrency: Number(concurrencyText) }) });
   let manifest: StreamedManifest;
   try {
     manifest = await streamBatchManifest(manifestPath);
