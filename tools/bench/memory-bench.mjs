@@ -67,8 +67,8 @@ export async function memoryBench(o) {
     );
     const capped = rows.at(-1);
     console.log(
-      `\nThe manifest is read a block at a time, twice (checks, then wraps); per line only a 52-bit hash of each path is kept (to refuse clashes), and results go out as they come.` +
-        `\nWith V8's old space capped at ${o.cap} MB a thread, ${fmt(capped.n)} lines ${capped.code === 0 ? 'complete' : `FAILED (exit ${capped.code})`}: what the batch keeps is bounded; the rest of the uncapped figure is garbage V8 had no reason to collect yet.`,
+      `\nThe manifest is read a block at a time, twice (checks, then wraps), and results go out as they come; per line, only a 52-bit hash of its output path stays (to refuse two lines naming one output: a Map entry, some 60 bytes), and the results held between the checks and the writes are capped at 8 MB a thread.` +
+        `\nWith V8's old space capped at ${o.cap} MB a thread, ${fmt(capped.n)} lines ${capped.code === 0 ? 'complete' : `FAILED (exit ${capped.code})`}: what the batch keeps alive is bounded; the rest of the uncapped growth is garbage V8 had no reason to collect yet (it grows its heaps when memory is plentiful).`,
     );
     if (rows.some((r) => r.code !== 0 || r.check.bad.length > 0)) process.exitCode = 1;
   } finally {

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, sep } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 import { MAX_INPUT_BYTES } from './files.js';
 
@@ -58,7 +58,10 @@ let tempCounter = 0;
  * to this thread and call; it is opened with O_EXCL, so a clash fails rather than shares a file.
  */
 export function tempNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${tempPrefix}-${(tempCounter++).toString(36)}.tmp`);
+  // dirname + sep, not join: the output's path is already resolved, and join's normalising costs
+  // more than the rest of the name.
+  const dir = dirname(path);
+  return `${dir}${dir.endsWith(sep) ? '' : sep}.${basename(path)}.${tempPrefix}-${(tempCounter++).toString(36)}.tmp`;
 }
 
 /** Writes a file whole or not at all, mode 0600. */

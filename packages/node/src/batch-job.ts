@@ -105,6 +105,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
   const plugins = new Map<string, WrappingAlgorithm | undefined>();
   let lean: Promise<Wrapper> = Promise.resolve(createWrapper({ algorithms: [], crypto }));
   const need = (ids: readonly string[]): Promise<Wrapper> => {
+    if (ids.length === 1 && plugins.has(ids[0]!.trim().toUpperCase())) return lean; // every entry but the first
     const fresh = [...new Set(ids.map((id) => id.trim().toUpperCase()))].filter((id) => id !== '' && !plugins.has(id));
     if (fresh.length === 0) return lean;
     if (plugins.size > 256) return lean; // not a real batch's algorithms: the full wrapper explains them
