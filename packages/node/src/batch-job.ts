@@ -1,5 +1,5 @@
 /**
- * One batch entry, in a worker thread: its wrapping key (each file read and parsed once, a
+ * One batch entry, in a worker thread (or in the calling thread, with mainThread): its wrapping key (each file read and parsed once, a
  * small cache of the last ones used), its output (the directory exists and is writable; no file
  * there unless force), its material, then wrapper.check or wrapper.wrap (the engine's checks
  * before and after the plugin), the output written atomically, the material zeroed.
@@ -52,7 +52,7 @@ const DIR_CACHE = 256;
 /**
  * `options.algorithms`: the ids the entries name. One provider and one wrapper for the runner's
  * life. `ownsGivenMaterial`: material given as bytes is this thread's copy (a worker's), to be
- * zeroed. `options.holdBytes`: the budget of results the check phase may wrap ahead and keep.
+ * zeroed; in the calling thread it is the caller's own, left alone. `options.holdBytes`: the budget of results the check phase may wrap ahead and keep.
  */
 export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boolean): JobRunner {
   const { algorithms, holdBytes } = options;
