@@ -1,8 +1,9 @@
 /**
- * One batch entry, in a worker thread (or in the calling thread, with mainThread): its wrapping key (each file read and parsed once, a
- * small cache of the last ones used), its output (the directory exists and is writable; no file
- * there unless force), its material, then wrapper.check or wrapper.wrap (the engine's checks
- * before and after the plugin), the output written atomically, the material zeroed.
+ * One batch entry, in a worker thread (or in the calling thread, with mainThread): its wrapping
+ * key (each file read and parsed once, a small cache of the last ones used), its output (the
+ * directory exists and is writable; no file there unless force), its material, then
+ * wrapper.check or wrapper.wrap (the engine's checks before and after the plugin), the output
+ * written atomically, the material zeroed.
  *
  * The wrapper holds only the plugins the batch names, so a thread starts without loading the
  * others. A refusal is then worded by a second wrapper with every installed plugin, whose way
