@@ -154,8 +154,7 @@ const BLOCK = 1 << 20;
  * no lines.
  */
 export async function streamBatchManifest(path: string): Promise<StreamedManifest> {
-  let count = 0;
-  for await (const row of rawLines(path)) if (row.text.trim() !== '' || row.tooLong) count++;
+  const count = await countLines(path);
   if (count === 0) throw new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, `the manifest ${path} has no lines — ${SHAPE}`);
   const baseDir = dirname(path);
   return {
@@ -176,19 +175,105 @@ export async function streamBatchManifest(path: string): Promise<StreamedManifes
   };
 }
 
-/** The file's lines, a block at a time: a BOM dropped, CR LF taken as LF, an over-long line flagged and skipped. */
-async function* rawLines(path: string): AsyncGenerator<{ line: number; text: string; tooLong: boolean }> {
+async function openManifest(path: string): Promise<FileHandle> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
-    if ((await fh.stat()).isDirectory()) {
-      await fh.close();
-      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest path ${path} is a directory — name the .jsonl file`);
-    }
   } catch (cause) {
-    if (cause instanceof KmsWrapError) throw cause;
     throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
   }
+  let directory = false;
+  try {
+    directory = (await fh.stat()).isDirectory();
+  } catch (cause) {
+    await fh.close();
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
+  }
+  if (directory) {
+    await fh.close();
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest path ${path} is a directory — name the .jsonl file`);
+  }
+  return fh;
+}
+
+const ASCII_SPACE = new Uint8Array(256);
+for (const b of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20]) ASCII_SPACE[b] = 1;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The lines lines() will yield (not blank, or over-long), counted on the bytes: a pass that
+ * decodes only the rare line with non-ASCII bytes, and holds a block and one line at a time.
+ */
+async function countLines(path: string): Promise<number> {
+  const fh = await openManifest(path);
+  try {
+    const block = Buffer.allocUnsafe(BLOCK);
+    const decoder = new TextDecoder('utf-8');
+    let count = 0;
+    let parts: Buffer[] = []; // the line so far, when it spans blocks
+    let partBytes = 0;
+    let overlong = false; // the line so far is past any chance of being short: its bytes are not kept
+    let first = true;
+    const line = (tail: Buffer) => {
+      let bytes = parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
+      parts = [];
+      partBytes = 0;
+      if (first) {
+        first = false;
+        if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+      }
+      if (overlong) {
+        overlong = false;
+        count++;
+        return;
+      }
+      if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, -1);
+      // The first byte that is not ASCII white space decides, if it is ASCII: the line is not blank.
+      let i = 0;
+      while (i < bytes.length && ASCII_SPACE[bytes[i]!] === 1) i++;
+      if (i === bytes.length) {
+        if (bytes.length > MAX_MANIFEST_LINE_BYTES) count++; // blank, and over-long: reported
+        return;
+      }
+      if (bytes[i]! < 0x80) {
+        count++;
+        return;
+      }
+      const text = decoder.decode(bytes);
+      if (text.trim() !== '' || text.length > MAX_MANIFEST_LINE_BYTES) count++;
+    };
+    for (;;) {
+      const { bytesRead } = await fh.read(block, 0, BLOCK, null);
+      if (bytesRead === 0) break;
+      const data = block.subarray(0, bytesRead);
+      let from = 0;
+      for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, from)) {
+        line(overlong ? EMPTY : data.subarray(from, nl)); // used before the block is read into again
+        from = nl + 1;
+      }
+      if (from < data.length && !overlong) {
+        parts.push(Buffer.from(data.subarray(from)));
+        partBytes += data.length - from;
+        // Past 4 bytes a character, no decoding makes it short: count it, keep none of it.
+        if (partBytes > 4 * MAX_MANIFEST_LINE_BYTES) {
+          parts = [];
+          partBytes = 0;
+          overlong = true;
+        }
+      }
+    }
+    if (partBytes > 0 || overlong) line(EMPTY);
+    return count;
+  } catch (cause) {
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The file's lines, a block at a time: a BOM dropped, CR LF taken as LF, an over-long line flagged and skipped. */
+async function* rawLines(path: string): AsyncGenerator<{ line: number; text: string; tooLong: boolean }> {
+  const fh = await openManifest(path);
   try {
     const decoder = new TextDecoder('utf-8');
     const block = Buffer.allocUnsafe(BLOCK);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { MAX_ZIP_ENTRY_BYTES, isZip, listZipEntries, loadImportParameters, parseBatchManifest, parseConsoleReadme, readZipEntry } from '../src/index.js';
+import { MAX_ZIP_ENTRY_BYTES, isZip, listZipEntries, loadImportParameters, parseBatchManifest, parseConsoleReadme, readZipEntry, streamBatchManifest } from '../src/index.js';
 import { mutateBytes, mutateText, mutateValue, type Mutation } from '../../../tools/fuzz/mutate.mjs';
 import { generateSeeds, makeZip } from '../../../tools/fuzz/seeds.mjs';
 
@@ -188,6 +188,40 @@ describe('fuzz: parseBatchManifest', () => {
         });
       }),
       { numRuns: RUNS * 2 },
+    );
+  });
+});
+
+describe('fuzz: streamBatchManifest', () => {
+  it('counts on the bytes exactly the lines it then yields, and yields what parseBatchManifest reads whole', async () => {
+    const entry = JSON.stringify({ material: 'm.der', publicKey: 'p.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: 'o.bin' });
+    const piece = fc.constantFrom(
+      entry, entry, `${entry}\r`, '', '   ', '\t', '\r', '\u00a0', '\u3000 ', '\ufeff', '\u2028', 'not json', '{"material": "é€😀"}', '\ud800',
+      ' '.repeat(70_000), `{"x": "${'€'.repeat(30_000)}"}`, `{"x": "${'a'.repeat(70_000)}"}`,
+    );
+    const file = join(dir, 'stream.jsonl');
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 12 }), fc.boolean(), fc.boolean(), async (rows, bom, finalNewline) => {
+        const text = `${bom ? '\ufeff' : ''}${rows.join('\n')}${finalNewline ? '\n' : ''}`;
+        await writeFile(file, text);
+        let m;
+        try {
+          m = await streamBatchManifest(file);
+        } catch (e) {
+          expect((e as KmsWrapError).code).toBe(ERROR_CODES.MANIFEST_INVALID); // no lines
+          expect(text.replace(/^\ufeff/, '').split(/\r?\n/).every((r) => r.trim() === '')).toBe(true);
+          return;
+        }
+        const seen: [number, string][] = [];
+        for await (const l of m.lines()) seen.push([l.line, 'entry' in l ? 'entry' : l.problem.message.slice(0, 20)]);
+        expect(m.count).toBe(seen.length);
+        if (!rows.some((r) => r.length > 64 << 10)) {
+          const whole = parseBatchManifest(text, dir);
+          const expected = [...whole.lines.map((l) => [l, 'entry'] as [number, string]), ...whole.problems.map((p) => [p.line, p.error.message.slice(0, 20)] as [number, string])];
+          expect(seen).toEqual(expected.sort((a, b) => a[0] - b[0]));
+        }
+      }),
+      { numRuns: Math.max(50, RUNS / 4) },
     );
   });
 });
