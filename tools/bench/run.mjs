@@ -7,7 +7,7 @@
 //       keys the material files are copies of) --cold-runs 15 --openssl-sample 20 --keep
 //       --dir PATH (where the fixture and outputs go; /dev/shm by default, see benchDir in lib.mjs)
 //   pnpm bench memory     kms-wrap batch's peak memory over 1,000 to 100,000 lines, and under a capped heap
-//       --lines 1000,10000,100000 --cap 32 (MB of V8 old space for the capped run) --dir PATH
+//       --lines 1000,10000,100000 --cap 48 (MB of V8 old space for the capped run) --dir PATH
 //   pnpm bench keygen     keygen per key spec beside openssl genpkey; --count 8 on all cores vs one
 //       --runs 5 --count 8
 //   pnpm bench kwp        RFC 5649 key wrap with padding: node:crypto against the alternatives
@@ -29,7 +29,7 @@ try {
     await keygenBench(parseOptions(args, { runs: 5, count: 8 }));
   } else if (which === 'memory') {
     const { memoryBench } = await import('./memory-bench.mjs');
-    await memoryBench(parseOptions(args, { lines: '1000,10000,100000', cap: 32, dir: '' }));
+    await memoryBench(parseOptions(args, { lines: '1000,10000,100000', cap: 48, dir: '' }));
   } else if (which === 'kwp') {
     const { kwpBench } = await import('./kwp-bench.mjs');
     await kwpBench(parseOptions(args, { runs: 7 }));
