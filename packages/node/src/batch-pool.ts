@@ -140,7 +140,12 @@ export function createPool(options: PoolOptions): Pool {
     const runner = inlineRunner;
     setImmediate(async () => {
       const outcomes: JobOutcome[] = [];
-      for (const item of chunk.items) outcomes.push(stopped ? { index: item.index, status: 'skipped' } : await runner.run(chunk.phase, item, inlineKeys));
+      try {
+        for (const item of chunk.items) outcomes.push(stopped ? { index: item.index, status: 'skipped' } : await runner.run(chunk.phase, item, inlineKeys));
+      } catch {
+        // run() answers every entry itself; should it ever throw, the rest of the chunk fails as a lost worker's would
+        for (const item of chunk.items.slice(outcomes.length)) outcomes.push(lost(item, 'failed'));
+      }
       if (!slot.pending.delete(id)) return; // closed meanwhile
       finish(outcomes, slot.id);
       feed(slot);
