@@ -2,7 +2,9 @@
  * kms-wrap batch MANIFEST: many wraps from a JSON Lines manifest, on all cores. Every line is
  * checked before any is wrapped (shape, files, rules, outputs); one bad line refuses the whole
  * batch, with every bad line named. Then a failed wrap does not stop the others. SIGINT/SIGTERM
- * stop scheduling; the wraps under way finish, so every output on disk is whole.
+ * stop scheduling; the wraps under way finish, so every output on disk is whole. The manifest
+ * is streamed (@kms-wrap/node's wrapManifest): nothing is kept per line here but the refusals
+ * and failures to report.
  */
 import { resolve } from 'node:path';
 import { ERROR_CODES, type KmsWrapError } from '@kms-wrap/core';
