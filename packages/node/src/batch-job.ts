@@ -40,6 +40,7 @@ export interface JobRunner {
 
 interface Held {
   readonly ciphertext: Uint8Array;
+  readonly output: string;
   readonly outcome: Extract<JobOutcome, { status: 'wrapped' }>;
 }
 
@@ -139,12 +140,13 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
       held.delete(item.index);
       heldBytes -= ahead.ciphertext.length + HELD_OVERHEAD;
       try {
-        writeFileAtomicSync(item.output, ahead.ciphertext, write);
-        return ahead.outcome;
+        writeFileAtomicSync(ahead.output, ahead.ciphertext, write);
+        return item.heldOnly ? { ...ahead.outcome, output: ahead.output } : ahead.outcome;
       } catch (e) {
         return failure(item, e);
       }
     }
+    if (item.heldOnly) return { index: item.index, status: 'unheld' };
     try {
       const wrappingPublicKey = await keyFor(item.key, keys, item.algorithm);
       checkOutput(item.output);
@@ -178,7 +180,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
         wrappingKeySpec: result.wrappingKeySpec,
       } as const;
       if (hold) {
-        held.set(item.index, { ciphertext: result.ciphertext, outcome });
+        held.set(item.index, { ciphertext: result.ciphertext, output: item.output, outcome });
         heldBytes += result.ciphertext.length + HELD_OVERHEAD;
         return { index: item.index, status: 'checked', held: true };
       }

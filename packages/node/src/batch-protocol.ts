@@ -19,6 +19,11 @@ export interface JobItem {
   readonly region?: string;
   /** Absolute path of the output. */
   readonly output: string;
+  /**
+   * Wrap phase: write the result held for this index (to the output noted with it); the other
+   * fields are not filled in. A thread that holds none answers 'unheld'.
+   */
+  readonly heldOnly?: boolean;
 }
 
 export type Phase = 'check' | 'wrap';
@@ -32,7 +37,11 @@ export type JobOutcome =
       readonly keySpec: string | undefined;
       readonly keySpecCandidates: readonly string[];
       readonly wrappingKeySpec: string;
+      /** Where it was written, when the item did not say (heldOnly). */
+      readonly output?: string;
     }
+  /** heldOnly, and this thread holds nothing for it (not the thread that held it): do it again in full. */
+  | { readonly index: number; readonly status: 'unheld' }
   /** held: passed, and the worker already wrapped it and keeps the result for the wrap phase. */
   | { readonly index: number; readonly status: 'checked'; readonly held?: boolean }
   | { readonly index: number; readonly status: 'failed'; readonly code: string; readonly message: string }

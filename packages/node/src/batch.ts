@@ -150,6 +150,12 @@ export type BatchTotals = Omit<BatchSummary, 'results'>;
  */
 const HOLD_BYTES = 8 << 20;
 
+/**
+ * @internal For tests: a smaller hold budget (both kinds of entry in a short batch), another
+ * worker module (one that dies on cue).
+ */
+export const _tuning: { holdBytes: number; workerUrl?: URL } = { holdBytes: HOLD_BYTES };
+
 /** Wraps every entry; resolves to one result per entry (it rejects only on a misuse of the API). */
 export async function wrapBatch(entries: readonly BatchEntry[], options: BatchOptions = {}): Promise<BatchSummary> {
   if (!Array.isArray(entries)) throw new TypeError('wrapBatch takes an array of entries');
@@ -226,8 +232,9 @@ export function startBatchWorkers(options: { readonly concurrency?: number; read
 }
 
 /** `threads` working: all workers, or this thread and one worker fewer. */
-function poolShape(threads: number, mainThread: boolean | undefined): { size: number; inline: boolean } {
-  return mainThread ? { size: threads - 1, inline: true } : { size: threads, inline: false };
+function poolShape(threads: number, mainThread: boolean | undefined): { size: number; inline: boolean; workerUrl?: URL } {
+  const shape = mainThread ? { size: threads - 1, inline: true } : { size: threads, inline: false };
+  return _tuning.workerUrl ? { ...shape, workerUrl: _tuning.workerUrl } : shape;
 }
 
 function checkedConcurrency(given: number | undefined): number {
@@ -331,7 +338,7 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
       force: options.force ?? false,
       fsync: options.fsync ?? false,
       algorithms: source.keys ? algorithmsOf(source) : [],
-      holdBytes: checking && wrapping ? HOLD_BYTES : 0,
+      holdBytes: checking && wrapping ? _tuning.holdBytes : 0,
       now: (options.now ?? Date.now)(),
     });
     if (source.keys && source.keys.length > 0) pool.setKeys(source.keys);
@@ -412,15 +419,26 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
     const ready = new Map<number, BatchEntryResult>(); // results waiting for an earlier one
     let next = 0;
     let placed = 0;
+    const passed = new Set<number>(); // places that will have no result
     const deliver = () => {
-      while (ready.has(next)) {
-        onResult(ready.get(next)!, 'wrap');
-        ready.delete(next++);
+      for (;;) {
+        if (passed.delete(next)) next++;
+        else if (ready.has(next)) {
+          onResult(ready.get(next)!, 'wrap');
+          ready.delete(next++);
+        } else break;
       }
     };
+    const redo = new Set<number>(); // held by a thread that is gone: done again from the source
     pool.onOutcomes((outcomes) => {
       for (const o of outcomes) {
-        const result = toResult(o, jobs.get(o.index) ?? '');
+        if (o.status === 'unheld') {
+          redo.add(o.index);
+          passed.add(order.get(o.index)!); // its result comes later, in a place of its own
+          order.delete(o.index);
+          continue;
+        }
+        const result = toResult(o, (o.status === 'wrapped' ? o.output : undefined) ?? jobs.get(o.index) ?? '');
         jobs.delete(o.index);
         if (o.status === 'wrapped') wrapped++;
         if (o.status === 'failed') failed.add(o.index);
@@ -432,13 +450,31 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
       wrapReport();
     });
     const wrap = sender(pool, 'wrap', chunkSize);
-    for await (const item of source.items()) {
-      if (state.stopped) break;
-      if ('problem' in item || failed.has(item.index)) continue;
-      const job = toJob(item) as JobItem;
-      order.set(item.index, placed++);
-      jobs.set(item.index, job.output);
-      await wrap(job, heldBy.get(item.index));
+    const allHeld = heldBy.size === n - failed.size;
+    if (allHeld) {
+      // Every entry is held: the holders write what they hold, without reading the source again
+      // (in its order: indices grow as it is read). An entry whose holder is gone comes back
+      // 'unheld' and is done again from the source below.
+      for (const index of [...heldBy.keys()].sort((a, b) => a - b)) {
+        if (state.stopped) break;
+        order.set(index, placed++);
+        await wrap({ index, heldOnly: true, material: '', key: 0, algorithm: '', output: '' }, heldBy.get(index));
+      }
+      await wrap.flush();
+      // Results wait in order for none of the redone ones.
+      deliver();
+    }
+    // Not all held: every entry from the source (the holders write theirs). All held: only those
+    // whose holder was gone.
+    if (!allHeld || redo.size > 0) {
+      for await (const item of source.items()) {
+        if (state.stopped) break;
+        if ('problem' in item || failed.has(item.index) || (allHeld && !redo.has(item.index))) continue;
+        const job = toJob(item) as JobItem;
+        order.set(item.index, placed++);
+        jobs.set(item.index, job.output);
+        await wrap(job, allHeld ? undefined : heldBy.get(item.index));
+      }
     }
     await wrap.flush();
     // Every job came back; anything still waiting (none, unless a worker lost one) goes out in order.
@@ -597,6 +633,7 @@ function toResult(o: JobOutcome, output: string): BatchEntryResult | undefined {
     case 'skipped':
       return { index: o.index, output, status: 'skipped' };
     case 'checked':
+    case 'unheld':
       return undefined;
   }
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES, createWrapper, parseWrappingPublicKey } from '@kms-wrap/core';
+import { ERROR_CODES, createWrapper, parseWrappingPublicKey, type KmsWrapError } from '@kms-wrap/core';
 import { algorithms as kwAlgorithms } from '@kms-wrap/rsa-aes-key-wrap';
 import { algorithms as oaepAlgorithms } from '@kms-wrap/rsaes-oaep';
 import {
@@ -29,6 +29,7 @@ import {
 // Internal: the pool under wrapBatch, to drive its check-then-wrap hand-over with a small budget.
 import { createPool } from '../dist/batch-pool.js';
 import { resolvePath } from '../dist/batch-manifest.js';
+import { _tuning } from '../dist/batch.js';
 import type { JobItem, JobOutcome } from '../dist/batch-protocol.js';
 
 const execFileAsync = promisify(execFile);
@@ -315,9 +316,46 @@ describe('the pool: a worker that dies', () => {
         else expect(existsSync(join(d, 'out', `${i}.bin`))).toBe(false);
       }
       expect(temporaries(join(d, 'out'))).toEqual([]);
+      // Sent "write what you hold" for an entry it never held, the other worker says so (wrapBatch then redoes it).
+      const other: string[] = [];
+      pool.onOutcomes((list) => other.push(...list.map((o) => o.status)));
+      await pool.submit('wrap', [{ index: doomed.at(-1)!, heldOnly: true, material: '', key: 0, algorithm: '', output: '' }]);
+      await pool.idle();
+      expect(other).toEqual(['unheld']);
     } finally {
       delete process.env['KMS_WRAP_TEST_DIE_AT'];
       await pool.close();
+    }
+  });
+});
+
+describe('wrapBatch: a worker that dies between the checks and the writes', () => {
+  it('what it held is done again from the entries by the threads left; what it had in hand fails', async () => {
+    const d = fresh();
+    process.env['KMS_WRAP_TEST_DIE_AT'] = '0'; // the worker dies when sent entry 0 to write
+    _tuning.workerUrl = new URL('./fixtures/dying-batch-worker.mjs', import.meta.url);
+    try {
+      const entries = Array.from({ length: 300 }, (_, i) => good(d, `${i}.bin`));
+      // Entry 0 goes to the worker, not to this thread: with mainThread, this thread takes chunks only as it gets to them.
+      let s: BatchSummary | undefined;
+      for (let attempt = 0; attempt < 5 && !s?.results.some((r) => r.status === 'failed'); attempt++) {
+        rmSync(join(d, 'out'), { recursive: true, force: true });
+        mkdirSync(join(d, 'out'));
+        s = await wrapBatch(entries, { strict: true, concurrency: 2, mainThread: true });
+      }
+      const failed = s!.results.filter((r) => r.status === 'failed');
+      expect(failed.length).toBeGreaterThan(0); // the chunk(s) the worker had in hand
+      for (const r of failed) expect((r as { error: KmsWrapError }).error.code).toBe(ERROR_CODES.INTERNAL);
+      expect(s!.wrapped).toBe(300 - failed.length);
+      expect(s!.wrapped).toBeGreaterThan(100); // the rest of what it held was redone, with what this thread held
+      for (const r of s!.results) {
+        if (r.status === 'wrapped') await expectUnwraps(r.output, 'RSA_AES_KEY_WRAP_SHA_256', rsaMaterial);
+        else expect(existsSync(r.output)).toBe(false);
+      }
+      expect(temporaries(join(d, 'out'))).toEqual([]);
+    } finally {
+      delete process.env['KMS_WRAP_TEST_DIE_AT'];
+      delete _tuning.workerUrl;
     }
   });
 });
@@ -343,6 +381,22 @@ describe('wrapBatch: strict, and checkBatch', () => {
       for (const i of [0, 1, 39]) await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
       await expectUnwraps(join(d, 'out', 'given.bin'), 'RSA_AES_KEY_WRAP_SHA_256', p256Material);
       expect(temporaries(join(d, 'out'))).toEqual([]);
+    }
+  });
+
+  it('strict, past the hold budget: what was held is written, the rest read and wrapped again, in entry order', async () => {
+    const d = fresh();
+    const before = _tuning.holdBytes;
+    _tuning.holdBytes = 6000; // a few RSA_2048 results a thread
+    try {
+      const entries = Array.from({ length: 40 }, (_, i) => good(d, `${i}.bin`, { material: join(dir, i % 2 ? 'p256.der' : 'rsa.der') }));
+      const s = await wrapBatch(entries, { strict: true, concurrency: 2, mainThread: true });
+      expect(s).toMatchObject({ refused: false, wrapped: 40, failed: 0 });
+      expect(s.results.map((r) => [r.index, r.status, r.output])).toEqual(entries.map((e, i) => [i, 'wrapped', e.output]));
+      for (const i of [0, 1, 38, 39]) await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
+      expect(temporaries(join(d, 'out'))).toEqual([]);
+    } finally {
+      _tuning.holdBytes = before;
     }
   });
 

@@ -140,7 +140,7 @@ function jsonResults(io: Io, manifest: string) {
       start();
       const value = {
         line: r.index,
-        output: r.output,
+        output: r.output === '' ? null : r.output, // a line stopped before its result was written: not known here
         status: r.status,
         ...(r.status === 'wrapped'
           ? { bytes: r.bytes, algorithm: r.algorithm, keySpec: r.keySpec ?? null, keySpecCandidates: r.keySpecCandidates, wrappingKeySpec: r.wrappingKeySpec }
