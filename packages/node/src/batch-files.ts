@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { MAX_INPUT_BYTES } from './files.js';
+import { MAX_INPUT_BYTES, errnoText } from './files.js';
 
 /** Reads a whole input file; `what` names it in messages ("the key material"). */
 export function readInputFileSync(path: string, what: string): Uint8Array {
@@ -17,7 +17,7 @@ export function readInputFileSync(path: string, what: string): Uint8Array {
   try {
     fd = openSync(path, 'r');
   } catch (cause) {
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause)} — check the path`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errno(cause)} — check the path`, { cause });
   }
   try {
     const s = fstatSync(fd);
@@ -36,7 +36,7 @@ export function readInputFileSync(path: string, what: string): Uint8Array {
     return n === bytes.length ? bytes : bytes.subarray(0, n);
   } catch (cause) {
     if (cause instanceof KmsWrapError) throw cause;
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause)} — check the path and permissions`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errno(cause)} — check the path and permissions`, { cause });
   } finally {
     closeSync(fd);
   }
@@ -98,27 +98,9 @@ export function writeFileAtomicSync(path: string, data: Uint8Array, options: Wri
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && !options.force) {
       throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output or pass --force (force: true) to replace it`, { cause });
     }
-    throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${path}: ${errnoText(cause)} — check the directory and permissions`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${path}: ${errno(cause)} — check the directory and permissions`, { cause });
   }
 }
 
-export function errnoText(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ENOTDIR':
-      return 'a part of the path is not a directory';
-    case 'ENOSPC':
-      return 'the disk is full';
-    case 'EROFS':
-      return 'the file system is read-only';
-    default:
-      return code ?? 'unknown error';
-  }
-}
+/** ENOENT as batch words it (it names missing directories too): see errnoText. */
+export const errno = (e: unknown): string => errnoText(e, 'no such file or directory');

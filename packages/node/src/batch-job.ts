@@ -38,6 +38,19 @@ export interface JobRunner {
   run(phase: Phase, item: JobItem, keys: readonly WrappingPublicKey[]): Promise<JobOutcome>;
 }
 
+/** A chunk's entries in order, each 'skipped' once `stopped()` says so: a whole entry or none. */
+export async function runChunk(
+  runner: JobRunner,
+  phase: Phase,
+  items: readonly JobItem[],
+  keys: readonly WrappingPublicKey[],
+  stopped: () => boolean,
+): Promise<JobOutcome[]> {
+  const outcomes: JobOutcome[] = [];
+  for (const item of items) outcomes.push(stopped() ? { index: item.index, status: 'skipped' } : await runner.run(phase, item, keys));
+  return outcomes;
+}
+
 interface Held {
   readonly ciphertext: Uint8Array;
   readonly output: string;
@@ -107,7 +120,6 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
   const plugins = new Map<string, WrappingAlgorithm | undefined>();
   let lean: Promise<Wrapper> = Promise.resolve(createWrapper({ algorithms: [], crypto }));
   const need = (ids: readonly string[]): Promise<Wrapper> => {
-    if (ids.length === 1 && plugins.has(ids[0]!.trim().toUpperCase())) return lean; // every entry but the first
     const fresh = [...new Set(ids.map((id) => id.trim().toUpperCase()))].filter((id) => id !== '' && !plugins.has(id));
     if (fresh.length === 0) return lean;
     if (plugins.size > 256) return lean; // not a real batch's algorithms: the full wrapper explains them
@@ -132,7 +144,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
   }
 
   async function run(phase: Phase, item: JobItem, keys: readonly WrappingPublicKey[]): Promise<JobOutcome> {
-    const wrapper = await need([item.algorithm]);
+    const wrapper = await (plugins.has(item.algorithm.trim().toUpperCase()) ? lean : need([item.algorithm]));
     let material: Uint8Array | undefined;
     let request: WrapRequest | undefined;
     const ahead = phase === 'wrap' ? held.get(item.index) : undefined;

@@ -6,11 +6,11 @@
  *
  * Blank lines are skipped. Every malformed line is reported with its number, not only the first.
  */
-import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 import type { BatchEntry } from './batch.js';
-import { errnoText } from './batch-files.js';
+import { errno } from './batch-files.js';
 
 /**
  * readBatchManifest holds the whole text: a manifest of 100,000 lines is about 20 MB, and this
@@ -117,15 +117,17 @@ export function parseBatchManifest(text: string, baseDir: string): BatchManifest
 
 /** Reads and parses a manifest file. Throws only when the file itself cannot be read. */
 export async function readBatchManifest(path: string): Promise<BatchManifest> {
+  const fh = await openManifest(path);
   let text: string;
   try {
-    const s = await stat(path);
-    if (s.isDirectory()) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest path ${path} is a directory — name the .jsonl file`);
-    if (s.size > MAX_MANIFEST_BYTES) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${s.size} bytes — split it into smaller batches`);
-    text = await readFile(path, 'utf8');
+    const { size } = await fh.stat();
+    if (size > MAX_MANIFEST_BYTES) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
+    text = await fh.readFile('utf8');
   } catch (cause) {
     if (cause instanceof KmsWrapError) throw cause;
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errno(cause)} — check the path`, { cause });
+  } finally {
+    await fh.close();
   }
   const m = parseBatchManifest(text, dirname(path));
   if (m.entries.length === 0 && m.problems.length === 0) {
@@ -180,14 +182,14 @@ async function openManifest(path: string): Promise<FileHandle> {
   try {
     fh = await open(path, 'r');
   } catch (cause) {
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errno(cause)} — check the path`, { cause });
   }
   let directory = false;
   try {
     directory = (await fh.stat()).isDirectory();
   } catch (cause) {
     await fh.close();
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errno(cause)} — check the path`, { cause });
   }
   if (directory) {
     await fh.close();
@@ -265,7 +267,7 @@ async function countLines(path: string): Promise<number> {
     if (partBytes > 0 || overlong) line(EMPTY);
     return count;
   } catch (cause) {
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errno(cause)} — check the path`, { cause });
   } finally {
     await fh.close();
   }
@@ -318,7 +320,7 @@ async function* rawLines(path: string): AsyncGenerator<{ line: number; text: str
     }
   } catch (cause) {
     if (cause instanceof KmsWrapError) throw cause;
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errnoText(cause)} — check the path`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errno(cause)} — check the path`, { cause });
   } finally {
     await fh.close();
   }

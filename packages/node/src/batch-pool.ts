@@ -14,7 +14,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ERROR_CODES, type WrappingPublicKey } from '@kms-wrap/core';
-import { createJobRunner, type JobRunner } from './batch-job.js';
+import { createJobRunner, runChunk, type JobRunner } from './batch-job.js';
 import type { FromWorker, JobItem, JobOutcome, Phase, ToWorker, WorkerOptions, WorkerSetup } from './batch-protocol.js';
 
 /** Chunks in flight per worker: one being worked on, one waiting in its queue. */
@@ -139,12 +139,12 @@ export function createPool(options: PoolOptions): Pool {
     settle();
     const runner = inlineRunner;
     setImmediate(async () => {
-      const outcomes: JobOutcome[] = [];
+      let outcomes: JobOutcome[];
       try {
-        for (const item of chunk.items) outcomes.push(stopped ? { index: item.index, status: 'skipped' } : await runner.run(chunk.phase, item, inlineKeys));
+        outcomes = await runChunk(runner, chunk.phase, chunk.items, inlineKeys, () => stopped);
       } catch {
-        // run() answers every entry itself; should it ever throw, the rest of the chunk fails as a lost worker's would
-        for (const item of chunk.items.slice(outcomes.length)) outcomes.push(lost(item, 'failed'));
+        // run() answers every entry itself; should it ever throw, the chunk fails as a lost worker's would
+        outcomes = chunk.items.map((item) => lost(item, 'failed'));
       }
       if (!slot.pending.delete(id)) return; // closed meanwhile
       finish(outcomes, slot.id);

@@ -7,8 +7,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WrappingPublicKey } from '@kms-wrap/core';
-import { createJobRunner, type JobRunner } from './batch-job.js';
-import type { FromWorker, JobOutcome, ToWorker, WorkerSetup } from './batch-protocol.js';
+import { createJobRunner, runChunk, type JobRunner } from './batch-job.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './batch-protocol.js';
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -29,10 +29,7 @@ port.on('message', (msg: ToWorker) => {
   queue = queue
     .then(async () => {
       if (!runner) throw new Error('a chunk came before the setup message');
-      const outcomes: JobOutcome[] = [];
-      for (const item of msg.items) {
-        outcomes.push(Atomics.load(abort, 0) !== 0 ? { index: item.index, status: 'skipped' } : await runner!.run(msg.phase, item, keys));
-      }
+      const outcomes = await runChunk(runner, msg.phase, msg.items, keys, () => Atomics.load(abort, 0) !== 0);
       port.postMessage({ type: 'done', id: msg.id, outcomes } satisfies FromWorker);
     })
     .catch((e: unknown) => {

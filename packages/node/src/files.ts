@@ -150,11 +150,16 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
-function errnoText(e: unknown): string {
+/**
+ * An errno as words for a message, from the one table kms-wrap has. `noEntry` words ENOENT: the
+ * single-file commands say "no such file", batch (which also names missing directories) says
+ * "no such file or directory".
+ */
+export function errnoText(e: unknown, noEntry = 'no such file'): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   switch (code) {
     case 'ENOENT':
-      return 'no such file';
+      return noEntry;
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
@@ -164,6 +169,8 @@ function errnoText(e: unknown): string {
       return 'a part of the path is not a directory';
     case 'ENOSPC':
       return 'the disk is full';
+    case 'EROFS':
+      return 'the file system is read-only';
     default:
       return code ?? 'unknown error';
   }
