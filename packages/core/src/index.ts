@@ -7,6 +7,8 @@ export { createWrapper } from './engine.js';
 export type { Wrapper, WrapperOptions, WrapRequest, WrapPlan, WrapResult, UnwrapRequest } from './engine.js';
 export { AWS_KMS_RULES, algorithmOptions, accepts, importedSpecs, importsSpec, isConstruction, judge, knownAlgorithms, orList, pluginFor } from './rules.js';
 export type { AlgorithmOption, AlgorithmRule, Combination, Judge, RuleSet } from './rules.js';
+export { standardAlgorithms } from './standard-algorithms.js';
+export type { AlgorithmModule, StandardAlgorithms } from './standard-algorithms.js';
 export { inspectMaterial } from './inspect-material.js';
 export type { InspectOptions } from './inspect-material.js';
 export { parseWrappingPublicKey } from './wrapping-public-key.js';
