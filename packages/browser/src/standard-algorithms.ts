@@ -5,10 +5,9 @@
  * resolve in memory.
  */
 import { standardAlgorithms } from '@kms-wrap/core';
-import { _importOptional } from './optional-import.js';
 
 export const { loadStandardAlgorithm, loadInstalledAlgorithms } = /* @__PURE__ */ standardAlgorithms({
-  '@kms-wrap/rsaes-oaep': () => _importOptional('@kms-wrap/rsaes-oaep', () => import('@kms-wrap/rsaes-oaep')),
-  '@kms-wrap/rsa-aes-key-wrap': () => _importOptional('@kms-wrap/rsa-aes-key-wrap', () => import('@kms-wrap/rsa-aes-key-wrap')),
-  '@kms-wrap/sm2pke': () => _importOptional('@kms-wrap/sm2pke', () => import('@kms-wrap/sm2pke')),
+  '@kms-wrap/rsaes-oaep': () => import('@kms-wrap/rsaes-oaep'),
+  '@kms-wrap/rsa-aes-key-wrap': () => import('@kms-wrap/rsa-aes-key-wrap'),
+  '@kms-wrap/sm2pke': () => import('@kms-wrap/sm2pke'),
 });

@@ -8,6 +8,7 @@ export type { Wrapper, WrapperOptions, WrapRequest, WrapPlan, WrapResult, Unwrap
 export { AWS_KMS_RULES, algorithmOptions, accepts, importedSpecs, importsSpec, isConstruction, judge, knownAlgorithms, orList, pluginFor } from './rules.js';
 export type { AlgorithmOption, AlgorithmRule, Combination, Judge, RuleSet } from './rules.js';
 export { standardAlgorithms } from './standard-algorithms.js';
+export { importOptional, isModuleNotFound } from './optional-import.js';
 export type { AlgorithmModule, StandardAlgorithms } from './standard-algorithms.js';
 export { inspectMaterial } from './inspect-material.js';
 export type { InspectOptions } from './inspect-material.js';

@@ -1,12 +1,13 @@
 /**
  * The standard algorithm packages as a runtime adapter finds them: given one import thunk a
- * package (resolving undefined when the package is not installed, a judgement only the
- * runtime can make), the plugin for an id of a rule set and every installed plugin. Each
- * package is imported on first use only. Core imports no package here: the thunks do.
+ * package, the plugin for an id of a rule set and every installed plugin. Each package is
+ * imported on first use only; one that is not installed (importOptional) is named in the
+ * refusal. Core imports no package here: the thunks do.
  */
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { AWS_KMS_RULES, type RuleSet } from './rules.js';
 import type { WrappingAlgorithm } from './algorithm.js';
+import { importOptional } from './optional-import.js';
 
 export type AlgorithmModule = { readonly algorithms: readonly WrappingAlgorithm[] };
 
@@ -20,11 +21,11 @@ export interface StandardAlgorithms {
   loadInstalledAlgorithms(): Promise<WrappingAlgorithm[]>;
 }
 
-export function standardAlgorithms(loaders: Readonly<Record<string, () => Promise<AlgorithmModule | undefined>>>): StandardAlgorithms {
+export function standardAlgorithms(loaders: Readonly<Record<string, () => Promise<AlgorithmModule>>>): StandardAlgorithms {
   const cache = new Map<string, Promise<AlgorithmModule | undefined>>();
   const load = (pkg: string): Promise<AlgorithmModule | undefined> => {
     let p = cache.get(pkg);
-    if (!p) cache.set(pkg, (p = loaders[pkg]!()));
+    if (!p) cache.set(pkg, (p = importOptional(pkg, loaders[pkg]!)));
     return p;
   };
   return {
