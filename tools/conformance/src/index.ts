@@ -22,6 +22,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AWS_KMS_RULES,
   ERROR_CODES,
+  KEY_SPEC_INFO,
   KmsWrapError,
   createWrapper,
   equalBytes,
@@ -297,6 +298,14 @@ function derive(plugin: WrappingAlgorithm, overrides: Partial<WrappingAlgorithm>
  * given that are larger, and PKCS#8 materials grown past it with a PKCS#8 attribute (RFC 5958
  * §2 `attributes [0]`), which changes the length and nothing the rules look at.
  */
+/**
+ * Private-key material (PKCS#8), by its key spec: raw symmetric or HMAC material is random,
+ * and starts with 0x30 one time in 256, which made a first-byte test grow it as if it were DER.
+ */
+function isPkcs8(m: ConformanceMaterial): boolean {
+  return KEY_SPEC_INFO[m.keySpec].rawLength === undefined;
+}
+
 function overCapacity(
   plugin: WrappingAlgorithm,
   key: ConformanceKey,
@@ -311,7 +320,7 @@ function overCapacity(
   for (const m of materials) {
     if (!ruleAccepts(m)) continue;
     if (m.bytes.length > cap) out.push(m);
-    else if (m.bytes[0] === 0x30 && !out.some((o) => o.keySpec === m.keySpec)) {
+    else if (isPkcs8(m) && !out.some((o) => o.keySpec === m.keySpec)) {
       const grown = growPkcs8(m.bytes, cap + 1);
       if (grown !== undefined) out.push({ keySpec: m.keySpec, bytes: grown });
     }
@@ -333,7 +342,7 @@ function atCapacity(
   const j = { rules: AWS_KMS_RULES, plugins: new Map([[plugin.id, plugin]]) };
   let best: ConformanceMaterial | undefined;
   for (const m of materials) {
-    if (m.bytes[0] !== 0x30 || m.bytes.length > cap) continue;
+    if (!isPkcs8(m) || m.bytes.length > cap) continue;
     if (judge(j, { algorithm: plugin.id, keySpec: m.keySpec, materialLength: 0, wrappingKeySpec: key.spec, region }) !== undefined) continue;
     const grown = growPkcs8(m.bytes, cap, 'atMost');
     if (grown !== undefined && (best === undefined || grown.length > best.bytes.length)) best = { keySpec: m.keySpec, bytes: grown };
