@@ -53,7 +53,8 @@ function lockImporters() {
     }
     if (!inImporters || line.trim() === '') continue;
     const indent = line.length - line.trimStart().length;
-    const key = line.trim().replace(/:$/, '').replace(/^'(.*)'$/, '$1');
+    // A project without dependencies is written `  packages/name: {}`.
+    const key = line.trim().replace(/: \{\}$/, '').replace(/:$/, '').replace(/^'(.*)'$/, '$1');
     if (indent === 2) importers.set((importer = key), {});
     else if (indent === 4) importers.get(importer)[(kind = key)] = {};
     else if (indent === 6) importers.get(importer)[kind][(dep = key)] = undefined;

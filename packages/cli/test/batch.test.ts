@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWrapper } from '@kms-wrap/core';
@@ -255,5 +256,34 @@ describe('the bundled bin (dist/bundle/kms-wrap.js, the package\'s bin)', () => 
     expect(await opensslUnwrap(await readFile(join(d, 'out', 'c.bin')), 'RSAES_OAEP_SHA_256', key)).toEqual(Buffer.from(hmac));
     const pkg = JSON.parse(await readFile(join(PACKAGE_DIR, 'package.json'), 'utf8'));
     expect(join(PACKAGE_DIR, pkg.bin['kms-wrap'])).toBe(bundled);
+  });
+
+  // The bundles require @kms-wrap/aes-kwp-native by name from where they are installed: a
+  // preload records every native module loaded (process.dlopen), in the main thread and workers.
+  // Without pnpm's NODE_PATH (its virtual store), which would find the package from anywhere.
+  const aesNi = process.platform === 'linux' && process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  it.runIf(aesNi)('wraps KWP on the AES-NI addon (Linux x64), in the main thread and the workers; KMS_WRAP_NATIVE_KWP=0 turns it off', async () => {
+    const d = await batchDir('bundle-native', Array.from({ length: 24 }, (_, i) => kw(`n${i}.bin`)));
+    const preload = join(d, 'dlopen-log.cjs');
+    await writeFile(
+      preload,
+      `const { appendFileSync } = require('node:fs'); const { isMainThread } = require('node:worker_threads'); const dlopen = process.dlopen;
+       process.dlopen = function (m, file, ...rest) { appendFileSync(process.env.DLOPEN_LOG, (isMainThread ? 'main ' : 'worker ') + file + '\\n'); return dlopen.call(this, m, file, ...rest); };`,
+    );
+    const loaded = async (args: string[], env: Record<string, string> = {}) => {
+      const log = join(d, `dlopen-${args[0]}-${Object.keys(env).length}.log`);
+      await writeFile(log, '');
+      execFileSync(process.execPath, ['--require', preload, bundled, ...args], { cwd: d, env: { ...process.env, NODE_PATH: '', ...env, DLOPEN_LOG: log }, encoding: 'utf8' });
+      return lines(await readFile(log, 'utf8')).filter((l) => l.endsWith('aes_kwp-linux-x64.node'));
+    };
+    const wrapArgs = ['wrap', '--material', 'rsa.der', '--public-key', 'WrappingPublicKey.bin', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256', '-o', 'out/w.bin'];
+    expect(await loaded(wrapArgs)).toEqual([expect.stringMatching(/^main /)]);
+    expect(await opensslUnwrap(await readFile(join(d, 'out', 'w.bin')), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(Buffer.from(rsaMaterial));
+    const batchLoads = await loaded(['batch', 'manifest.jsonl', '--concurrency', '2']);
+    expect(batchLoads.length).toBeGreaterThan(0);
+    expect(batchLoads.every((l) => /^(main|worker) /.test(l))).toBe(true);
+    for (const i of [0, 23]) expect(await opensslUnwrap(await readFile(join(d, 'out', `n${i}.bin`)), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(Buffer.from(rsaMaterial));
+    expect(await loaded([...wrapArgs.slice(0, -1), 'out/off.bin'], { KMS_WRAP_NATIVE_KWP: '0' })).toEqual([]);
+    expect(await opensslUnwrap(await readFile(join(d, 'out', 'off.bin')), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(Buffer.from(rsaMaterial));
   });
 });

@@ -1,4 +1,4 @@
-export { createNodeCryptoProvider } from './node-crypto-provider.js';
+export { aesKwpImplementation, createNodeCryptoProvider, type NodeCryptoProviderOptions } from './node-crypto-provider.js';
 export { MAX_INPUT_BYTES, exists, readInputFile, writeFileAtomic } from './files.js';
 export type { WriteOptions } from './files.js';
 export { loadInstalledAlgorithms, loadStandardAlgorithm } from './standard-algorithms.js';

@@ -1,6 +1,8 @@
 /**
  * The node:crypto CryptoProvider. Wrapping public keys are imported once per parsed key
- * (WeakMap), so a batch that reuses a key pays the parse once.
+ * (WeakMap), so a batch that reuses a key pays the parse once. AES-KWP wraps run on the AES-NI
+ * addon of @kms-wrap/aes-kwp-native where it can run (Linux x64 with AES-NI: ~35 µs instead of
+ * node's ~190 µs for an RSA_4096 private key, the same bytes); node:crypto's otherwise.
  */
 import {
   constants,
@@ -14,7 +16,9 @@ import {
   randomFillSync,
   type KeyObject,
 } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
+import type * as AesKwpNative from '@kms-wrap/aes-kwp-native';
 import type { CryptoProvider, EcPrivateJwk, OaepHash, RsaPrivateJwk, WrappingPublicKey } from '@kms-wrap/core';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -29,7 +33,46 @@ function kwpCipher(kek: Uint8Array): string {
   return `id-aes${kek.length * 8}-wrap-pad`;
 }
 
-export function createNodeCryptoProvider(): CryptoProvider {
+type KwpWrap = (kek: Uint8Array, plaintext: Uint8Array) => Uint8Array;
+let native: typeof AesKwpNative | null | undefined;
+
+/**
+ * @kms-wrap/aes-kwp-native, required on first use (its addon is loaded then, not when this
+ * module is), or null if it is not installed. Required by name from this module's own URL, which
+ * in the CLI's bundles is the bundle's: resolved from where the bundle is installed.
+ */
+function aesKwpNative(): typeof AesKwpNative | null {
+  if (native === undefined) {
+    try {
+      native = createRequire(import.meta.url)('@kms-wrap/aes-kwp-native') as typeof AesKwpNative;
+    } catch {
+      native = null;
+    }
+  }
+  return native;
+}
+
+/**
+ * Which AES-KWP implementation `createNodeCryptoProvider()` wraps with here: `'AES-NI'` (the
+ * @kms-wrap/aes-kwp-native addon), or `'node:crypto'` followed by why the addon is not used.
+ */
+export function aesKwpImplementation(): string {
+  const n = aesKwpNative();
+  return n?.wrap ? n.status : `node:crypto (the AES-NI addon is ${n ? n.status : 'not installed'})`;
+}
+
+export interface NodeCryptoProviderOptions {
+  /**
+   * Wrap AES-KWP with the AES-NI addon when it can run here (default true). false: always
+   * node:crypto's id-aesN-wrap-pad. The environment variable KMS_WRAP_NATIVE_KWP=0 does the
+   * same for every provider in the process.
+   */
+  nativeKwp?: boolean;
+}
+
+export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}): CryptoProvider {
+  // Looked up on the first wrap, not here: a provider made for anything else never loads the addon.
+  let kwpWrap: KwpWrap | null | undefined = options.nativeKwp === false ? null : undefined;
   const publicKeys = new WeakMap<WrappingPublicKey, KeyObject>();
   const importKey = (key: WrappingPublicKey): KeyObject => {
     let k = publicKeys.get(key);
@@ -49,7 +92,12 @@ export function createNodeCryptoProvider(): CryptoProvider {
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     },
     async aesKwpWrap(kek, plaintext) {
-      const c = createCipheriv(kwpCipher(kek), kek, KWP_AIV);
+      const cipher = kwpCipher(kek);
+      // RFC 5649 §3: at least one octet (OpenSSL's wrap-pad would return an empty "ciphertext").
+      if (plaintext.length === 0) throw new RangeError('AES-KWP wraps 1 to 2^32 - 1 octets, not 0');
+      if (kwpWrap === undefined) kwpWrap = aesKwpNative()?.wrap ?? null;
+      if (kwpWrap) return kwpWrap(kek, plaintext);
+      const c = createCipheriv(cipher, kek, KWP_AIV);
       return Buffer.concat([c.update(plaintext), c.final()]);
     },
     async rsaOaepDecrypt(privateKeyPkcs8, hash, ciphertext) {

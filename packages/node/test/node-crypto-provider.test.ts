@@ -1,10 +1,14 @@
 /** The node:crypto CryptoProvider: RFC 5649 §6 vectors for AES-KWP, RSA-OAEP both ways, key generation. */
 import { constants, createPrivateKey, generateKeyPairSync, privateDecrypt, publicEncrypt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parseWrappingPublicKey, toHex } from '@kms-wrap/core';
-import { createNodeCryptoProvider } from '../src/index.js';
+import { aesKwpImplementation, createNodeCryptoProvider } from '../src/index.js';
 
 const provider = createNodeCryptoProvider();
+const nodeKwpOnly = createNodeCryptoProvider({ nativeKwp: false });
+const aesNi = process.platform === 'linux' && process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
 // RFC 5649 §6: both examples use this 192-bit KEK.
@@ -24,8 +28,9 @@ const VECTORS = [
 
 describe('AES key wrap with padding: RFC 5649 §6 vectors', () => {
   for (const v of VECTORS) {
-    it(`wraps ${v.name} to the published ciphertext`, async () => {
+    it(`wraps ${v.name} to the published ciphertext (with the AES-NI addon where it runs, and with node:crypto)`, async () => {
       expect(toHex(await provider.aesKwpWrap(KEK, v.key))).toBe(toHex(v.wrap));
+      expect(toHex(await nodeKwpOnly.aesKwpWrap(KEK, v.key))).toBe(toHex(v.wrap));
     });
 
     it(`unwraps the published ciphertext of ${v.name}`, async () => {
@@ -60,6 +65,34 @@ describe('AES key wrap with padding: RFC 5649 §6 vectors', () => {
       expect(toHex(await provider.aesKwpUnwrap!(kek, wrapped))).toBe(toHex(data));
     }
     await expect(async () => provider.aesKwpWrap(new Uint8Array(20), new Uint8Array(8))).rejects.toThrow(/16, 24 or 32-byte key, not 20/);
+  });
+
+  it('refuses an empty plaintext on both paths (OpenSSL alone would return an empty "ciphertext")', async () => {
+    for (const p of [provider, nodeKwpOnly]) await expect(p.aesKwpWrap(provider.randomBytes(32), new Uint8Array(0))).rejects.toThrow(RangeError);
+  });
+
+  it('wraps on the AES-NI addon on Linux x64 with AES-NI, to the same bytes as node:crypto', async () => {
+    expect(aesKwpImplementation()).toBe(aesNi ? 'AES-NI' : expect.stringMatching(/^node:crypto \(the AES-NI addon is /));
+    for (const n of [1, 8, 9, 32, 241, 1218, 2375]) {
+      const kek = provider.randomBytes(32);
+      const data = provider.randomBytes(n);
+      expect(toHex(await provider.aesKwpWrap(kek, data)), `${n} bytes`).toBe(toHex(await nodeKwpOnly.aesKwpWrap(kek, data)));
+    }
+  });
+
+  it.runIf(aesNi)("calls the addon's wrap (a fresh provider looks it up on its first wrap), and never with nativeKwp: false", async () => {
+    const addon = createRequire(import.meta.url)('@kms-wrap/aes-kwp-native') as { wrap: (k: Uint8Array, p: Uint8Array) => Uint8Array };
+    const real = addon.wrap;
+    let calls = 0;
+    addon.wrap = (k, p) => (calls++, real(k, p));
+    try {
+      await createNodeCryptoProvider().aesKwpWrap(provider.randomBytes(32), provider.randomBytes(40));
+      expect(calls).toBe(1);
+      await createNodeCryptoProvider({ nativeKwp: false }).aesKwpWrap(provider.randomBytes(32), provider.randomBytes(40));
+      expect(calls).toBe(1);
+    } finally {
+      addon.wrap = real;
+    }
   });
 });
 

@@ -4,8 +4,9 @@
  * projects in os.tmpdir(), outside the workspace, third-party dependencies from the registry,
  * and used there:
  *
- *   three-packages  only @kms-wrap/core, @kms-wrap/rsaes-oaep and @kms-wrap/node: the service
- *                   that needs RSAES_OAEP_SHA_256 and nothing else; a plugin of its own.
+ *   three-packages  only @kms-wrap/core, @kms-wrap/rsaes-oaep and @kms-wrap/node (with node's
+ *                   dependency @kms-wrap/aes-kwp-native): the service that needs
+ *                   RSAES_OAEP_SHA_256 and nothing else; a plugin of its own.
  *   all-packages    every tarball (what `npm install @kms-wrap/cli` brings): the `kms-wrap` bin
  *                   through npx, checked by OpenSSL; bundles that must not pull unused plugins.
  *   broken-install  core, node and sm2pke with sm2pke's @noble/curves deleted: a plugin that is
@@ -14,7 +15,7 @@
  * Set KMS_WRAP_KEEP_PACK_TEST=1 to keep the temporary directory and print where it is.
  */
 import { constants, createPrivateKey, privateDecrypt } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,12 @@ import { ROOT, must, publicPackages, readmeExample, run, userEnv, type Workspace
 
 const packages = publicPackages();
 const byName = new Map(packages.map((p) => [p.manifest.name as string, p]));
-const THREE = ['@kms-wrap/core', '@kms-wrap/rsaes-oaep', '@kms-wrap/node'];
+// @kms-wrap/node depends on @kms-wrap/aes-kwp-native: its tarball must be there too (npm would
+// otherwise look for it in the registry).
+const THREE = ['@kms-wrap/core', '@kms-wrap/rsaes-oaep', '@kms-wrap/node', '@kms-wrap/aes-kwp-native'];
+/** The one package that needs nothing of core: the AES-NI addon @kms-wrap/node loads. */
+const WITHOUT_CORE = new Set(['@kms-wrap/aes-kwp-native']);
+const aesNi = process.platform === 'linux' && process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 
 let work: string;
 /** Package name → the .tgz pnpm wrote. */
@@ -66,7 +72,7 @@ beforeAll(async () => {
   [three, all, broken] = await Promise.all([
     project('three-packages', THREE),
     project('all-packages', [...byName.keys()]),
-    project('broken-install', ['@kms-wrap/core', '@kms-wrap/node', '@kms-wrap/sm2pke']),
+    project('broken-install', ['@kms-wrap/core', '@kms-wrap/node', '@kms-wrap/aes-kwp-native', '@kms-wrap/sm2pke']),
   ]);
   // A broken install: @kms-wrap/sm2pke is there, its dependency @noble/curves is not.
   await rm(join(broken, 'node_modules/@noble/curves'), { recursive: true });
@@ -128,19 +134,24 @@ describe('tarballs', () => {
     expect(m.repository.directory).toBe(byName.get(name)!.dir);
     expect(m.publishConfig.access).toBe('public');
     expect(m.sideEffects === false || Array.isArray(m.sideEffects)).toBe(true);
-    // ESM only: every export condition object starts with `types`, and points at packed files.
-    for (const [subpath, target] of Object.entries<any>(m.exports)) {
+    // Every export condition object starts with `types` (or nests `import`/`require` objects
+    // that do: the addon's CommonJS loader), and points at packed files.
+    const targets = (subpath: string, target: any): void => {
       if (typeof target === 'string') {
         expect(files, subpath).toContain(target.replace(/^\.\//, ''));
-        continue;
+        return;
       }
-      expect(Object.keys(target)[0], subpath).toBe('types');
-      for (const t of Object.values<string>(target)) expect(files, subpath).toContain(t.replace(/^\.\//, ''));
-    }
+      const keys = Object.keys(target);
+      if (keys.includes('import') || keys.includes('require')) expect(keys.sort(), subpath).toEqual(['import', 'require']);
+      else expect(keys[0], subpath).toBe('types');
+      for (const [condition, t] of Object.entries<any>(target)) targets(`${subpath} ${condition}`, t);
+    };
+    for (const [subpath, target] of Object.entries<any>(m.exports)) targets(subpath, target);
     for (const bin of Object.values<string>(m.bin ?? {})) expect(files).toContain(bin.replace(/^\.\//, ''));
     // One core for everyone: core is a regular dependency with a caret range on the version
     // packed, never a peer, never bundled; other kms-wrap packages appear as peers only when optional.
-    if (name !== '@kms-wrap/core') expect(m.dependencies['@kms-wrap/core']).toBe(`^${byName.get('@kms-wrap/core')!.manifest.version}`);
+    if (name !== '@kms-wrap/core' && !WITHOUT_CORE.has(name)) expect(m.dependencies['@kms-wrap/core']).toBe(`^${byName.get('@kms-wrap/core')!.manifest.version}`);
+    if (WITHOUT_CORE.has(name)) expect(m.dependencies).toBeUndefined();
     expect(m.bundleDependencies ?? m.bundledDependencies).toBeUndefined();
     for (const peer of Object.keys(m.peerDependencies ?? {})) expect(m.peerDependenciesMeta?.[peer]?.optional, peer).toBe(true);
   });
@@ -156,7 +167,7 @@ describe('tarballs', () => {
 
 describe('three packages: @kms-wrap/core, @kms-wrap/rsaes-oaep, @kms-wrap/node', () => {
   test('installed: those three and their registry dependencies, one copy of core', async () => {
-    expect((await readdir(join(three, 'node_modules/@kms-wrap'))).sort()).toEqual(['core', 'node', 'rsaes-oaep']);
+    expect((await readdir(join(three, 'node_modules/@kms-wrap'))).sort()).toEqual(['aes-kwp-native', 'core', 'node', 'rsaes-oaep']);
     expect(await copiesOf(three, '@kms-wrap/core')).toHaveLength(1);
     expect(await copiesOf(all, '@kms-wrap/core')).toHaveLength(1);
   });
@@ -365,6 +376,29 @@ console.log(JSON.stringify({ sm2pke: await outcome('SM2PKE'), oaep: await outcom
   expect(out.oaep).toEqual({
     code: 'ERR_ALGORITHM_NOT_AVAILABLE',
     message: 'RSAES_OAEP_SHA_256 is provided by @kms-wrap/rsaes-oaep, which is not installed — npm install @kms-wrap/rsaes-oaep',
+  });
+});
+
+describe('@kms-wrap/aes-kwp-native as installed', () => {
+  test.runIf(aesNi)('carries the Linux x64 binary, which loads from node_modules and wraps to node:crypto\'s bytes (import and require)', async () => {
+    expect(entries.get('@kms-wrap/aes-kwp-native')).toContain('dist/aes_kwp-linux-x64.node');
+    const r = await node(
+      three,
+      'aes-kwp-native.mjs',
+      `
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { status, wrap } from '@kms-wrap/aes-kwp-native';
+const required = createRequire(import.meta.url)('@kms-wrap/aes-kwp-native');
+const kek = randomBytes(32);
+const material = randomBytes(2375);
+const c = createCipheriv('id-aes256-wrap-pad', kek, Buffer.from('a65959a6', 'hex'));
+const expected = Buffer.concat([c.update(material), c.final()]);
+console.log(JSON.stringify({ status, same: required.wrap === wrap, equal: wrap(kek, material).equals(expected) }));
+`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ status: 'AES-NI', same: true, equal: true });
   });
 });
 

@@ -1,0 +1,31 @@
+'use strict';
+// @kms-wrap/aes-kwp-native: AES key wrap with padding (RFC 5649) on AES-NI, or the reason it
+// cannot run here. CommonJS (dist/index.cjs, the "require" export) so that @kms-wrap/node, and
+// the kms-wrap CLI's CommonJS bundles, can require() it when first needed; dist/index.js
+// re-exports it for import.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const target = `${process.platform}-${process.arch}`;
+const file = join(__dirname, `aes_kwp-${target}.node`);
+
+function load() {
+  if (process.env.KMS_WRAP_NATIVE_KWP === '0') return { reason: 'turned off (KMS_WRAP_NATIVE_KWP=0)' };
+  if (target !== 'linux-x64') return { reason: `built for Linux x64 only, not ${target}` };
+  if (!existsSync(file)) return { reason: `not built (no ${file})` };
+  let addon;
+  try {
+    addon = require(file);
+  } catch (e) {
+    // A C library or kernel this binary cannot load on (musl, say): node:crypto does the work.
+    return { reason: `does not load here (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` };
+  }
+  if (!addon.supported) return { reason: 'this CPU has no AES-NI' };
+  return { wrap: addon.wrap };
+}
+
+const loaded = load();
+/** wrap(kek, plaintext): RFC 5649 §4.1 on AES-NI, or null when it cannot run here (see status). */
+exports.wrap = loaded.wrap ?? null;
+/** 'AES-NI', or why the addon is not used. */
+exports.status = loaded.wrap ? 'AES-NI' : loaded.reason;
