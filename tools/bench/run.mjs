@@ -10,7 +10,7 @@
 //       --lines 1000,10000,100000 --cap 48 (MB of V8 old space for the capped run) --dir PATH
 //   pnpm bench keygen     keygen per key spec beside openssl genpkey; --count 8 on all cores vs one
 //       --runs 5 --count 8
-//   pnpm bench kwp        RFC 5649 key wrap with padding: node:crypto against the alternatives
+//   pnpm bench kwp        RFC 5649 key wrap with padding: the AES-NI addon, node:crypto and the alternatives
 //       --runs 7
 import { parseOptions } from './lib.mjs';
 
