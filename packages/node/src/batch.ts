@@ -344,7 +344,7 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
     if (source.keys && source.keys.length > 0) pool.setKeys(source.keys);
     const chunkSize = Math.max(1, Math.min(64, Math.ceil(n / (pool.threads * 8))));
     const heldBy = new Map<number, number>(); // entry index → the worker holding its result
-    const paths = new PathIndex();
+    const paths = new _PathIndex(n);
 
     const fail = (index: number, error: KmsWrapError, output: string, phase: Phase) => {
       failed.add(index);
@@ -526,35 +526,72 @@ function sender(pool: Pool, phase: Phase, size: number) {
 type InputKind = 'the key material' | 'the import parameters' | 'the wrapping public key';
 
 /**
- * Every output and input path of a batch, as 52-bit hashes: an output named twice, or naming
- * an input, makes both entries suspects; clashes() reads the suspects' exact paths again and
- * refuses only true clashes. A few bytes a line, whatever the paths' length.
+ * Every output and input path of a batch, as 52-bit hashes in typed arrays: 28 bytes an entry
+ * (its index; the hashes of its output, its material file and its key file, 0 for none), however
+ * long the paths and however many distinct files. An output named twice, or naming an input,
+ * makes the entries involved suspects (found at the end by sorting copies of the hashes);
+ * clashes() reads the suspects' exact paths again and refuses only true clashes. Exported for
+ * tests only (not from index.ts).
  */
-class PathIndex {
-  private readonly outputs = new Map<number, number>();
-  private readonly inputs = new Map<number, number>();
-  private readonly suspects = new Set<number>();
+export class _PathIndex {
+  private size = 0;
+  private index: Uint32Array;
+  private hashes: Float64Array; // 3 an entry: output, material, key
+
+  constructor(expected: number) {
+    const capacity = Math.max(16, expected);
+    this.index = new Uint32Array(capacity);
+    this.hashes = new Float64Array(3 * capacity);
+  }
 
   note(job: JobItem): void {
-    if (typeof job.material === 'string') this.input(job.index, job.material);
-    if (typeof job.key !== 'number') this.input(job.index, job.key.path);
-    const h = pathHash(job.output);
-    const other = this.outputs.get(h);
-    if (other === undefined) this.outputs.set(h, job.index);
-    else this.suspect(other, job.index);
-    const owner = this.inputs.get(h);
-    if (owner !== undefined) this.suspect(owner, job.index);
+    if (this.size === this.index.length) {
+      // More entries than counted (a manifest that grew while read): room for twice as many.
+      const index = new Uint32Array(2 * this.size);
+      const hashes = new Float64Array(6 * this.size);
+      index.set(this.index);
+      hashes.set(this.hashes);
+      this.index = index;
+      this.hashes = hashes;
+    }
+    const k = this.size++;
+    this.index[k] = job.index;
+    this.hashes[3 * k] = pathHash(job.output);
+    this.hashes[3 * k + 1] = typeof job.material === 'string' ? pathHash(job.material) : 0;
+    this.hashes[3 * k + 2] = typeof job.key !== 'number' ? pathHash(job.key.path) : 0;
   }
 
-  private input(index: number, path: string): void {
-    const h = pathHash(path);
-    if (!this.inputs.has(h)) this.inputs.set(h, index);
-    const other = this.outputs.get(h);
-    if (other !== undefined) this.suspect(other, index);
-  }
-
-  private suspect(a: number, b: number): void {
-    this.suspects.add(a).add(b);
+  /** The entries whose output hash is another's output or anyone's input, and the entries reading such a path. */
+  suspects(): Set<number> {
+    const n = this.size;
+    const h = this.hashes;
+    const outputs = new Float64Array(n);
+    const inputs = new Float64Array(2 * n);
+    for (let k = 0; k < n; k++) {
+      outputs[k] = h[3 * k]!;
+      inputs[2 * k] = h[3 * k + 1]!;
+      inputs[2 * k + 1] = h[3 * k + 2]!;
+    }
+    outputs.sort();
+    inputs.sort(); // the 0s (no file) first
+    const hot = new Set<number>();
+    for (let i = 1; i < n; i++) if (outputs[i] === outputs[i - 1]) hot.add(outputs[i]!);
+    for (let i = 0, j = 0; i < n && j < inputs.length; ) {
+      const a = outputs[i]!;
+      const b = inputs[j]!;
+      if (a < b) i++;
+      else if (a > b) j++;
+      else {
+        hot.add(a);
+        i++;
+      }
+    }
+    const suspects = new Set<number>();
+    if (hot.size === 0) return suspects;
+    for (let k = 0; k < n; k++) {
+      if (hot.has(h[3 * k]!) || hot.has(h[3 * k + 1]!) || hot.has(h[3 * k + 2]!)) suspects.add(this.index[k]!);
+    }
+    return suspects;
   }
 
   /** The true clashes among the suspects: [index, refusal, output]. Reads the source again if there are suspects. */
@@ -563,14 +600,15 @@ class PathIndex {
     toJob: (item: Extract<SourceItem, { entry: BatchEntry }>) => JobItem | KmsWrapError,
     label: (index: number) => string,
   ): Promise<[number, KmsWrapError, string][]> {
-    if (this.suspects.size === 0) return [];
+    const suspects = this.suspects();
+    if (suspects.size === 0) return [];
     const byOutput = new Map<string, number[]>();
     const owners = new Map<string, { index: number; what: InputKind }>();
     const own = (path: string, index: number, what: InputKind) => {
       if (!owners.has(path)) owners.set(path, { index, what });
     };
     for await (const item of source.items()) {
-      if (!('entry' in item) || !this.suspects.has(item.index)) continue;
+      if (!('entry' in item) || !suspects.has(item.index)) continue;
       const job = toJob(item);
       if (job instanceof KmsWrapError) continue;
       if (typeof job.material === 'string') own(job.material, job.index, 'the key material');
@@ -597,7 +635,7 @@ class PathIndex {
   }
 }
 
-/** 52 bits from two FNV-1a lanes (different offsets and primes), each mixed at the end. */
+/** 52 bits from two FNV-1a lanes (different offsets and primes), each mixed at the end; never 0 (PathIndex's "no file"). */
 function pathHash(s: string): number {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
@@ -612,7 +650,7 @@ function pathHash(s: string): number {
   b ^= b >>> 15;
   b = Math.imul(b, 0x297a2d39);
   b ^= b >>> 12;
-  return (b & 0xfffff) * 0x100000000 + (a >>> 0);
+  return (b & 0xfffff) * 0x100000000 + (a >>> 0) || 1;
 }
 
 function toResult(o: JobOutcome, output: string): BatchEntryResult | undefined {

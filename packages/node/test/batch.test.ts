@@ -490,7 +490,7 @@ describe('resolvePath', () => {
 describe('streamBatchManifest', () => {
   it('reads a manifest a block at a time as parseBatchManifest reads it whole: lines across blocks, BOM, CRLF, blanks, no final newline', async () => {
     const d = fresh();
-    // Over 3 MiB (several 1 MiB blocks), with multi-byte characters that fall across block edges.
+    // Over 3 MiB (several blocks of 512 KiB), with multi-byte characters that fall across block edges.
     const build = (pad: number) => {
       const rows: string[] = [];
       for (let i = 0; i < 30_000; i++) {
@@ -500,7 +500,7 @@ describe('streamBatchManifest', () => {
       }
       return `\uFEFF${rows.join('\n')}`; // no newline at the end
     };
-    // Pad the first entry until the first block ends inside a character (on a UTF-8 continuation byte).
+    // Pad the first entry until a block (the second) ends inside a character, at 1 MiB (on a UTF-8 continuation byte).
     let text = build(0);
     for (let pad = 1; (Buffer.from(text)[1 << 20]! & 0xc0) !== 0x80; pad++) text = build(pad);
     writeFileSync(join(d, 'm.jsonl'), text);

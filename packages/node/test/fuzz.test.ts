@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 import { MAX_ZIP_ENTRY_BYTES, isZip, listZipEntries, loadImportParameters, parseBatchManifest, parseConsoleReadme, readZipEntry, streamBatchManifest } from '../src/index.js';
+import { _PathIndex } from '../src/batch.js';
 import { mutateBytes, mutateText, mutateValue, type Mutation } from '../../../tools/fuzz/mutate.mjs';
 import { generateSeeds, makeZip } from '../../../tools/fuzz/seeds.mjs';
 
@@ -222,6 +223,39 @@ describe('fuzz: streamBatchManifest', () => {
         }
       }),
       { numRuns: Math.max(50, RUNS / 4) },
+    );
+  });
+});
+
+describe('batch path index (property): the suspects it finds from hashes', () => {
+  // Paths from a small pool, so that entries share outputs and inputs often; with so few paths
+  // no two hash alike, so the suspects must be exactly what comparing the strings finds.
+  const pool = Array.from({ length: 8 }, (_, i) => `/batch/dir-${i % 3}/file-${i}.bin`);
+  const job = fc.record({
+    output: fc.constantFrom(...pool),
+    material: fc.oneof(fc.constantFrom(...pool), fc.constant(null)),
+    key: fc.oneof(fc.constantFrom(...pool), fc.constant(null)),
+  });
+  it('are the entries whose output is another entry\'s output or any entry\'s input, and the entries reading such a path', () => {
+    fc.assert(
+      fc.property(fc.array(job, { maxLength: 40 }), fc.nat({ max: 50 }), (jobs, expected) => {
+        const index = new _PathIndex(expected); // fewer or more than noted: it grows
+        jobs.forEach((j, i) =>
+          index.note({
+            index: 3 * i + 1,
+            material: j.material ?? new Uint8Array(1),
+            key: j.key === null ? 0 : { path: j.key, kind: 'publicKey' },
+            algorithm: 'RSAES_OAEP_SHA_256',
+            output: j.output,
+          }),
+        );
+        const outputs = jobs.map((j) => j.output);
+        const inputs = new Set(jobs.flatMap((j) => [j.material, j.key].filter((p): p is string => p !== null)));
+        const hot = new Set(outputs.filter((o, i) => outputs.indexOf(o) !== i || inputs.has(o)));
+        const want = jobs.flatMap((j, i) => (hot.has(j.output) || (j.material !== null && hot.has(j.material)) || (j.key !== null && hot.has(j.key)) ? [3 * i + 1] : []));
+        expect([...index.suspects()].sort((a, b) => a - b)).toEqual(want);
+      }),
+      { numRuns: 500 },
     );
   });
 });
