@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The package's build: copies the loader (src/index.cjs, its ES module re-export and their types)
-// into dist/, then compiles src/aes_kwp.c into dist/aes_kwp-linux-x64.node with the system C
+// The package's build: copies the loader (src/index.cjs, its ES module re-export and their types,
+// as index.d.ts and index.d.cts) into dist/, then compiles src/aes_kwp.c into dist/aes_kwp-linux-x64.node with the system C
 // compiler ($CC, or cc) against the running Node's own headers (node_api.h). Part of `pnpm build`,
 // never of an install: the published package carries the binary built here and runs no code when
 // installed. Elsewhere than Linux x64 there is nothing to compile (the loader then reports the
@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = `${process.platform}-${process.arch}`;
 mkdirSync(join(root, 'dist'), { recursive: true });
-for (const f of ['index.cjs', 'index.js', 'index.d.ts', 'index.d.cts']) copyFileSync(join(root, 'src', f), join(root, 'dist', f));
+for (const f of ['index.cjs', 'index.js', 'index.d.ts']) copyFileSync(join(root, 'src', f), join(root, 'dist', f));
+// The same declarations serve the CommonJS entry (the "require" condition's types).
+copyFileSync(join(root, 'src', 'index.d.ts'), join(root, 'dist', 'index.d.cts'));
 if (target !== 'linux-x64') {
   console.log(`@kms-wrap/aes-kwp-native: nothing to build on ${target} (the addon is Linux x64 only; node:crypto's KWP is used)`);
   process.exit(0);
