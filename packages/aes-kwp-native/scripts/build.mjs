@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// The package's build: copies the loader (src/index.cjs, its ES module re-export and their types,
-// as index.d.ts and index.d.cts) into dist/, then compiles src/aes_kwp.c into dist/aes_kwp-linux-x64.node with the system C
-// compiler ($CC, or cc) against the running Node's own headers (node_api.h). Part of `pnpm build`,
-// never of an install: the published package carries the binary built here and runs no code when
-// installed. Elsewhere than Linux x64 there is nothing to compile (the loader then reports the
-// addon unavailable and @kms-wrap/node uses node:crypto); on Linux x64 a failure fails the build.
+// The package's build: copies the loader (src/index.cjs, its ES module re-export, and their types
+// as index.d.ts and index.d.cts) into dist/, then compiles src/aes_kwp.c into
+// dist/aes_kwp-linux-x64.node with the system C compiler ($CC, or cc) against the running Node's
+// own headers (node_api.h). Part of `pnpm build`, never of an install: the published package
+// carries the binary built here and runs no code when installed. Elsewhere than Linux x64 there
+// is nothing to compile (the loader then reports the addon unavailable and @kms-wrap/node uses
+// node:crypto); on Linux x64 a failure fails the build.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
