@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // The kms-wrap bin (dist/bundle/kms-wrap.js), copied there by scripts/bundle.mjs with the command
-// names filled in. CommonJS, and as small as it can be: it runs COMMAND/main.js for a command
-// (main/main.js for help, --version and anything else) and, when they are first required, the
+// bundles filled in. CommonJS, and as small as it can be: it runs the main.js of the command's
+// bundle (main/main.js for help, --version and anything else) and, when they are first required, the
 // chunk-*.js files beside it, each compiled with the V8 code cache built beside it
 // (FILE.js.v8cache), so that a cold start neither parses nor compiles the code it runs. A cache
 // V8 refuses (another Node version, other V8 flags) is ignored: the file is compiled from its
@@ -13,13 +13,14 @@ const { dirname, join } = require('node:path');
 const { fileURLToPath } = require('node:url');
 const vm = require('node:vm');
 
+/** For each command, the directory of its bundle: its own (wrap, batch), or the one of the others. */
 const COMMANDS = /* COMMANDS */ [];
 /** Every file run, by path: each runs once; `script` is what makes its code cache. */
 const loaded = new Map();
 
 /** The bundle that runs `kms-wrap NAME ...`. */
 function bundleFile(name) {
-  return join(__dirname, COMMANDS.includes(name) ? name : 'main', 'main.js');
+  return join(__dirname, Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : 'main', 'main.js');
 }
 
 /** Runs a file of dist/bundle/ (once) as `require` would, and returns its exports. */

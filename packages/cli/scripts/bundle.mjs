@@ -3,12 +3,15 @@
 // reads a few files instead of resolving ~80 modules, and compiles next to nothing:
 // - dist/bundle/kms-wrap.js, the package's `bin` (scripts/bin.cjs): a few lines of CommonJS that
 //   run the bundle of the command named on the command line;
-// - dist/bundle/COMMAND/, one per command of src/main.ts, and dist/bundle/main/ (help, --version,
-//   anything else): src/run.ts with that command alone (the others are left out), so that a
-//   command loads only the modules and node builtins it uses. main.js holds what the command
-//   runs every time (see eagerImports); what it imports only on occasion (@kms-wrap/keygen, to
-//   convert a PEM, PKCS#1 or JWK key for `wrap` or `inspect`) is in chunk-*.js files beside it,
-//   loaded when first imported. esbuild splits them as ES modules, then each file is made a
+// - dist/bundle/wrap/ and dist/bundle/batch/ (OWN_BUNDLE: one wrap's cold start is measured,
+//   batch starts workers), dist/bundle/commands/ for every other command, and dist/bundle/main/
+//   (help, --version, anything else): src/run.ts with those commands alone (the others left
+//   out), so that a command loads only the modules and node builtins it uses. main.js holds what
+//   runs every time (see eagerImports); what is imported only on occasion (@kms-wrap/keygen, to
+//   convert a PEM, PKCS#1 or JWK key for `wrap`; in commands/, each command) is in chunk-*.js
+//   files beside it, loaded when first imported; in commands/, what the commands share (core,
+//   keygen, the plugins) is in chunks of their own, one copy for all (a bundle a command made the
+//   package ~2.5× larger). esbuild splits them as ES modules, then each file is made a
 //   CommonJS-style script in CommonJS's function wrapper (import() becomes a require() of the
 //   file, or of the AWS SDK), which the bin compiles and runs without Node's ES module loader.
 //   The version in them is the one package.json has when they are built (see versionAtBuild);
@@ -32,14 +35,20 @@ const outdir = join(root, 'dist', 'bundle');
 const nodePackage = dirname(createRequire(join(root, 'package.json')).resolve('@kms-wrap/node/package.json'));
 const mainModule = join(root, 'src', 'main.ts');
 const NO_COMMAND = 'main';
+/** The commands with a bundle of their own: one wrap's cold start is measured (pnpm bench), batch starts workers. */
+const OWN_BUNDLE = new Set(['wrap', 'batch']);
+/** The bundle of the other commands. */
+const SHARED = 'commands';
+/** The bundle directory that runs command `name`. */
+const bundleDir = (name) => (OWN_BUNDLE.has(name) ? name : SHARED);
 // CommonJS's function wrapper, around each file the bin runs (it compiles the file as it is).
 const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
 
 /**
- * src/main.ts's `import('./commands/NAME.js')`, but for `keep`: left out (external), never run:
- * the bin runs NAME's own bundle for `kms-wrap NAME`.
+ * src/main.ts's `import('./commands/NAME.js')`, for the commands of bundle `dir` (none in main/);
+ * the others are left out (external), never run: the bin runs the bundle of the command named.
  */
-function onlyCommand(keep, seen) {
+function onlyCommand(dir, seen) {
   return {
     name: 'only-command',
     setup(b) {
@@ -47,7 +56,7 @@ function onlyCommand(keep, seen) {
         if (args.importer !== mainModule) return undefined;
         const name = basename(args.path, '.js');
         seen?.add(name);
-        return name === keep ? undefined : { path: `../${name}/main.js`, external: true };
+        return bundleDir(name) === dir ? undefined : { path: `../${bundleDir(name)}/main.js`, external: true };
       });
     },
   };
@@ -107,7 +116,10 @@ function eagerImports(keep) {
   };
 }
 
-/** Bundles src/run.ts with the one command `name` into dist/bundle/DIR/, as CommonJS-style scripts. */
+/**
+ * Bundles src/run.ts with the commands of `dir` into dist/bundle/DIR/, as CommonJS-style scripts;
+ * `name` is the one command of an own bundle (its imports are made eager), undefined otherwise.
+ */
 async function bundleCommand(dir, name, seen) {
   const result = await build({
     absWorkingDir: root,
@@ -121,7 +133,7 @@ async function bundleCommand(dir, name, seen) {
     target: 'node20',
     // Optional, installed by the user when wanted: resolved at run time, never bundled.
     external: ['@aws-sdk/*'],
-    plugins: [onlyCommand(name, seen), versionAtBuild(), eagerImports(name)],
+    plugins: [onlyCommand(dir, seen), versionAtBuild(), eagerImports(name)],
     write: false,
     logLevel: 'warning',
   });
@@ -147,9 +159,10 @@ async function bundleCommand(dir, name, seen) {
 rmSync(outdir, { recursive: true, force: true });
 const commands = new Set();
 await bundleCommand(NO_COMMAND, undefined, commands);
-if (!commands.has('wrap') || commands.has(NO_COMMAND)) throw new Error(`src/main.ts's commands were not found right (${[...commands].join(', ') || 'none'})`);
+if ([...OWN_BUNDLE].some((name) => !commands.has(name)) || commands.has(NO_COMMAND)) throw new Error(`src/main.ts's commands were not found right (${[...commands].join(', ') || 'none'})`);
 await Promise.all([
-  ...[...commands].map((name) => bundleCommand(name, name)),
+  ...[...OWN_BUNDLE].map((name) => bundleCommand(name, name)),
+  bundleCommand(SHARED, undefined),
   // Started as a worker thread by Node's own loader, as CommonJS: one file.
   build({
     absWorkingDir: root,
@@ -168,9 +181,10 @@ await Promise.all([
 writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 const bin = readFileSync(join(root, 'scripts', 'bin.cjs'), 'utf8');
 if (!bin.includes('/* COMMANDS */ []')) throw new Error('scripts/bin.cjs has no /* COMMANDS */ [] to fill in');
-writeFileSync(join(outdir, 'kms-wrap.js'), bin.replace('/* COMMANDS */ []', JSON.stringify([...commands].sort())), { mode: 0o755 });
+const byCommand = Object.fromEntries([...commands].sort().map((name) => [name, bundleDir(name)]));
+writeFileSync(join(outdir, 'kms-wrap.js'), bin.replace('/* COMMANDS */ []', JSON.stringify(byCommand)), { mode: 0o755 });
 
 // The code caches, made by a plain `node` (V8 refuses a cache made under other V8 flags). It
 // also checks that every file is ASCII, as the bin reads them (latin1, one byte a character).
 const { NODE_OPTIONS: _, ...env } = process.env;
-execFileSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs'), outdir], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+execFileSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs'), outdir, ...commands], { env, stdio: ['ignore', 'inherit', 'inherit'] });

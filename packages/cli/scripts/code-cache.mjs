@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const outdir = process.argv[2];
+const [outdir] = process.argv.slice(2);
 const bin = createRequire(import.meta.url)(join(outdir, 'kms-wrap.js'));
 
 const dir = mkdtempSync(join(tmpdir(), 'kms-wrap-code-cache-'));
@@ -49,7 +49,9 @@ const RUNS = {
 
 const sink = { write: () => true };
 try {
-  for (const name of ['', ...bin.COMMANDS]) {
+  // Every command of src/main.ts (named by scripts/bundle.mjs), through the bundle the bin runs for
+  // it: its own, or main/ for most.
+  for (const name of ['', ...process.argv.slice(3)]) {
     const main = bin.bundleFile(name || undefined);
     const { main: run } = bin.load(main);
     for (const [argv, expected] of RUNS[name] ?? [[[name, '--help'], 0]]) {

@@ -156,6 +156,14 @@ describe('tarballs', () => {
     for (const peer of Object.keys(m.peerDependencies ?? {})) expect(m.peerDependenciesMeta?.[peer]?.optional, peer).toBe(true);
   });
 
+  test('@kms-wrap/cli: one copy of what its commands share (a bundle each for wrap and batch, one for the rest)', async () => {
+    const files = entries.get('@kms-wrap/cli')!;
+    const dirs = new Set(files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.split('/')[2]).filter((d) => !d!.includes('.')));
+    expect([...dirs].sort()).toEqual(['batch', 'commands', 'main', 'wrap']);
+    // 2.5 MB with a bundle a command (core, keygen and pkijs eight times over); ~1.1 MB now.
+    expect((await stat(tarballs.get('@kms-wrap/cli')!)).size).toBeLessThan(1.5 * 1024 * 1024);
+  });
+
   test('README: each has an example that imports or runs its own package', async () => {
     for (const name of byName.keys()) {
       const readme = await readFile(join(unpacked.get(name)!, 'README.md'), 'utf8');
