@@ -1,15 +1,16 @@
 /**
  * The AES-NI addon against node:crypto's id-aesN-wrap-pad (the same bytes for every key size and
  * length), RFC 5649 §6's published vectors, the OpenSSL 3 CLI as the unwrapping peer, and its
- * refusals. On Linux x64 with AES-NI (CI's machines) the addon must be the one in use: a
- * fallback there would hide a broken build.
+ * refusals, and the C source under AddressSanitizer and UBSan. On Linux x64 with AES-NI (CI's
+ * machines) the addon must be the one in use: a fallback there would hide a broken build.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -152,4 +153,55 @@ it('is the same module through import (the ES module entry re-exports the Common
   const esm = await import('@kms-wrap/aes-kwp-native');
   expect(esm.wrap).toBe(native.wrap);
   expect(esm.status).toBe(native.status);
+});
+
+// The C under AddressSanitizer and UndefinedBehaviorSanitizer: the same source built with them
+// (into a temporary directory), their runtimes preloaded into node, every length 1–3000 at
+// three key sizes, views at offsets, small on-heap arrays, and the refusals. Any report aborts.
+describe.runIf(native.wrap !== null)('under AddressSanitizer and UBSan', () => {
+  it('wraps every length with no memory error or undefined behaviour reported', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aes-kwp-asan-'));
+    try {
+      const cc = process.env['CC'] || 'cc';
+      const runtime = (lib: string) => execFileSync(cc, [`-print-file-name=${lib}`], { encoding: 'utf8' }).trim();
+      const preload = [runtime('libasan.so'), runtime('libubsan.so')];
+      for (const lib of preload) expect(lib, `${cc} has no ${lib}`).toMatch(/^\//);
+      const include = join(dirname(process.execPath), '..', 'include', 'node');
+      execFileSync(cc, ['-std=c11', '-O1', '-g', '-fPIC', '-shared', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-DNAPI_VERSION=8',
+        '-I', include, fileURLToPath(new URL('../src/aes_kwp.c', import.meta.url)), '-o', join(dir, 'aes_kwp.node')]);
+      writeFileSync(
+        join(dir, 'check.cjs'),
+        `const { createCipheriv, randomBytes } = require('node:crypto');
+const addon = require('./aes_kwp.node');
+if (!addon.supported) throw new Error('no AES-NI');
+const aiv = Buffer.from('a65959a6', 'hex');
+let n = 0;
+for (const size of [16, 24, 32]) for (let len = 1; len <= 3000; len += len < 80 ? 1 : 37) {
+  const k = randomBytes(size), p = randomBytes(len);
+  const c = createCipheriv('id-aes' + size * 8 + '-wrap-pad', k, aiv);
+  const want = Buffer.concat([c.update(p), c.final()]);
+  if (!addon.wrap(k, p).equals(want)) throw new Error('differs at ' + len);
+  const framed = Buffer.concat([Buffer.alloc(3), p, Buffer.alloc(5)]);
+  if (!addon.wrap(Uint8Array.from(k), framed.subarray(3, 3 + len)).equals(want)) throw new Error('view differs at ' + len);
+  n++;
+}
+for (const args of [[new Uint8Array(0), randomBytes(8)], [randomBytes(32), new Uint8Array(0)], [randomBytes(32)], ['x', 'y']]) {
+  let threw = false;
+  try { addon.wrap(...args); } catch { threw = true; }
+  if (!threw) throw new Error('accepted bad arguments');
+}
+console.log('checked ' + n);`,
+      );
+      const r = spawnSync(process.execPath, ['check.cjs'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, LD_PRELOAD: preload.join(':'), ASAN_OPTIONS: 'detect_leaks=0:halt_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
+      });
+      expect(r.stderr).not.toMatch(/AddressSanitizer|runtime error/);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe('checked 474');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
