@@ -14,7 +14,7 @@ const { fileURLToPath } = require('node:url');
 const vm = require('node:vm');
 
 /** For each command, the directory of its bundle: its own (wrap, batch), or the one of the others. */
-const COMMANDS = /* COMMANDS */ [];
+const COMMANDS = /* COMMANDS */ {};
 /** Every file run, by path: each runs once; `script` is what makes its code cache. */
 const loaded = new Map();
 

@@ -180,9 +180,9 @@ await Promise.all([
 ]);
 writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 const bin = readFileSync(join(root, 'scripts', 'bin.cjs'), 'utf8');
-if (!bin.includes('/* COMMANDS */ []')) throw new Error('scripts/bin.cjs has no /* COMMANDS */ [] to fill in');
+if (!bin.includes('/* COMMANDS */ {}')) throw new Error('scripts/bin.cjs has no /* COMMANDS */ {} to fill in');
 const byCommand = Object.fromEntries([...commands].sort().map((name) => [name, bundleDir(name)]));
-writeFileSync(join(outdir, 'kms-wrap.js'), bin.replace('/* COMMANDS */ []', JSON.stringify(byCommand)), { mode: 0o755 });
+writeFileSync(join(outdir, 'kms-wrap.js'), bin.replace('/* COMMANDS */ {}', JSON.stringify(byCommand)), { mode: 0o755 });
 
 // The code caches, made by a plain `node` (V8 refuses a cache made under other V8 flags). It
 // also checks that every file is ASCII, as the bin reads them (latin1, one byte a character).
