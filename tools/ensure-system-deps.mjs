@@ -1,29 +1,93 @@
 #!/usr/bin/env node
 // The tests use real peers outside npm: the OpenSSL 3 CLI (and xxd, for the seed's recipe)
-// and Debian's Chromium for the browser tests. Install them when missing and possible
-// (root with apt-get); otherwise say exactly what to install. Never downloads a browser build.
+// and Debian's Chromium for the browser tests; on Linux x64, for @kms-wrap/aes-kwp-native's arm64
+// addon, the cross compiler that builds it, and qemu-user with Debian's arm64 Node.js (unpacked
+// into a directory, not installed) that run it. Install them when missing and possible (root with
+// apt-get); otherwise say exactly what to install. Never downloads a browser build.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Where Debian's arm64 Node.js is unpacked, for `qemu-aarch64 -L`: the aes-kwp-native tests
+// look in the same place (KMS_WRAP_ARM64_SYSROOT, else this).
+const ARM64_SYSROOT = process.env.KMS_WRAP_ARM64_SYSROOT || '/opt/kms-wrap-test/arm64';
+const arm64 = process.platform === 'linux' && process.arch === 'x64';
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const missing = [
   ['openssl', has('openssl')],
   ['xxd', has('xxd')],
   ['chromium', existsSync('/usr/bin/chromium')],
-].filter(([, ok]) => !ok).map(([name]) => name);
+  ...(arm64 ? [['gcc-aarch64-linux-gnu', has('aarch64-linux-gnu-gcc')], ['qemu-user', has('qemu-aarch64')]] : []),
+]
+  .filter(([, ok]) => !ok)
+  .map(([name]) => name);
+const needSysroot = arm64 && !existsSync(join(ARM64_SYSROOT, 'usr/bin/node'));
+if (missing.length === 0 && !needSysroot) process.exit(0);
 
-if (missing.length === 0) process.exit(0);
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!root || !has('apt-get')) {
-  console.error(`kms-wrap tests need ${missing.join(', ')} (Debian packages): install them, e.g. sudo apt-get install -y ${missing.join(' ')}`);
+  const what = [...missing, ...(needSysroot ? [`Debian's arm64 nodejs unpacked into ${ARM64_SYSROOT} (see tools/ensure-system-deps.mjs)`] : [])];
+  console.error(`kms-wrap tests need ${what.join(', ')}: install them, e.g. sudo apt-get install -y ${missing.join(' ') || '…'}, or run the tests as root once`);
   process.exit(1);
 }
-console.error(`installing ${missing.join(', ')} from Debian's packages for the tests…`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
-  const r = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+const apt = (args, what, options = {}) => {
+  const r = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env, ...options });
   if (r.status !== 0) {
-    console.error(`apt-get ${args[0]} failed: install ${missing.join(', ')} by hand`);
+    console.error(`apt-get ${args[0]} failed: install ${what} by hand`);
+    process.exit(1);
+  }
+};
+
+if (missing.length > 0) {
+  console.error(`installing ${missing.join(', ')} from Debian's packages for the tests…`);
+  apt(['update', '-qq'], missing.join(', '));
+  apt(['install', '-y', '-qq', ...missing], missing.join(', '));
+}
+
+if (needSysroot) {
+  // Debian's nodejs for arm64 and what it loads (arm64 libraries; the arch-independent node-*
+  // packages it reads its builtins from), unpacked with dpkg -x: nothing of it is installed.
+  console.error(`unpacking Debian's arm64 nodejs into ${ARM64_SYSROOT} for the aes-kwp-native arm64 tests…`);
+  const dpkg = spawnSync('dpkg', ['--add-architecture', 'arm64'], { stdio: 'inherit' });
+  if (dpkg.status !== 0) process.exit(1);
+  apt(['update', '-qq'], "Debian's arm64 nodejs");
+  const depends = spawnSync(
+    'apt-cache',
+    ['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', '--no-pre-depends', 'nodejs:arm64'],
+    { encoding: 'utf8' },
+  );
+  // Real packages: "name:arm64" lines; virtual ones ("<node-acorn:arm64>") are arch-independent node-* packages.
+  const names = new Set();
+  for (const line of depends.stdout.split('\n')) {
+    const real = /^([a-z0-9][a-z0-9.+-]*):arm64$/.exec(line);
+    if (real) names.add(`${real[1]}:arm64`);
+    const virtual = /<(node-[a-z0-9.+-]+):arm64>/.exec(line);
+    if (virtual) names.add(virtual[1]);
+  }
+  for (const tool of ['dpkg', 'tar', 'install-info', 'openssl', 'gcc-12-base']) names.delete(`${tool}:arm64`);
+  if (!names.has('nodejs:arm64')) {
+    console.error(`apt-cache found no nodejs:arm64: ${depends.stderr.slice(0, 500)}`);
+    process.exit(1);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kms-wrap-arm64-'));
+  try {
+    apt(['download', '-qq', ...names], "Debian's arm64 nodejs", { cwd: dir });
+    const staging = `${ARM64_SYSROOT}.${process.pid}.tmp`;
+    mkdirSync(staging, { recursive: true });
+    for (const deb of readdirSync(dir).filter((f) => f.endsWith('.deb'))) {
+      if (spawnSync('dpkg', ['-x', join(dir, deb), staging], { stdio: 'inherit' }).status !== 0) process.exit(1);
+    }
+    rmSync(ARM64_SYSROOT, { recursive: true, force: true });
+    renameSync(staging, ARM64_SYSROOT);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const check = spawnSync('qemu-aarch64', ['-L', ARM64_SYSROOT, join(ARM64_SYSROOT, 'usr/bin/node'), '-p', 'process.arch'], { encoding: 'utf8' });
+  if (check.stdout.trim() !== 'arm64') {
+    console.error(`the arm64 nodejs in ${ARM64_SYSROOT} does not run under qemu-aarch64: ${check.stderr.slice(0, 500)}`);
     process.exit(1);
   }
 }

@@ -35,7 +35,7 @@ export async function kwpBench(o) {
     ['node:crypto aes-256-ecb, one update() a block', kwpWrapEcb],
     ['JavaScript AES (T-tables, unrolled)', kwpWrapJs],
   ];
-  if (native.wrap) candidates.unshift(['@kms-wrap/aes-kwp-native, AES-NI (shipped)', native.wrap]);
+  if (native.wrap) candidates.unshift([`@kms-wrap/aes-kwp-native, ${native.status} (shipped)`, native.wrap]);
   const noble = join(ROOT, 'packages/browser/node_modules/@noble/ciphers/aes.js');
   if (existsSync(noble)) {
     const { aeskwp } = await import(pathToFileURL(noble).href);

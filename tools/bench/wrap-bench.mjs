@@ -21,8 +21,8 @@ export async function wrapBench(o) {
   console.log(`machine: ${machine()}`);
   const where = benchDir(o.dir);
   console.log(`files: ${where.label}`);
-  const kwp = createRequire(join(ROOT, 'packages/node/package.json'))('@kms-wrap/aes-kwp-native').status;
-  console.log(`kms-wrap's AES-KWP here: ${kwp === 'AES-NI' ? 'AES-NI (@kms-wrap/aes-kwp-native)' : `node:crypto (the AES-NI addon: ${kwp})`}`);
+  const native = createRequire(join(ROOT, 'packages/node/package.json'))('@kms-wrap/aes-kwp-native');
+  console.log(`kms-wrap's AES-KWP here: ${native.wrap ? `${native.status} (@kms-wrap/aes-kwp-native)` : `node:crypto (the addon: ${native.status})`}`);
   const dir = mkdtempSync(join(where.path, 'kms-wrap-bench-'));
   try {
     const f = await fixture(dir, n, o.distinct);
@@ -52,7 +52,7 @@ export async function wrapBench(o) {
           batchInside.push(t.rate);
           lastInOut = 'shipped';
         },
-        ...(kwp === 'AES-NI'
+        ...(native.wrap
           ? [
               () => {
                 batchNodeKwp.push(runBatch({ KMS_WRAP_NATIVE_KWP: '0' }).ms);
@@ -127,11 +127,11 @@ export async function wrapBench(o) {
       `\nbatch vs plain loop: ${fmt(pMed / bMed, 2)}× (target ≥ 1.5×); vs the loop with the key imported once: ${fmt(kMed / bMed, 2)}×` +
         (haveRecipe ? `;  vs the recipe: ${fmt((perRecipe * n) / bMed, 0)}× (target ≥ 50×)` : ''),
     );
-    if (batchNodeKwp.length) console.log(`batch with node:crypto's KWP instead of AES-NI: ${fmt(pMed / median(batchNodeKwp), 2)}× the plain loop`);
+    if (batchNodeKwp.length) console.log(`batch with node:crypto's KWP instead of the addon's: ${fmt(pMed / median(batchNodeKwp), 2)}× the plain loop`);
     console.log('plain loop: publicEncrypt is given the wrapping key bytes on every call, as the node:crypto docs show it (node re-imports the key each time); the second row imports it once, as kms-wrap does');
     console.log(
       `ceiling: ${availableParallelism()} processes running the same RFC 5649 wrap loop at once get through ${fmt(ceiling, 2)}× the work of one alone here` +
-        ` (${availableParallelism()}× would be ideal): a batch doing a one-thread loop's work per wrap cannot beat it by more than that; beyond it, the batch's gain is work saved per wrap (the key imported once, KWP on AES-NI)`,
+        ` (${availableParallelism()}× would be ideal): a batch doing a one-thread loop's work per wrap cannot beat it by more than that; beyond it, the batch's gain is work saved per wrap (the key imported once, KWP on the AES instructions)`,
     );
     const coldMed = median(cold);
     const nodeMed = median(node0);

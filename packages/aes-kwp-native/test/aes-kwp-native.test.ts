@@ -1,12 +1,13 @@
 /**
  * The AES-NI addon against node:crypto's id-aesN-wrap-pad (the same bytes for every key size and
  * length), RFC 5649 §6's published vectors, the OpenSSL 3 CLI as the unwrapping peer, and its
- * refusals, and the C source under AddressSanitizer and UBSan. On Linux x64 with AES-NI (CI's
- * machines) the addon must be the one in use: a fallback there would hide a broken build.
+ * refusals, the C source under AddressSanitizer and UBSan, and the arm64 build under qemu. On
+ * Linux x64 with AES-NI (CI's machines) the addon must be the one in use: a fallback there would
+ * hide a broken build.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -203,5 +204,39 @@ console.log('checked ' + n);`,
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// The arm64 addon (cross-compiled by the build on Linux x64), run by Debian's arm64 Node.js under
+// qemu-user (tools/ensure-system-deps.mjs unpacks it): loaded through the package's loader, it
+// wraps RFC 5649 §6's examples and every length 1–3000 to the bytes of that Node's node:crypto.
+const onX64 = process.platform === 'linux' && process.arch === 'x64';
+describe.runIf(onX64)('the arm64 addon, under qemu-aarch64', () => {
+  it('loads on arm64 (ARMv8 AES) and gives node:crypto\'s bytes there', () => {
+    const sysroot = process.env['KMS_WRAP_ARM64_SYSROOT'] || '/opt/kms-wrap-test/arm64';
+    const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+    expect(readdirSync(dist)).toContain('aes_kwp-linux-arm64.node');
+    const check = `const { createCipheriv, randomBytes } = require('node:crypto');
+const m = require(${JSON.stringify(join(dist, 'index.cjs'))});
+if (m.status !== 'ARMv8 AES' || !m.wrap) throw new Error('status: ' + m.status);
+const kek = Buffer.from('5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8', 'hex');
+const rfc = [['c37b7e6492584340bed12207808941155068f738', '138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a'], ['466f7250617369', 'afbeb0f07dfbf5419200f2ccb50bb24f']];
+for (const [p, c] of rfc) if (m.wrap(kek, Buffer.from(p, 'hex')).toString('hex') !== c) throw new Error('RFC 5649 §6 ' + p);
+const aiv = Buffer.from('a65959a6', 'hex');
+let n = 0;
+for (const size of [16, 24, 32]) for (let len = 1; len <= 3000; len += len < 80 ? 1 : 37) {
+  const k = randomBytes(size), p = randomBytes(len);
+  const c = createCipheriv('id-aes' + size * 8 + '-wrap-pad', k, aiv);
+  if (!m.wrap(k, p).equals(Buffer.concat([c.update(p), c.final()]))) throw new Error('differs at ' + len);
+  n++;
+}
+let threw = false;
+try { m.wrap(randomBytes(20), randomBytes(8)); } catch (e) { threw = e instanceof RangeError; }
+if (!threw) throw new Error('a 20-byte key was accepted');
+console.log(process.arch + ' ' + m.status + ' ' + n);`;
+    const r = spawnSync('qemu-aarch64', ['-L', sysroot, join(sysroot, 'usr/bin/node'), '-e', check], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.error, 'qemu-aarch64 (apt-get install qemu-user)').toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('arm64 ARMv8 AES 474');
   });
 });

@@ -173,7 +173,7 @@ on stderr when it is a terminal; a summary (done, failed, time, wraps/s) ends th
 The manifest is read as a stream (twice: the checks, then the wraps), so a batch of any
 length runs in bounded memory. While checking, the workers wrap what passes and keep it,
 unwritten, up to 8 MB each: a batch of a few thousand lines is read and wrapped once.
-On Linux x64 the AES key wrap of RSA_AES_KEY_WRAP_* runs on the CPU's AES instructions
+On Linux x64 and arm64 the AES key wrap of RSA_AES_KEY_WRAP_* runs on the CPU's AES instructions
 (@kms-wrap/aes-kwp-native; KMS_WRAP_NATIVE_KWP=0 uses node:crypto's, the same bytes).
 
 Ctrl-C (SIGINT) or SIGTERM stops scheduling: the wraps under way finish, and every output on

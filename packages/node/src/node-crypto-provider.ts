@@ -1,8 +1,9 @@
 /**
  * The node:crypto CryptoProvider. Wrapping public keys are imported once per parsed key
- * (WeakMap), so a batch that reuses a key pays the parse once. AES-KWP wraps run on the AES-NI
- * addon of @kms-wrap/aes-kwp-native where it can run (Linux x64 with AES-NI: ~35 µs instead of
- * node's ~190 µs for an RSA_4096 private key, the same bytes); node:crypto's otherwise.
+ * (WeakMap), so a batch that reuses a key pays the parse once. AES-KWP wraps run on the CPU's
+ * AES instructions through the @kms-wrap/aes-kwp-native addon where it can run (Linux x64 with
+ * AES-NI: ~35 µs instead of node's ~190 µs for an RSA_4096 private key, the same bytes; Linux
+ * arm64 with the ARMv8 AES instructions); node:crypto's otherwise.
  */
 import {
   constants,
@@ -53,17 +54,18 @@ function aesKwpNative(): typeof AesKwpNative | null {
 }
 
 /**
- * Which AES-KWP implementation `createNodeCryptoProvider()` wraps with here: `'AES-NI'` (the
- * @kms-wrap/aes-kwp-native addon), or `'node:crypto'` followed by why the addon is not used.
+ * Which AES-KWP implementation `createNodeCryptoProvider()` wraps with here: `'AES-NI'` or
+ * `'ARMv8 AES'` (the @kms-wrap/aes-kwp-native addon), or `'node:crypto'` followed by why the addon
+ * is not used.
  */
 export function aesKwpImplementation(): string {
   const n = aesKwpNative();
-  return n?.wrap ? n.status : `node:crypto (the AES-NI addon is ${n ? n.status : 'not installed'})`;
+  return n?.wrap ? n.status : `node:crypto (the AES addon is ${n ? n.status : 'not installed'})`;
 }
 
 export interface NodeCryptoProviderOptions {
   /**
-   * Wrap AES-KWP with the AES-NI addon when it can run here (default true). false: always
+   * Wrap AES-KWP with the AES instructions addon when it can run here (default true). false: always
    * node:crypto's id-aesN-wrap-pad. The environment variable KMS_WRAP_NATIVE_KWP=0 does the
    * same for every provider in the process.
    */

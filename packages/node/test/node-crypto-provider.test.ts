@@ -72,7 +72,7 @@ describe('AES key wrap with padding: RFC 5649 §6 vectors', () => {
   });
 
   it('wraps on the AES-NI addon on Linux x64 with AES-NI, to the same bytes as node:crypto', async () => {
-    expect(aesKwpImplementation()).toBe(aesNi ? 'AES-NI' : expect.stringMatching(/^node:crypto \(the AES-NI addon is /));
+    expect(aesKwpImplementation()).toBe(aesNi ? 'AES-NI' : expect.stringMatching(/^node:crypto \(the AES addon is /));
     for (const n of [1, 8, 9, 32, 241, 1218, 2375]) {
       const kek = provider.randomBytes(32);
       const data = provider.randomBytes(n);
