@@ -156,9 +156,42 @@ it('is the same module through import (the ES module entry re-exports the Common
   expect(esm.status).toBe(native.status);
 });
 
+/**
+ * A script for another node (one under sanitizers, one under qemu): loads the addon with `load`
+ * (a require expression), checks RFC 5649 §6's examples, every length 1–3000 at three key sizes
+ * against that node's node:crypto (also through views at offsets and small plain arrays), and the
+ * refusals; prints "ARCH STATUS COUNT", STATUS being the addon's `supported` or the loader's `status`.
+ */
+function checkScript(load: string, show: 'supported' | 'status'): string {
+  return `const { createCipheriv, randomBytes } = require('node:crypto');
+const m = ${load};
+const label = ${show === 'status' ? 'm.status' : "m.supported ? 'supported' : 'unsupported'"};
+if (!m.wrap) throw new Error('no wrap: ' + label);
+const kek = Buffer.from('5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8', 'hex');
+const rfc = [['c37b7e6492584340bed12207808941155068f738', '138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a'], ['466f7250617369', 'afbeb0f07dfbf5419200f2ccb50bb24f']];
+for (const [p, c] of rfc) if (m.wrap(kek, Buffer.from(p, 'hex')).toString('hex') !== c) throw new Error('RFC 5649 §6 ' + p);
+const aiv = Buffer.from('a65959a6', 'hex');
+let n = 0;
+for (const size of [16, 24, 32]) for (let len = 1; len <= 3000; len += len < 80 ? 1 : 37) {
+  const k = randomBytes(size), p = randomBytes(len);
+  const c = createCipheriv('id-aes' + size * 8 + '-wrap-pad', k, aiv);
+  const want = Buffer.concat([c.update(p), c.final()]);
+  if (!m.wrap(k, p).equals(want)) throw new Error('differs at ' + len);
+  const framed = Buffer.concat([Buffer.alloc(3), p, Buffer.alloc(5)]);
+  if (!m.wrap(Uint8Array.from(k), framed.subarray(3, 3 + len)).equals(want)) throw new Error('view differs at ' + len);
+  n++;
+}
+for (const args of [[new Uint8Array(0), randomBytes(8)], [randomBytes(20), randomBytes(8)], [randomBytes(32), new Uint8Array(0)], [randomBytes(32)], ['x', 'y']]) {
+  let threw = false;
+  try { m.wrap(...args); } catch { threw = true; }
+  if (!threw) throw new Error('accepted bad arguments');
+}
+console.log(process.arch + ' ' + label + ' ' + n);`;
+}
+
 // The C under AddressSanitizer and UndefinedBehaviorSanitizer: the same source built with them
-// (into a temporary directory), their runtimes preloaded into node, every length 1–3000 at
-// three key sizes, views at offsets, small on-heap arrays, and the refusals. Any report aborts.
+// (into a temporary directory), their runtimes preloaded into node, checkScript's run. Any
+// report aborts.
 describe.runIf(native.wrap !== null)('under AddressSanitizer and UBSan', () => {
   it('wraps every length with no memory error or undefined behaviour reported', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aes-kwp-asan-'));
@@ -170,29 +203,7 @@ describe.runIf(native.wrap !== null)('under AddressSanitizer and UBSan', () => {
       const include = join(dirname(process.execPath), '..', 'include', 'node');
       execFileSync(cc, ['-std=c11', '-O1', '-g', '-fPIC', '-shared', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-DNAPI_VERSION=8',
         '-I', include, fileURLToPath(new URL('../src/aes_kwp.c', import.meta.url)), '-o', join(dir, 'aes_kwp.node')]);
-      writeFileSync(
-        join(dir, 'check.cjs'),
-        `const { createCipheriv, randomBytes } = require('node:crypto');
-const addon = require('./aes_kwp.node');
-if (!addon.supported) throw new Error('no AES-NI');
-const aiv = Buffer.from('a65959a6', 'hex');
-let n = 0;
-for (const size of [16, 24, 32]) for (let len = 1; len <= 3000; len += len < 80 ? 1 : 37) {
-  const k = randomBytes(size), p = randomBytes(len);
-  const c = createCipheriv('id-aes' + size * 8 + '-wrap-pad', k, aiv);
-  const want = Buffer.concat([c.update(p), c.final()]);
-  if (!addon.wrap(k, p).equals(want)) throw new Error('differs at ' + len);
-  const framed = Buffer.concat([Buffer.alloc(3), p, Buffer.alloc(5)]);
-  if (!addon.wrap(Uint8Array.from(k), framed.subarray(3, 3 + len)).equals(want)) throw new Error('view differs at ' + len);
-  n++;
-}
-for (const args of [[new Uint8Array(0), randomBytes(8)], [randomBytes(32), new Uint8Array(0)], [randomBytes(32)], ['x', 'y']]) {
-  let threw = false;
-  try { addon.wrap(...args); } catch { threw = true; }
-  if (!threw) throw new Error('accepted bad arguments');
-}
-console.log('checked ' + n);`,
-      );
+      writeFileSync(join(dir, 'check.cjs'), checkScript("require('./aes_kwp.node')", 'supported'));
       const r = spawnSync(process.execPath, ['check.cjs'], {
         cwd: dir,
         encoding: 'utf8',
@@ -200,7 +211,7 @@ console.log('checked ' + n);`,
       });
       expect(r.stderr).not.toMatch(/AddressSanitizer|runtime error/);
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout.trim()).toBe('checked 474');
+      expect(r.stdout.trim()).toBe('x64 supported 474');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -208,32 +219,15 @@ console.log('checked ' + n);`,
 });
 
 // The arm64 addon (cross-compiled by the build on Linux x64), run by Debian's arm64 Node.js under
-// qemu-user (tools/ensure-system-deps.mjs unpacks it): loaded through the package's loader, it
-// wraps RFC 5649 §6's examples and every length 1–3000 to the bytes of that Node's node:crypto.
+// qemu-user (tools/ensure-system-deps.mjs unpacks it): loaded through the package's loader,
+// checkScript's run against that Node's node:crypto.
 const onX64 = process.platform === 'linux' && process.arch === 'x64';
 describe.runIf(onX64)('the arm64 addon, under qemu-aarch64', () => {
   it('loads on arm64 (ARMv8 AES) and gives node:crypto\'s bytes there', () => {
     const sysroot = process.env['KMS_WRAP_ARM64_SYSROOT'] || '/opt/kms-wrap-test/arm64';
     const dist = fileURLToPath(new URL('../dist/', import.meta.url));
     expect(readdirSync(dist)).toContain('aes_kwp-linux-arm64.node');
-    const check = `const { createCipheriv, randomBytes } = require('node:crypto');
-const m = require(${JSON.stringify(join(dist, 'index.cjs'))});
-if (m.status !== 'ARMv8 AES' || !m.wrap) throw new Error('status: ' + m.status);
-const kek = Buffer.from('5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8', 'hex');
-const rfc = [['c37b7e6492584340bed12207808941155068f738', '138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a'], ['466f7250617369', 'afbeb0f07dfbf5419200f2ccb50bb24f']];
-for (const [p, c] of rfc) if (m.wrap(kek, Buffer.from(p, 'hex')).toString('hex') !== c) throw new Error('RFC 5649 §6 ' + p);
-const aiv = Buffer.from('a65959a6', 'hex');
-let n = 0;
-for (const size of [16, 24, 32]) for (let len = 1; len <= 3000; len += len < 80 ? 1 : 37) {
-  const k = randomBytes(size), p = randomBytes(len);
-  const c = createCipheriv('id-aes' + size * 8 + '-wrap-pad', k, aiv);
-  if (!m.wrap(k, p).equals(Buffer.concat([c.update(p), c.final()]))) throw new Error('differs at ' + len);
-  n++;
-}
-let threw = false;
-try { m.wrap(randomBytes(20), randomBytes(8)); } catch (e) { threw = e instanceof RangeError; }
-if (!threw) throw new Error('a 20-byte key was accepted');
-console.log(process.arch + ' ' + m.status + ' ' + n);`;
+    const check = checkScript(`require(${JSON.stringify(join(dist, 'index.cjs'))})`, 'status');
     const r = spawnSync('qemu-aarch64', ['-L', sysroot, join(sysroot, 'usr/bin/node'), '-e', check], { encoding: 'utf8', timeout: 120_000 });
     expect(r.error, 'qemu-aarch64 (apt-get install qemu-user)').toBeUndefined();
     expect(r.status, r.stderr).toBe(0);
