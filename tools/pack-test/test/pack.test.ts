@@ -28,7 +28,7 @@ const byName = new Map(packages.map((p) => [p.manifest.name as string, p]));
 // @kms-wrap/node depends on @kms-wrap/aes-kwp-native: its tarball must be there too (npm would
 // otherwise look for it in the registry).
 const THREE = ['@kms-wrap/core', '@kms-wrap/rsaes-oaep', '@kms-wrap/node', '@kms-wrap/aes-kwp-native'];
-/** The one package that needs nothing of core: the AES-NI addon @kms-wrap/node loads. */
+/** The one package that needs nothing of core: the AES addon @kms-wrap/node loads. */
 const WITHOUT_CORE = new Set(['@kms-wrap/aes-kwp-native']);
 const aesNi = process.platform === 'linux' && process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 
