@@ -180,7 +180,7 @@ static uint8_t *bytes_of(napi_env env, napi_value v, size_t *length, const char 
 }
 
 static napi_value wrap(napi_env env, napi_callback_info info) {
-  size_t argc = 2, kek_len, kek_len2, length, length2, size;
+  size_t argc = 2, kek_len, length, size;
   napi_value argv[2], result;
   uint8_t *kek, *plaintext, *out;
   if (!aes_hw) {
@@ -191,8 +191,10 @@ static napi_value wrap(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "wrap(kek, plaintext) takes two Uint8Arrays");
     return NULL;
   }
-  if (!bytes_of(env, argv[0], &kek_len, "the key-encryption key must be a Uint8Array")) return NULL;
-  if (!bytes_of(env, argv[1], &length, "the plaintext must be a Uint8Array")) return NULL;
+  /* napi_get_typedarray_info gives a typed array that V8 kept on its heap a backing store of its
+   * own, which the garbage collector never moves: the pointers hold across the allocation below. */
+  if (!(kek = bytes_of(env, argv[0], &kek_len, "the key-encryption key must be a Uint8Array"))) return NULL;
+  if (!(plaintext = bytes_of(env, argv[1], &length, "the plaintext must be a Uint8Array"))) return NULL;
   if (kek_len != 16 && kek_len != 24 && kek_len != 32) {
     napi_throw_range_error(env, "ERR_INVALID_ARG_VALUE", "AES-KWP needs a 16, 24 or 32-byte key");
     return NULL;
@@ -207,14 +209,6 @@ static napi_value wrap(napi_env env, napi_callback_info info) {
     bool pending = false;
     napi_is_exception_pending(env, &pending);
     if (!pending) napi_throw_error(env, "ERR_MEMORY_ALLOCATION_FAILED", "AES-KWP: the output buffer could not be allocated");
-    return NULL;
-  }
-  /* The inputs' bytes are looked up after the allocation, which may run the garbage collector. */
-  kek = bytes_of(env, argv[0], &kek_len2, "the key-encryption key must be a Uint8Array");
-  plaintext = bytes_of(env, argv[1], &length2, "the plaintext must be a Uint8Array");
-  if (!kek || !plaintext) return NULL;
-  if (kek_len2 != kek_len || length2 != length) {
-    napi_throw_error(env, "ERR_INVALID_STATE", "AES-KWP: an input changed length during the call");
     return NULL;
   }
   memset(out, 0, size);
