@@ -6,10 +6,9 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { kwpWrapEcb, kwpWrapJs } from './kwp-candidates.mjs';
-import { ROOT, fmt, machine, median, table } from './lib.mjs';
+import { ROOT, aesKwpNative, fmt, machine, median, table } from './lib.mjs';
 
 const AIV = Buffer.from('a65959a6', 'hex');
 const node = (kek, p) => {
@@ -28,7 +27,7 @@ const SIZES = [32, 138, 241, 1218, 2375];
 export async function kwpBench(o) {
   console.log('RFC 5649 key wrap with padding under a fresh 256-bit key: µs per wrap (median of runs)');
   console.log(`machine: ${machine()}`);
-  const native = createRequire(join(ROOT, 'packages/node/package.json'))('@kms-wrap/aes-kwp-native');
+  const native = aesKwpNative();
   console.log(`@kms-wrap/aes-kwp-native: ${native.status}`);
   const candidates = [
     ['node:crypto id-aes256-wrap-pad (the fallback)', node],

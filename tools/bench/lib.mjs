@@ -1,6 +1,7 @@
 // Shared helpers of tools/bench: paths, timing child processes, medians, tables.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,8 @@ export const BIN = join(ROOT, 'packages/cli/dist/bundle/kms-wrap.js');
 /** The seed's recipe: shared/ sits beside the clone (CI lays it there too). */
 export const RECIPE = resolve(ROOT, '../shared/anchors/openssl-recipe.sh');
 export const pkg = (name) => join(ROOT, 'packages', name, 'dist/index.js');
+/** @kms-wrap/aes-kwp-native as @kms-wrap/node finds it: { wrap, status }. */
+export const aesKwpNative = () => createRequire(join(ROOT, 'packages/node/package.json'))('@kms-wrap/aes-kwp-native');
 
 /** The built packages are what is measured; the bundle is made again from them, so it is never stale. */
 export function requireBuilt() {

@@ -4,12 +4,11 @@
 import { generateKeyPair } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { BIN, RECIPE, ROOT, benchDir, fmt, loadNow, machine, max, median, min, requireBuilt, table, timed } from './lib.mjs';
+import { BIN, RECIPE, ROOT, aesKwpNative, benchDir, fmt, loadNow, machine, max, median, min, requireBuilt, table, timed } from './lib.mjs';
 
 const ALG = 'RSA_AES_KEY_WRAP_SHA_256';
 const HERE = join(ROOT, 'tools/bench');
@@ -21,7 +20,7 @@ export async function wrapBench(o) {
   console.log(`machine: ${machine()}`);
   const where = benchDir(o.dir);
   console.log(`files: ${where.label}`);
-  const native = createRequire(join(ROOT, 'packages/node/package.json'))('@kms-wrap/aes-kwp-native');
+  const native = aesKwpNative();
   console.log(`kms-wrap's AES-KWP here: ${native.wrap ? `${native.status} (@kms-wrap/aes-kwp-native)` : `node:crypto (the addon: ${native.status})`}`);
   const dir = mkdtempSync(join(where.path, 'kms-wrap-bench-'));
   try {

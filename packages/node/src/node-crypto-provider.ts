@@ -27,11 +27,13 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 const KWP_AIV = Buffer.from('a65959a6', 'hex');
 const OAEP_HASH: Record<OaepHash, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256' };
 
+const KWP_CIPHERS: Readonly<Record<number, string>> = { 16: 'id-aes128-wrap-pad', 24: 'id-aes192-wrap-pad', 32: 'id-aes256-wrap-pad' };
+
+/** node:crypto's RFC 5649 cipher for the key's size; checks the size for the addon's path too. */
 function kwpCipher(kek: Uint8Array): string {
-  if (kek.length !== 16 && kek.length !== 24 && kek.length !== 32) {
-    throw new RangeError(`AES-KWP needs a 16, 24 or 32-byte key, not ${kek.length}`);
-  }
-  return `id-aes${kek.length * 8}-wrap-pad`;
+  const cipher = KWP_CIPHERS[kek.length];
+  if (cipher === undefined) throw new RangeError(`AES-KWP needs a 16, 24 or 32-byte key, not ${kek.length}`);
+  return cipher;
 }
 
 type KwpWrap = (kek: Uint8Array, plaintext: Uint8Array) => Uint8Array;
