@@ -8,7 +8,9 @@ import { aesKwpImplementation, createNodeCryptoProvider } from '../src/index.js'
 
 const provider = createNodeCryptoProvider();
 const nodeKwpOnly = createNodeCryptoProvider({ nativeKwp: false });
-const aesNi = process.platform === 'linux' && process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+// The addon's instructions where this CPU has them (read off /proc/cpuinfo: x86-64 flags, arm64 Features).
+const INSTRUCTIONS: Record<string, string> = { x64: 'AES-NI', arm64: 'ARMv8 AES' };
+const aesHw = process.platform === 'linux' && process.arch in INSTRUCTIONS && /^(flags|Features)\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
 // RFC 5649 §6: both examples use this 192-bit KEK.
@@ -71,8 +73,8 @@ describe('AES key wrap with padding: RFC 5649 §6 vectors', () => {
     for (const p of [provider, nodeKwpOnly]) await expect(p.aesKwpWrap(provider.randomBytes(32), new Uint8Array(0))).rejects.toThrow(RangeError);
   });
 
-  it('wraps on the AES-NI addon on Linux x64 with AES-NI, to the same bytes as node:crypto', async () => {
-    expect(aesKwpImplementation()).toBe(aesNi ? 'AES-NI' : expect.stringMatching(/^node:crypto \(the AES addon is /));
+  it('wraps on the AES addon where the CPU has the instructions (Linux x64, arm64), to the same bytes as node:crypto', async () => {
+    expect(aesKwpImplementation()).toBe(aesHw ? INSTRUCTIONS[process.arch] : expect.stringMatching(/^node:crypto \(the AES addon is /));
     for (const n of [1, 8, 9, 32, 241, 1218, 2375]) {
       const kek = provider.randomBytes(32);
       const data = provider.randomBytes(n);
@@ -80,7 +82,7 @@ describe('AES key wrap with padding: RFC 5649 §6 vectors', () => {
     }
   });
 
-  it.runIf(aesNi)("calls the addon's wrap (a fresh provider looks it up on its first wrap), and never with nativeKwp: false", async () => {
+  it.runIf(aesHw)("calls the addon's wrap (a fresh provider looks it up on its first wrap), and never with nativeKwp: false", async () => {
     const addon = createRequire(import.meta.url)('@kms-wrap/aes-kwp-native') as { wrap: (k: Uint8Array, p: Uint8Array) => Uint8Array };
     const real = addon.wrap;
     let calls = 0;
