@@ -180,3 +180,28 @@ describe('supply chain', () => {
     assert.deepEqual(problems, []);
   });
 });
+
+// nx runs the packages' tests in parallel, and tools/pack-test packs every package's dist/ while
+// the others run: a test that rebuilds a build output in place races with it (a tarball once
+// lacked dist/bundle/ this way). A test may run a build script only into a directory of its own.
+describe('tests and build outputs', () => {
+  it('no test runs a build script that writes into a package\'s dist/', () => {
+    const problems = [];
+    const walk = (dir) =>
+      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+        e.name === 'node_modules' ? [] : e.isDirectory() ? walk(join(dir, e.name)) : /\.test\.[cm]?[jt]s$/.test(e.name) ? [join(dir, e.name)] : [],
+      );
+    for (const group of ['packages', 'tools']) {
+      for (const project of readdirSync(join(root, group))) {
+        if (!existsSync(join(root, group, project, 'test'))) continue;
+        for (const file of walk(join(group, project, 'test'))) {
+          const text = read(file);
+          // scripts/bundle.mjs always writes dist/bundle; scripts/build.mjs only with an out directory given.
+          if (/scripts['"]?,\s*['"]bundle\.mjs|scripts\/bundle\.mjs/.test(text)) problems.push(`${file}: runs scripts/bundle.mjs`);
+          if (/scripts\/build\.mjs/.test(text) && !/KMS_WRAP_NATIVE_OUT/.test(text)) problems.push(`${file}: runs scripts/build.mjs without KMS_WRAP_NATIVE_OUT`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+});
