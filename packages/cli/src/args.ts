@@ -1,6 +1,6 @@
 /** Argument parsing on node:util parseArgs, with usage errors that say what to type instead. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { closestName, ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -19,7 +19,10 @@ export function parse(command: string, argv: string[], options: Options, positio
     result = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
-    throw usageError(`${msg} — see kms-wrap ${command} --help`);
+    // An option misspelt (--public-kye): name the one meant.
+    const unknown = /^Unknown option '(--?[^']+)'/.exec(msg)?.[1];
+    const near = unknown?.startsWith('--') ? closestName(unknown.slice(2), Object.keys(options)) : undefined;
+    throw usageError(`${msg} — ${near ? `did you mean --${near}? ` : ''}see kms-wrap ${command} --help`);
   }
   const values = result.values as Record<string, string | boolean | undefined>;
   if (values['help']) return { values, positionals: result.positionals };

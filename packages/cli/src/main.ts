@@ -2,7 +2,7 @@
  * The kms-wrap command: dispatch, one-line errors, exit codes (0 done, 1 refused, 2 usage).
  * Each command module is imported only when it runs, to keep start-up small.
  */
-import { ERROR_CODES, isKmsWrapError } from '@kms-wrap/core';
+import { didYouMean, ERROR_CODES, isKmsWrapError } from '@kms-wrap/core';
 import { usageError } from './args.js';
 import { HELP, MAIN_HELP } from './help.js';
 import type { Io } from './io.js';
@@ -27,7 +27,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   let json = rest.includes('--json');
   try {
-    if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    if (name === undefined) {
+      // Nothing asked: a usage mistake (exit 2), the usage on stderr where it does not mix with output.
+      io.stderr.write(MAIN_HELP);
+      return 2;
+    }
+    if (name === '-h' || name === '--help' || name === 'help') {
       const topic = name === 'help' ? rest[0] : undefined;
       io.stdout.write(topic && HELP[topic] ? HELP[topic] : MAIN_HELP);
       return 0;
@@ -39,7 +44,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const load = COMMANDS[name];
     if (!load) {
       json = false;
-      throw usageError(`'${name}' is not a kms-wrap command — use one of ${Object.keys(COMMANDS).join(', ')} (kms-wrap --help)`);
+      const names = Object.keys(COMMANDS);
+      throw usageError(`'${name}' is not a kms-wrap command — ${didYouMean(name, names)}use one of ${names.join(', ')} (kms-wrap --help)`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(HELP[name] ?? MAIN_HELP);

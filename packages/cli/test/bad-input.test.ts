@@ -136,6 +136,10 @@ const BAD: readonly BadInput[] = [
   { name: 'neither --public-key nor --parameters', args: () => ['wrap', '--material', p['sym32.bin']!, '--algorithm', 'RSAES_OAEP_SHA_256'], code: 'ERR_USAGE', exit: 2, says: ['exactly one of'] },
   { name: 'a stray argument', args: () => [...wrap(p['sym32.bin']!, rsa.publicDer), 'EncryptedKeyMaterial.bin'], code: 'ERR_USAGE', exit: 2, says: ["unexpected argument 'EncryptedKeyMaterial.bin'"] },
   { name: 'an unknown command', args: () => ['wrapp', '--material', p['sym32.bin']!], code: 'ERR_USAGE', exit: 2, says: ["'wrapp' is not a kms-wrap command", 'kms-wrap --help'] },
+  { name: 'a misspelt command', args: () => ['wrpa', '--material', p['sym32.bin']!], code: 'ERR_USAGE', exit: 2, says: ["'wrpa' is not a kms-wrap command — did you mean wrap? Otherwise use one of"] },
+  { name: 'a misspelt option', args: () => ['wrap', '--material', p['sym32.bin']!, '--public-kye', rsa.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256'], code: 'ERR_USAGE', exit: 2, says: ["Unknown option '--public-kye' — did you mean --public-key? see kms-wrap wrap --help"] },
+  { name: 'an algorithm without one underscore', args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA256'), code: 'ERR_UNKNOWN_NAME', says: ["'RSAES_OAEP_SHA256' is not a wrapping algorithm AWS KMS accepts — did you mean RSAES_OAEP_SHA_256? Otherwise use"] },
+  { name: 'a key spec without its underscore', args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'HMAC256'), code: 'ERR_UNKNOWN_NAME', says: ["'HMAC256' is not a KMS key spec — did you mean HMAC_256? Otherwise use one of"] },
   { name: 'parameters that are not JSON', args: () => ['wrap', '--material', p['sym32.bin']!, '--parameters', p['not-json.json']!, '--algorithm', 'RSAES_OAEP_SHA_256'], code: 'ERR_PARAMETERS_INVALID', says: ['not JSON', 'get-parameters-for-import'] },
   { name: 'parameters without PublicKey', args: () => ['wrap', '--material', p['sym32.bin']!, '--parameters', p['no-public-key.json']!, '--algorithm', 'RSAES_OAEP_SHA_256'], code: 'ERR_PARAMETERS_INVALID', says: ['no PublicKey'] },
 ];

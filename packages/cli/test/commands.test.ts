@@ -2,10 +2,12 @@
  * `kms-wrap algorithms`, `--help` for every command, `--version`, and `demo` (both sides of an
  * import, locally: every key spec wrapped with every accepted algorithm and verified).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_HELP } from '../src/help.js';
-import { BIN, Scratch, cli, expectNoStack, expectRefusal, lines, parseOneJson, run } from './helpers.js';
+import { BIN, PACKAGE_DIR, Scratch, cli, expectNoStack, expectRefusal, lines, parseOneJson, run } from './helpers.js';
 
 const scratch = new Scratch();
 beforeAll(() => scratch.init('commands'));
@@ -64,7 +66,14 @@ describe.concurrent('help and version', () => {
     for (const c of ['keygen', 'wrap', 'inspect', 'convert', 'algorithms', 'demo']) expect(commands).toContain(c);
   });
 
-  it.each([['--help', ['--help']], ['-h', ['-h']], ['help', ['help']], ['(nothing)', []]] as const)('kms-wrap %s: the main help, exit 0', async (_, args) => {
+  it('kms-wrap with nothing: the usage on stderr, exit 2 (a usage mistake)', async () => {
+    const r = await cli([], await scratch.fresh('help'));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(MAIN_HELP);
+  });
+
+  it.each([['--help', ['--help']], ['-h', ['-h']], ['help', ['help']]] as const)('kms-wrap %s: the main help, exit 0', async (_, args) => {
     const r = await cli([...args], await scratch.fresh('help'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
@@ -173,5 +182,21 @@ describe.concurrent('demo', () => {
 
   it('demo takes no arguments', async () => {
     expectRefusal(await cli(['demo', 'now'], await scratch.fresh('demo-arg')), { code: 'ERR_USAGE', exit: 2 });
+  });
+});
+
+describe('pnpm kms-wrap, from a checkout', () => {
+  // pnpm runs the script in the repository's root; the command must run where it was typed.
+  it('reads and writes relative to the directory the user is in (INIT_CWD), not the repository', async () => {
+    const root = join(PACKAGE_DIR, '..', '..');
+    const here = await scratch.fresh('pnpm-cwd');
+    const name = `kms-wrap-cwd-${process.pid}.bin`;
+    const r = spawnSync('pnpm', ['-s', '--dir', root, 'kms-wrap', 'keygen', 'HMAC_256', '-o', name], { cwd: here, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(here, name))).toBe(true);
+    expect(existsSync(join(root, name))).toBe(false);
+    const inspected = spawnSync('pnpm', ['-s', '--dir', root, 'kms-wrap', 'inspect', name], { cwd: here, encoding: 'utf8' });
+    expect(inspected.status, inspected.stderr).toBe(0);
+    expect(inspected.stdout).toContain('32 bytes');
   });
 });

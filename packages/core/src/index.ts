@@ -7,6 +7,7 @@ export { createWrapper } from './engine.js';
 export type { Wrapper, WrapperOptions, WrapRequest, WrapPlan, WrapResult, UnwrapRequest } from './engine.js';
 export { AWS_KMS_RULES, algorithmOptions, accepts, importedSpecs, importsSpec, isConstruction, judge, knownAlgorithms, orList, pluginFor } from './rules.js';
 export type { AlgorithmOption, AlgorithmRule, Combination, Judge, RuleSet } from './rules.js';
+export { closestName, didYouMean } from './suggest.js';
 export { standardAlgorithms } from './standard-algorithms.js';
 export { importOptional, isModuleNotFound } from './optional-import.js';
 export type { AlgorithmModule, StandardAlgorithms } from './standard-algorithms.js';

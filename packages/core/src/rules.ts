@@ -5,6 +5,7 @@
  */
 import type { AlgorithmAcceptance, WrappingAlgorithm } from './algorithm.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
+import { didYouMean } from './suggest.js';
 import {
   DEPRECATED_ALGORITHMS,
   KEY_SPECS,
@@ -153,7 +154,7 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
   if (!rule) {
     return new KmsWrapError(
       ERROR_CODES.UNKNOWN_NAME,
-      `'${c.algorithm}' is not a wrapping algorithm ${j.rules.name} accepts — use ${orList(knownAlgorithms(j))}`,
+      `'${c.algorithm}' is not a wrapping algorithm ${j.rules.name} accepts — ${didYouMean(c.algorithm, knownAlgorithms(j), 1)}use ${orList(knownAlgorithms(j))}`,
     );
   }
   const spec = MATERIAL_SPEC_INFO[c.keySpec];

@@ -4,6 +4,7 @@
  * ("Requirements for imported key material", "Select a wrapping algorithm").
  */
 import { ERROR_CODES, KmsWrapError } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 export const KEY_SPECS = [
   'SYMMETRIC_DEFAULT',
@@ -176,10 +177,7 @@ export function parseKeySpec(name: string): KeySpec {
   if (why !== undefined) {
     throw new KmsWrapError(ERROR_CODES.KEY_SPEC_UNSUPPORTED, `${n} cannot be imported — ${why}`);
   }
-  throw new KmsWrapError(
-    ERROR_CODES.UNKNOWN_NAME,
-    `'${name}' is not a KMS key spec — use one of ${KEY_SPECS.join(', ')}`,
-  );
+  throw new KmsWrapError(ERROR_CODES.UNKNOWN_NAME, `'${name}' is not a KMS key spec — ${didYouMean(name, KEY_SPECS)}use one of ${KEY_SPECS.join(', ')}`);
 }
 
 export function parseWrappingKeySpec(name: string): WrappingKeySpec {
@@ -187,7 +185,7 @@ export function parseWrappingKeySpec(name: string): WrappingKeySpec {
   if (isWrappingKeySpec(n)) return n;
   throw new KmsWrapError(
     ERROR_CODES.UNKNOWN_NAME,
-    `'${name}' is not a wrapping key spec — use one of ${WRAPPING_KEY_SPECS.join(', ')} (RSA_4096 is preferred)`,
+    `'${name}' is not a wrapping key spec — ${didYouMean(name, WRAPPING_KEY_SPECS)}use one of ${WRAPPING_KEY_SPECS.join(', ')} (RSA_4096 is preferred)`,
   );
 }
 
