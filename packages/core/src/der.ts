@@ -157,6 +157,17 @@ export function isNull(node: Asn1 | undefined): boolean {
   return node instanceof asn1js.Null;
 }
 
+/**
+ * What is wrong with an rsaEncryption AlgorithmIdentifier's parameters (RFC 8017 §A.1: "shall
+ * have a value of type NULL"; RFC 3279 §2.3.1), or undefined if they are NULL or absent.
+ */
+export function rsaParametersProblem(alg: Asn1[]): string | undefined {
+  if (alg.length === 1 || (alg.length === 2 && isNull(alg[1]))) return undefined;
+  if (alg.length > 2) return `${alg.length - 1} parameters where rsaEncryption takes NULL`;
+  const oid = oidOf(alg[1]);
+  return `parameters ${oid !== undefined ? `OID ${oid}` : `of ASN.1 type ${alg[1]!.constructor.name}`} where rsaEncryption takes NULL`;
+}
+
 export function isSequence(node: Asn1 | undefined): node is asn1js.Sequence {
   return node instanceof asn1js.Sequence;
 }
