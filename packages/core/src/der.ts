@@ -165,7 +165,7 @@ export function rsaParametersProblem(alg: Asn1[]): string | undefined {
   if (alg.length === 1 || (alg.length === 2 && isNull(alg[1]))) return undefined;
   if (alg.length > 2) return `${alg.length - 1} parameters where rsaEncryption takes NULL`;
   const oid = oidOf(alg[1]);
-  return `parameters ${oid !== undefined ? `OID ${oid}` : `of ASN.1 type ${alg[1]!.constructor.name}`} where rsaEncryption takes NULL`;
+  return `parameters ${oid !== undefined ? `OID ${oid}` : `of ASN.1 type ${(alg[1]!.constructor as { NAME?: string }).NAME ?? '?'}`} where rsaEncryption takes NULL`;
 }
 
 export function isSequence(node: Asn1 | undefined): node is asn1js.Sequence {

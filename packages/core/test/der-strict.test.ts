@@ -195,3 +195,18 @@ describe('rsaEncryption parameters must be NULL or absent (RFC 8017 §A.1)', () 
     expect(info.format).toBe('pkcs8-der');
   });
 });
+
+describe('the RSA PKCS#8 fast path agrees: a non-minimal INTEGER goes to the general path, which refuses it', () => {
+  it('RSAPrivateKey version 02 02 00 00 instead of 02 01 00', async () => {
+    const { rsaPkcs8Shape } = await import('../src/rsa-pkcs8-shape.js');
+    const [version, alg, octets] = split(k.rsa2048.pkcs8);
+    const [, ...fields] = split(header(octets!).content);
+    const rsa = seq(Uint8Array.of(0x02, 0x02, 0x00, 0x00), ...fields);
+    const bytes = seq(version!, alg!, Uint8Array.from([0x04, ...len(rsa.length), ...rsa]));
+    expect(rsaPkcs8Shape(k.rsa2048.pkcs8)).toBeDefined();
+    expect(rsaPkcs8Shape(bytes)).toBeUndefined();
+    const e = asMaterial(bytes);
+    expect(e.code).toBe(ERROR_CODES.MATERIAL_INVALID);
+    expect(e.message).toContain('the RSA private key inside the PKCS#8 is not DER: a non-minimal INTEGER at byte 4');
+  });
+});
