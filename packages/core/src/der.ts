@@ -1,7 +1,8 @@
 /**
  * Reading untrusted DER with asn1js, bounded: depth, node count and lengths are limited by
- * asn1js's parser options, the whole input must be consumed, and every failure becomes a
- * KmsWrapError with the caller's code (never a TypeError).
+ * asn1js's parser options, the whole input must be consumed, the bytes must be DER and not just
+ * BER (definite, minimal lengths; minimal INTEGERs: `derProblem`), and every failure becomes a
+ * KmsWrapError with the caller's code (never a TypeError). This file owns that check.
  */
 import * as asn1js from 'asn1js';
 import { KmsWrapError, type ErrorCode } from './errors.js';
@@ -30,8 +31,11 @@ export const OID = {
   mlDsa87: '2.16.840.1.101.3.4.3.19',
 } as const;
 
-/** Decodes one DER value that must span the whole input; `maxNodes` lowers or raises the node bound. */
-export function decodeDer(bytes: Uint8Array, what: string, code: ErrorCode, maxNodes: number = LIMITS.maxNodes): Asn1 {
+/**
+ * Decodes one BER value that must span the whole input, without the DER check: for telling what
+ * a structure is before refusing it (material inspection). Everything else uses `decodeDer`.
+ */
+export function decodeBer(bytes: Uint8Array, what: string, code: ErrorCode, maxNodes: number = LIMITS.maxNodes): Asn1 {
   if (bytes.length === 0) throw new KmsWrapError(code, `${what} is empty — check the file`);
   let parsed: ReturnType<typeof asn1js.fromBER>;
   try {
@@ -48,6 +52,94 @@ export function decodeDer(bytes: Uint8Array, what: string, code: ErrorCode, maxN
   return parsed.result as Asn1;
 }
 
+/**
+ * Decodes one DER value that must span the whole input; `maxNodes` lowers or raises the node
+ * bound. BER that is not DER (indefinite or non-minimal lengths, non-minimal INTEGERs) is refused
+ * by `assertDer`, so what is accepted is what KMS and every other DER reader will read alike.
+ */
+export function decodeDer(bytes: Uint8Array, what: string, code: ErrorCode, maxNodes: number = LIMITS.maxNodes): Asn1 {
+  const node = decodeBer(bytes, what, code, maxNodes);
+  assertDer(bytes, what, code);
+  return node;
+}
+
+/** Refuses `bytes` unless they are DER throughout (see `derProblem`), naming what and where. */
+export function assertDer(bytes: Uint8Array, what: string, code: ErrorCode): void {
+  const problem = derProblem(bytes);
+  if (problem !== undefined) {
+    throw new KmsWrapError(code, `${what} is not DER: ${problem} — re-export it as DER (e.g. openssl pkey -outform DER), or use the file as its issuer wrote it`);
+  }
+}
+
+/** Nesting beyond asn1js's bound is refused there; this only keeps the walker's recursion finite. */
+const MAX_WALK_DEPTH = 64;
+
+/**
+ * Why `b` is not a sequence of DER values (X.690 §10.1, §8.1.3, §8.3.2, §11.1), or undefined if it
+ * is: every tag and length is walked, constructed values are entered, and each length must be
+ * definite, in its shortest form and within its enclosing value; INTEGERs must be minimal,
+ * BOOLEANs 00 or FF and NULLs empty. Offsets are of the offending octet, counted from 0.
+ * The contents of OCTET and BIT STRINGs are not entered (their readers decode them with decodeDer).
+ */
+export function derProblem(b: Uint8Array): string | undefined {
+  return walk(b, 0, b.length, 0);
+}
+
+function walk(b: Uint8Array, start: number, end: number, depth: number): string | undefined {
+  if (depth > MAX_WALK_DEPTH) return `nesting deeper than ${MAX_WALK_DEPTH} at byte ${start}`;
+  let p = start;
+  while (p < end) {
+    const tagAt = p;
+    const tag = b[p++]!;
+    if ((tag & 0x1f) === 0x1f) {
+      // High tag number form (§8.1.2.4): base-128, no leading 0x80, only for numbers of 31 or more.
+      if (p < end && b[p] === 0x80) return `a non-minimal tag at byte ${tagAt}`;
+      let number = 0;
+      let octets = 0;
+      for (;;) {
+        if (p >= end) return `a truncated tag at byte ${tagAt}`;
+        const o = b[p++]!;
+        number = number * 128 + (o & 0x7f);
+        if (++octets > 4) return `an oversized tag at byte ${tagAt}`;
+        if ((o & 0x80) === 0) break;
+      }
+      if (number < 31) return `a non-minimal tag at byte ${tagAt}`;
+    }
+    if (p >= end) return `a truncated value at byte ${tagAt}`;
+    const lengthAt = p;
+    const first = b[p++]!;
+    let length = first;
+    if (first === 0x80) return `an indefinite length at byte ${lengthAt}`;
+    if (first > 0x80) {
+      const n = first & 0x7f;
+      if (n > 4) return `an oversized length at byte ${lengthAt}`;
+      if (p + n > end) return `a truncated length at byte ${lengthAt}`;
+      if (b[p] === 0) return `a non-minimal length at byte ${lengthAt}`;
+      length = 0;
+      for (let i = 0; i < n; i++) length = length * 256 + b[p++]!;
+      if (length < 0x80) return `a non-minimal length at byte ${lengthAt}`;
+    }
+    if (length > end - p) return `a length past the end of its value at byte ${lengthAt}`;
+    const contentEnd = p + length;
+    if (tag === 0x23 || tag === 0x24) return `a constructed string at byte ${tagAt}`;
+    if (tag & 0x20) {
+      const inner = walk(b, p, contentEnd, depth + 1);
+      if (inner !== undefined) return inner;
+    } else if (tag === 0x02) {
+      if (length === 0) return `an empty INTEGER at byte ${tagAt}`;
+      if (length > 1 && ((b[p] === 0x00 && (b[p + 1]! & 0x80) === 0) || (b[p] === 0xff && (b[p + 1]! & 0x80) !== 0))) {
+        return `a non-minimal INTEGER at byte ${tagAt}`;
+      }
+    } else if (tag === 0x01) {
+      if (length !== 1 || (b[p] !== 0x00 && b[p] !== 0xff)) return `a BOOLEAN that is not 00 or FF at byte ${tagAt}`;
+    } else if (tag === 0x05) {
+      if (length !== 0) return `a NULL with content at byte ${tagAt}`;
+    }
+    p = contentEnd;
+  }
+  return undefined;
+}
+
 /** Quick structural test: one DER SEQUENCE whose length field spans the whole input. */
 export function looksLikeDerSequence(bytes: Uint8Array): boolean {
   if (bytes.length < 2 || bytes[0] !== 0x30) return false;
@@ -58,6 +150,22 @@ export function looksLikeDerSequence(bytes: Uint8Array): boolean {
   let len = 0;
   for (let i = 0; i < n; i++) len = len * 256 + bytes[2 + i]!;
   return len + 2 + n === bytes.length;
+}
+
+/** Is `node` the NULL of an AlgorithmIdentifier whose parameters must be NULL or absent? */
+export function isNull(node: Asn1 | undefined): boolean {
+  return node instanceof asn1js.Null;
+}
+
+/**
+ * What is wrong with an rsaEncryption AlgorithmIdentifier's parameters (RFC 8017 §A.1: "shall
+ * have a value of type NULL"; RFC 3279 §2.3.1), or undefined if they are NULL or absent.
+ */
+export function rsaParametersProblem(alg: Asn1[]): string | undefined {
+  if (alg.length === 1 || (alg.length === 2 && isNull(alg[1]))) return undefined;
+  if (alg.length > 2) return `${alg.length - 1} parameters where rsaEncryption takes NULL`;
+  const oid = oidOf(alg[1]);
+  return `parameters ${oid !== undefined ? `OID ${oid}` : `of ASN.1 type ${(alg[1]!.constructor as { NAME?: string }).NAME ?? '?'}`} where rsaEncryption takes NULL`;
 }
 
 export function isSequence(node: Asn1 | undefined): node is asn1js.Sequence {

@@ -3,7 +3,7 @@
  * bytes alone. Raw symmetric/HMAC material is known by its length; private keys by their
  * PKCS#8 structure. Everything KMS would not take as is gets a reason and a way out.
  */
-import { OID, bitLength, children, decodeDer, integerBytes, looksLikeDerSequence, octetsOf, oidOf, smallInteger } from './der.js';
+import { OID, assertDer, bitLength, children, decodeBer, decodeDer, integerBytes, looksLikeDerSequence, octetsOf, oidOf, rsaParametersProblem, smallInteger } from './der.js';
 import { bytesToText, looksLikeText, parsePem } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, identifyDer } from './identify-der.js';
@@ -72,7 +72,8 @@ function identifyMaterial(bytes: Uint8Array, region: Region, named: MaterialSpec
   if (bytes.length === 0) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key material is empty — check the file (KMS needs the binary key, never an empty file)');
   }
-  if (looksLikeDerSequence(bytes)) {
+  // A SEQUENCE with an indefinite length (BER) is looked at too, so that it is refused as not DER.
+  if (looksLikeDerSequence(bytes) || (bytes.length > 4 && bytes[0] === 0x30 && bytes[1] === 0x80)) {
     const der = tryPkcs8(bytes, allowed);
     if (der) return der;
   }
@@ -169,20 +170,25 @@ function refuseText(text: string, rawFits: readonly KeySpec[]): never {
   );
 }
 
-/** Identifies DER that parses; returns undefined for bytes that are not DER at all. */
+/**
+ * Identifies DER that parses; returns undefined for bytes that are not DER at all. A PKCS#8 key
+ * in BER that is not DER (indefinite or non-minimal lengths...) is refused, as wrapping keys are:
+ * KMS may reject it after upload.
+ */
 function tryPkcs8(bytes: Uint8Array, allowed: readonly MaterialSpec[]): MaterialInfo | undefined {
   // The common shape first, without the general parser (same answer, a fraction of the cost).
   const rsa = rsaPkcs8Shape(bytes);
   if (rsa) return rsa;
   let node;
   try {
-    node = decodeDer(bytes, 'the key material', ERROR_CODES.MATERIAL_INVALID);
+    node = decodeBer(bytes, 'the key material', ERROR_CODES.MATERIAL_INVALID);
   } catch {
     return undefined;
   }
   const kind = identifyDer(node);
   switch (kind) {
     case 'pkcs8':
+      assertDer(bytes, 'the PKCS#8 key material', ERROR_CODES.MATERIAL_INVALID);
       return pkcs8Info(children(node), bytes.length, allowed);
     case 'encrypted-pkcs8':
       throw new KmsWrapError(ERROR_CODES.MATERIAL_ENCRYPTED, `the material is an encrypted PKCS#8 private key and KMS needs the plaintext key — ${DECRYPT_HINT}`);
@@ -214,6 +220,10 @@ function pkcs8Info(c: ReturnType<typeof children>, length: number, allowed: read
   const algOid = oidOf(alg[0]);
   const inner = octetsOf(c[2])!;
   if (algOid === OID.rsaEncryption) {
+    const problem = rsaParametersProblem(alg);
+    if (problem !== undefined) {
+      throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `the PKCS#8 RSA key's algorithm has ${problem} (RFC 8017 §A.1) — re-export it with openssl pkcs8 -topk8 -nocrypt -outform DER`);
+    }
     // RSAPrivateKey ::= SEQUENCE { version, modulus INTEGER, ... }   -- RFC 8017 §A.1.2
     const rsa = children(decodeDer(inner, 'the RSA private key inside the PKCS#8', ERROR_CODES.MATERIAL_INVALID));
     const modulus = integerBytes(rsa[1]);

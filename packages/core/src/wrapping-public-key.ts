@@ -3,7 +3,7 @@
  * SubjectPublicKeyInfo (WrappingPublicKey.bin), or its base64 (the JSON's PublicKey) or PEM.
  * Refuses private keys, certificates, weak RSA keys and key types KMS never issues.
  */
-import { OID, bitLength, bitStringBytes, children, decodeDer, integerBytes, isDerUnsigned, isSequence, oidOf, type Asn1 } from './der.js';
+import { OID, bitLength, bitStringBytes, children, decodeDer, integerBytes, isDerUnsigned, isSequence, oidOf, rsaParametersProblem, type Asn1 } from './der.js';
 import { bytesToText, fromBase64, looksLikeText, parsePem } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, identifyDer } from './identify-der.js';
@@ -71,7 +71,11 @@ function fromSpki(spki: Uint8Array, c: Asn1[]): WrappingPublicKey {
   const algOid = oidOf(alg[0]);
   const key = bitStringBytes(c[1]);
   if (key === undefined) throw new KmsWrapError(INVALID, `the wrapping public key's key bits are malformed — ${FETCH_HINT}`);
-  if (algOid === OID.rsaEncryption) return rsaKey(spki, key);
+  if (algOid === OID.rsaEncryption) {
+    const problem = rsaParametersProblem(alg);
+    if (problem !== undefined) throw new KmsWrapError(INVALID, `the wrapping public key's algorithm has ${problem} (RFC 8017 §A.1) — ${FETCH_HINT}`);
+    return rsaKey(spki, key);
+  }
   if (algOid === OID.ecPublicKey || algOid === OID.sm2) {
     const curveOid = algOid === OID.sm2 ? OID.sm2 : oidOf(alg[1]);
     const curve = curveOid === undefined ? undefined : CURVE_BY_OID[curveOid];

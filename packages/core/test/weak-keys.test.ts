@@ -121,7 +121,8 @@ describe('INTEGERs that are not DER non-negative values → ERR_PUBLIC_KEY_INVAL
     it(name, async () => {
       const error = await refused({ wrappingPublicKey: rsaSpki(n, e), algorithm: 'RSAES_OAEP_SHA_256' });
       expect(error.code).toBe(ERROR_CODES.PUBLIC_KEY_INVALID);
-      expect(error.message).toContain('negative or not in DER form');
+      // A needless leading zero is not DER at all, and der.ts says so with its offset.
+      expect(error.message).toMatch(/negative or not in DER form|is not DER: a non-minimal INTEGER at byte \d+/);
     });
   }
 });

@@ -13,7 +13,7 @@ const MAX_LENGTH = 1 << 20;
 const MAX_NODES = 2048;
 
 /**
- * Decodes one BER/DER value that must span all of `bytes`. The result views into `bytes`
+ * Decodes one DER value that must span all of `bytes` (BER that is not DER is refused by core). The result views into `bytes`
  * (no copy), so the caller keeps ownership and can zero it. Throws MATERIAL_INVALID.
  */
 export function parseDer(bytes: Uint8Array, what: string): asn1js.AsnType {
