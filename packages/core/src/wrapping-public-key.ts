@@ -43,6 +43,22 @@ export function toWrappingPublicKey(input: Uint8Array | string | WrappingPublicK
 /** The one public exponent the wrapping keys of every target use (AWS KMS, Cloud KMS, Azure Key Vault, Vault). */
 const E_65537 = Uint8Array.of(1, 0, 1);
 
+/**
+ * Refuses an RSA wrapping key's public exponent (big-endian bytes) other than 65537 with
+ * ERR_PUBLIC_KEY_WEAK: valid RSA, but no KMS issues such a key. The parser's rule, and the
+ * crypto providers' backstop (they read the exponent off the key they imported).
+ */
+export function checkWrappingKeyExponent(publicExponent: Uint8Array): void {
+  let start = 0;
+  while (start < publicExponent.length - 1 && publicExponent[start] === 0) start++;
+  const e = publicExponent.subarray(start);
+  if (equalBytes(e, E_65537)) return;
+  throw new KmsWrapError(
+    ERROR_CODES.PUBLIC_KEY_WEAK,
+    `the wrapping key's public exponent is ${describeExponent(e, bitLength(e))}; AWS KMS wrapping keys use 65537 (as do Google Cloud KMS, Azure Key Vault and Vault) — this key was not issued by KMS: ${FETCH_HINT}`,
+  );
+}
+
 /** Parses a wrapping public key given as DER bytes, base64 text or PEM text. */
 export function parseWrappingPublicKey(input: Uint8Array | string): WrappingPublicKey {
   // Our own copy: a trusted key's bytes must not change after they were checked.
@@ -148,12 +164,7 @@ function rsaKey(spki: Uint8Array, key: Uint8Array): WrappingPublicKey {
   if (eBits < 2 || (publicExponent[publicExponent.length - 1]! & 1) === 0 || eBits >= bits) {
     throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, `the RSA wrapping public key has an invalid public exponent (must be odd and at least 3) — ${FETCH_HINT}`);
   }
-  if (!equalBytes(publicExponent, E_65537)) {
-    throw new KmsWrapError(
-      ERROR_CODES.PUBLIC_KEY_WEAK,
-      `the wrapping key's public exponent is ${describeExponent(publicExponent, eBits)}; AWS KMS wrapping keys use 65537 (as do Google Cloud KMS, Azure Key Vault and Vault) — this key was not issued by KMS: ${FETCH_HINT}`,
-    );
-  }
+  checkWrappingKeyExponent(publicExponent);
   if ((modulus[modulus.length - 1]! & 1) === 0) {
     throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, `the RSA wrapping public key's modulus is even, so it is not an RSA key — ${FETCH_HINT}`);
   }
