@@ -8,6 +8,7 @@ import { aeskwp } from '@noble/ciphers/aes.js';
 import {
   ERROR_CODES,
   KmsWrapError,
+  checkWrappingKeyExponent,
   type CryptoProvider,
   type EcPrivateJwk,
   type OaepHash,
@@ -93,6 +94,11 @@ export function createWebCryptoProvider(): CryptoProvider {
             `WebCrypto cannot use the ${key.spec} wrapping public key for RSA-OAEP (${_cause(cause)}) — use the PublicKey from GetParametersForImport, unmodified`,
             { cause },
           );
+        })
+        // The backstop: 65537, read off the key WebCrypto imported (not the parsed object's fields).
+        .then((cryptoKey) => {
+          checkWrappingKeyExponent((cryptoKey.algorithm as RsaHashedKeyAlgorithm).publicExponent);
+          return cryptoKey;
         });
       byHash.set(hash, k);
     }

@@ -23,7 +23,7 @@ import {
 } from './rules.js';
 import { KMS_ALGORITHM_IDS, MATERIAL_SPECS, parseRegion, type MaterialSpec, type Region, type WrappingKeySpec } from './specs.js';
 import type { Target } from './target.js';
-import { parseWrappingPublicKey } from './wrapping-public-key.js';
+import { toWrappingPublicKey } from './wrapping-public-key.js';
 
 export interface WrapperOptions {
   readonly algorithms: readonly WrappingAlgorithm[];
@@ -109,9 +109,8 @@ export function createWrapper(options: WrapperOptions): Wrapper {
 
   function prepare(request: Omit<WrapRequest, 'algorithm'>) {
     const region = parseRegion(request.region ?? 'standard');
-    const wrappingKey = isParsedKey(request.wrappingPublicKey)
-      ? request.wrappingPublicKey
-      : parseWrappingPublicKey(request.wrappingPublicKey);
+    // A key object is trusted only if core's parser made it; any other is parsed again from its spki.
+    const wrappingKey = toWrappingPublicKey(request.wrappingPublicKey);
     const material = inspectMaterial(request.material, {
       region,
       ...(request.keySpec === undefined ? {} : { keySpec: request.keySpec }),
@@ -203,10 +202,6 @@ export function createWrapper(options: WrapperOptions): Wrapper {
   }
 
   return { rules, target: options.target, crypto, algorithms: plugins, check, wrap, options: options_, unwrap };
-}
-
-function isParsedKey(value: WrapRequest['wrappingPublicKey']): value is WrappingPublicKey {
-  return typeof value === 'object' && !(value instanceof Uint8Array) && 'spki' in value && 'spec' in value;
 }
 
 function validatePlugin(a: WrappingAlgorithm, rules: RuleSet): void {

@@ -13,7 +13,7 @@ export { importOptional, isModuleNotFound } from './optional-import.js';
 export type { AlgorithmModule, StandardAlgorithms } from './standard-algorithms.js';
 export { inspectMaterial } from './inspect-material.js';
 export type { InspectOptions } from './inspect-material.js';
-export { parseWrappingPublicKey } from './wrapping-public-key.js';
+export { checkWrappingKeyExponent, isParsedWrappingPublicKey, parseWrappingPublicKey, toWrappingPublicKey } from './wrapping-public-key.js';
 export { parseImportParameters, parseValidTo } from './import-parameters.js';
 export type { ImportParameters } from './import-parameters.js';
 export { identifyDer, CURVE_BY_OID } from './identify-der.js';

@@ -4,7 +4,7 @@
  * Refuses private keys, certificates, weak RSA keys and key types KMS never issues.
  */
 import { OID, bitLength, bitStringBytes, children, decodeDer, integerBytes, isDerUnsigned, isSequence, oidOf, rsaParametersProblem, type Asn1 } from './der.js';
-import { bytesToText, fromBase64, looksLikeText, parsePem } from './encoding.js';
+import { bytesToText, equalBytes, fromBase64, looksLikeText, parsePem } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, identifyDer } from './identify-der.js';
 import type { WrappingPublicKey } from './keys.js';
@@ -13,9 +13,56 @@ import { WRAPPING_KEY_SPECS, WRAPPING_KEY_SPEC_INFO } from './specs.js';
 const INVALID = ERROR_CODES.PUBLIC_KEY_INVALID;
 const FETCH_HINT = 'use the PublicKey from GetParametersForImport (WrappingPublicKey.bin, or its base64 or PEM)';
 
+/**
+ * Every key this module parsed and checked. A WrappingPublicKey object is trusted only if it is
+ * in here: any other object with `spki` and `spec` (a forged or hand-made one, or one that crossed
+ * a thread and lost its identity) is parsed again from its spki bytes.
+ */
+const PARSED = new WeakSet<WrappingPublicKey>();
+
+/** True if `value` is a key parseWrappingPublicKey made (not a look-alike object). */
+export function isParsedWrappingPublicKey(value: unknown): value is WrappingPublicKey {
+  return typeof value === 'object' && value !== null && PARSED.has(value as WrappingPublicKey);
+}
+
+/**
+ * A checked wrapping public key from bytes, text, or an object that claims to be a parsed key:
+ * a key this module parsed is returned as is; any other object is parsed again from its `spki`
+ * bytes (its `spec`, `type` and `rsa` fields are never believed), or refused if it has none.
+ */
+export function toWrappingPublicKey(input: Uint8Array | string | WrappingPublicKey): WrappingPublicKey {
+  if (typeof input === 'string' || input instanceof Uint8Array) return parseWrappingPublicKey(input);
+  if (PARSED.has(input)) return input;
+  const spki = typeof input === 'object' && input !== null ? (input as { spki?: unknown }).spki : undefined;
+  if (!(spki instanceof Uint8Array)) {
+    throw new KmsWrapError(INVALID, `the wrapping public key is an object without spki bytes — give its DER bytes, base64 or PEM, or a key from parseWrappingPublicKey`);
+  }
+  return parseWrappingPublicKey(spki);
+}
+
+/** The one public exponent the wrapping keys of every target use (AWS KMS, Cloud KMS, Azure Key Vault, Vault). */
+const E_65537 = Uint8Array.of(1, 0, 1);
+
+/**
+ * Refuses an RSA wrapping key's public exponent (big-endian bytes) other than 65537 with
+ * ERR_PUBLIC_KEY_WEAK: valid RSA, but no KMS issues such a key. The parser's rule, and the
+ * crypto providers' backstop (they read the exponent off the key they imported).
+ */
+export function checkWrappingKeyExponent(publicExponent: Uint8Array): void {
+  let start = 0;
+  while (start < publicExponent.length - 1 && publicExponent[start] === 0) start++;
+  const e = publicExponent.subarray(start);
+  if (equalBytes(e, E_65537)) return;
+  throw new KmsWrapError(
+    ERROR_CODES.PUBLIC_KEY_WEAK,
+    `the wrapping key's public exponent is ${describeExponent(e, bitLength(e))}; AWS KMS wrapping keys use 65537 (as do Google Cloud KMS, Azure Key Vault and Vault) — this key was not issued by KMS: ${FETCH_HINT}`,
+  );
+}
+
 /** Parses a wrapping public key given as DER bytes, base64 text or PEM text. */
 export function parseWrappingPublicKey(input: Uint8Array | string): WrappingPublicKey {
-  const der = toDer(input);
+  // Our own copy: a trusted key's bytes must not change after they were checked.
+  const der = input instanceof Uint8Array ? toDer(input).slice() : toDer(input);
   const node = decodeDer(der, 'the wrapping public key', INVALID);
   const kind = identifyDer(node);
   if (kind === 'pkcs8' || kind === 'pkcs1-private' || kind === 'sec1-private' || kind === 'encrypted-pkcs8') {
@@ -34,7 +81,12 @@ export function parseWrappingPublicKey(input: Uint8Array | string): WrappingPubl
     );
   }
   if (kind !== 'spki') throw new KmsWrapError(INVALID, `the wrapping public key is not a public key (${DER_KIND_NAMES[kind]}) — ${FETCH_HINT}`);
-  return fromSpki(der, children(node));
+  const key = fromSpki(der, children(node));
+  if (key.rsa) Object.freeze(key.rsa);
+  if (key.ec) Object.freeze(key.ec);
+  Object.freeze(key);
+  PARSED.add(key);
+  return key;
 }
 
 function toDer(input: Uint8Array | string): Uint8Array {
@@ -116,6 +168,7 @@ function rsaKey(spki: Uint8Array, key: Uint8Array): WrappingPublicKey {
   if (eBits < 2 || (publicExponent[publicExponent.length - 1]! & 1) === 0 || eBits >= bits) {
     throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, `the RSA wrapping public key has an invalid public exponent (must be odd and at least 3) — ${FETCH_HINT}`);
   }
+  checkWrappingKeyExponent(publicExponent);
   if ((modulus[modulus.length - 1]! & 1) === 0) {
     throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, `the RSA wrapping public key's modulus is even, so it is not an RSA key — ${FETCH_HINT}`);
   }
@@ -127,4 +180,12 @@ function rsaKey(spki: Uint8Array, key: Uint8Array): WrappingPublicKey {
     throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, `the RSA wrapping public key is ${bits} bits, which is not a wrapping key spec KMS issues (2048, 3072, 4096) — ${FETCH_HINT}`);
   }
   return { spec, type: 'rsa', spki, rsa: { modulus, publicExponent, bits } };
+}
+
+/** The exponent in decimal when it is short, else its size (a public value, but no need to print 2047 bits of it). */
+function describeExponent(e: Uint8Array, eBits: number): string {
+  if (eBits > 48) return `a ${eBits}-bit number`;
+  let v = 0;
+  for (const b of e) v = v * 256 + b;
+  return String(v);
 }

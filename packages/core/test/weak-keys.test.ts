@@ -105,8 +105,28 @@ describe('public exponents: 1, even, zero, as large as the modulus → ERR_PUBLI
     });
   }
 
-  it('e = 3 is a valid RSA exponent (RFC 8017 §3.1) and is accepted', () => {
-    expect(parseWrappingPublicKey(rsaSpki(unsigned(modulus2048), Uint8Array.of(3))).spec).toBe('RSA_2048');
+});
+
+describe('public exponents other than 65537 (valid RSA, but no KMS wrapping key) → ERR_PUBLIC_KEY_WEAK, naming the exponent', () => {
+  const modulus4096 = unsigned(modulusOfBits(4096));
+  const cases: [string, Uint8Array, Uint8Array, RegExp][] = [
+    ['e = 3', unsigned(modulus2048), Uint8Array.of(3), /public exponent is 3; AWS KMS wrapping keys use 65537/],
+    ['e = 17', unsigned(modulus2048), Uint8Array.of(17), /public exponent is 17; AWS KMS wrapping keys use 65537/],
+    ['e = 65539', unsigned(modulus2048), Uint8Array.of(1, 0, 3), /public exponent is 65539; AWS KMS wrapping keys use 65537/],
+    ['a 2047-bit e on RSA_2048', unsigned(modulus2048), unsigned(modulusOfBits(2047)), /public exponent is a 2047-bit number; AWS KMS wrapping keys use 65537/],
+    ['a 65-bit e on RSA_4096', modulus4096, unsigned(modulusOfBits(65)), /public exponent is a 65-bit number; AWS KMS wrapping keys use 65537/],
+  ];
+  for (const [name, n, e, message] of cases) {
+    it(name, async () => {
+      const error = await refused({ wrappingPublicKey: rsaSpki(n, e), algorithm: 'RSAES_OAEP_SHA_256' });
+      expect(error.code).toBe(ERROR_CODES.PUBLIC_KEY_WEAK);
+      expect(error.message).toMatch(message);
+      expect(() => parseWrappingPublicKey(rsaSpki(n, e))).toThrow(KmsWrapError);
+    });
+  }
+
+  it('e = 65537 is accepted', () => {
+    expect(parseWrappingPublicKey(rsaSpki(unsigned(modulus2048), E65537)).spec).toBe('RSA_2048');
   });
 });
 

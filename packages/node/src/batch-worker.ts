@@ -6,7 +6,7 @@
  * memory is read before each entry: one under way finishes, so its output is whole.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { WrappingPublicKey } from '@kms-wrap/core';
+import { toWrappingPublicKey, type WrappingPublicKey } from '@kms-wrap/core';
 import { createJobRunner, runChunk, type JobRunner } from './batch-job.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './batch-protocol.js';
 
@@ -23,7 +23,15 @@ port.on('message', (msg: ToWorker) => {
     return;
   }
   if (msg.type === 'keys') {
-    keys = msg.keys;
+    // Structured clones, not the keys core parsed: parsed again here (once), so the checks ran in this thread.
+    // One that does not parse is kept as it came: the engine parses it again per entry and refuses each with its code.
+    keys = msg.keys.map((k) => {
+      try {
+        return toWrappingPublicKey(k);
+      } catch {
+        return k;
+      }
+    });
     return;
   }
   queue = queue

@@ -20,7 +20,7 @@ import {
   ERROR_CODES,
   KmsWrapError,
   isKmsWrapError,
-  parseWrappingPublicKey,
+  toWrappingPublicKey,
   toBase64,
   type ErrorCode,
   type KeySpec,
@@ -273,7 +273,7 @@ function arraySource(entries: readonly BatchEntry[]): Source {
     const given = typeof e === 'object' && e !== null && e.parameters === undefined ? e.publicKey : undefined;
     if (given === undefined || typeof given === 'string') return undefined;
     try {
-      const key = given instanceof Uint8Array ? parseWrappingPublicKey(given) : given;
+      const key = toWrappingPublicKey(given); // a key object core did not parse is parsed again
       let k = byKey.get(key);
       if (k === undefined) {
         const der = toBase64(key.spki);

@@ -20,7 +20,17 @@ import {
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import type * as AesKwpNative from '@kms-wrap/aes-kwp-native';
-import type { CryptoProvider, EcPrivateJwk, OaepHash, RsaPrivateJwk, WrappingPublicKey } from '@kms-wrap/core';
+import {
+  ERROR_CODES,
+  KmsWrapError,
+  checkWrappingKeyExponent,
+  type CryptoProvider,
+  type EcPrivateJwk,
+  type ErrorCode,
+  type OaepHash,
+  type RsaPrivateJwk,
+  type WrappingPublicKey,
+} from '@kms-wrap/core';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 /** RFC 5649 §3: the alternative initial value's constant half. */
@@ -34,6 +44,34 @@ function kwpCipher(kek: Uint8Array): string {
   const cipher = KWP_CIPHERS[kek.length];
   if (cipher === undefined) throw new RangeError(`AES-KWP needs a 16, 24 or 32-byte key, not ${kek.length}`);
   return cipher;
+}
+
+/** True for an error OpenSSL raised through node:crypto (code ERR_OSSL_..., or its library/reason fields). */
+function isOpenSslError(e: unknown): e is Error & { code?: string; library?: string; reason?: string } {
+  if (!(e instanceof Error)) return false;
+  const f = e as { code?: unknown; library?: unknown; reason?: unknown };
+  return (typeof f.code === 'string' && f.code.startsWith('ERR_OSSL')) || typeof f.library === 'string' || typeof f.reason === 'string';
+}
+
+/**
+ * An OpenSSL error as a coded KmsWrapError with `sentence` (the original kept as the cause, never
+ * in the message); anything else unchanged. No OpenSSL error reaches the user as ERR_INTERNAL.
+ */
+function fromOpenSsl(e: unknown, code: ErrorCode, sentence: string): unknown {
+  return isOpenSslError(e) ? new KmsWrapError(code, sentence, { cause: e }) : e;
+}
+
+const KWP_UNWRAP_FAILED =
+  'the AES-KWP-wrapped part failed its integrity check (RFC 5649 §3): it was changed or truncated, or wrapped under another key — check that the file is whole and that the private key is the wrapping key pair\'s';
+
+/** 65537 as the provider's backstop, read off the key OpenSSL imported (not the parsed object's fields). */
+function checkImportedExponent(k: KeyObject): void {
+  if (k.asymmetricKeyType !== 'rsa') return;
+  const e = k.asymmetricKeyDetails?.publicExponent;
+  if (e === undefined) return;
+  let hex = e.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  checkWrappingKeyExponent(Uint8Array.from(Buffer.from(hex, 'hex')));
 }
 
 type KwpWrap = (kek: Uint8Array, plaintext: Uint8Array) => Uint8Array;
@@ -81,7 +119,12 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
   const importKey = (key: WrappingPublicKey): KeyObject => {
     let k = publicKeys.get(key);
     if (!k) {
-      k = createPublicKey({ key: Buffer.from(key.spki.buffer, key.spki.byteOffset, key.spki.byteLength), format: 'der', type: 'spki' });
+      try {
+        k = createPublicKey({ key: Buffer.from(key.spki.buffer, key.spki.byteOffset, key.spki.byteLength), format: 'der', type: 'spki' });
+      } catch (e) {
+        throw fromOpenSsl(e, ERROR_CODES.PUBLIC_KEY_INVALID, 'OpenSSL cannot read the wrapping public key — use the PublicKey from GetParametersForImport (WrappingPublicKey.bin, or its base64 or PEM)');
+      }
+      checkImportedExponent(k);
       publicKeys.set(key, k);
     }
     return k;
@@ -92,7 +135,12 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
     // randomFillSync, not getRandomValues: the same CSPRNG, without loading Node's WebCrypto.
     randomBytes: (length) => randomFillSync(new Uint8Array(length)),
     async rsaOaepEncrypt(key, hash, plaintext) {
-      const out = publicEncrypt({ key: importKey(key), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[hash] }, plaintext);
+      let out: Buffer;
+      try {
+        out = publicEncrypt({ key: importKey(key), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[hash] }, plaintext);
+      } catch (e) {
+        throw fromOpenSsl(e, ERROR_CODES.PUBLIC_KEY_INVALID, 'OpenSSL refused to encrypt under the wrapping public key (RSA-OAEP) — use the PublicKey from GetParametersForImport, unchanged');
+      }
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     },
     async aesKwpWrap(kek, plaintext) {
@@ -101,16 +149,44 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
       if (plaintext.length === 0) throw new RangeError('AES-KWP wraps 1 to 2^32 - 1 octets, not 0');
       if (kwpWrap === undefined) kwpWrap = aesKwpNative()?.wrap ?? null;
       if (kwpWrap) return kwpWrap(kek, plaintext);
-      const c = createCipheriv(cipher, kek, KWP_AIV);
-      return Buffer.concat([c.update(plaintext), c.final()]);
+      try {
+        const c = createCipheriv(cipher, kek, KWP_AIV);
+        return Buffer.concat([c.update(plaintext), c.final()]);
+      } catch (e) {
+        throw fromOpenSsl(e, ERROR_CODES.PROVIDER_UNSUPPORTED, `OpenSSL could not wrap with ${cipher} — use a Node.js whose OpenSSL has AES key wrap with padding, or another provider`);
+      }
     },
     async rsaOaepDecrypt(privateKeyPkcs8, hash, ciphertext) {
-      const key = createPrivateKey({ key: Buffer.from(privateKeyPkcs8), format: 'der', type: 'pkcs8' });
-      return privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[hash] }, ciphertext);
+      let key: KeyObject;
+      try {
+        key = createPrivateKey({ key: Buffer.from(privateKeyPkcs8), format: 'der', type: 'pkcs8' });
+      } catch (e) {
+        throw fromOpenSsl(e, ERROR_CODES.MATERIAL_INVALID, 'OpenSSL cannot read the private key as PKCS#8 DER — give the wrapping key pair\'s private key, PKCS#8 DER');
+      }
+      try {
+        return privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[hash] }, ciphertext);
+      } catch (e) {
+        throw fromOpenSsl(
+          e,
+          ERROR_CODES.VERIFY_FAILED,
+          `the ${ciphertext.length}-byte RSA-OAEP ciphertext does not decrypt under this private key — check that it is the wrapping key pair's private key, the algorithm's hash, and that the file is whole`,
+        );
+      }
     },
     async aesKwpUnwrap(kek, ciphertext) {
-      const d = createDecipheriv(kwpCipher(kek), kek, KWP_AIV);
-      return Buffer.concat([d.update(ciphertext), d.final()]);
+      const cipher = kwpCipher(kek);
+      // RFC 5649 §4.2: n >= 1 semiblocks of data after the AIV, in 8-octet semiblocks.
+      if (ciphertext.length < 16 || ciphertext.length % 8 !== 0) {
+        throw new KmsWrapError(ERROR_CODES.VERIFY_FAILED, `the AES-KWP-wrapped part is ${ciphertext.length} bytes, and RFC 5649 gives a multiple of 8, at least 16 — check that the file is whole`);
+      }
+      try {
+        const d = createDecipheriv(cipher, kek, KWP_AIV);
+        return Buffer.concat([d.update(ciphertext), d.final()]);
+      } catch (e) {
+        // node:crypto says "Trying to add data in unsupported state" (no code, no OpenSSL fields) for every
+        // failed check: whatever the decipher throws here is the ciphertext's fault, never a bug to report.
+        throw new KmsWrapError(ERROR_CODES.VERIFY_FAILED, KWP_UNWRAP_FAILED, { cause: e });
+      }
     },
     async generateRsaKey(bits) {
       const { privateKey } = await generateKeyPairAsync('rsa', { modulusLength: bits, publicExponent: 65537 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES, createWrapper, parseWrappingPublicKey, type KmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, createWrapper, parseWrappingPublicKey, type KmsWrapError, type WrappingPublicKey } from '@kms-wrap/core';
 import { algorithms as kwAlgorithms } from '@kms-wrap/rsa-aes-key-wrap';
 import { algorithms as oaepAlgorithms } from '@kms-wrap/rsaes-oaep';
 import {
@@ -212,6 +212,54 @@ describe('wrapBatch: outputs that OpenSSL unwraps', () => {
     }
     await oaep(join(d, 'out', 'oaep-3.bin'), join(d, 'back-oaep'));
     expect(readFileSync(join(d, 'back-oaep')).equals(Buffer.from(p256Material))).toBe(true);
+  });
+});
+
+describe('wrapping key objects core did not parse are parsed again (in the calling thread and in each worker)', () => {
+  // An RSA_2048 key with e = 3: valid RSA, no KMS wrapping key. As bytes it is refused; a hand-made
+  // { spec, type, spki } object claiming to be parsed must be refused the same way.
+  const e3 = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 }).publicKey.export({ type: 'spki', format: 'der' });
+  const weakSpki = der(e3);
+  const forged = (): WrappingPublicKey => ({ ...parseWrappingPublicKey(publicKeyDer), spki: weakSpki }) as WrappingPublicKey;
+
+  it('wrapBatch: a forged key object → ERR_PUBLIC_KEY_WEAK for its entry; a genuine parsed key and a plain-object copy of one still wrap', async () => {
+    const d = fresh();
+    const genuine = parseWrappingPublicKey(publicKeyDer);
+    const s = await wrapBatch(
+      [good(d, 'forged.bin', { publicKey: forged() }), good(d, 'genuine.bin', { publicKey: genuine }), good(d, 'copy.bin', { publicKey: { ...genuine } })],
+      { concurrency: 2 },
+    );
+    const { wrapped, failed } = byStatus(s);
+    expect(failed).toEqual({ 0: ERROR_CODES.PUBLIC_KEY_WEAK });
+    expect(wrapped).toEqual([1, 2]);
+    expect((s.results[0] as { error: Error }).error.message).toMatch(/public exponent is 3; AWS KMS wrapping keys use 65537/);
+    expect(existsSync(join(d, 'out', 'forged.bin'))).toBe(false);
+    await expectUnwraps(join(d, 'out', 'genuine.bin'), 'RSA_AES_KEY_WRAP_SHA_256', rsaMaterial);
+  });
+
+  it('the pool: a forged key sent to the workers → each entry under it fails ERR_PUBLIC_KEY_WEAK; nothing written', async () => {
+    const d = fresh();
+    const pool = createPool({ size: 2 });
+    try {
+      pool.configure({ force: false, fsync: false, algorithms: ['RSA_AES_KEY_WRAP_SHA_256'], holdBytes: 0, now: Date.now() });
+      pool.setKeys([forged(), parseWrappingPublicKey(publicKeyDer)]);
+      const outcomes: JobOutcome[] = [];
+      pool.onOutcomes((list) => outcomes.push(...list));
+      const items: JobItem[] = Array.from({ length: 4 }, (_, index) => ({
+        index,
+        material: join(dir, 'rsa.der'),
+        key: index % 2,
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+        output: join(d, 'out', `${index}.bin`),
+      }));
+      for (const item of items) await pool.submit('wrap', [item]);
+      await pool.idle();
+      outcomes.sort((a, b) => a.index - b.index);
+      expect(outcomes.map((o) => (o.status === 'failed' ? o.code : o.status))).toEqual([ERROR_CODES.PUBLIC_KEY_WEAK, 'wrapped', ERROR_CODES.PUBLIC_KEY_WEAK, 'wrapped']);
+      expect(readdirSync(join(d, 'out')).sort()).toEqual(['1.bin', '3.bin']);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -119,3 +119,17 @@ describe('key generation', () => {
     expect(provider.name).toBe('webcrypto');
   });
 });
+
+describe('the public exponent backstop', () => {
+  it('a key object claiming to be parsed, over an e = 3 spki → ERR_PUBLIC_KEY_WEAK, naming 3; nothing encrypted', async () => {
+    const pair = await crypto.subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 2048, publicExponent: Uint8Array.of(3), hash: 'SHA-256' }, true, ['encrypt', 'decrypt']);
+    const spki = new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey));
+    const forged = { spec: 'RSA_2048', type: 'rsa', spki } as WrappingPublicKey;
+    const error = await provider.rsaOaepEncrypt(forged, 'SHA-256', new Uint8Array(32)).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(error?.code).toBe('ERR_PUBLIC_KEY_WEAK');
+    expect(error?.message).toMatch(/public exponent is 3; AWS KMS wrapping keys use 65537/);
+  });
+});
