@@ -13,7 +13,7 @@ import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 
 export const DEFAULT_OUTPUT = 'EncryptedKeyMaterial.bin';
 
-// Not node:fs/promises: loading it costs a cold start more than these two calls.
+// Not node:fs/promises: loading it costs a cold start more than this one call.
 const unlink = promisify(unlinkCb);
 
 export async function run(argv: string[], io: Io): Promise<number> {
