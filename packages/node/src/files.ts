@@ -176,7 +176,12 @@ function finish(buf: Uint8Array, n: number, cap: number): Uint8Array | undefined
     buf.fill(0);
     return undefined;
   }
-  return n === buf.length ? buf : buf.subarray(0, n);
+  if (n === buf.length) return buf;
+  // A copy of exactly n bytes, not a view: callers (and what they hand the bytes to) may use
+  // .buffer whole, and the spare capacity would be read as key material.
+  const bytes = buf.slice(0, n);
+  buf.fill(0);
+  return bytes;
 }
 
 function unreadable(path: string, what: string, cause: unknown, noEntry: string): KmsWrapError {
