@@ -6,40 +6,14 @@
  * into place, or renamed over the target with force), a temporary file never left behind.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { MAX_INPUT_BYTES, errnoText } from './files.js';
+import { errnoText, readInputFileSync as readInputFileSyncShared } from './files.js';
 
-/** Reads a whole input file; `what` names it in messages ("the key material"). */
+/** Reads a whole input file, at most MAX_INPUT_BYTES of it; `what` names it in messages ("the key material"). */
 export function readInputFileSync(path: string, what: string): Uint8Array {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (cause) {
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errno(cause)} — check the path`, { cause });
-  }
-  try {
-    const s = fstatSync(fd);
-    if (s.isDirectory()) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} path ${path} is a directory — name the file inside it`);
-    if (s.size > MAX_INPUT_BYTES) {
-      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file ${path} is ${s.size} bytes, far larger than any key — check the path`);
-    }
-    const bytes = new Uint8Array(s.size);
-    let n = 0;
-    while (n < bytes.length) {
-      const r = readSync(fd, bytes, n, bytes.length - n, null);
-      if (r === 0) break;
-      n += r;
-    }
-    if (n === 0) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file ${path} is empty — check that it was saved whole`);
-    return n === bytes.length ? bytes : bytes.subarray(0, n);
-  } catch (cause) {
-    if (cause instanceof KmsWrapError) throw cause;
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errno(cause)} — check the path and permissions`, { cause });
-  } finally {
-    closeSync(fd);
-  }
+  return readInputFileSyncShared(path, what, 'no such file or directory');
 }
 
 export interface WriteSyncOptions {

@@ -11,6 +11,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 import type { BatchEntry } from './batch.js';
 import { errno } from './batch-files.js';
+import { readFdBounded } from './files.js';
 
 /**
  * readBatchManifest holds the whole text: a manifest of 100,000 lines is about 20 MB, and this
@@ -120,9 +121,14 @@ export async function readBatchManifest(path: string): Promise<BatchManifest> {
   const fh = await openManifest(path);
   let text: string;
   try {
+    // Bounded, not fh.readFile: stat's size is 0 for a pipe or device, and a file can grow meanwhile.
     const { size } = await fh.stat();
     if (size > MAX_MANIFEST_BYTES) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
-    text = await fh.readFile('utf8');
+    const bytes = await readFdBounded(fh.fd, size, MAX_MANIFEST_BYTES);
+    if (bytes === undefined) {
+      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is more than ${MAX_MANIFEST_BYTES} bytes — split it into smaller batches`);
+    }
+    text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   } catch (cause) {
     if (cause instanceof KmsWrapError) throw cause;
     throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errno(cause)} — check the path`, { cause });

@@ -10,7 +10,23 @@
  * NAME itself, which is always either absent, the old file, or the whole new one.
  */
 import { randomBytes } from 'node:crypto';
-import { close, fsync, link as linkCb, openSync, readFile as readFileCb, rename as renameCb, stat as statCb, unlink as unlinkCb, unlinkSync, write } from 'node:fs';
+import {
+  close,
+  closeSync,
+  fstat as fstatCb,
+  fstatSync,
+  fsync,
+  link as linkCb,
+  open as openCb,
+  openSync,
+  read as readCb,
+  readSync,
+  rename as renameCb,
+  stat as statCb,
+  unlink as unlinkCb,
+  unlinkSync,
+  write,
+} from 'node:fs';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
@@ -18,36 +34,174 @@ import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 // node:fs's callbacks, promisified: node:fs/promises (and what it loads) costs a command's start
 // more than the few calls made here.
 const stat = promisify(statCb);
-const readFile = promisify(readFileCb);
+const openAsync = promisify(openCb);
+const fstatAsync = promisify(fstatCb);
+const readAsync = promisify(readCb);
 const rename = promisify(renameCb);
 const link = promisify(linkCb);
 const unlink = promisify(unlinkCb);
+const closeAsync = promisify(close);
 
 /** Largest input file kms-wrap reads: key material and public keys are a few kB. */
 export const MAX_INPUT_BYTES = 1 << 20;
 
-/** Reads a whole input file; `what` names it in messages ("the key material"). */
+/**
+ * Reads a whole input file; `what` names it in messages ("the key material"). The file is opened
+ * once and at most MAX_INPUT_BYTES + 1 bytes are read from it: stat's size is 0 for devices and
+ * pipes (/dev/zero, <(…), a FIFO), and a file can grow between stat and read.
+ */
 export async function readInputFile(path: string, what: string): Promise<Uint8Array> {
-  let size: number;
+  let fd: number;
   try {
-    const s = await stat(path);
-    if (s.isDirectory()) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} path ${path} is a directory — name the file inside it`);
-    size = s.size;
+    fd = await openAsync(path, 'r');
+  } catch (cause) {
+    throw unreadable(path, what, cause, 'no such file');
+  }
+  try {
+    let size: number;
+    try {
+      const s = await fstatAsync(fd);
+      if (s.isDirectory()) throw isDirectory(path, what);
+      size = s.size;
+    } catch (cause) {
+      if (cause instanceof KmsWrapError) throw cause;
+      throw unreadable(path, what, cause, 'no such file');
+    }
+    if (size > MAX_INPUT_BYTES) throw tooLarge(path, what, size);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await readFdBounded(fd, size, MAX_INPUT_BYTES);
+    } catch (cause) {
+      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause)} — check the path and permissions`, { cause });
+    }
+    if (bytes === undefined) throw tooLarge(path, what, undefined);
+    if (bytes.length === 0) throw isEmpty(path, what);
+    return bytes;
+  } finally {
+    await closeAsync(fd).catch(() => {});
+  }
+}
+
+/**
+ * readInputFile, synchronous (batch's worker threads): the same bounded read, the same errors;
+ * `noEntry` words ENOENT (see errnoText).
+ */
+export function readInputFileSync(path: string, what: string, noEntry = 'no such file'): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (cause) {
+    throw unreadable(path, what, cause, noEntry);
+  }
+  try {
+    const s = fstatSync(fd);
+    if (s.isDirectory()) throw isDirectory(path, what);
+    if (s.size > MAX_INPUT_BYTES) throw tooLarge(path, what, s.size);
+    const bytes = readFdBoundedSync(fd, s.size, MAX_INPUT_BYTES);
+    if (bytes === undefined) throw tooLarge(path, what, undefined);
+    if (bytes.length === 0) throw isEmpty(path, what);
+    return bytes;
   } catch (cause) {
     if (cause instanceof KmsWrapError) throw cause;
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause)} — check the path`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause, noEntry)} — check the path and permissions`, { cause });
+  } finally {
+    try {
+      closeSync(fd);
+    } catch {
+      // nothing was written: nothing to lose
+    }
   }
-  if (size > MAX_INPUT_BYTES) {
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file ${path} is ${size} bytes, far larger than any key — check the path`);
-  }
-  let bytes: Buffer;
+}
+
+/**
+ * The bounded read itself: reads `fd` to its end, but never more than `cap` + 1 bytes. Returns
+ * the bytes, or undefined when more than `cap` are there (what was read is zeroed: it may be key
+ * material). `sizeHint` (fstat's size; 0 for devices and pipes) only sizes the first buffer.
+ */
+export async function readFdBounded(fd: number, sizeHint: number, cap: number): Promise<Uint8Array | undefined> {
+  let buf: Uint8Array = new Uint8Array(firstLength(sizeHint, cap));
+  let n = 0;
   try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause)} — check the path and permissions`, { cause });
+    for (;;) {
+      if (n === buf.length) {
+        if (n > cap) break;
+        buf = grow(buf, cap);
+      }
+      const { bytesRead } = await readAsync(fd, buf, n, buf.length - n, null);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+    }
+  } catch (e) {
+    buf.fill(0);
+    throw e;
   }
-  if (bytes.length === 0) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file ${path} is empty — check that it was saved whole`);
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return finish(buf, n, cap);
+}
+
+/** readFdBounded, synchronous. */
+export function readFdBoundedSync(fd: number, sizeHint: number, cap: number): Uint8Array | undefined {
+  let buf: Uint8Array = new Uint8Array(firstLength(sizeHint, cap));
+  let n = 0;
+  try {
+    for (;;) {
+      if (n === buf.length) {
+        if (n > cap) break;
+        buf = grow(buf, cap);
+      }
+      const r = readSync(fd, buf, n, buf.length - n, null);
+      if (r === 0) break;
+      n += r;
+    }
+  } catch (e) {
+    buf.fill(0);
+    throw e;
+  }
+  return finish(buf, n, cap);
+}
+
+/** The stated size and one byte more (to see the end), or 64 KiB when stat does not know. */
+function firstLength(sizeHint: number, cap: number): number {
+  return Math.min(cap + 1, sizeHint > 0 ? sizeHint + 1 : 64 * 1024);
+}
+
+function grow(buf: Uint8Array, cap: number): Uint8Array {
+  const next = new Uint8Array(Math.min(cap + 1, buf.length * 2));
+  next.set(buf);
+  buf.fill(0);
+  return next;
+}
+
+function finish(buf: Uint8Array, n: number, cap: number): Uint8Array | undefined {
+  if (n > cap) {
+    buf.fill(0);
+    return undefined;
+  }
+  if (n === buf.length) return buf;
+  // A copy of exactly n bytes, not a view: callers (and what they hand the bytes to) may use
+  // .buffer whole, and the spare capacity would be read as key material.
+  const bytes = buf.slice(0, n);
+  buf.fill(0);
+  return bytes;
+}
+
+function unreadable(path: string, what: string, cause: unknown, noEntry: string): KmsWrapError {
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  const hint = code === 'EACCES' || code === 'EPERM' ? 'check the path and permissions' : 'check the path';
+  return new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause, noEntry)} — ${hint}`, { cause });
+}
+
+function isDirectory(path: string, what: string): KmsWrapError {
+  return new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} path ${path} is a directory — name the file inside it`);
+}
+
+/** `size` when stat stated it; undefined when the read found more than the cap (a device, a pipe, a growing file). */
+function tooLarge(path: string, what: string, size: number | undefined): KmsWrapError {
+  const is = size === undefined ? `more than ${MAX_INPUT_BYTES}` : `${size}`;
+  return new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file ${path} is ${is} bytes, far larger than any key — check the path`);
+}
+
+function isEmpty(path: string, what: string): KmsWrapError {
+  return new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file ${path} is empty — check that it was saved whole`);
 }
 
 export interface WriteOptions {
@@ -59,7 +213,6 @@ export interface WriteOptions {
 
 const writeAsync = promisify(write);
 const fsyncAsync = promisify(fsync);
-const closeAsync = promisify(close);
 
 /** Temporary files being written now, removed if a signal stops the process. */
 const liveTemps = new Set<string>();

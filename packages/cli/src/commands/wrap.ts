@@ -2,7 +2,7 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import { ERROR_CODES, KmsWrapError, awsImportCommand, parseRegion, parseTarget, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
 import { exists, readInputFile, writeFileAtomic } from '@kms-wrap/node';
-import { readFile as readFileCb, unlink as unlinkCb } from 'node:fs';
+import { unlink as unlinkCb } from 'node:fs';
 import { promisify } from 'node:util';
 import { flag, parse, required, str, usageError } from '../args.js';
 import { json, line, note, warn, type Io } from '../io.js';
@@ -13,8 +13,7 @@ import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 
 export const DEFAULT_OUTPUT = 'EncryptedKeyMaterial.bin';
 
-// Not node:fs/promises: loading it costs a cold start more than these two calls.
-const readFile = promisify(readFileCb);
+// Not node:fs/promises: loading it costs a cold start more than this one call.
 const unlink = promisify(unlinkCb);
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -81,7 +80,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 
   // With --force, keep what the output held: if ImportToken.bin then cannot be written, it is put back.
-  const previous = tokenPath && force ? await readFile(output).catch(() => undefined) : undefined;
+  // Bounded like every input: an output larger than any wrapped key is not read whole (nor kept).
+  const previous = tokenPath && force ? await readInputFile(output, 'the previous output').catch(() => undefined) : undefined;
   await writeFileAtomic(output, result.ciphertext, { force });
   if (tokenPath) {
     try {
