@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_HELP } from '../src/help.js';
-import { BIN, PACKAGE_DIR, Scratch, cli, expectNoStack, expectRefusal, lines, parseOneJson, run } from './helpers.js';
+import { BIN, PACKAGE_DIR, Scratch, bytesOf, cli, expectNoStack, expectRefusal, lines, listing, opensslWrappingKey, parseOneJson, run, write } from './helpers.js';
+import { mkdir } from 'node:fs/promises';
 
 const scratch = new Scratch();
 beforeAll(() => scratch.init('commands'));
@@ -198,5 +199,32 @@ describe('pnpm kms-wrap, from a checkout', () => {
     const inspected = spawnSync('pnpm', ['-s', '--dir', root, 'kms-wrap', 'inspect', name], { cwd: here, encoding: 'utf8' });
     expect(inspected.status, inspected.stderr).toBe(0);
     expect(inspected.stdout).toContain('32 bytes');
+  });
+});
+
+describe.concurrent('the order of refusals: arguments before the file system, a directory said at once', () => {
+  it('an unknown algorithm is reported before an existing output', async () => {
+    const d = await scratch.fresh('order');
+    const key = await opensslWrappingKey(d, 'RSA');
+    await write(join(d, 'm.bin'), new Uint8Array(32).fill(7));
+    await write(join(d, 'a.bin'), 'already here');
+    const r = await cli(['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA256', '-o', 'a.bin'], d);
+    expectRefusal(r, { code: 'ERR_UNKNOWN_NAME', says: ['did you mean RSAES_OAEP_SHA_256?'] });
+    // With a good name the output that exists is the refusal.
+    const again = await cli(['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'a.bin'], d);
+    expectRefusal(again, { code: 'ERR_FILE_EXISTS', says: ['a.bin exists'] });
+    expect(await bytesOf(join(d, 'a.bin'))).toEqual(Buffer.from('already here'));
+  });
+
+  it.each([[[]], [['--force']]])('-o DIRECTORY %j: it is a directory, at once, with the file name to give', async (extra) => {
+    const d = await scratch.fresh('dir-out');
+    const key = await opensslWrappingKey(d, 'RSA');
+    await write(join(d, 'm.bin'), new Uint8Array(32).fill(7));
+    await mkdir(join(d, 'out'));
+    const r = await cli(['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'out', ...extra], d);
+    expectRefusal(r, { code: 'ERR_FILE_UNWRITABLE', says: [`${join(d, 'out')} is a directory — name a file inside it (-o ${join(d, 'out', 'EncryptedKeyMaterial.bin')})`] });
+    expect(await listing(join(d, 'out'))).toEqual([]);
+    const k = await cli(['keygen', 'HMAC_384', '-o', 'out', ...extra], d);
+    expectRefusal(k, { code: 'ERR_FILE_UNWRITABLE', says: [`is a directory — name a file inside it (-o ${join(d, 'out', 'HMAC_384_PlaintextKey.bin')})`] });
   });
 });

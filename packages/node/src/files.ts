@@ -257,12 +257,30 @@ export function liveTempFiles(): readonly string[] {
   return [...liveTemps];
 }
 
+const existsError = (path: string, cause?: unknown) =>
+  new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output (-o) or pass --force to replace it`, cause === undefined ? undefined : { cause });
+
+/**
+ * Refuses an output path before anything is computed for it: a directory (with or without
+ * --force: it is never replaced by a file), or an existing file without `force`.
+ */
+export async function checkOutput(path: string, force: boolean, fileName = 'FILE'): Promise<void> {
+  let s;
+  try {
+    s = await stat(path);
+  } catch {
+    return;
+  }
+  if (s.isDirectory()) {
+    throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `${path} is a directory — name a file inside it (-o ${join(path, fileName)})`);
+  }
+  if (!force) throw existsError(path);
+}
+
 /** Writes a file whole or not at all. */
 export async function writeFileAtomic(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
   const force = options.force ?? false;
-  if (!force && (await exists(path))) {
-    throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output (-o) or pass --force to replace it`);
-  }
+  await checkOutput(path, force);
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
@@ -288,7 +306,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options: W
     await unlink(tmp).catch(() => {});
     untrackTemp(tmp);
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && !force) {
-      throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output (-o) or pass --force to replace it`, { cause });
+      throw existsError(path, cause);
     }
     throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${path}: ${errnoText(cause)} — check the directory and permissions`, { cause });
   }

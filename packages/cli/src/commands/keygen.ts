@@ -1,8 +1,8 @@
 /** kms-wrap keygen KEY_SPEC: material from the platform CSPRNG, in the form KMS imports. */
 import { resolve } from 'node:path';
 import { unlink } from 'node:fs/promises';
-import { ERROR_CODES, KEY_SPEC_INFO, KmsWrapError, parseKeySpec, parseRegion, zeroize } from '@kms-wrap/core';
-import { createNodeCryptoProvider, exists, writeFileAtomic } from '@kms-wrap/node';
+import { KEY_SPEC_INFO, parseKeySpec, parseRegion, zeroize } from '@kms-wrap/core';
+import { checkOutput, createNodeCryptoProvider, writeFileAtomic } from '@kms-wrap/node';
 import { flag, parse, str, usageError } from '../args.js';
 import { json, line, type Io } from '../io.js';
 
@@ -27,11 +27,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const force = flag(p, 'force');
   const base = resolve(io.cwd ?? process.cwd(), str(p, 'output') ?? KEY_SPEC_INFO[spec].fileName);
   const paths = count === 1 ? [base] : Array.from({ length: count }, (_, i) => numbered(base, i + 1));
-  if (!force) {
-    for (const path of paths) {
-      if (await exists(path)) throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output (-o) or pass --force to replace it`);
-    }
-  }
+  for (const path of paths) await checkOutput(path, force, KEY_SPEC_INFO[spec].fileName);
   const { generateKeyMaterial } = await import('@kms-wrap/keygen');
   const crypto = createNodeCryptoProvider();
   const written: string[] = [];

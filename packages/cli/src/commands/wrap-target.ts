@@ -4,11 +4,11 @@
  * Azure's key.byok, Vault's ciphertext.b64), with the next command in that cloud's CLI.
  */
 import { relative, resolve } from 'node:path';
-import { ERROR_CODES, KmsWrapError, MATERIAL_SPECS, checkTargetOptions, orList, parseWrappingPublicKey, zeroize, type Target } from '@kms-wrap/core';
-import { exists, readInputFile, writeFileAtomic } from '@kms-wrap/node';
+import { MATERIAL_SPECS, checkTargetOptions, orList, parseWrappingPublicKey, zeroize, type Target } from '@kms-wrap/core';
+import { checkOutput, readInputFile, writeFileAtomic } from '@kms-wrap/node';
 import { flag, required, str, usageError, type Parsed } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
-import { VERSION } from '../main.js';
+import { VERSION } from '../version.js';
 import { loadMaterial } from '../material.js';
 import { standardWrapper } from '@kms-wrap/node';
 import { targetOptionValues } from '../target-flags.js';
@@ -46,9 +46,6 @@ export async function runTarget(p: Parsed, io: Io, target: Target): Promise<numb
   const keySpec = str(p, 'key-spec');
   const force = flag(p, 'force');
   const output = resolve(cwd, str(p, 'output') ?? target.defaultFileName);
-  if (!force && (await exists(output))) {
-    throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${output} exists — choose another output (-o) or pass --force to replace it`);
-  }
 
   const wrappingKey = parseWrappingPublicKey(await readInputFile(resolve(cwd, publicKeyPath), 'the wrapping public key'));
   const material = await loadMaterial(materialPath, { region: 'standard', keySpecs: MATERIAL_SPECS, ...(keySpec ? { keySpec } : {}) });
@@ -60,6 +57,8 @@ export async function runTarget(p: Parsed, io: Io, target: Target): Promise<numb
   } finally {
     zeroize(material.bytes);
   }
+  // Checked once every argument and input is known good (wrap.ts does the same).
+  await checkOutput(output, force, target.defaultFileName);
 
   const shown = relative(cwd, output).startsWith('..') ? output : relative(cwd, output);
   // Made before anything is written: an option the envelope refuses (a malformed KEK id) leaves no file.

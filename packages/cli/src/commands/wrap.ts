@@ -1,7 +1,7 @@
 /** kms-wrap wrap: material + wrapping public key + algorithm → EncryptedKeyMaterial.bin. */
 import { dirname, join, relative, resolve } from 'node:path';
-import { ERROR_CODES, KmsWrapError, awsImportCommand, parseRegion, parseTarget, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
-import { exists, readInputFile, writeFileAtomic } from '@kms-wrap/node';
+import { awsImportCommand, parseRegion, parseTarget, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
+import { checkOutput, readInputFile, writeFileAtomic } from '@kms-wrap/node';
 import { unlink as unlinkCb } from 'node:fs';
 import { promisify } from 'node:util';
 import { flag, parse, required, str, usageError } from '../args.js';
@@ -63,11 +63,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     wrappingKey = parseWrappingPublicKey(await readInputFile(resolve(cwd, publicKeyPath!), 'the wrapping public key'));
   }
   const tokenPath = params?.writeToken ? join(dirname(output), 'ImportToken.bin') : undefined;
-  for (const target of [output, tokenPath]) {
-    if (target && !force && (await exists(target))) {
-      throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${target} exists — choose another output (-o) or pass --force to replace it`);
-    }
-  }
 
   const material = await loadMaterial(materialPath, { region, ...(keySpec ? { keySpec } : {}) });
   if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form KMS imports`);
@@ -78,6 +73,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } finally {
     zeroize(material.bytes);
   }
+  // The outputs are checked once every argument and input is known good: a wrong name or file is
+  // the mistake to report first, not an output that exists (nothing was written either way).
+  await checkOutput(output, force, DEFAULT_OUTPUT);
+  if (tokenPath) await checkOutput(tokenPath, force, 'ImportToken.bin');
 
   // With --force, keep what the output held: if ImportToken.bin then cannot be written, it is put back.
   // Bounded like every input: an output larger than any wrapped key is not read whole (nor kept).
