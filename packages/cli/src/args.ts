@@ -13,6 +13,9 @@ export interface Parsed {
   readonly positionals: string[];
 }
 
+/** Options whose value is text, not a file: a lone `-` there is just text. */
+const FREE_TEXT = new Set(['description']);
+
 export function parse(command: string, argv: string[], options: Options, positionals: { min: number; max: number }): Parsed {
   let result;
   try {
@@ -26,6 +29,13 @@ export function parse(command: string, argv: string[], options: Options, positio
   }
   const values = result.values as Record<string, string | boolean | undefined>;
   if (values['help']) return { values, positionals: result.positionals };
+  // `-` (standard input or output) is not read or written yet: refuse it rather than create or
+  // look for a file of that name.
+  const dash = Object.entries(values).find(([name, v]) => v === '-' && !FREE_TEXT.has(name))?.[0];
+  if (dash !== undefined || result.positionals.includes('-')) {
+    const where = dash === undefined ? "'-'" : `--${dash} -`;
+    throw usageError(`kms-wrap ${command} does not read standard input or write standard output yet (${where}) — name a file instead`);
+  }
   const n = result.positionals.length;
   if (n < positionals.min) throw usageError(`kms-wrap ${command} needs ${positionals.min === 1 ? 'an argument' : `${positionals.min} arguments`} — see kms-wrap ${command} --help`);
   if (n > positionals.max) throw usageError(`unexpected argument '${result.positionals[positionals.max]}' — see kms-wrap ${command} --help`);

@@ -3,7 +3,7 @@
  * trace, and no file created, changed or left behind (temporary files included).
  */
 import { createPrivateKey } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -240,5 +240,19 @@ describe.concurrent('wrap: output files', () => {
     const second = await expectUnchanged([cwd, f], () => run(args, cwd));
     expectRefusal(second, { code: 'ERR_FILE_UNWRITABLE' });
     expect(await readFile(join(cwd, 'EncryptedKeyMaterial.bin'), 'utf8')).toBe(EXISTING);
+  });
+});
+
+describe.concurrent('`-` is refused until standard input and output are supported, and no file named - appears', () => {
+  it.each([
+    ['keygen -o -', ['keygen', 'HMAC_256', '-o', '-'], '(--output -)'],
+    ['convert - (input)', ['convert', '-'], "('-')"],
+    ['inspect -', ['inspect', '-'], "('-')"],
+    ['wrap --material -', ['wrap', '--material', '-', '--public-key', 'k.der', '--algorithm', 'RSAES_OAEP_SHA_256'], '(--material -)'],
+  ])('%s', async (_, args, where) => {
+    const d = await scratch.fresh('dash');
+    const r = await cli(args, d);
+    expectRefusal(r, { code: 'ERR_USAGE', exit: 2, says: ['does not read standard input or write standard output yet', where, 'name a file instead'] });
+    expect(await readdir(d)).toEqual([]);
   });
 });
