@@ -21,7 +21,7 @@ import {
   type Judge,
   type RuleSet,
 } from './rules.js';
-import { KMS_ALGORITHM_IDS, MATERIAL_SPECS, parseRegion, type MaterialSpec, type Region, type WrappingKeySpec } from './specs.js';
+import { KMS_ALGORITHM_IDS, MATERIAL_SPECS, parseRegion, type KmsAlgorithmId, type MaterialSpec, type Region, type WrappingKeySpec } from './specs.js';
 import type { Target } from './target.js';
 import { toWrappingPublicKey } from './wrapping-public-key.js';
 
@@ -39,7 +39,8 @@ export interface WrapRequest {
   readonly material: Uint8Array;
   /** DER SubjectPublicKeyInfo, its base64 or PEM, or an already parsed key. */
   readonly wrappingPublicKey: Uint8Array | string | WrappingPublicKey;
-  readonly algorithm: string;
+  /** An AWS KMS algorithm id (editors complete them), another target's id, or a plugin's own. */
+  readonly algorithm: KmsAlgorithmId | (string & {});
   /** Needed only when the bytes cannot tell; checked against the material when given. */
   readonly keySpec?: MaterialSpec | string;
   /** 'standard' (default) or 'china'; AWS region names such as cn-north-1 are understood. */
@@ -127,6 +128,7 @@ export function createWrapper(options: WrapperOptions): Wrapper {
   }
 
   function check(request: WrapRequest): WrapPlan {
+    checkArguments(request, 'wrap');
     const algorithmId = request.algorithm.trim().toUpperCase();
     const { region, wrappingKey, material, candidates } = prepare(request);
     // Every key spec the bytes could be must pass: raw 32 bytes are SYMMETRIC_DEFAULT or HMAC_256.
@@ -185,6 +187,7 @@ export function createWrapper(options: WrapperOptions): Wrapper {
   }
 
   function options_(request: Omit<WrapRequest, 'algorithm'>): AlgorithmOption[] {
+    checkArguments(request, 'options');
     const { region, wrappingKey, material, candidates } = prepare(request);
     const perSpec = candidates.map((keySpec) =>
       algorithmOptions(j, { keySpec, materialLength: material.length, wrappingKeySpec: wrappingKey.spec, region }),
@@ -266,4 +269,39 @@ function containsPlaintext(out: Uint8Array, material: Uint8Array): boolean {
     if (out[i] === probe[0] && equalBytes(out.subarray(i, i + w), probe)) return true;
   }
   return false;
+}
+
+/** What kind of value was given, for a message (never the value itself: it may be key material). */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (value instanceof ArrayBuffer) return 'an ArrayBuffer';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * The request's shape, before anything reads it: a JavaScript caller (or one that casts) gets a
+ * coded refusal that names the member, not a TypeError from deep inside.
+ */
+function checkArguments(request: unknown, call: 'wrap' | 'options'): asserts request is WrapRequest {
+  const bad = (what: string) => new KmsWrapError(ERROR_CODES.ARGUMENT_INVALID, what);
+  const shape = call === 'wrap' ? '{ material, wrappingPublicKey, algorithm }' : '{ material, wrappingPublicKey }';
+  if (typeof request !== 'object' || request === null) throw bad(`${call}() takes a request object ${shape}, not ${kindOf(request)} — pass ${shape}`);
+  const r = request as Record<string, unknown>;
+  if (!(r['material'] instanceof Uint8Array)) {
+    throw bad(
+      `material must be a Uint8Array of the key material's bytes, not ${kindOf(r['material'])} — read the file as bytes (what readFile returns without an encoding), or decode its base64 or hex first`,
+    );
+  }
+  const key = r['wrappingPublicKey'];
+  if (!(key instanceof Uint8Array) && typeof key !== 'string' && (typeof key !== 'object' || key === null)) {
+    throw bad(`wrappingPublicKey must be the key's DER bytes (a Uint8Array), its base64 or PEM text, or a key parseWrappingPublicKey made, not ${kindOf(key)}`);
+  }
+  if (call === 'wrap' && typeof r['algorithm'] !== 'string') {
+    throw bad(`algorithm must be a wrapping algorithm's name as a string (RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_256...), not ${kindOf(r['algorithm'])}`);
+  }
+  for (const name of ['keySpec', 'region'] as const) {
+    if (r[name] !== undefined && typeof r[name] !== 'string') throw bad(`${name} must be a string (or left out), not ${kindOf(r[name])}`);
+  }
 }

@@ -80,6 +80,8 @@ export const ERROR_CODES = {
   AWS_SDK_MISSING: 'ERR_AWS_SDK_MISSING',
   /** A value a target's envelope needs that is missing or malformed (Azure's KEK id, ...), or given for another target. */
   TARGET_OPTION_INVALID: 'ERR_TARGET_OPTION_INVALID',
+  /** A library call given an argument of the wrong type (a string where bytes are needed, no algorithm...). */
+  ARGUMENT_INVALID: 'ERR_ARGUMENT_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
