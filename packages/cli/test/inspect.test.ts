@@ -197,3 +197,23 @@ describe.concurrent('inspect', () => {
     }
   });
 });
+
+describe('SM2 without --region china: the flag to add, not "none"', () => {
+  it('SM2 key material', async () => {
+    const cwd = await scratch.fresh('sm2-material');
+    const k = await run(['keygen', 'SM2', '--region', 'china', '-o', 'sm2.der'], cwd);
+    expect(k.code, k.stderr).toBe(0);
+    const { human } = await inspect(join(cwd, 'sm2.der'));
+    expect(human.stdout).toContain('targets: none outside the AWS China Regions — add --region china (AWS KMS imports it there)');
+    const { human: china } = await inspect(join(cwd, 'sm2.der'), '--region', 'china');
+    expect(china.stdout).toMatch(/targets: aws\b/);
+  });
+
+  it('an SM2 wrapping key', async () => {
+    const { human } = await inspect(sm2.publicDer);
+    expect(human.stdout).toContain('algorithms for this key: none outside the AWS China Regions — add --region china (there: SM2PKE)');
+    expect(human.stdout).toContain('targets for this key: none outside the AWS China Regions — add --region china (there: aws (SM2PKE))');
+    const { human: china } = await inspect(sm2.publicDer, '--region', 'china');
+    expect(china.stdout).toContain('algorithms for this key (China Regions): SM2PKE');
+  });
+});

@@ -18,6 +18,7 @@ import {
   type KmsWrapError,
   type MaterialInfo,
   type Region,
+  type RuleSet,
   type TargetFit,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
@@ -191,10 +192,16 @@ async function publicKey(base: { file: string; bytes: number }, bytes: Uint8Arra
 
 async function acceptedAlgorithms(key: WrappingPublicKey, region: Region): Promise<string[]> {
   const wrapper = await standardWrapper();
-  const ids = Object.entries(wrapper.rules.algorithms)
+  const ids = acceptedIds(wrapper.rules.algorithms, key, region);
+  const inChina = region === 'china' ? [] : acceptedIds(wrapper.rules.algorithms, key, 'china');
+  const none = inChina.length > 0 ? `none outside the AWS China Regions — add --region china (there: ${inChina.join(', ')})` : 'none in this region';
+  return [`algorithms for this key${region === 'china' ? ' (China Regions)' : ''}: ${ids.join(', ') || none}`];
+}
+
+function acceptedIds(rules: RuleSet['algorithms'], key: WrappingPublicKey, region: Region): string[] {
+  return Object.entries(rules)
     .filter(([, r]) => r.wrappingKeySpecs.includes(key.spec) && r.regions.includes(region))
     .map(([id]) => id);
-  return [`algorithms for this key${region === 'china' ? ' (China Regions)' : ''}: ${ids.join(', ') || 'none in this region'}`];
 }
 
 function unknown(base: { file: string; bytes: number }, e: unknown): Inspection {
@@ -207,7 +214,10 @@ async function targetLines(info: MaterialInfo, region: Region): Promise<{ lines:
   const plugins = (await standardWrapper()).algorithms;
   const fits = TARGET_IDS.map((id) => fitsTarget(TARGETS[id], info, plugins, id === 'aws' ? region : 'standard'));
   const yes = fits.filter((f) => f.fits).map((f) => f.target);
-  const lines = [`targets: ${yes.length > 0 ? `${yes.join(', ')} (kms-wrap wrap --target ${yes[0]} ...)` : 'none'}`];
+  // Material only the AWS China Regions import (SM2): say the flag that makes it importable.
+  const china = yes.length === 0 && region !== 'china' && fitsTarget(TARGETS.aws, info, plugins, 'china').fits;
+  const none = china ? 'none outside the AWS China Regions — add --region china (AWS KMS imports it there)' : 'none';
+  const lines = [`targets: ${yes.length > 0 ? `${yes.join(', ')} (kms-wrap wrap --target ${yes[0]} ...)` : none}`];
   for (const f of fits) if (!f.fits) lines.push(`not ${f.target}: ${f.reason}`);
   return { lines, fits };
 }
@@ -223,6 +233,7 @@ function otherTarget(bytes: Uint8Array, region: Region): MaterialInfo | undefine
 
 /** The targets whose wrapping keys can be of this spec. */
 function wrappingKeyTargets(key: WrappingPublicKey, region: Region): string {
-  const ts = targetsForWrappingKey(key.spec, region);
-  return `targets for this key: ${ts.map((t) => `${t.target} (${t.algorithms.join(', ')})`).join('; ') || 'none'}`;
+  const list = (r: Region) => targetsForWrappingKey(key.spec, r).map((t) => `${t.target} (${t.algorithms.join(', ')})`).join('; ');
+  const inChina = region === 'china' ? '' : list('china');
+  return `targets for this key: ${list(region) || (inChina ? `none outside the AWS China Regions — add --region china (there: ${inChina})` : 'none')}`;
 }
