@@ -17,7 +17,7 @@ Options:
   -h, --help           help for kms-wrap or a command
   -v, --version        print the version
 
-Exit codes: 0 done; 1 refused (bad input, a combination KMS rejects, a failed check); 2 usage.
+Exit codes: 0 done; 1 refused (bad input, a combination KMS rejects, a failed check); 2 usage (a flag or a name typed wrong).
 Errors are one line on stderr: kms-wrap: <CODE>: what is wrong — what to do.
 `;
 

@@ -58,12 +58,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/** Exit 2: the command line itself is wrong (a flag that does not parse, a name typed that does not exist). */
+const USAGE_MISTAKES: ReadonlySet<string> = new Set([ERROR_CODES.USAGE, ERROR_CODES.UNKNOWN_NAME]);
+
 /** Prints a refusal as one line on stderr (and as JSON on stdout with --json); never a stack. */
 export function fail(io: Io, e: unknown, json: boolean): number {
   if (isKmsWrapError(e)) {
     io.stderr.write(`kms-wrap: ${e.code}: ${e.message}\n`);
     if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: e.code, message: e.message } })}\n`);
-    return e.code === ERROR_CODES.USAGE ? 2 : 1;
+    return USAGE_MISTAKES.has(e.code) ? 2 : 1;
   }
   // Not ours: say so without a stack, and never echo the error's data.
   const what = e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e;

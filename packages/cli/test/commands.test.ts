@@ -209,7 +209,7 @@ describe.concurrent('the order of refusals: arguments before the file system, a 
     await write(join(d, 'm.bin'), new Uint8Array(32).fill(7));
     await write(join(d, 'a.bin'), 'already here');
     const r = await cli(['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA256', '-o', 'a.bin'], d);
-    expectRefusal(r, { code: 'ERR_UNKNOWN_NAME', says: ['did you mean RSAES_OAEP_SHA_256?'] });
+    expectRefusal(r, { code: 'ERR_UNKNOWN_NAME', exit: 2, says: ['did you mean RSAES_OAEP_SHA_256?'] });
     // With a good name the output that exists is the refusal.
     const again = await cli(['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'a.bin'], d);
     expectRefusal(again, { code: 'ERR_FILE_EXISTS', says: ['a.bin exists'] });

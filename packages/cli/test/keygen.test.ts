@@ -91,12 +91,12 @@ describe.concurrent('keygen: refusals', () => {
     { name: 'SM2 without --region china', args: ['SM2'], code: 'ERR_REGION_MISMATCH', says: ['SM2 key material can be imported only in the AWS China Regions', '— pass --region china'] },
     { name: 'ML_DSA_65', args: ['ML_DSA_65'], code: 'ERR_KEY_SPEC_UNSUPPORTED', says: ['ML_DSA_65 cannot be imported', 'KMS cannot import ML-DSA key material', 'create the ML-DSA key in KMS instead'] },
     { name: 'RSA_1024', args: ['RSA_1024'], code: 'ERR_KEY_SPEC_UNSUPPORTED', says: ['RSA_1024 cannot be imported', 'use RSA_2048, RSA_3072 or RSA_4096'] },
-    { name: 'an unknown key spec', args: ['AES_256'], code: 'ERR_UNKNOWN_NAME', says: ["'AES_256' is not a KMS key spec", 'SYMMETRIC_DEFAULT'] },
+    { name: 'an unknown key spec', args: ['AES_256'], code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'AES_256' is not a KMS key spec", 'SYMMETRIC_DEFAULT'] },
     { name: 'no key spec', args: [], code: 'ERR_USAGE', exit: 2, says: ['kms-wrap keygen needs an argument'] },
     { name: '--count 0', args: ['HMAC_256', '--count', '0'], code: 'ERR_USAGE', exit: 2, says: ['--count takes a whole number from 1 to 100000'] },
     { name: '--count abc', args: ['HMAC_256', '--count', 'abc'], code: 'ERR_USAGE', exit: 2, says: ["not 'abc'"] },
     { name: 'an unknown option', args: ['HMAC_256', '--bits', '256'], code: 'ERR_USAGE', exit: 2, says: ["Unknown option '--bits'"] },
-    { name: 'an unknown region', args: ['HMAC_256', '--region', 'moon'], code: 'ERR_UNKNOWN_NAME', says: ["'moon' is not a region"] },
+    { name: 'an unknown region', args: ['HMAC_256', '--region', 'moon'], code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'moon' is not a region"] },
   ];
   it.each(cases.map((c, i) => [`${c.name} [${i % 2 === 0 ? 'binary' : 'in-process'}]`, c, i % 2 === 0 ? cli : run] as const))('%s', async (_, c, via) => {
     const cwd = await scratch.fresh(c.name);

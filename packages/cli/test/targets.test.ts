@@ -155,7 +155,7 @@ describe('wrap --target azure: the .byok file az keyvault key import --byok-file
       expectRefusal(await run([...base, '--material', m['secp256k1']!, '--kek-id', KID], cwd), { code: 'ERR_KEY_SPEC_UNSUPPORTED', says: ['P-256, P-384 and P-521'] });
       expectRefusal(await run([...base, '--material', m['aes']!, '--kek-id', KID], cwd), { code: 'ERR_COMBINATION_REJECTED', says: ['only into a Managed HSM'] });
       expectRefusal(await run([...base, '--material', m['p256']!, '--kek-id', KID, '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256'], cwd), {
-        code: 'ERR_UNKNOWN_NAME',
+        code: 'ERR_UNKNOWN_NAME', exit: 2,
         says: ["'RSA_AES_KEY_WRAP_SHA_256' is not a wrapping algorithm Azure Key Vault accepts — use CKM_RSA_AES_KEY_WRAP"],
       });
     });
@@ -206,7 +206,7 @@ describe('wrap --target vault: the base64 ciphertext for transit/keys/NAME/impor
       expectRefusal(await run(['wrap', '--target', 'vault', '--material', m['secp256k1']!, '--public-key', keys[4096]!.publicPem], cwd), { code: 'ERR_KEY_SPEC_UNSUPPORTED', says: ['no secp256k1 keys', '--target aws or gcp'] });
       expectRefusal(await run(['wrap', '--target', 'vault', '--material', m['p256']!, '--public-key', keys[4096]!.publicPem, '--kek-id', KID], cwd), { code: 'ERR_USAGE', exit: 2, says: ['--kek-id is for --target azure'] });
       expectRefusal(await run(['wrap', '--target', 'vault', '--material', m['p256']!, '--public-key', keys[4096]!.publicPem, '--hash-function', 'SHA512'], cwd), {
-        code: 'ERR_UNKNOWN_NAME',
+        code: 'ERR_UNKNOWN_NAME', exit: 2,
         says: ["'SHA512' is not a wrapping algorithm Vault transit accepts — use SHA256 or SHA1"],
       });
     });
@@ -222,7 +222,7 @@ describe('AWS KMS stays as it was', () => {
         code: 'ERR_KEY_SPEC_UNSUPPORTED',
         says: ['the material is an Ed25519 private key, which AWS KMS cannot import'],
       });
-      expectRefusal(await run(['wrap', '--target', 'oci', '--material', m['p256']!, '--public-key', keys[2048]!.publicDer], cwd), { code: 'ERR_UNKNOWN_NAME', says: ["'oci' is not a target — use aws, gcp, azure or vault"] });
+      expectRefusal(await run(['wrap', '--target', 'oci', '--material', m['p256']!, '--public-key', keys[2048]!.publicDer], cwd), { code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'oci' is not a target — use aws, gcp, azure or vault"] });
     });
     const r = await run(['wrap', '--target', 'aws', '--material', m['p256']!, '--public-key', keys[2048]!.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256'], cwd);
     expect(r.code, r.stderr).toBe(0);
