@@ -127,9 +127,7 @@ function walk(b: Uint8Array, start: number, end: number, depth: number): string 
       if (inner !== undefined) return inner;
     } else if (tag === 0x02) {
       if (length === 0) return `an empty INTEGER at byte ${tagAt}`;
-      if (length > 1 && ((b[p] === 0x00 && (b[p + 1]! & 0x80) === 0) || (b[p] === 0xff && (b[p + 1]! & 0x80) !== 0))) {
-        return `a non-minimal INTEGER at byte ${tagAt}`;
-      }
+      if (!isMinimalInteger(b, p, contentEnd)) return `a non-minimal INTEGER at byte ${tagAt}`;
     } else if (tag === 0x01) {
       if (length !== 1 || (b[p] !== 0x00 && b[p] !== 0xff)) return `a BOOLEAN that is not 00 or FF at byte ${tagAt}`;
     } else if (tag === 0x05) {
@@ -138,6 +136,17 @@ function walk(b: Uint8Array, start: number, end: number, depth: number): string 
     p = contentEnd;
   }
   return undefined;
+}
+
+/**
+ * Are the contents b[start, end) of an INTEGER in their shortest form (X.690 §8.3.2): no leading
+ * 00 before a byte < 80, no leading FF before a byte >= 80? (Empty contents are not an INTEGER.)
+ */
+export function isMinimalInteger(b: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 2) return end > start;
+  const first = b[start]!;
+  const high = b[start + 1]! & 0x80;
+  return !((first === 0x00 && high === 0) || (first === 0xff && high !== 0));
 }
 
 /** Quick structural test: one DER SEQUENCE whose length field spans the whole input. */

@@ -5,11 +5,12 @@
  * and a warm-up in every thread that runs it; batch wrapping inspects every material twice.
  *
  * Only strict DER of this one shape is taken (definite minimal lengths and minimal INTEGERs, as
- * der.ts's derProblem requires), and the answer is the one the general path gives for it. Anything else (BER lengths, attributes, multi-prime keys, other algorithms, a size
+ * der.ts's derProblem requires), and the answer is the one the general path gives for it.
+ * Anything else (BER lengths, attributes, multi-prime keys, other algorithms, a size
  * KMS does not import) returns undefined and goes to the general path, which also words every
  * refusal. Bounds: fixed depth, every length checked against its enclosing value.
  */
-import { bitLength } from './der.js';
+import { bitLength, isMinimalInteger } from './der.js';
 import type { MaterialInfo } from './keys.js';
 import { KEY_SPECS, KEY_SPEC_INFO } from './specs.js';
 
@@ -76,13 +77,8 @@ export function rsaPkcs8Shape(b: Uint8Array): MaterialInfo | undefined {
   let modulus: Uint8Array | undefined;
   for (let i = 0; i < 9; i++) {
     const field = tlv(b, at, rsa.end);
-    if (!field || field.tag !== INTEGER || field.end === field.start) return undefined;
-    // Minimal INTEGERs only (X.690 §8.3.2), as der.ts's derProblem requires: no redundant 00 or FF.
-    if (field.end - field.start > 1) {
-      const a = b[field.start]!;
-      const next = b[field.start + 1]! & 0x80;
-      if ((a === 0x00 && next === 0) || (a === 0xff && next !== 0)) return undefined;
-    }
+    // Minimal INTEGERs only (X.690 §8.3.2), the rule der.ts's derProblem applies.
+    if (!field || field.tag !== INTEGER || !isMinimalInteger(b, field.start, field.end)) return undefined;
     if (i === 0 && (field.end - field.start !== 1 || b[field.start] !== 0)) return undefined;
     if (i === 1) modulus = b.subarray(field.start, field.end);
     at = field.end;
