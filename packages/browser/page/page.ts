@@ -1,34 +1,43 @@
 /**
- * The offline page (dist/kms-wrap.html): pick the wrapping public key, make or pick key
- * material, choose among the algorithms KMS accepts for them (the others disabled, with the
- * reason core gives), wrap, download, and get the import command. Everything runs here;
- * the page's Content-Security-Policy forbids every network request.
+ * The offline page (dist/kms-wrap.html): choose where the key goes (AWS KMS, or another
+ * target), pick the wrapping public key, make or pick key material, choose among the
+ * algorithms the target accepts for them (the others disabled, with the reason core gives),
+ * wrap, download the target's file, and get its import command. Everything runs here; the
+ * page's Content-Security-Policy forbids every network request.
  */
 import {
+  AWS_KMS,
   ERROR_CODES,
   KEY_SPECS,
   KEY_SPEC_INFO,
   KmsWrapError,
+  TARGETS,
   bytesToText,
+  checkTargetOptions,
   createWrapper,
   inspectMaterial,
   looksLikeText,
   parseImportParameters,
   parseRegion,
   parseWrappingPublicKey,
+  pluginFor,
   rawLengthOf,
   zeroize,
   type AlgorithmOption,
   type KeySpec,
   type MaterialInfo,
   type Region,
+  type Target,
+  type TargetOption,
+  type WrappingAlgorithm,
   type Wrapper,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
 import { createWebCryptoProvider, downloadBytes, generateKeyMaterial, loadInstalledAlgorithms, readFileBytes } from '../src/index.js';
 
-const OUTPUT_NAME = 'EncryptedKeyMaterial.bin';
 const TOKEN_NAME = 'ImportToken.bin';
+/** Options the page sets itself rather than asking for: AWS's token is always downloaded as ImportToken.bin. */
+const SET_BY_PAGE = new Set(['importToken']);
 
 interface WrappingState {
   readonly key: WrappingPublicKey;
@@ -56,6 +65,13 @@ function $<T extends HTMLElement>(id: string): T {
 
 const ui = {
   form: $<HTMLFormElement>('form'),
+  targets: $('targets'),
+  regionChoice: $<HTMLFieldSetElement>('region-choice'),
+  keyHint: $('key-hint'),
+  algorithmHint: $('algorithm-hint'),
+  options: $('options'),
+  wrapHint: $('wrap-hint'),
+  commandLabel: $('command-label'),
   keyStep: $<HTMLFieldSetElement>('key-step'),
   keyFile: $<HTMLInputElement>('key-file'),
   keyText: $<HTMLTextAreaElement>('key-text'),
@@ -86,11 +102,16 @@ const ui = {
 
 // ---- state ---------------------------------------------------------------------------
 
+let algorithms: readonly WrappingAlgorithm[];
+const wrappers = new Map<Target, Wrapper>();
 let wrapper: Wrapper;
+let target: Target = AWS_KMS;
 let region: Region = 'standard';
 let wrapping: WrappingState | undefined;
 let material: MaterialState | undefined;
-let ciphertext: Uint8Array | undefined;
+/** The page's version, from the template (the build fills it in). */
+const VERSION = document.querySelector('.version')?.textContent?.split(' ').pop() ?? '0.0.0';
+let output: { bytes: Uint8Array; fileName: string } | undefined;
 
 // ---- messages ------------------------------------------------------------------------
 
@@ -130,7 +151,113 @@ async function act(what: () => Promise<void> | void): Promise<void> {
   } finally {
     buttons.forEach((b, i) => (b.disabled = was[i]!));
     document.body.removeAttribute('aria-busy');
+    updateWrapButton();
   }
+}
+
+// ---- the target ----------------------------------------------------------------------
+
+function wrapperFor(t: Target): Wrapper {
+  let w = wrappers.get(t);
+  if (!w) {
+    w = createWrapper({ algorithms, crypto: createWebCryptoProvider(), target: t });
+    wrappers.set(t, w);
+  }
+  return w;
+}
+
+function renderTargets(): void {
+  const rows = Object.values(TARGETS).map((t) => {
+    const label = document.createElement('label');
+    const input = document.createElement('input');
+    input.type = 'radio';
+    input.name = 'target';
+    input.value = t.id;
+    input.checked = t === target;
+    input.addEventListener('change', () => setTarget(t));
+    label.append(input, ` ${t.name}`);
+    return label;
+  });
+  ui.targets.replaceChildren(...rows);
+}
+
+function setTarget(next: Target): void {
+  clearError();
+  target = next;
+  wrapper = wrapperFor(next);
+  ui.regionChoice.hidden = next !== AWS_KMS;
+  if (next !== AWS_KMS && region !== 'standard') {
+    region = 'standard';
+    document.querySelector<HTMLInputElement>('input[name="region"][value="standard"]')!.checked = true;
+    renderSpecOptions();
+  }
+  ui.keyHint.textContent = `From ${next.wrappingKeySource}. Pick or drop the file, or paste the text.`;
+  ui.algorithmHint.textContent =
+    next === AWS_KMS
+      ? 'The algorithm you chose in GetParametersForImport. Only those KMS accepts for this material and wrapping key can be chosen; the others say why not.'
+      : `${next.name}'s ways to import. Only those it accepts for this material and wrapping key can be chosen; the others say why not.`;
+  ui.commandLabel.textContent = next === AWS_KMS ? `Then run, with ${TOKEN_NAME} from the same GetParametersForImport call:` : 'Then run:';
+  ui.wrap.textContent = `Wrap and download ${next.defaultFileName}`;
+  renderOptions();
+  hideResult();
+  renderAlgorithms();
+}
+
+/** What the page calls an option: the text of its field (errors name it, not a flag). */
+function fieldName(o: TargetOption): string {
+  return `the field “${optionLabel(o)}” in step 5`;
+}
+
+function optionLabel(o: TargetOption): string {
+  if (o.name === 'validTo') return 'When the imported material expires (UTC); empty: it does not expire';
+  return o.description.charAt(0).toUpperCase() + o.description.slice(1);
+}
+
+function renderOptions(): void {
+  const rows = target.options
+    .filter((o) => !SET_BY_PAGE.has(o.name))
+    .map((o) => {
+      const row = document.createElement('div');
+      row.className = 'row';
+      const input = document.createElement('input');
+      input.id = `option-${o.name}`;
+      input.dataset['option'] = o.name;
+      input.type = o.name === 'validTo' ? 'datetime-local' : 'text';
+      if (o.name === 'validTo') input.step = '1';
+      input.required = o.required;
+      input.spellcheck = false;
+      input.autocomplete = 'off';
+      if (o.name === 'keyId' && wrapping?.keyId) input.value = wrapping.keyId;
+      input.addEventListener('input', hideResult);
+      const label = document.createElement('label');
+      label.htmlFor = input.id;
+      label.textContent = `${optionLabel(o)}${o.required ? ' (required)' : ''}`;
+      row.append(label, input);
+      return row;
+    });
+  ui.options.replaceChildren(...rows);
+}
+
+/** The target's options as the user filled them in, checked by core (named as the page's fields). */
+function optionValues(): Record<string, string> {
+  const values: Record<string, string | undefined> = {};
+  for (const input of ui.options.querySelectorAll<HTMLInputElement>('input[data-option]')) {
+    const name = input.dataset['option']!;
+    const value = input.value.trim();
+    if (value === '') continue;
+    values[name] = name === 'validTo' ? validToOf(value) : value;
+  }
+  if (target === AWS_KMS && wrapping?.importToken) values['importToken'] = TOKEN_NAME;
+  return checkTargetOptions(target, values, fieldName);
+}
+
+/** A datetime-local value (no zone: the label says UTC) as ISO 8601 seconds. */
+function validToOf(value: string): string {
+  const at = new Date(`${value.length === 16 ? `${value}:00` : value}Z`);
+  if (!Number.isFinite(at.getTime())) {
+    throw new KmsWrapError(ERROR_CODES.VALID_TO_INVALID, `the expiry “${value}” is not a date — pick a date and time in step 5, or leave it empty`);
+  }
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 // ---- wrapping public key -------------------------------------------------------------
@@ -154,6 +281,8 @@ function parseKeyInput(input: Uint8Array | string, from: string): WrappingState 
 function setWrapping(next: WrappingState | undefined): void {
   wrapping = next;
   hideResult();
+  const keyIdField = document.querySelector<HTMLInputElement>('#option-keyId');
+  if (keyIdField && next?.keyId) keyIdField.value = next.keyId;
   if (!next) {
     ui.keySummary.textContent = 'No wrapping public key yet.';
     ui.keySummary.classList.remove('ok');
@@ -184,7 +313,7 @@ async function useKeyFile(file: File): Promise<void> {
 function useKeyText(): void {
   const text = ui.keyText.value.trim();
   if (text === '') {
-    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, 'nothing was pasted — paste the JSON of get-parameters-for-import, or the PublicKey in base64 or PEM');
+    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, `nothing was pasted — paste the wrapping public key in base64 or PEM (${target.wrappingKeySource})`);
   }
   try {
     setWrapping(parseKeyInput(text, 'the pasted text'));
@@ -304,7 +433,7 @@ function currentOptions(): AlgorithmOption[] {
 function renderAlgorithms(): void {
   const previous = selectedAlgorithm();
   const options = currentOptions();
-  for (const [id, reason] of Object.entries(wrapper.rules.deprecated)) {
+  for (const [id, reason] of Object.entries(wrapper.rules.deprecated ?? {})) {
     options.push({ algorithm: id, accepted: false, available: false, reason });
   }
   const rows = options.map((o) => {
@@ -325,7 +454,7 @@ function renderAlgorithms(): void {
     const reason = document.createElement('span');
     reason.className = 'reason';
     reason.id = `algorithm-${o.algorithm}-reason`;
-    if (usable) reason.textContent = wrapper.algorithms.get(o.algorithm)?.description ?? '';
+    if (usable) reason.textContent = pluginFor({ rules: wrapper.rules, plugins: wrapper.algorithms }, o.algorithm)?.description ?? '';
     else if (o.accepted) reason.textContent = `Accepted, but no plugin for it is in this page.`;
     else reason.textContent = `Not available: ${o.reason ?? ''}`;
     input.setAttribute('aria-describedby', reason.id);
@@ -337,6 +466,16 @@ function renderAlgorithms(): void {
   const inputs = [...ui.algorithms.querySelectorAll<HTMLInputElement>('input[name="algorithm"]')].filter((i) => !i.disabled);
   const pick = inputs.find((i) => i.value === previous) ?? inputs[0];
   if (pick) pick.checked = true;
+  updateWrapButton();
+}
+
+/** Enabled once there is a wrapping key, material and an accepted algorithm; the hint says what is missing. */
+function updateWrapButton(): void {
+  const missing = [!wrapping && 'the wrapping public key (step 2)', !material && 'the key material (step 3)', !selectedAlgorithm() && 'an algorithm the target accepts (step 4)'].filter(
+    (m): m is string => typeof m === 'string',
+  );
+  ui.wrap.disabled = missing.length > 0 || document.body.hasAttribute('aria-busy');
+  ui.wrapHint.textContent = missing.length > 0 ? `Choose ${missing.join(', ')} first.` : '';
 }
 
 // ---- wrapping and the result ---------------------------------------------------------
@@ -345,29 +484,14 @@ function hideResult(): void {
   ui.result.hidden = true;
 }
 
-/** A KeyId as a shell word: ARNs and key ids need no quoting; anything else is single-quoted. */
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9:/_.@=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-function importCommand(keyId: string | undefined): string {
-  return [
-    'aws kms import-key-material',
-    `--key-id ${keyId ? shellWord(keyId) : 'KEY_ID'}`,
-    `--encrypted-key-material fileb://${OUTPUT_NAME}`,
-    `--import-token fileb://${TOKEN_NAME}`,
-    '--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
-  ].join(' ');
-}
-
 async function wrapNow(): Promise<void> {
   if (!wrapping) {
-    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, 'no wrapping public key yet — pick WrappingPublicKey.bin, or paste the JSON of get-parameters-for-import (step 2)');
+    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, `no wrapping public key yet — pick it or paste it in step 2 (${target.wrappingKeySource})`);
   }
   if (!material) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'no key material yet — generate it or pick the material file (step 3)');
   }
-  if (wrapping.validTo && wrapping.validTo.getTime() <= Date.now()) {
+  if (target === AWS_KMS && wrapping.validTo && wrapping.validTo.getTime() <= Date.now()) {
     throw new KmsWrapError(
       ERROR_CODES.PARAMETERS_EXPIRED,
       `the import parameters expired on ${wrapping.validTo.toISOString()} and KMS will reject material wrapped with them — call get-parameters-for-import again (they are valid for 24 hours)`,
@@ -376,19 +500,25 @@ async function wrapNow(): Promise<void> {
   const algorithm = selectedAlgorithm();
   if (!algorithm) {
     const reason = ui.algorithms.querySelector('.reason')?.textContent?.replace(/^Not available: /, '');
-    throw new KmsWrapError(ERROR_CODES.COMBINATION_REJECTED, `no wrapping algorithm KMS accepts is chosen — ${reason ?? 'choose one in step 4'}`);
+    throw new KmsWrapError(ERROR_CODES.COMBINATION_REJECTED, `no wrapping algorithm ${target.name} accepts is chosen — ${reason ?? 'choose one in step 4'}`);
   }
+  // Every option is checked before anything is wrapped or downloaded.
+  const options = optionValues();
   const keySpec = materialKeySpec();
   status(`Wrapping with ${algorithm}…`);
   const result = await wrapper.wrap({ material: material.bytes, wrappingPublicKey: wrapping.key, algorithm, region, ...(keySpec ? { keySpec } : {}) });
-  ciphertext = result.ciphertext;
-  downloadBytes(ciphertext, OUTPUT_NAME);
+  const envelope = target.envelope(result, { options, generator: `kms-wrap-page/${VERSION}` });
+  output = { bytes: envelope.bytes, fileName: envelope.fileName };
+  downloadBytes(output.bytes, output.fileName);
   const spec = result.keySpec ?? result.keySpecCandidates.join(' or ');
-  ui.resultSummary.textContent = `Wrapped ${spec} key material with ${result.algorithm} under the ${result.wrappingKeySpec} wrapping public key: ${OUTPUT_NAME}, ${ciphertext.length} bytes.`;
-  ui.command.value = importCommand(wrapping.keyId);
-  ui.tokenDownload.hidden = wrapping.importToken === undefined;
+  ui.resultSummary.textContent = `Wrapped ${spec} key material with ${result.algorithm} under the ${result.wrappingKeySpec} wrapping public key: ${output.fileName}, ${output.bytes.length} bytes.`;
+  ui.resultDownload.textContent = `Download ${output.fileName} again`;
+  ui.command.value = envelope.nextCommand;
+  ui.tokenDownload.hidden = target !== AWS_KMS || wrapping.importToken === undefined;
   ui.result.hidden = false;
-  status(`Saved ${OUTPUT_NAME} (${ciphertext.length} bytes). Import it with the command below${wrapping.keyId ? '' : ' (replace KEY_ID with the key ID or ARN)'}.`);
+  const placeholders = envelope.nextCommand.match(/<[A-Z_|]+>/g);
+  const fill = placeholders ? ` (replace ${[...new Set(placeholders)].join(', ')}, or fill step 5 in and wrap again)` : '';
+  status(`Saved ${output.fileName} (${output.bytes.length} bytes). Import it with the command in step 6${fill}.`);
   ui.resultHeading.focus();
 }
 
@@ -427,9 +557,10 @@ function onFile(input: HTMLInputElement, use: (file: File) => Promise<void>): vo
 }
 
 async function main(): Promise<void> {
-  wrapper = createWrapper({ algorithms: await loadInstalledAlgorithms(), crypto: createWebCryptoProvider() });
+  algorithms = await loadInstalledAlgorithms();
+  renderTargets();
   renderSpecOptions();
-  renderAlgorithms();
+  setTarget(AWS_KMS);
 
   for (const r of document.querySelectorAll<HTMLInputElement>('input[name="region"]')) {
     r.addEventListener('change', () => {
@@ -478,7 +609,7 @@ async function main(): Promise<void> {
     void act(wrapNow);
   });
   ui.resultDownload.addEventListener('click', () => {
-    if (ciphertext) downloadBytes(ciphertext, OUTPUT_NAME);
+    if (output) downloadBytes(output.bytes, output.fileName);
   });
   ui.tokenDownload.addEventListener('click', () => {
     if (wrapping?.importToken) downloadBytes(wrapping.importToken, TOKEN_NAME);

@@ -268,7 +268,8 @@ export interface AlgorithmOption {
 export function algorithmOptions(j: Judge, c: Omit<Combination, 'algorithm'>): AlgorithmOption[] {
   return knownAlgorithms(j).map((algorithm) => {
     const refusal = judge(j, { ...c, algorithm });
-    const available = j.plugins.has(algorithm);
+    // Another target's algorithm (Azure's CKM_RSA_AES_KEY_WRAP) is made by its construction's plugin.
+    const available = pluginFor(j, algorithm) !== undefined;
     return refusal
       ? { algorithm, accepted: false, available, reason: refusal.message }
       : { algorithm, accepted: true, available };

@@ -30,6 +30,8 @@ export const AWS_KMS: Target = {
   id: 'aws',
   name: 'AWS KMS',
   rules: AWS_KMS_RULES,
+  wrappingKeySource:
+    "GetParametersForImport: the console's WrappingPublicKey.bin, or the JSON of aws kms get-parameters-for-import --key-id KEY --wrapping-algorithm ALGORITHM --wrapping-key-spec SPEC",
   defaultFileName: 'EncryptedKeyMaterial.bin',
   options: [
     { name: 'keyId', flag: 'key-id', required: false, description: 'the KMS key (key id, ARN or alias) the material is for' },

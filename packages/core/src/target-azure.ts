@@ -100,6 +100,7 @@ export const AZURE_KEY_VAULT: Target = {
   id: 'azure',
   name: 'Azure Key Vault',
   rules: AZURE_KEY_VAULT_RULES,
+  wrappingKeySource: "the KEK's public key (PEM): az keyvault key download --vault-name V --name KEK --file KEK.publickey.pem",
   defaultFileName: 'key.byok',
   defaultAlgorithm: 'CKM_RSA_AES_KEY_WRAP',
   options: [

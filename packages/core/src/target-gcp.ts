@@ -81,6 +81,7 @@ export const GCP_KMS: Target = {
   id: 'gcp',
   name: 'Google Cloud KMS',
   rules: GCP_KMS_RULES,
+  wrappingKeySource: 'the import job\'s public key (PEM): gcloud kms import-jobs describe JOB --location L --keyring R --format="value(publicKey.pem)" > wrapping-key.pem',
   defaultFileName: 'wrapped-key.bin',
   options: [
     { name: 'keyName', flag: 'key-name', required: false, description: 'the crypto key to import into' },

@@ -65,6 +65,7 @@ export const VAULT_TRANSIT: Target = {
   id: 'vault',
   name: 'Vault transit',
   rules: VAULT_TRANSIT_RULES,
+  wrappingKeySource: "Vault's wrapping key (PEM): vault read -field=public_key transit/wrapping_key > wrapping_key.pem",
   defaultFileName: 'ciphertext.b64',
   defaultAlgorithm: 'SHA256',
   options: [

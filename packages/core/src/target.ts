@@ -51,6 +51,8 @@ export interface Target {
   readonly id: string;
   readonly name: string;
   readonly rules: RuleSet;
+  /** Where its wrapping public key comes from, and the command that fetches it. */
+  readonly wrappingKeySource: string;
   /** The file name the envelope is written to by default. */
   readonly defaultFileName: string;
   /** The algorithm to use when none is named (a target with one, or a default parameter such as Vault's hash_function). */
@@ -65,14 +67,20 @@ export interface Target {
 /**
  * Checks the options given for a target before anything is wrapped: every required one is
  * there, and none belongs to no option of this target. Returns the options of this target.
+ * `say` names an option where the user sets it: a flag on the command line (the default), an
+ * option in code, a field on the page.
  */
-export function checkTargetOptions(target: Target, options: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function checkTargetOptions(
+  target: Target,
+  options: Readonly<Record<string, string | undefined>>,
+  say: (option: TargetOption) => string = (o) => `--${o.flag}`,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;
     const option = target.options.find((o) => o.name === name);
     if (!option) {
-      const owners = target.options.map((o) => `--${o.flag}`);
+      const owners = target.options.map(say);
       throw new KmsWrapError(
         ERROR_CODES.TARGET_OPTION_INVALID,
         `${name} is not an option of ${target.name} — ${owners.length > 0 ? `its options are ${owners.join(', ')}` : 'it takes none'} (see ${target.docs})`,
@@ -82,7 +90,7 @@ export function checkTargetOptions(target: Target, options: Readonly<Record<stri
   }
   for (const option of target.options) {
     if (option.required && (out[option.name] === undefined || out[option.name] === '')) {
-      throw new KmsWrapError(ERROR_CODES.TARGET_OPTION_INVALID, `${target.name} needs --${option.flag}: ${option.description} (see ${target.docs})`);
+      throw new KmsWrapError(ERROR_CODES.TARGET_OPTION_INVALID, `${target.name} needs ${say(option)}: ${option.description} (see ${target.docs})`);
     }
   }
   return out;

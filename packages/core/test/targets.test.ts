@@ -178,6 +178,19 @@ describe('refusals through the engine, each with its reason and way out', () => 
     expect(refusal(() => engine(GCP_KMS, [...STAND_INS, stray])).code).toBe(ERROR_CODES.PLUGIN_INVALID);
   });
 
+  it("options() calls another target's algorithm available when the plugin of its construction was given", () => {
+    for (const t of [GCP_KMS, AZURE_KEY_VAULT, VAULT_TRANSIT]) {
+      const options = engine(t).options({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa4096.spki });
+      const accepted = options.filter((o) => o.accepted);
+      expect(accepted.length, t.id).toBeGreaterThan(0);
+      for (const o of accepted) expect(o, `${t.id} ${o.algorithm}`).toMatchObject({ available: true });
+    }
+    const without = engine(AZURE_KEY_VAULT, STAND_INS.filter((a) => !a.id.startsWith('RSA_AES_KEY_WRAP')));
+    expect(without.options({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa4096.spki })).toEqual([
+      { algorithm: 'CKM_RSA_AES_KEY_WRAP', accepted: true, available: false },
+    ]);
+  });
+
   it('gcp: an RSA key does not fit a direct RSA_OAEP method — the capacity, and the _AES_256 method to use', () => {
     const e = refusal(() => engine(GCP_KMS).check({ material: k.rsa2048.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSA_OAEP_3072_SHA256' }));
     expect(e.code).toBe(ERROR_CODES.CAPACITY_EXCEEDED);
@@ -379,6 +392,15 @@ describe('envelopes and next commands', () => {
     const e = refusal(() => checkTargetOptions(VAULT_TRANSIT, { kekId: KID }));
     expect(e.code).toBe(ERROR_CODES.TARGET_OPTION_INVALID);
     expect(e.message).toBe('kekId is not an option of Vault transit — its options are --key-name, --mount (see docs/targets/vault.md)');
+  });
+
+  it('names options the way the caller asks (a field on the page, an option in code), --flags by default', () => {
+    const field = (o: { name: string }) => `the field ${o.name}`;
+    expect(refusal(() => checkTargetOptions(AZURE_KEY_VAULT, {}, field)).message).toMatch(/^Azure Key Vault needs the field kekId: /);
+    expect(refusal(() => checkTargetOptions(AZURE_KEY_VAULT, {})).message).toMatch(/^Azure Key Vault needs --kek-id: /);
+    expect(refusal(() => checkTargetOptions(VAULT_TRANSIT, { kekId: KID }, field)).message).toBe(
+      'kekId is not an option of Vault transit — its options are the field keyName, the field mount (see docs/targets/vault.md)',
+    );
   });
 });
 
