@@ -127,6 +127,8 @@ Says what FILE is — key material (raw or PKCS#8), a private key in another for
 public key, GetParametersForImport JSON — its key spec, and whether KMS can import it as is.
 For material and private keys it says which targets import it (aws, gcp, azure, vault) and
 why the others do not; for a wrapping public key, which targets' algorithms can use it.
+For kms-wrap's own output (EncryptedKeyMaterial.bin) it says, from the length alone, which
+algorithms and wrapping key sizes could have made it and how long the material was.
 Never prints key material.
 `,
   convert: `Usage: kms-wrap convert IN [-o OUT] [--force] [--json]

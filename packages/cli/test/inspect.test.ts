@@ -217,3 +217,52 @@ describe('SM2 without --region china: the flag to add, not "none"', () => {
     expect(china.stdout).toContain('algorithms for this key (China Regions): SM2PKE');
   });
 });
+
+describe("kms-wrap's own outputs: what made EncryptedKeyMaterial.bin, from its length", () => {
+  type Reading = { algorithms: string[]; wrappingKeySpec: string; materialLength: [number, number]; keySpecs: string[] };
+  /** Wraps `material` with the real CLI, then inspects the output: the reading that names what was done must be among them. */
+  async function wrapThenInspect(material: string, algorithm: string, key: WrappingKey, wrappingKeySpec: string, keySpec: string, ...extra: string[]) {
+    const cwd = await scratch.fresh('wrapped');
+    const w = await run(['wrap', '--material', material, '--public-key', key.publicDer, '--algorithm', algorithm, '-o', 'EncryptedKeyMaterial.bin', ...extra], cwd);
+    expect(w.code, w.stderr).toBe(0);
+    const out = join(cwd, 'EncryptedKeyMaterial.bin');
+    const materialLength = (await readFile(material)).length;
+    const { human, json } = await inspect(out, ...extra);
+    expect(json).toMatchObject({ type: 'wrapped-key-material', kmsImportableAsIs: true });
+    const readings = json['wrapped'] as Reading[];
+    const right = readings.find((r) => r.algorithms.includes(algorithm) && r.wrappingKeySpec === wrappingKeySpec);
+    expect(right, JSON.stringify(readings)).toBeDefined();
+    expect(right!.keySpecs).toContain(keySpec);
+    expect(materialLength).toBeGreaterThanOrEqual(right!.materialLength[0]);
+    expect(materialLength).toBeLessThanOrEqual(right!.materialLength[1]);
+    expect(human.stdout).toContain('  type:    wrapped key material');
+    expect(human.stdout).toMatch(new RegExp(`could be: .*${keySpec}.* material \\(.+\\) wrapped with .*${algorithm}`));
+    return readings;
+  }
+
+  it('RSAES_OAEP_SHA_256 of HMAC_224 material under RSA_2048: the algorithm, the key size and the material', async () => {
+    const readings = await wrapThenInspect(p['hmac224.bin']!, 'RSAES_OAEP_SHA_256', rsa, 'RSA_2048', 'HMAC_224');
+    // 256 bytes is only ever an RSA_2048 OAEP output: no RSA_AES_KEY_WRAP or other key size fits.
+    expect(readings.map((r) => r.wrappingKeySpec)).toEqual(['RSA_2048']);
+  });
+
+  it('RSA_AES_KEY_WRAP_SHA_256 of a P-521 private key under RSA_2048: the material length within 8 bytes', async () => {
+    const readings = await wrapThenInspect(p['p521.der']!, 'RSA_AES_KEY_WRAP_SHA_256', rsa, 'RSA_2048', 'ECC_NIST_P521');
+    const kw = readings.find((r) => r.algorithms.includes('RSA_AES_KEY_WRAP_SHA_256') && r.wrappingKeySpec === 'RSA_2048')!;
+    expect(kw.algorithms).toEqual(['RSA_AES_KEY_WRAP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1']);
+    expect(kw.materialLength[1] - kw.materialLength[0]).toBe(7);
+  });
+
+  it('SM2PKE of SM2 material, with --region china', async () => {
+    const cwd = await scratch.fresh('sm2-wrapped');
+    const k = await run(['keygen', 'SM2', '--region', 'china', '-o', 'sm2.der'], cwd);
+    expect(k.code, k.stderr).toBe(0);
+    await wrapThenInspect(join(cwd, 'sm2.der'), 'SM2PKE', sm2, 'SM2', 'SM2', '--region', 'china');
+  });
+
+  it('bytes no wrap gives stay unknown (33 bytes: too short for any)', async () => {
+    const { json } = await inspect(p['33.bin']!);
+    expect(json['type']).toBe('unknown');
+    expect(json['wrapped']).toBeUndefined();
+  });
+});

@@ -14,12 +14,14 @@ import {
   parseImportParameters,
   parseRegion,
   parseWrappingPublicKey,
+  readWrappedLength,
   zeroize,
   type KmsWrapError,
   type MaterialInfo,
   type Region,
   type RuleSet,
   type TargetFit,
+  type WrappedReading,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
 import { readInputFile } from '@kms-wrap/node';
@@ -29,7 +31,7 @@ import { standardWrapper } from '@kms-wrap/node';
 
 export interface Inspection {
   readonly file: string;
-  readonly type: 'key-material' | 'private-key' | 'wrapping-public-key' | 'import-parameters' | 'unknown';
+  readonly type: 'key-material' | 'private-key' | 'wrapping-public-key' | 'import-parameters' | 'wrapped-key-material' | 'unknown';
   readonly format: string;
   readonly keySpec?: string | null;
   readonly keySpecCandidates?: readonly string[];
@@ -39,6 +41,8 @@ export interface Inspection {
   readonly problem?: { readonly code: string; readonly message: string };
   /** Key material and private keys: each target, whether it imports this (kms-wrap wrap --target), and why not. */
   readonly targets?: readonly TargetFit[];
+  /** Wrapped key material (EncryptedKeyMaterial.bin): what could have made a file of this length. */
+  readonly wrapped?: readonly WrappedReading[];
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -140,8 +144,31 @@ export async function inspectBytes(file: string, bytes: Uint8Array, region: Regi
     }
     if (e.code === ERROR_CODES.MATERIAL_INVALID && /public key/.test(e.message)) return publicKey(base, bytes, region);
     if (looksLikePublicKeyText(text)) return publicKey(base, bytes, region);
-    return unknown(base, e);
+    return (text === undefined ? await wrappedOutput(base, region) : undefined) ?? unknown(base, e);
   }
+}
+
+/** Binary bytes that are nothing else, read as a wrap's output by their length: what could have made them. */
+async function wrappedOutput(base: { file: string; bytes: number }, region: Region): Promise<Inspection | undefined> {
+  const wrapper = await standardWrapper();
+  const readings = readWrappedLength(base.bytes, { rules: wrapper.rules, plugins: wrapper.algorithms }, region);
+  if (readings.length === 0) return undefined;
+  return {
+    ...base,
+    type: 'wrapped-key-material',
+    format: 'wrapped key material (EncryptedKeyMaterial.bin), going by its length',
+    kmsImportableAsIs: true,
+    details: [
+      ...readings.map((r) => `could be: ${r.keySpecs.join(', ')} material (${materialLengths(r)}) wrapped with ${r.algorithms.join(' or ')} under an ${r.wrappingKeySpec} wrapping key`),
+      'import it with the token of the same GetParametersForImport call: aws kms import-key-material --encrypted-key-material fileb://FILE --import-token fileb://ImportToken.bin ...',
+    ],
+    wrapped: readings,
+  };
+}
+
+function materialLengths(r: WrappedReading): string {
+  const [lo, hi] = r.materialLength;
+  return lo === hi ? `${lo} bytes` : lo === 1 ? `up to ${hi} bytes` : `${lo} to ${hi} bytes`;
 }
 
 function looksLikePublicKeyText(text: string | undefined): boolean {
