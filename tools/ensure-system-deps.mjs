@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The tests use real peers outside npm: the OpenSSL 3 CLI (and xxd, for the seed's recipe)
-// and Debian's Chromium for the browser tests; on Linux x64, for @kms-wrap/aes-kwp-native's arm64
+// Debian's Chromium for the browser tests, zsh and fish for the CLI's completion scripts; on Linux x64, for @kms-wrap/aes-kwp-native's arm64
 // addon, the cross compiler that builds it, and qemu-user with Debian's arm64 Node.js (unpacked
 // into a directory, not installed) that run it. Install them when missing and possible (root with
 // apt-get); otherwise say exactly what to install. Never downloads a browser build.
@@ -19,6 +19,9 @@ const missing = [
   ['openssl', has('openssl')],
   ['xxd', has('xxd')],
   ['chromium', existsSync('/usr/bin/chromium')],
+  // The shells whose completion scripts the CLI prints (kms-wrap completion zsh|fish), run in the tests.
+  ['zsh', has('zsh')],
+  ['fish', has('fish')],
   ...(arm64 ? [['gcc-aarch64-linux-gnu', has('aarch64-linux-gnu-gcc')], ['qemu-user', has('qemu-aarch64')]] : []),
 ]
   .filter(([, ok]) => !ok)

@@ -12,10 +12,12 @@ Commands:
   convert IN           turn a PEM, PKCS#1, SEC1, PKCS#8 PEM or JWK private key into PKCS#8 DER
   algorithms           list the wrapping algorithms, what each accepts, and which are installed
   demo                 generate, wrap, unwrap and verify every combination KMS accepts (no AWS needed)
+  completion SHELL     print the shell completion script for bash, zsh or fish
 
 Options:
   -h, --help           help for kms-wrap or a command
   -v, --version        print the version
+  -q, --quiet          print nothing but errors (the exit code says how it went; --json still prints)
 
 Exit codes: 0 done; 1 refused (bad input, a combination KMS rejects, a failed check); 2 usage (a flag or a name typed wrong).
 Errors are one line on stderr: kms-wrap: <CODE>: what is wrong — what to do.
@@ -192,4 +194,15 @@ Options:
   --json                print one JSON object on stdout, written as the batch goes: the
                         manifest, "results" (one a line, in line order), then the totals
 `,
+  completion: `Usage: kms-wrap completion bash|zsh|fish
+
+Prints a script that completes kms-wrap's commands, options, key specs, algorithms, targets and
+regions in the shell. Load it for this session, or add the line to the shell's start-up file:
+  bash:  source <(kms-wrap completion bash)         (~/.bashrc)
+  zsh:   source <(kms-wrap completion zsh)          (~/.zshrc)
+  fish:  kms-wrap completion fish | source          (~/.config/fish/config.fish)
+`,
 };
+
+/** The commands, in the order of the main help: one list, for dispatch (main.ts) and completion. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(HELP);

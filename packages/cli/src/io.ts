@@ -6,6 +6,8 @@ export interface Io {
   readonly cwd?: string;
   /** "Now", for expiry checks; Date.now by default. */
   readonly now?: () => number;
+  /** --quiet: notes, warnings and progress are not printed (errors are). */
+  readonly quiet?: boolean;
 }
 
 export function line(stream: Io['stdout'], text = ''): void {
@@ -18,9 +20,11 @@ export function json(io: Io, value: unknown): void {
 
 /** A note on stderr that is not an error: "kms-wrap: note: ...". */
 export function note(io: Io, text: string): void {
+  if (io.quiet) return;
   io.stderr.write(`kms-wrap: note: ${text}\n`);
 }
 
 export function warn(io: Io, text: string): void {
+  if (io.quiet) return;
   io.stderr.write(`kms-wrap: warning: ${text}\n`);
 }

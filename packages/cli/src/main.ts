@@ -4,7 +4,7 @@
  */
 import { didYouMean, ERROR_CODES, isKmsWrapError } from '@kms-wrap/core';
 import { usageError } from './args.js';
-import { HELP, MAIN_HELP } from './help.js';
+import { COMMAND_NAMES, HELP, MAIN_HELP } from './help.js';
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
 
@@ -19,13 +19,17 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command }>>> = {
   convert: () => import('./commands/convert.js'),
   algorithms: () => import('./commands/algorithms.js'),
   demo: () => import('./commands/demo.js'),
+  completion: () => import('./commands/completion.js'),
 };
 
 export { VERSION };
 
-export async function main(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
+export async function main(argv: string[], ioGiven: Io): Promise<number> {
+  // --quiet (-q), anywhere: nothing but errors; what --json prints is still printed.
+  const quiet = argv.some((a) => a === '--quiet' || a === '-q');
+  const [name, ...rest] = quiet ? argv.filter((a) => a !== '--quiet' && a !== '-q') : argv;
   let json = rest.includes('--json');
+  const io: Io = quiet ? { ...ioGiven, quiet: true, ...(json ? {} : { stdout: { write: () => true, isTTY: false } }) } : ioGiven;
   try {
     if (name === undefined) {
       // Nothing asked: a usage mistake (exit 2), the usage on stderr where it does not mix with output.
@@ -41,10 +45,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stdout.write(`${VERSION}\n`);
       return 0;
     }
-    const load = COMMANDS[name];
+    const load = COMMAND_NAMES.includes(name) ? COMMANDS[name] : undefined;
     if (!load) {
       json = false;
-      const names = Object.keys(COMMANDS);
+      const names = COMMAND_NAMES;
       throw usageError(`'${name}' is not a kms-wrap command — ${didYouMean(name, names)}use one of ${names.join(', ')} (kms-wrap --help)`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
