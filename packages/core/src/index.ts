@@ -30,3 +30,5 @@ export { AZURE_KEY_VAULT, AZURE_KEY_VAULT_RULES } from './target-azure.js';
 export { VAULT_TRANSIT, VAULT_TRANSIT_RULES } from './target-vault.js';
 export { TARGETS, TARGET_IDS, fitsTarget, parseTarget, targetsForWrappingKey } from './targets.js';
 export type { TargetFit, TargetId } from './targets.js';
+export { wrapKeyMaterialWith } from './wrap-key-material.js';
+export type { WrapKeyMaterialOptions, WrapKeyMaterialRuntime } from './wrap-key-material.js';
