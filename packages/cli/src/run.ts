@@ -1,15 +1,22 @@
 /**
- * The command line as a process runs it: `process.argv`, stdout and stderr, the exit code. What
- * bin.ts awaits, and the entry of each bundle of scripts/bundle.mjs (whose bin calls it).
+ * The command line as a process runs it: `process.argv`, stdout and stderr, the exit code, and
+ * the signals that stop it while it writes (signals.ts). What bin.ts awaits, and the entry of
+ * each bundle of scripts/bundle.mjs (whose bin calls it).
  */
 import { writeSync } from 'node:fs';
 import type { Io } from './io.js';
 import { main } from './main.js';
+import { removeTempFilesOnSignals } from './signals.js';
 
 export { main };
 
 export async function runCommandLine(): Promise<void> {
-  process.exitCode = await main(process.argv.slice(2), { stdout: output(1, () => process.stdout), stderr: output(2, () => process.stderr) });
+  const stop = removeTempFilesOnSignals();
+  try {
+    process.exitCode = await main(process.argv.slice(2), { stdout: output(1, () => process.stdout), stderr: output(2, () => process.stderr) });
+  } finally {
+    stop();
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 import { TARGETS, TARGET_IDS, type Target } from '@kms-wrap/core';
 import { str, usageError, type Options, type Parsed } from './args.js';
 
-/** Flags the AWS path of wrap already has, or reads from the parameters: not target flags. */
+/** AWS KMS's options wrap has flags of its own for, or reads from the parameters (commands/wrap-aws.ts): not target flags. */
 const AWS_OWN = new Set(['key-id', 'import-token', 'valid-to']);
 
 const OWNERS = new Map<string, Target[]>();

@@ -32,3 +32,5 @@ export { TARGETS, TARGET_IDS, fitsTarget, parseTarget, targetsForWrappingKey } f
 export type { TargetFit, TargetId } from './targets.js';
 export { readWrappedLength } from './wrapped-length.js';
 export type { WrappedReading } from './wrapped-length.js';
+export { wrapKeyMaterialWith } from './wrap-key-material.js';
+export type { WrapKeyMaterialOptions, WrapKeyMaterialRuntime } from './wrap-key-material.js';

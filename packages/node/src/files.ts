@@ -3,11 +3,15 @@
  * the same directory, written with mode 0600, fsync'd, then renamed over the target (or
  * linked, when overwriting is not allowed, so an existing file is never replaced).
  *
- * Interrupted: on SIGINT, SIGTERM or SIGHUP while a write is under way, its temporary file is
- * removed before the process exits (130, 143, 129), unless another handler of the signal (batch's
- * graceful stop) takes charge; then the temporary files still there are removed at exit. Only
- * SIGKILL (or a power cut) can leave one: a hidden `.NAME.<12 hex>.tmp` beside NAME, never
- * NAME itself, which is always either absent, the old file, or the whole new one.
+ * Interrupted: a write's temporary file is registered from before it exists until it is gone
+ * (pendingTempFiles). A program that stops on a signal calls removePendingTempFiles() before it
+ * exits — synchronous, fit for a signal handler or process 'exit' — and onPendingTempFiles tells
+ * it when writes start and end, to handle signals only then. This library installs no signal
+ * handler and never exits the process: the kms-wrap command does both (@kms-wrap/cli, signals.ts).
+ * A temporary file removed under a write makes that write fail (FILE_UNWRITABLE), never put a
+ * partial output in place. Only SIGKILL (or a power cut) can leave one: a hidden
+ * `.NAME.<12 hex>.tmp` beside NAME, never NAME itself, which is always either absent, the old
+ * file, or the whole new one.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -214,47 +218,51 @@ export interface WriteOptions {
 const writeAsync = promisify(write);
 const fsyncAsync = promisify(fsync);
 
-/** Temporary files being written now, removed if a signal stops the process. */
-const liveTemps = new Set<string>();
-const SIGNAL_EXIT_CODES: Readonly<Partial<Record<NodeJS.Signals, number>>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-const SIGNALS = Object.keys(SIGNAL_EXIT_CODES) as NodeJS.Signals[];
+/** Temporary files being written now: see removePendingTempFiles. */
+const pendingTemps = new Set<string>();
+const pendingListeners = new Set<(pending: boolean) => void>();
 
-function removeLiveTemps(): void {
-  for (const tmp of liveTemps) {
+/**
+ * Removes the temporary files of the writes under way, synchronously: what a program that stops
+ * on a signal calls before it exits (in its signal handler, or on process 'exit'), so that no
+ * hidden `.NAME.<hex>.tmp` is left behind. A write whose temporary file is removed fails
+ * (FILE_UNWRITABLE) instead of putting its output in place; an output already in place stays.
+ */
+export function removePendingTempFiles(): void {
+  for (const tmp of pendingTemps) {
     try {
       unlinkSync(tmp);
     } catch {
-      // already renamed or linked into place and unlinked, or never created
+      // already linked into place and unlinked, or not created yet
     }
   }
-  liveTemps.clear();
 }
 
-function onSignal(signal: NodeJS.Signals): void {
-  // Another handler (batch's: finish what is under way) decides when to exit; 'exit' cleans up then.
-  if (process.listenerCount(signal) > 1) return;
-  removeLiveTemps();
-  process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
+/** The temporary files of the writes under way (each a hidden `.NAME.<12 hex>.tmp` beside its output). */
+export function pendingTempFiles(): readonly string[] {
+  return [...pendingTemps];
 }
 
-/** Registers a temporary file: the handlers are installed only while one is live. */
+/**
+ * Calls `listener(true)` when a write starts while none is under way (before its temporary file
+ * is created), and `listener(false)` when the last one under way ends: a program installs its
+ * signal handlers only while there is something to remove. Returns the function that stops it.
+ */
+export function onPendingTempFiles(listener: (pending: boolean) => void): () => void {
+  pendingListeners.add(listener);
+  return () => {
+    pendingListeners.delete(listener);
+  };
+}
+
 function trackTemp(tmp: string): void {
-  if (liveTemps.size === 0) {
-    for (const s of SIGNALS) process.on(s, onSignal);
-    process.on('exit', removeLiveTemps);
-  }
-  liveTemps.add(tmp);
+  pendingTemps.add(tmp);
+  if (pendingTemps.size === 1) for (const l of pendingListeners) l(true);
 }
 
 function untrackTemp(tmp: string): void {
-  if (!liveTemps.delete(tmp) || liveTemps.size > 0) return;
-  for (const s of SIGNALS) process.off(s, onSignal);
-  process.off('exit', removeLiveTemps);
-}
-
-/** The temporary files writeFileAtomic has under way (for tests). */
-export function liveTempFiles(): readonly string[] {
-  return [...liveTemps];
+  if (!pendingTemps.delete(tmp) || pendingTemps.size > 0) return;
+  for (const l of pendingListeners) l(false);
 }
 
 const existsError = (path: string, cause?: unknown) =>
@@ -284,8 +292,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options: W
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
-    // Registered, and the signal handlers installed, before the file exists; then created
-    // synchronously, so a signal's handler (which runs between turns) always finds it. (Installed
+    // Registered (and onPendingTempFiles's listeners told) before the file exists; then created
+    // synchronously, so a signal's handler (which runs between turns) always finds it. (Registered
     // after, a signal arriving in between killed the process with the file left behind.)
     trackTemp(tmp);
     fd = openSync(tmp, 'wx', options.mode ?? 0o600);
@@ -298,7 +306,10 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options: W
     } else {
       // link() fails if the target appeared meanwhile: never replace a file without force.
       await link(tmp, path);
-      await unlink(tmp);
+      // The output is whole and in place: the temporary name may already be gone (removePendingTempFiles).
+      await unlink(tmp).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
     }
     untrackTemp(tmp);
   } catch (cause) {

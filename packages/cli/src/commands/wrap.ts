@@ -1,20 +1,55 @@
-/** kms-wrap wrap: material + wrapping public key + algorithm → EncryptedKeyMaterial.bin. */
-import { dirname, join, relative, resolve } from 'node:path';
-import { awsImportCommand, parseRegion, parseTarget, parseWrappingPublicKey, zeroize, type WrappingPublicKey } from '@kms-wrap/core';
-import { checkOutput, readInputFile, writeFileAtomic } from '@kms-wrap/node';
+/**
+ * kms-wrap wrap: material + wrapping public key (+ algorithm) → the file the target's import
+ * takes, and the command that imports it. One path for every target (core's Target: AWS KMS by
+ * default, Google Cloud KMS, Azure Key Vault, HashiCorp Vault transit): the target's rules decide
+ * what is accepted, its envelope is what is written (AWS KMS's EncryptedKeyMaterial.bin, Cloud
+ * KMS's wrapped-key.bin, Azure's key.byok, Vault's ciphertext.b64), and its next command is
+ * printed. AWS KMS's own inputs — the GetParametersForImport output, --region, --valid-to, the
+ * ImportToken.bin written beside the output — are read by wrap-aws.ts into the AWS target's
+ * envelope options.
+ */
+import { relative, resolve } from 'node:path';
+import {
+  AWS_KMS,
+  MATERIAL_SPECS,
+  checkTargetOptions,
+  orList,
+  parseTarget,
+  parseWrappingPublicKey,
+  zeroize,
+  type Region,
+  type Target,
+  type WrappingPublicKey,
+} from '@kms-wrap/core';
+import { checkOutput, readInputFile, standardWrapper, writeFileAtomic } from '@kms-wrap/node';
 import { unlink as unlinkCb } from 'node:fs';
 import { promisify } from 'node:util';
-import { flag, parse, required, str, usageError } from '../args.js';
-import { json, line, note, warn, type Io } from '../io.js';
+import { flag, parse, required, str, usageError, type Parsed } from '../args.js';
+import { json, line, note, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
-import { checkExpiry, checkParametersAlgorithm, isoSeconds, loadParameters, parseValidToOption, type LoadedParameters } from '../parameters.js';
-import { standardWrapper } from '@kms-wrap/node';
+import { isoSeconds, type LoadedParameters } from '../parameters.js';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
+import { VERSION } from '../version.js';
+import { awsEnvelopeOptions, awsFlags, awsWrappingKey, tokenBeside } from './wrap-aws.js';
 
-export const DEFAULT_OUTPUT = 'EncryptedKeyMaterial.bin';
+export const DEFAULT_OUTPUT = AWS_KMS.defaultFileName;
 
 // Not node:fs/promises: loading it costs a cold start more than this one call.
 const unlink = promisify(unlinkCb);
+
+/** Flags that belong to AWS KMS's import flow only. */
+const AWS_ONLY: Readonly<Record<string, string>> = {
+  parameters: 'GetParametersForImport output is AWS KMS\'s; give the wrapping public key with --public-key',
+  region: 'regions are AWS KMS\'s (the China Regions); other targets have none',
+  'valid-to': 'an expiry for imported material is AWS KMS\'s ImportKeyMaterial option',
+};
+
+/** Where each target's wrapping public key comes from, for the "needs --public-key" message. */
+const PUBLIC_KEY_FROM: Readonly<Record<string, string>> = {
+  gcp: 'the import job\'s public key (PEM): gcloud kms import-jobs describe JOB --location L --keyring R --format="value(publicKey.pem)" > wrapping-key.pem',
+  azure: 'the KEK\'s public key (PEM): az keyvault key download --vault-name V --name KEK --file KEK.publickey.pem',
+  vault: 'Vault\'s wrapping key (PEM): vault read -field=public_key transit/wrapping_key > wrapping_key.pem',
+};
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const p = parse('wrap', argv, {
@@ -30,113 +65,171 @@ export async function run(argv: string[], io: Io): Promise<number> {
     json: { type: 'boolean' },
     ...TARGET_FLAGS,
   }, { min: 0, max: 0 });
-  // Google Cloud KMS, Azure Key Vault, Vault transit: their own path (wrap-target.ts); AWS KMS below, as it was.
   const target = parseTarget(str(p, 'target') ?? 'aws');
-  if (target.id !== 'aws') return (await import('./wrap-target.js')).runTarget(p, io, target);
-  targetOptionValues(p, target, 'wrap');
+  const aws = target === AWS_KMS;
   const cwd = io.cwd ?? process.cwd();
-  const materialPath = resolve(cwd, required(p, 'wrap', 'material'));
-  const algorithm = required(p, 'wrap', 'algorithm').trim().toUpperCase();
-  const publicKeyPath = str(p, 'public-key');
-  const parametersPath = str(p, 'parameters');
-  if ((publicKeyPath === undefined) === (parametersPath === undefined)) {
-    throw usageError('kms-wrap wrap needs exactly one of --public-key FILE or --parameters FILE — see kms-wrap wrap --help');
+  const now = (io.now ?? Date.now)();
+
+  // Every usage mistake before anything is read, in the order each target's flags have always been checked.
+  let awsOnly: ReturnType<typeof awsFlags> | undefined;
+  let flags: { material: string; algorithm: string; publicKey: string | undefined; region: Region; options: Record<string, string> };
+  if (aws) {
+    const options = targetOptionValues(p, target, 'wrap');
+    awsOnly = awsFlags(p, now);
+    flags = { ...awsOnly, options };
+  } else {
+    flags = otherTargetFlags(p, target);
   }
-  const region = parseRegion(str(p, 'region') ?? 'standard');
   const keySpec = str(p, 'key-spec');
   const force = flag(p, 'force');
-  const output = resolve(cwd, str(p, 'output') ?? DEFAULT_OUTPUT);
-  const now = (io.now ?? Date.now)();
-  const validToText = str(p, 'valid-to');
-  const validTo = validToText === undefined ? undefined : parseValidToOption(validToText, now, 'wrap');
+  const output = resolve(cwd, str(p, 'output') ?? target.defaultFileName);
 
   let wrappingKey: WrappingPublicKey;
   let params: LoadedParameters | undefined;
-  if (parametersPath !== undefined) {
-    params = await loadParameters(resolve(cwd, parametersPath));
-    wrappingKey = params.wrappingKey;
-    const refetch = refetchCommand(params.keyId, algorithm, params.wrappingKey.spec);
-    checkParametersAlgorithm(params, algorithm, parametersPath, refetch);
-    const soon = checkExpiry(params.validTo, now, refetch);
-    if (soon) warn(io, soon);
-  } else {
-    wrappingKey = parseWrappingPublicKey(await readInputFile(resolve(cwd, publicKeyPath!), 'the wrapping public key'));
-  }
-  const tokenPath = params?.writeToken ? join(dirname(output), 'ImportToken.bin') : undefined;
+  if (awsOnly) ({ wrappingKey, params } = await awsWrappingKey(awsOnly, io, cwd, now));
+  else wrappingKey = parseWrappingPublicKey(await readInputFile(resolve(cwd, flags.publicKey!), 'the wrapping public key'));
+  const token = tokenBeside(output, params);
 
-  const material = await loadMaterial(materialPath, { region, ...(keySpec ? { keySpec } : {}) });
-  if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form KMS imports`);
-  const wrapper = await standardWrapper();
+  // AWS KMS's key specs (the default), or every spec a target may import: its rules then say which.
+  const material = await loadMaterial(resolve(cwd, flags.material), { region: flags.region, ...(aws ? {} : { keySpecs: MATERIAL_SPECS }), ...(keySpec ? { keySpec } : {}) });
+  if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form ${aws ? 'KMS' : target.name} imports`);
+  const wrapper = await standardWrapper(target);
   let result;
   try {
-    result = await wrapper.wrap({ material: material.bytes, wrappingPublicKey: wrappingKey, algorithm, region, ...(keySpec ? { keySpec } : {}) });
+    result = await wrapper.wrap({ material: material.bytes, wrappingPublicKey: wrappingKey, algorithm: flags.algorithm, region: flags.region, ...(keySpec ? { keySpec } : {}) });
   } finally {
     zeroize(material.bytes);
   }
   // The outputs are checked once every argument and input is known good: a wrong name or file is
   // the mistake to report first, not an output that exists (nothing was written either way).
-  await checkOutput(output, force, DEFAULT_OUTPUT);
-  if (tokenPath) await checkOutput(tokenPath, force, 'ImportToken.bin');
+  await checkOutput(output, force, target.defaultFileName);
+  if (token) await checkOutput(token.path, force, 'ImportToken.bin');
 
-  // With --force, keep what the output held: if ImportToken.bin then cannot be written, it is put back.
-  // Bounded like every input: an output larger than any wrapped key is not read whole (nor kept).
-  const previous = tokenPath && force ? await readInputFile(output, 'the previous output').catch(() => undefined) : undefined;
-  await writeFileAtomic(output, result.ciphertext, { force });
-  if (tokenPath) {
-    try {
-      await writeFileAtomic(tokenPath, params!.importToken, { force, mode: 0o644 });
-    } catch (e) {
-      await (previous ? writeFileAtomic(output, previous, { force: true }) : unlink(output)).catch(() => {});
-      throw e;
-    } finally {
-      previous?.fill(0);
-    }
-  }
+  const shown = (path: string) => (relative(cwd, path).startsWith('..') ? path : relative(cwd, path));
+  const tokenFile = token?.path ?? params?.tokenFile;
+  const options = aws ? awsEnvelopeOptions(params, tokenFile && shown(tokenFile), awsOnly!.validTo) : flags.options;
+  // Made before anything is written: an option the envelope refuses (a malformed KEK id) leaves no file.
+  const envelope = target.envelope(result, { fileName: shown(output), options, generator: `kms-wrap/${VERSION}` });
+  await writeWithBeside(output, envelope.bytes, token, force);
 
   const spec = result.keySpec ?? result.keySpecCandidates.join(' or ');
-  const shown = (path: string) => (relative(cwd, path).startsWith('..') ? path : relative(cwd, path));
-  const token = tokenPath ?? params?.tokenFile;
-  const next = importCommand(params?.keyId, shown(output), token && shown(token), validTo);
-  const expirationModel = validTo ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE';
-  if (flag(p, 'json')) {
-    json(io, {
-      ok: true,
-      output,
-      importToken: tokenPath ?? null,
-      algorithm: result.algorithm,
-      keySpec: result.keySpec ?? null,
-      keySpecCandidates: result.keySpecCandidates,
-      materialFormat: result.materialFormat,
-      convertedFrom: material.convertedFrom ?? null,
-      wrappingKeySpec: result.wrappingKeySpec,
-      region: result.region,
-      bytes: result.ciphertext.length,
-      keyId: params?.keyId ?? null,
-      parametersValidTo: params?.validTo?.toISOString() ?? null,
-      parametersSource: params?.source ?? null,
-      nextCommand: next,
-      importKeyMaterial: {
+  if (aws) {
+    const validTo = awsOnly!.validTo;
+    if (flag(p, 'json')) {
+      json(io, {
+        ok: true,
+        output,
+        importToken: token?.path ?? null,
+        algorithm: result.algorithm,
+        keySpec: result.keySpec ?? null,
+        keySpecCandidates: result.keySpecCandidates,
+        materialFormat: result.materialFormat,
+        convertedFrom: material.convertedFrom ?? null,
+        wrappingKeySpec: result.wrappingKeySpec,
+        region: result.region,
+        bytes: envelope.bytes.length,
         keyId: params?.keyId ?? null,
-        encryptedKeyMaterial: output,
-        importToken: token ?? null,
-        expirationModel,
-        validTo: validTo ? isoSeconds(validTo) : null,
-      },
-    });
-    return 0;
+        parametersValidTo: params?.validTo?.toISOString() ?? null,
+        parametersSource: params?.source ?? null,
+        nextCommand: envelope.nextCommand,
+        importKeyMaterial: {
+          keyId: params?.keyId ?? null,
+          encryptedKeyMaterial: output,
+          importToken: tokenFile ?? null,
+          expirationModel: validTo ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+          validTo: validTo ? isoSeconds(validTo) : null,
+        },
+      });
+      return 0;
+    }
+    line(io.stdout, `wrote ${output} (${envelope.bytes.length} bytes): ${spec} material wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key`);
+    if (token) line(io.stdout, `wrote ${token.path} (the import token from the parameters)`);
+  } else {
+    const construction = result.construction === result.algorithm ? '' : ` (the ${result.construction} construction)`;
+    if (flag(p, 'json')) {
+      json(io, {
+        ok: true,
+        target: target.id,
+        output,
+        format: envelope.format,
+        algorithm: result.algorithm,
+        construction: result.construction,
+        keySpec: result.keySpec ?? null,
+        keySpecCandidates: result.keySpecCandidates,
+        targetKeyType: result.keySpec === undefined ? null : (target.rules.keySpecs?.[result.keySpec] ?? null),
+        materialFormat: result.materialFormat,
+        convertedFrom: material.convertedFrom ?? null,
+        wrappingKeySpec: result.wrappingKeySpec,
+        wrappedBytes: result.ciphertext.length,
+        bytes: envelope.bytes.length,
+        nextCommand: envelope.nextCommand,
+      });
+      return 0;
+    }
+    line(io.stdout, `wrote ${output} (${envelope.bytes.length} bytes, ${describeFormat(envelope.format)}): ${spec} material wrapped with ${result.algorithm}${construction} under an ${result.wrappingKeySpec} wrapping key, for ${target.name}`);
+    if (result.keySpec === undefined) {
+      line(io.stdout, `note: raw bytes of this length fit ${orList(result.keySpecCandidates.map(String))}; pass --key-spec to settle the key type in the command below`);
+    }
   }
-  line(io.stdout, `wrote ${output} (${result.ciphertext.length} bytes): ${spec} material wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key`);
-  if (tokenPath) line(io.stdout, `wrote ${tokenPath} (the import token from the parameters)`);
   line(io.stdout, 'next, import it:');
-  line(io.stdout, `  ${next}`);
+  line(io.stdout, `  ${envelope.nextCommand}`);
   return 0;
 }
 
-/** The aws CLI command that imports what wrap wrote, ready to paste (the AWS KMS target's, in core). */
-export function importCommand(keyId: string | undefined, output: string, tokenPath: string | undefined, validTo?: Date): string {
-  return awsImportCommand({ keyId, file: output, importToken: tokenPath, validTo: validTo && isoSeconds(validTo) });
+/**
+ * Writes the envelope, then the file its import needs beside it (AWS KMS's ImportToken.bin): if
+ * that one cannot be written, the output is put back as it was (with --force, what it held;
+ * else removed), so that the two are written together or not at all.
+ */
+async function writeWithBeside(output: string, bytes: Uint8Array, beside: { path: string; bytes: Uint8Array } | undefined, force: boolean): Promise<void> {
+  // Bounded like every input: an output larger than any wrapped key is not read whole (nor kept).
+  const previous = beside && force ? await readInputFile(output, 'the previous output').catch(() => undefined) : undefined;
+  await writeFileAtomic(output, bytes, { force });
+  if (!beside) return;
+  try {
+    // The import token is not secret: readable like any file the aws CLI is given.
+    await writeFileAtomic(beside.path, beside.bytes, { force, mode: 0o644 });
+  } catch (e) {
+    await (previous ? writeFileAtomic(output, previous, { force: true }) : unlink(output)).catch(() => {});
+    throw e;
+  } finally {
+    previous?.fill(0);
+  }
 }
 
-function refetchCommand(keyId: string | undefined, algorithm: string, spec: string): string {
-  return `aws kms get-parameters-for-import --key-id ${keyId ?? '<KEY_ID>'} --wrapping-algorithm ${algorithm} --wrapping-key-spec ${spec} > params.json`;
+/** Another target's flags: AWS KMS's refused, the public key and the algorithm, the envelope's options. */
+function otherTargetFlags(p: Parsed, target: Target): { material: string; algorithm: string; publicKey: string; region: Region; options: Record<string, string> } {
+  for (const [flagName, why] of Object.entries(AWS_ONLY)) {
+    if (str(p, flagName) !== undefined) throw usageError(`--${flagName} is for --target aws: ${why} — leave it out with --target ${target.id}`);
+  }
+  const material = required(p, 'wrap', 'material');
+  const publicKey = str(p, 'public-key');
+  if (publicKey === undefined) {
+    throw usageError(`kms-wrap wrap --target ${target.id} needs --public-key FILE: ${PUBLIC_KEY_FROM[target.id] ?? 'the wrapping public key'} — see ${target.docs}`);
+  }
+  const algorithm = algorithmOf(p, target);
+  const options = targetOptionValues(p, target, 'wrap');
+  for (const o of target.options) {
+    if (o.required && options[o.name] === undefined) throw usageError(`kms-wrap wrap --target ${target.id} needs --${o.flag}: ${o.description} — see ${target.docs}`);
+  }
+  checkTargetOptions(target, options);
+  return { material, algorithm, publicKey, region: 'standard', options };
+}
+
+/** --algorithm, or Vault's --hash-function, or the target's default (Azure's one mechanism, Vault's SHA256). */
+function algorithmOf(p: Parsed, target: Target): string {
+  const named = str(p, 'algorithm')?.trim().toUpperCase();
+  const hash = str(p, 'hash-function')?.trim().toUpperCase().replace(/-/g, '');
+  if (named !== undefined && hash !== undefined && named !== hash) {
+    throw usageError(`--algorithm ${named} and --hash-function ${hash} disagree — give one of them`);
+  }
+  const algorithm = named ?? hash ?? target.defaultAlgorithm;
+  if (algorithm === undefined) {
+    throw usageError(`kms-wrap wrap --target ${target.id} needs --algorithm: ${orList(Object.keys(target.rules.algorithms))} (the import job's import method) — see ${target.docs}`);
+  }
+  return algorithm;
+}
+
+function describeFormat(format: string): string {
+  return format === 'json' ? 'JSON' : format === 'base64' ? 'base64 text' : 'binary';
 }
