@@ -9,7 +9,7 @@
  *     CipherText  OCTET STRING              -- C2 = M ⊕ t
  *   }
  */
-import { _BYTES } from './curve.js';
+import { SM2_BYTES } from '@kms-wrap/sm2';
 import { _concat, _DerReader, _readUnsigned, _TAG, _tlv, _tlvLength, _unsignedInteger } from './der.js';
 
 export interface _Sm2Cipher {
@@ -34,9 +34,9 @@ export function _decodeSm2Cipher(der: Uint8Array, fail: (why: string) => never):
   outer.finish('the SM2Cipher SEQUENCE');
   const coordinate = (what: string): Uint8Array => {
     const magnitude = _readUnsigned(seq.read(_TAG.INTEGER, what), what, fail);
-    if (magnitude.length > _BYTES) fail(`${what} is longer than ${_BYTES} bytes`);
-    const out = new Uint8Array(_BYTES);
-    out.set(magnitude, _BYTES - magnitude.length);
+    if (magnitude.length > SM2_BYTES) fail(`${what} is longer than ${SM2_BYTES} bytes`);
+    const out = new Uint8Array(SM2_BYTES);
+    out.set(magnitude, SM2_BYTES - magnitude.length);
     return out;
   };
   const x1 = coordinate('XCoordinate');
@@ -56,5 +56,5 @@ export function _decodeSm2Cipher(der: Uint8Array, fail: (why: string) => never):
 export function _sm2CipherLength(length: number): readonly [number, number] {
   const rest = _tlvLength(32) + _tlvLength(length);
   const total = (integer: number): number => _tlvLength(2 * integer + rest);
-  return [total(_tlvLength(1)), total(_tlvLength(_BYTES + 1))];
+  return [total(_tlvLength(1)), total(_tlvLength(SM2_BYTES + 1))];
 }

@@ -20,7 +20,7 @@
  *     publicKey  [1] BIT STRING OPTIONAL }               -- [d_B]G if present
  */
 import { ERROR_CODES, KmsWrapError, bytesToBigInt, equalBytes } from '@kms-wrap/core';
-import { _BYTES, _N, _sm2p256v1 } from './curve.js';
+import { SM2_BYTES, SM2_PARAMETERS, sm2p256v1 } from '@kms-wrap/sm2';
 import { _DerReader, _readUnsigned, _TAG } from './der.js';
 
 /** 1.2.840.10045.2.1 id-ecPublicKey, content octets. */
@@ -66,7 +66,7 @@ export function _sm2PrivateScalarFromPkcs8(der: Uint8Array): Uint8Array {
   if (ecVersion.length !== 1 || ecVersion[0] !== 1) _fail('the ECPrivateKey version is not 1');
   const secret = key.read(_TAG.OCTET_STRING, 'ECPrivateKey privateKey');
   const d = bytesToBigInt(secret);
-  if (secret.length > _BYTES || d < 1n || d >= _N) _fail('the private scalar is out of range');
+  if (secret.length > SM2_BYTES || d < 1n || d >= SM2_PARAMETERS.n) _fail('the private scalar is out of range');
   if (key.peekTag() === 0xa0) {
     const params = key.enter(0xa0, 'ECPrivateKey parameters');
     if (!equalBytes(params.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the ECPrivateKey curve is not sm2p256v1');
@@ -76,10 +76,10 @@ export function _sm2PrivateScalarFromPkcs8(der: Uint8Array): Uint8Array {
     const pub = key.enter(0xa1, 'ECPrivateKey publicKey');
     const bits = pub.read(_TAG.BIT_STRING, 'ECPrivateKey publicKey');
     pub.finish('ECPrivateKey publicKey');
-    const expected = _sm2p256v1().BASE.multiply(d);
+    const expected = sm2p256v1.Point.BASE.multiply(d);
     let matches = false;
     try {
-      matches = bits[0] === 0 && _sm2p256v1().fromBytes(bits.subarray(1)).equals(expected);
+      matches = bits[0] === 0 && sm2p256v1.Point.fromBytes(bits.subarray(1)).equals(expected);
     } catch {
       matches = false;
     }
@@ -87,7 +87,7 @@ export function _sm2PrivateScalarFromPkcs8(der: Uint8Array): Uint8Array {
   }
   key.finish('ECPrivateKey');
 
-  const out = new Uint8Array(_BYTES);
-  out.set(secret, _BYTES - secret.length);
+  const out = new Uint8Array(SM2_BYTES);
+  out.set(secret, SM2_BYTES - secret.length);
   return out;
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, isKmsWrapError, type WrappingPublicKey } from '@kms-wrap/core';
 import { _decodeSm2Cipher } from '../src/ciphertext.js';
-import { _sm2p256v1 } from '../src/curve.js';
+import { sm2p256v1 } from '@kms-wrap/sm2';
 import { _TAG, _concat, _tlv, _unsignedInteger } from '../src/der.js';
 import { SM2PKE, algorithms, sm2Decrypt, sm2Encrypt } from '../src/index.js';
 import { countingProvider, fixedK, hex, opensslSm2KeyPair, tempDir, type Sm2KeyPair, type TempDir } from './helpers.js';
@@ -130,7 +130,7 @@ describe('SM2PKE.wrap', () => {
       '04ebfc718e8d1798620432268e77feb6415e2ede0e073c0f4f640ecd2e149a73' + 'e858f9d81e5430a57b36daab8f950a3c64e6ee6a63094d99283aff767e124df0';
     const c3 = '59983c18f809e262923c53aec295d30383b54e39d609d160afcb1908d0bd8766';
     const c2 = '21886ca989ca9c7d58087307ca93092d651efa';
-    const publicPoint = _sm2p256v1().BASE.multiply(BigInt(`0x${d.toString('hex')}`)).toBytes(false);
+    const publicPoint = sm2p256v1.Point.BASE.multiply(BigInt(`0x${d.toString('hex')}`)).toBytes(false);
     const der = sm2Encrypt(publicPoint, m, fixedK(k));
     const c = _decodeSm2Cipher(der, (why) => {
       throw new Error(why);
@@ -147,7 +147,7 @@ describe('SM2PKE.checkWrappingKey', () => {
 
   it('accepts the OpenSSL key, uncompressed and compressed', () => {
     expect(() => SM2PKE.checkWrappingKey!(keys.wrappingKey)).not.toThrow();
-    const compressed = _sm2p256v1().fromBytes(keys.wrappingKey.ec!.point).toBytes(true);
+    const compressed = sm2p256v1.Point.fromBytes(keys.wrappingKey.ec!.point).toBytes(true);
     expect(() => SM2PKE.checkWrappingKey!(withPoint(compressed))).not.toThrow();
   });
 
@@ -191,7 +191,7 @@ function findBadCompressed(): Uint8Array {
     bytes[0] = 0x02;
     bytes[32] = x;
     try {
-      _sm2p256v1().fromBytes(bytes);
+      sm2p256v1.Point.fromBytes(bytes);
     } catch {
       return bytes;
     }
