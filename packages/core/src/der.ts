@@ -311,6 +311,18 @@ export function bitLength(bytes: Uint8Array): number {
   return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]!));
 }
 
+/** The one value inside an EXPLICIT context-specific tag [n] (a constructed [n] holding exactly one value). */
+export function explicitValue(node: Asn1 | undefined, n: number): Asn1 | undefined {
+  if (!(node instanceof asn1js.Constructed) || node.idBlock.tagClass !== 3 || node.idBlock.tagNumber !== n) return undefined;
+  const inner = node.valueBlock.value as Asn1[];
+  return inner.length === 1 ? inner[0] : undefined;
+}
+
+/** Is `node` tagged context-specific [n] (class 3, IMPLICIT or EXPLICIT)? */
+export function isContextTag(node: Asn1 | undefined, n: number): boolean {
+  return node !== undefined && node.idBlock.tagClass === 3 && node.idBlock.tagNumber === n;
+}
+
 /** Context-specific tagged child [n] of a SEQUENCE, if present. */
 export function tagged(nodes: Asn1[], n: number): Asn1 | undefined {
   return nodes.find((c) => c.idBlock.tagClass === 3 && c.idBlock.tagNumber === n);
