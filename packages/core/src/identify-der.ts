@@ -27,13 +27,9 @@ export const CURVE_BY_OID: Readonly<Record<string, CurveName>> = {
 };
 
 /** The OID each curve is named with in a key: the inverse of CURVE_BY_OID. */
-export const OID_BY_CURVE: Readonly<Record<CurveName, string>> = {
-  'P-256': OID.p256,
-  'P-384': OID.p384,
-  'P-521': OID.p521,
-  secp256k1: OID.secp256k1,
-  sm2p256v1: OID.sm2,
-};
+export const OID_BY_CURVE: Readonly<Record<CurveName, string>> = /* @__PURE__ */ Object.fromEntries(
+  Object.entries(CURVE_BY_OID).map(([oid, curve]) => [curve, oid]),
+) as Record<CurveName, string>;
 
 /**
  * Key algorithms KMS cannot import, by OID, as named in a refusal with their article ("is an
