@@ -1,4 +1,4 @@
-/** Text encodings of DER: base64, PEM. No runtime imports (no Buffer, no atob). */
+/** Text encodings of DER: base64, PEM; hex, text and big-integer conversions. No runtime imports (no Buffer, no atob). */
 import { ERROR_CODES, KmsWrapError, type ErrorCode } from './errors.js';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -68,63 +68,47 @@ export interface PemBlock {
   readonly headers: readonly string[];
 }
 
-const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n/g;
-const PEM_END_LABEL = /([A-Z0-9 ]+)-----/y;
-const END_MARK = '-----END ';
+// RFC 7468 §3: "-----BEGIN " label "-----" ... "-----END " label "-----", the same label.
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9][A-Z0-9 #-]{0,60})-----/g;
+const PEM_END = /-----END ([A-Z0-9][A-Z0-9 #-]{0,60})-----/g;
+/** An RFC 1421 §4.6 header line (`Proc-Type: 4,ENCRYPTED`), as OpenSSL's legacy encryption writes. */
+const PEM_HEADER = /^[A-Za-z-]+:/;
+
+/** True if the text holds a PEM BEGIN line (then parsePem reads it or says why not). */
+export function isPem(text: string): boolean {
+  return text.includes('-----BEGIN ');
+}
 
 /**
- * Where each label's END lines start, in one pass. A block's END is then a lookup: a text of
- * many BEGIN lines and no END (a 1 MiB file took 30 s with a backtracking regex) stays linear.
+ * Every PEM block in a text (RFC 7468 §2-3; OpenSSL's legacy headers, RFC 1421 §4.6), in order.
+ * Text outside the blocks (OpenSSL's "Bag Attributes", comments) is ignored, as OpenSSL does.
+ * Strict: a block must end with its own label, and its body must be canonical base64 (RFC 4648
+ * §4, §3.5). A text with a BEGIN line and no complete block is refused; one with no BEGIN line
+ * has no blocks. Refusals carry `code`.
  */
-function pemEndLines(text: string): Map<string, number[]> {
-  const ends = new Map<string, number[]>();
-  for (let i = text.indexOf(END_MARK); i !== -1; i = text.indexOf(END_MARK, i + 1)) {
-    PEM_END_LABEL.lastIndex = i + END_MARK.length;
-    const label = PEM_END_LABEL.exec(text)?.[1];
-    if (label === undefined) continue;
-    const list = ends.get(label);
-    if (list) list.push(i);
-    else ends.set(label, [i]);
-  }
-  return ends;
-}
-
-/** The first of the sorted positions at or after `from`, if any. */
-function firstFrom(positions: readonly number[] | undefined, from: number): number | undefined {
-  if (positions === undefined) return undefined;
-  let lo = 0;
-  let hi = positions.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (positions[mid]! < from) lo = mid + 1;
-    else hi = mid;
-  }
-  return positions[lo];
-}
-
-/** Every PEM block in a text (RFC 7468), in order. */
 export function parsePem(text: string, code: ErrorCode = ERROR_CODES.MATERIAL_INVALID): PemBlock[] {
   const blocks: PemBlock[] = [];
-  // BEGIN line, then the body up to the first END line of the same label (RFC 7468 §2).
-  const ends = pemEndLines(text);
+  // Each BEGIN line, then the first END line after it. Once a BEGIN has no END after it, no later
+  // one has: stop there (one regex over the whole text retried every BEGIN to the end of the
+  // text, quadratic: a 1 MiB file of BEGIN lines took a minute).
   const begin = new RegExp(PEM_BEGIN);
+  const end = new RegExp(PEM_END);
   for (let m = begin.exec(text); m !== null; m = begin.exec(text)) {
     const label = m[1]!;
-    const bodyStart = begin.lastIndex;
-    const end = firstFrom(ends.get(label), bodyStart);
-    if (end === undefined) continue;
-    begin.lastIndex = end + END_MARK.length + label.length + 5;
-    const lines = text.slice(bodyStart, end).split(/\r?\n/);
-    const headers = lines.filter((l) => l.includes(':'));
-    const body = lines.filter((l) => !l.includes(':')).join('');
-    const der = fromBase64(body);
-    if (der === undefined) {
-      throw new KmsWrapError(code, `the PEM block '${label}' holds no valid base64 — check that the file was copied whole`);
-    }
+    end.lastIndex = begin.lastIndex;
+    const e = end.exec(text);
+    if (e === null) break;
+    if (e[1] !== label) throw new KmsWrapError(code, `the PEM block ${label} ends with a different label — the file is damaged`);
+    const lines = text.slice(begin.lastIndex, e.index).split(/\r?\n/);
+    begin.lastIndex = end.lastIndex;
+    const headers = lines.filter((l) => PEM_HEADER.test(l.trim())).map((l) => l.trim());
+    const body = lines.filter((l) => !PEM_HEADER.test(l.trim())).join('');
+    const der = fromBase64(body, 'base64');
+    if (der === undefined) throw new KmsWrapError(code, `the PEM block ${label} is not valid base64 — the file is damaged or truncated`);
     blocks.push({ label, der, headers });
   }
   if (blocks.length === 0 && text.includes('-----BEGIN')) {
-    throw new KmsWrapError(code, 'the PEM text has a BEGIN line without a matching END line — the file is truncated');
+    throw new KmsWrapError(code, 'the PEM text has no complete BEGIN/END block — the file is damaged or truncated');
   }
   return blocks;
 }

@@ -17,6 +17,7 @@ export type DerKind =
   | 'certificate'
   | 'unknown';
 
+/** The named curves of the key specs KMS imports (RFC 5480 §2.1.1.1, SEC 2 v2 §A.2.1, GM/T 0006-2012). */
 export const CURVE_BY_OID: Readonly<Record<string, CurveName>> = {
   [OID.p256]: 'P-256',
   [OID.p384]: 'P-384',
@@ -25,17 +26,34 @@ export const CURVE_BY_OID: Readonly<Record<string, CurveName>> = {
   [OID.sm2]: 'sm2p256v1',
 };
 
-/** Human names of key algorithms KMS cannot import, by OID. */
+/** The OID each curve is named with in a key: the inverse of CURVE_BY_OID. */
+export const OID_BY_CURVE: Readonly<Record<CurveName, string>> = /* @__PURE__ */ Object.fromEntries(
+  Object.entries(CURVE_BY_OID).map(([oid, curve]) => [curve, oid]),
+) as Record<CurveName, string>;
+
+/**
+ * Key algorithms KMS cannot import, by OID, as named in a refusal with their article ("is an
+ * Ed25519 private key"): the one table of them, for material inspection, wrapping keys and keygen.
+ */
 export const FOREIGN_KEY_TYPES: Readonly<Record<string, string>> = {
-  [OID.ed25519]: 'Ed25519',
-  [OID.ed448]: 'Ed448',
-  [OID.x25519]: 'X25519',
-  [OID.x448]: 'X448',
-  [OID.dsa]: 'DSA',
-  [OID.rsassaPss]: 'RSASSA-PSS (an RSA key restricted to PSS)',
-  [OID.mlDsa44]: 'ML-DSA-44',
-  [OID.mlDsa65]: 'ML-DSA-65',
-  [OID.mlDsa87]: 'ML-DSA-87',
+  [OID.ed25519]: 'an Ed25519',
+  [OID.ed448]: 'an Ed448',
+  [OID.x25519]: 'an X25519',
+  [OID.x448]: 'an X448',
+  [OID.dsa]: 'a DSA',
+  [OID.dhKeyAgreement]: 'a Diffie-Hellman',
+  [OID.dhPublicNumber]: 'an X9.42 Diffie-Hellman',
+  [OID.rsassaPss]: 'an RSASSA-PSS (PSS-restricted RSA)',
+  [OID.mlDsa44]: 'an ML-DSA-44',
+  [OID.mlDsa65]: 'an ML-DSA-65',
+  [OID.mlDsa87]: 'an ML-DSA-87',
+};
+
+/** ML-DSA keys (FIPS 204, NIST CSOR): the key spec name that parseKeySpec refuses with the reason. */
+export const UNIMPORTABLE_SPEC_BY_OID: Readonly<Record<string, string>> = {
+  [OID.mlDsa44]: 'ML_DSA_44',
+  [OID.mlDsa65]: 'ML_DSA_65',
+  [OID.mlDsa87]: 'ML_DSA_87',
 };
 
 export function identifyDer(node: Asn1): DerKind {

@@ -254,7 +254,7 @@ function pkcs8Info(c: ReturnType<typeof children>, length: number, allowed: read
   const foreign = algOid === undefined ? undefined : FOREIGN_KEY_TYPES[algOid];
   throw new KmsWrapError(
     ERROR_CODES.KEY_SPEC_UNSUPPORTED,
-    `the material is ${foreign ? `an ${foreign} private key` : `a private key of algorithm ${algOid ?? '?'}`}, which AWS KMS cannot import — import RSA, ECC (P-256/384/521, secp256k1) or SM2 keys, or symmetric/HMAC bytes`,
+    `the material is ${foreign ? `${foreign} private key` : `a private key of algorithm ${algOid ?? '?'}`}, which AWS KMS cannot import — import RSA, ECC (P-256/384/521, secp256k1) or SM2 keys, or symmetric/HMAC bytes`,
   );
 }
 

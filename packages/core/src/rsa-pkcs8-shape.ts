@@ -5,39 +5,21 @@
  * and a warm-up in every thread that runs it; batch wrapping inspects every material twice.
  *
  * Only strict DER of this one shape is taken (definite minimal lengths and minimal INTEGERs, as
- * der.ts's derProblem requires), and the answer is the one the general path gives for it.
+ * der.ts's derProblem requires, read by the same header reader), and the answer is the one the
+ * general path gives for it (test/rsa-pkcs8-shape.test.ts checks both ways on mutated input).
  * Anything else (BER lengths, attributes, multi-prime keys, other algorithms, a size
  * KMS does not import) returns undefined and goes to the general path, which also words every
  * refusal. Bounds: fixed depth, every length checked against its enclosing value.
  */
-import { bitLength, isMinimalInteger } from './der.js';
+import { bitLength, derHeader, isMinimalInteger, type DerHeader } from './der.js';
 import type { MaterialInfo } from './keys.js';
 import { KEY_SPECS, KEY_SPEC_INFO } from './specs.js';
 
-interface Tlv {
-  readonly tag: number;
-  /** First content octet. */
-  readonly start: number;
-  /** One past the last content octet. */
-  readonly end: number;
-}
-
-/** One DER value at `at`, within `end`: single-octet tag, definite minimal length (X.690 §10.1, §8.1.3). */
-function tlv(b: Uint8Array, at: number, end: number): Tlv | undefined {
-  if (at + 2 > end) return undefined;
-  const tag = b[at]!;
-  let length = b[at + 1]!;
-  let p = at + 2;
-  if (length & 0x80) {
-    // Long form: 1 to 3 length octets, no leading zero, and only for lengths of 128 or more.
-    const n = length & 0x7f;
-    if (n === 0 || n > 3 || p + n > end || b[p] === 0) return undefined;
-    length = 0;
-    for (let i = 0; i < n; i++) length = length * 256 + b[p++]!;
-    if (length < 0x80) return undefined;
-  }
-  if (p + length > end) return undefined;
-  return { tag, start: p, end: p + length };
+/** One DER value at `at`, within `end`, read by der.ts's header reader (the DER walker's); undefined if none. */
+function tlv(b: Uint8Array, at: number, end: number): DerHeader | undefined {
+  if (at >= end) return undefined;
+  const h = derHeader(b, at, end);
+  return typeof h === 'string' ? undefined : h;
 }
 
 const SEQUENCE = 0x30;

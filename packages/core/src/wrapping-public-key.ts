@@ -145,7 +145,7 @@ function fromSpki(spki: Uint8Array, c: Asn1[]): WrappingPublicKey {
   const foreign = algOid === undefined ? undefined : FOREIGN_KEY_TYPES[algOid];
   throw new KmsWrapError(
     ERROR_CODES.PUBLIC_KEY_TYPE,
-    `the wrapping public key is ${foreign ? `an ${foreign}` : `an ${algOid ?? 'unknown'}`} key, and KMS wrapping keys are RSA or SM2 — ${FETCH_HINT}`,
+    `the wrapping public key is ${foreign ?? `an ${algOid ?? 'unknown'}`} key, and KMS wrapping keys are RSA or SM2 — ${FETCH_HINT}`,
   );
 }
 

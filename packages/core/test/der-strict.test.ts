@@ -149,6 +149,23 @@ describe('derProblem', () => {
     expect(derProblem(Uint8Array.of(0x05, 0x01, 0x00))).toBe('a NULL with content at byte 0');
     expect(derProblem(Uint8Array.of(0x24, 0x03, 0x04, 0x01, 0x00))).toBe('a constructed string at byte 0');
     expect(derProblem(Uint8Array.of(0x1f, 0x05, 0x00))).toBe('a non-minimal tag at byte 0');
+    // rsaEncryption with its last subidentifier padded (80 01 for 01): asn1js alone reads it as rsaEncryption.
+    const padded = Uint8Array.of(0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x80, 0x01);
+    expect(derProblem(padded)).toBe('a non-minimal OBJECT IDENTIFIER at byte 0');
+    expect(derProblem(Uint8Array.of(0x30, 0x03, 0x06, 0x01, 0x80))).toBe('a malformed OBJECT IDENTIFIER at byte 2');
+    expect(derProblem(Uint8Array.of(0x06, 0x00))).toBe('a malformed OBJECT IDENTIFIER at byte 0');
+    expect(derProblem(Uint8Array.of(0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01))).toBeUndefined();
+    expect(derProblem(Uint8Array.of(0x06, 0x03, 0x81, 0x80, 0x00))).toBeUndefined(); // 0x80 inside a subidentifier is fine
+  });
+
+  it('a PKCS#8 whose rsaEncryption OID is padded is refused as material, naming the byte', () => {
+    const [version, alg, octets] = split(k.rsa2048.pkcs8);
+    const [, params] = split(alg!);
+    const oid = Uint8Array.of(0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x80, 0x01);
+    const bytes = seq(version!, seq(oid, params!), octets!);
+    const e = asMaterial(bytes);
+    expect(e.code).toBe(ERROR_CODES.MATERIAL_INVALID);
+    expect(e.message).toMatch(/is not DER: a non-minimal OBJECT IDENTIFIER at byte \d+/);
   });
 });
 

@@ -3,7 +3,8 @@
  * and the CRT values are d mod (p-1), d mod (q-1) and q⁻¹ mod p. KMS rejects a key that fails
  * these only after the upload; keygen refuses it before. The values are checked, never changed.
  */
-import { ERROR_CODES, KmsWrapError, bitLength, bytesToBigInt } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { bitLength, bytesToBigInt } from '@kms-wrap/core/encoding';
 import type { RsaKeyParts } from './rsa-private-key.js';
 
 /**

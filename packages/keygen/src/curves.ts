@@ -3,7 +3,7 @@
  * scalars from random bytes, to derive public keys, and to validate given ones.
  */
 import type { CurveName } from '@kms-wrap/core';
-import { sm2p256v1 } from '@kms-wrap/sm2pke';
+import { sm2p256v1 } from '@kms-wrap/sm2';
 import type { ECDH } from '@noble/curves/abstract/weierstrass.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';

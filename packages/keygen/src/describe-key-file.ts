@@ -9,13 +9,11 @@ import {
   KEY_SPEC_INFO,
   KmsWrapError,
   REGIONS,
-  bitLength,
-  equalBytes,
-  zeroize,
   type CurveName,
   type KeySpec,
   type Region,
 } from '@kms-wrap/core';
+import { bitLength, equalBytes, zeroize } from '@kms-wrap/core/encoding';
 import { keySpecOf } from './key-spec-of.js';
 import { encodePrivateKey, wipePrivateKey } from './private-key.js';
 import { readPrivateKey, type KeyFormat } from './read-private-key.js';

@@ -4,7 +4,8 @@
  * input is checked against the derived one, never copied.
  */
 import type { CurveName } from '@kms-wrap/core';
-import { ERROR_CODES, KmsWrapError, zeroize } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { zeroize } from '@kms-wrap/core/encoding';
 import { padStart } from './bytes.js';
 import { curveOf } from './curves.js';
 

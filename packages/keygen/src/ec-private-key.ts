@@ -20,8 +20,8 @@
  */
 import * as asn1js from 'asn1js';
 import { ECPrivateKey, ECPublicKey } from 'pkijs';
-import { ERROR_CODES, KmsWrapError, oidOf } from '@kms-wrap/core';
-import { smallInteger, toDer } from './der.js';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { oidOf, smallInteger, toDer } from '@kms-wrap/core/encoding';
 
 /** Encodes version 1, the fixed-length scalar `d` and the uncompressed point `04 || x || y`. */
 export function encodeEcPrivateKey(d: Uint8Array, point: Uint8Array): Uint8Array {
@@ -58,7 +58,7 @@ export interface EcPrivateKeyFields {
 /** True if `node` has the shape of an ECPrivateKey (used to tell SEC1 DER from others). */
 export function isEcPrivateKey(node: asn1js.AsnType): boolean {
   const { verified, result } = asn1js.compareSchema(node, node, ecPrivateKeySchema());
-  return verified && smallInteger((result as Record<string, unknown>)['version']) === 1;
+  return verified && smallInteger((result as Record<string, asn1js.AsnType | undefined>)['version']) === 1;
 }
 
 export function readEcPrivateKey(node: asn1js.AsnType, what: string): EcPrivateKeyFields {

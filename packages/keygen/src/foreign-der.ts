@@ -19,8 +19,8 @@
  *     signatureAlgorithm   AlgorithmIdentifier,
  *     signatureValue       BIT STRING }
  */
-import type * as asn1js from 'asn1js';
-import { ERROR_CODES, KmsWrapError, identifyDer, type DerKind } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { identifyDer, type Asn1, type DerKind } from '@kms-wrap/core/encoding';
 
 /** What the file is, in the refusal, for the kinds of DER that are a key's neighbours but not a private key. */
 const NOT_A_PRIVATE_KEY: Partial<Record<DerKind, string>> = {
@@ -32,7 +32,7 @@ const NOT_A_PRIVATE_KEY: Partial<Record<DerKind, string>> = {
 export const DECRYPT_HINT = 'decrypt it first: openssl pkcs8 -topk8 -nocrypt -in KEY -outform DER -out KEY.der';
 
 /** Throws the refusal that fits `node`, a DER value that is not a plaintext private key. */
-export function refuseForeignDer(node: asn1js.AsnType, what: string): never {
+export function refuseForeignDer(node: Asn1, what: string): never {
   const kind = identifyDer(node);
   if (kind === 'encrypted-pkcs8') {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_ENCRYPTED, `${what} is an encrypted PKCS#8 private key and KMS needs the plaintext key — ${DECRYPT_HINT}`);

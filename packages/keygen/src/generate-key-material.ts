@@ -12,12 +12,12 @@ import {
   parseKeySpec,
   parseRegion,
   rawLengthOf,
-  zeroize,
   type CryptoProvider,
   type CurveName,
   type KeySpec,
   type Region,
 } from '@kms-wrap/core';
+import { zeroize } from '@kms-wrap/core/encoding';
 import { curveOf } from './curves.js';
 import { keySpecOf } from './key-spec-of.js';
 import { readJwk } from './jwk.js';

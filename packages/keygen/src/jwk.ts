@@ -4,7 +4,8 @@
  * `crv: "SM2"` (no registered JOSE name exists for sm2p256v1).
  */
 import type { CurveName, RsaPrivateJwk } from '@kms-wrap/core';
-import { ERROR_CODES, KmsWrapError, fromBase64, zeroize } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { fromBase64, zeroize } from '@kms-wrap/core/encoding';
 import { padStart } from './bytes.js';
 import { checkRsaKey } from './check-rsa-key.js';
 import { curveOf } from './curves.js';

@@ -24,7 +24,7 @@
  */
 import * as asn1js from 'asn1js';
 import { AlgorithmIdentifier, PrivateKeyInfo } from 'pkijs';
-import { toDer } from './der.js';
+import { toDer } from '@kms-wrap/core/encoding';
 
 /** Encodes PrivateKeyInfo v1 with no attributes. `privateKey` stays the caller's to wipe. */
 export function encodePrivateKeyInfo(algorithm: string, parameters: asn1js.AsnType, privateKey: Uint8Array): Uint8Array {

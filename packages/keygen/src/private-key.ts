@@ -4,10 +4,9 @@
  * -outform DER` prints it.
  */
 import * as asn1js from 'asn1js';
-import { OID, zeroize } from '@kms-wrap/core';
+import { OID, OID_BY_CURVE, zeroize } from '@kms-wrap/core/encoding';
 import { encodeEcPrivateKey } from './ec-private-key.js';
 import type { EcKeyParts } from './ec-key.js';
-import { CURVE_OID } from './oids.js';
 import { encodePrivateKeyInfo } from './private-key-info.js';
 import { encodeRsaPrivateKey, wipeRsaKey, type RsaKeyParts } from './rsa-private-key.js';
 
@@ -32,7 +31,7 @@ export function encodePrivateKey(key: PrivateKey): Uint8Array {
   // RFC 5480 §2.1.1: id-ecPublicKey, parameters namedCurve.
   const inner = encodeEcPrivateKey(key.ec.d, key.ec.point);
   try {
-    return encodePrivateKeyInfo(OID.ecPublicKey, new asn1js.ObjectIdentifier({ value: CURVE_OID[key.ec.curve] }), inner);
+    return encodePrivateKeyInfo(OID.ecPublicKey, new asn1js.ObjectIdentifier({ value: OID_BY_CURVE[key.ec.curve] }), inner);
   } finally {
     zeroize(inner);
   }

@@ -3,29 +3,31 @@
  * Everything else gets a one-line refusal that says what the input is and what to do; every
  * failure is a KmsWrapError. Buffers this module decodes are zeroed before it returns.
  */
-import * as asn1js from 'asn1js';
+import { ERROR_CODES, KmsWrapError, parseKeySpec, type CurveName } from '@kms-wrap/core';
 import {
   CURVE_BY_OID,
-  ERROR_CODES,
-  KmsWrapError,
+  FOREIGN_KEY_TYPES,
   OID,
+  UNIMPORTABLE_SPEC_BY_OID,
   bytesToText,
+  decodeDer,
+  isNull,
+  isPem,
+  isSequence,
   jsonTooDeep,
   looksLikeText,
   oidOf,
-  parseKeySpec,
+  parsePem,
+  smallInteger,
   zeroize,
-  type CurveName,
+  type Asn1,
   type PemBlock,
-} from '@kms-wrap/core';
+} from '@kms-wrap/core/encoding';
 import { checkRsaKey } from './check-rsa-key.js';
-import { parseDer, smallInteger } from './der.js';
 import { completeEcKey } from './ec-key.js';
 import { isEcPrivateKey, readEcPrivateKey } from './ec-private-key.js';
 import { DECRYPT_HINT, refuseForeignDer } from './foreign-der.js';
 import { readJwk } from './jwk.js';
-import { FOREIGN_KEY_ALGORITHMS, ML_DSA_KEY_SPECS } from './oids.js';
-import { isPem, parsePem } from './pem.js';
 import type { PrivateKey } from './private-key.js';
 import { readPrivateKeyInfo, type PrivateKeyInfoFields } from './private-key-info.js';
 import { isRsaPrivateKey, readRsaPrivateKey, wipeRsaKey } from './rsa-private-key.js';
@@ -43,6 +45,19 @@ const NAMED_CURVE_HINT = 'export it with a named curve: openssl ec -in KEY -para
 
 function invalid(message: string): KmsWrapError {
   return new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, message);
+}
+
+/**
+ * A private key is a few kilobytes and a dozen nodes two levels deep; the bounds leave room for
+ * certificates (so they are recognised and named) and stop hostile nesting or length fields.
+ */
+const MAX_LENGTH = 1 << 20;
+const MAX_NODES = 2048;
+
+/** One DER value spanning `bytes`, strict (core's decodeDer), as views into `bytes`. Throws MATERIAL_INVALID. */
+function parseDer(bytes: Uint8Array, what: string): Asn1 {
+  if (bytes.length > MAX_LENGTH) throw invalid(`${what} is ${bytes.length} bytes, too large to be a private key — check the file`);
+  return decodeDer(bytes, what, ERROR_CODES.MATERIAL_INVALID, MAX_NODES);
 }
 
 /** The text of `bytes` when every byte is printable ASCII or white space (a UTF-8 BOM is skipped). */
@@ -170,7 +185,7 @@ function readDer(bytes: Uint8Array, what: string): { kind: DerKind; key: Private
   return { kind, key: readAs(node, kind, what, undefined) };
 }
 
-function readAs(node: asn1js.AsnType, kind: DerKind, what: string, fallbackCurve: string | undefined): PrivateKey {
+function readAs(node: Asn1, kind: DerKind, what: string, fallbackCurve: string | undefined): PrivateKey {
   switch (kind) {
     case 'pkcs8': {
       const fields = readPrivateKeyInfo(node);
@@ -184,7 +199,7 @@ function readAs(node: asn1js.AsnType, kind: DerKind, what: string, fallbackCurve
   }
 }
 
-function readRsa(node: asn1js.AsnType, what: string): PrivateKey {
+function readRsa(node: Asn1, what: string): PrivateKey {
   const rsa = readRsaPrivateKey(node, what);
   try {
     checkRsaKey(rsa, what);
@@ -195,7 +210,7 @@ function readRsa(node: asn1js.AsnType, what: string): PrivateKey {
   return { type: 'rsa', rsa };
 }
 
-function readSec1(node: asn1js.AsnType, what: string, fallbackCurve: string | undefined): PrivateKey {
+function readSec1(node: Asn1, what: string, fallbackCurve: string | undefined): PrivateKey {
   const fields = readEcPrivateKey(node, what);
   if (fields.explicitParameters) throw invalid(`${what} uses explicit curve parameters — ${NAMED_CURVE_HINT}`);
   const oid = fields.curveOid ?? fallbackCurve;
@@ -220,13 +235,13 @@ function readPkcs8(fields: PrivateKeyInfoFields, what: string): PrivateKey {
   const { algorithm, parameters } = fields;
   if (algorithm === OID.rsaEncryption) {
     // RFC 8017 §A.1: the parameters field shall be NULL (absent is tolerated, as OpenSSL does).
-    if (parameters !== undefined && !(parameters instanceof asn1js.Null)) throw invalid(`${what} has rsaEncryption parameters other than NULL — export it again`);
+    if (parameters !== undefined && !isNull(parameters)) throw invalid(`${what} has rsaEncryption parameters other than NULL — export it again`);
     return readRsa(parseDer(fields.privateKey, `the RSA key inside ${what}`), what);
   }
   if (algorithm === OID.ecPublicKey || algorithm === OID.sm2) {
     const named = oidOf(parameters);
     if (algorithm === OID.ecPublicKey && named === undefined) {
-      throw invalid(`${what} ${parameters instanceof asn1js.Sequence ? 'uses explicit curve parameters' : 'does not name its curve'} — ${NAMED_CURVE_HINT}`);
+      throw invalid(`${what} ${isSequence(parameters) ? 'uses explicit curve parameters' : 'does not name its curve'} — ${NAMED_CURVE_HINT}`);
     }
     const curve = curveFor(named ?? OID.sm2, what);
     if (algorithm === OID.sm2 && curve !== 'sm2p256v1') throw invalid(`${what} is an SM2 key on another curve — export it again`);
@@ -236,9 +251,9 @@ function readPkcs8(fields: PrivateKeyInfoFields, what: string): PrivateKey {
     }
     return { type: 'ec', ec: completeEcKey(curve, inner.d, inner.point, what) };
   }
-  const mlDsa = ML_DSA_KEY_SPECS[algorithm];
-  if (mlDsa !== undefined) parseKeySpec(mlDsa); // throws KEY_SPEC_UNSUPPORTED with the reason
-  const foreign = FOREIGN_KEY_ALGORITHMS[algorithm];
+  const unimportable = UNIMPORTABLE_SPEC_BY_OID[algorithm];
+  if (unimportable !== undefined) parseKeySpec(unimportable); // throws KEY_SPEC_UNSUPPORTED with the reason
+  const foreign = FOREIGN_KEY_TYPES[algorithm];
   throw new KmsWrapError(
     ERROR_CODES.KEY_SPEC_UNSUPPORTED,
     `${what} is ${foreign ?? 'a'} private key${foreign === undefined ? ` of algorithm ${algorithm}` : ''}, which KMS cannot import — import RSA, EC (P-256/384/521, secp256k1) or SM2 keys`,

@@ -18,8 +18,8 @@
  */
 import * as asn1js from 'asn1js';
 import { RSAPrivateKey } from 'pkijs';
-import { ERROR_CODES, KmsWrapError, zeroize } from '@kms-wrap/core';
-import { derInteger, smallInteger, toDer, unsignedInteger } from './der.js';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { asn1UnsignedInteger, smallInteger, toDer, unsignedInteger, zeroize } from '@kms-wrap/core/encoding';
 
 /** An RSA private key as unsigned big-endian integers (JWK member names, RFC 7518 §6.3). */
 export interface RsaKeyParts {
@@ -41,7 +41,7 @@ export function wipeRsaKey(key: RsaKeyParts): void {
 
 /** Encodes a two-prime RSAPrivateKey, version 0, every INTEGER in minimal DER form. */
 export function encodeRsaPrivateKey(key: RsaKeyParts): Uint8Array {
-  const [n, e, d, p, q, dp, dq, qi] = RSA_FIELDS.map((f) => derInteger(key[f])) as [asn1js.Integer, ...asn1js.Integer[]];
+  const [n, e, d, p, q, dp, dq, qi] = RSA_FIELDS.map((f) => asn1UnsignedInteger(key[f])) as [asn1js.Integer, ...asn1js.Integer[]];
   const value = new RSAPrivateKey({
     version: 0,
     modulus: n,
@@ -82,7 +82,7 @@ export function readRsaPrivateKey(node: asn1js.AsnType, what: string): RsaKeyPar
   if (!verified) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is not a PKCS#1 RSAPrivateKey — check that the file is an RSA private key`);
   }
-  const r = result as Record<string, unknown>;
+  const r = result as Record<string, asn1js.AsnType | undefined>;
   const version = smallInteger(r['version']);
   if (version === 1 || r['otherPrimeInfos'] !== undefined) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is a multi-prime RSA key, which KMS cannot import — use a two-prime RSA key`);
@@ -92,7 +92,7 @@ export function readRsaPrivateKey(node: asn1js.AsnType, what: string): RsaKeyPar
   }
   const out: Partial<Record<(typeof RSA_FIELDS)[number], Uint8Array>> = {};
   for (const f of RSA_FIELDS) {
-    const v = unsignedInteger(r[f]);
+    const v = unsignedInteger(r[f])?.slice();
     if (v === undefined) {
       for (const g of RSA_FIELDS) zeroize(out[g]);
       throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has a negative or empty RSA integer — the key is corrupt; export it again`);

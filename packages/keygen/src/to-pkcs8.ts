@@ -1,5 +1,6 @@
 /** toPkcs8: a private key in any form users have, to the canonical PKCS#8 DER that KMS imports. */
-import { ERROR_CODES, KmsWrapError, bitLength, equalBytes } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { bitLength, equalBytes } from '@kms-wrap/core/encoding';
 import { keySpecOf } from './key-spec-of.js';
 import { encodePrivateKey, wipePrivateKey } from './private-key.js';
 import { readPrivateKey, type KeyFormat } from './read-private-key.js';

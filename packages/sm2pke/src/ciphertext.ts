@@ -9,8 +9,11 @@
  *     CipherText  OCTET STRING              -- C2 = M ⊕ t
  *   }
  */
-import { _BYTES } from './curve.js';
-import { _concat, _DerReader, _readUnsigned, _TAG, _tlv, _tlvLength, _unsignedInteger } from './der.js';
+import { children, concatBytes, derTlv, derTlvLength, derUnsignedInteger, isSequence, octetsOf, readDer, unsignedInteger, type Asn1 } from '@kms-wrap/core/encoding';
+import { SM2_BYTES } from '@kms-wrap/sm2';
+
+const _SEQUENCE = 0x30;
+const _OCTET_STRING = 0x04;
 
 export interface _Sm2Cipher {
   /** x1, y1 as 32-byte big-endian field elements. */
@@ -21,31 +24,37 @@ export interface _Sm2Cipher {
 }
 
 export function _encodeSm2Cipher(c: _Sm2Cipher): Uint8Array {
-  return _tlv(
-    _TAG.SEQUENCE,
-    _concat(_unsignedInteger(c.x1), _unsignedInteger(c.y1), _tlv(_TAG.OCTET_STRING, c.c3), _tlv(_TAG.OCTET_STRING, c.c2)),
+  return derTlv(
+    _SEQUENCE,
+    concatBytes(derUnsignedInteger(c.x1), derUnsignedInteger(c.y1), derTlv(_OCTET_STRING, c.c3), derTlv(_OCTET_STRING, c.c2)),
   );
 }
 
-/** Strict DER: one SEQUENCE, nothing after it, minimal integers, a 32-byte C3, a non-empty C2. */
+/**
+ * Strict DER (core's reader: one value, nothing after it, minimal lengths and integers), then
+ * the shape: four fields, non-negative coordinates of at most 32 bytes, a 32-byte C3, a non-empty C2.
+ */
 export function _decodeSm2Cipher(der: Uint8Array, fail: (why: string) => never): _Sm2Cipher {
-  const outer = new _DerReader(der, fail);
-  const seq = outer.enter(_TAG.SEQUENCE, 'the SM2Cipher SEQUENCE');
-  outer.finish('the SM2Cipher SEQUENCE');
-  const coordinate = (what: string): Uint8Array => {
-    const magnitude = _readUnsigned(seq.read(_TAG.INTEGER, what), what, fail);
-    if (magnitude.length > _BYTES) fail(`${what} is longer than ${_BYTES} bytes`);
-    const out = new Uint8Array(_BYTES);
-    out.set(magnitude, _BYTES - magnitude.length);
+  const read = readDer(der, 8);
+  if (read.problem !== undefined) fail(`it ${read.problem}`);
+  const fields = children(read.node);
+  if (!isSequence(read.node) || fields.length !== 4) fail(`it is not a SEQUENCE of 4 fields`);
+  const coordinate = (node: Asn1 | undefined, what: string): Uint8Array => {
+    const magnitude = unsignedInteger(node);
+    if (magnitude === undefined) fail(`${what} is not a non-negative INTEGER`);
+    if (magnitude.length > SM2_BYTES) fail(`${what} is longer than ${SM2_BYTES} bytes`);
+    const out = new Uint8Array(SM2_BYTES);
+    out.set(magnitude, SM2_BYTES - magnitude.length);
     return out;
   };
-  const x1 = coordinate('XCoordinate');
-  const y1 = coordinate('YCoordinate');
-  const c3 = seq.read(_TAG.OCTET_STRING, 'HASH (C3)');
+  const x1 = coordinate(fields[0], 'XCoordinate');
+  const y1 = coordinate(fields[1], 'YCoordinate');
+  const c3 = octetsOf(fields[2]);
+  if (c3 === undefined) fail('HASH (C3) is not an OCTET STRING');
   if (c3.length !== 32) fail(`HASH (C3) is ${c3.length} bytes, not 32`);
-  const c2 = seq.read(_TAG.OCTET_STRING, 'CipherText (C2)');
+  const c2 = octetsOf(fields[3]);
+  if (c2 === undefined) fail('CipherText (C2) is not an OCTET STRING');
   if (c2.length === 0) fail('CipherText (C2) is empty');
-  seq.finish('CipherText (C2)');
   return { x1, y1, c3, c2 };
 }
 
@@ -54,7 +63,7 @@ export function _decodeSm2Cipher(der: Uint8Array, fail: (why: string) => never):
  * INTEGER takes 3 bytes (x = 0) to 35 bytes (32 bytes with the high bit set, plus 0x00).
  */
 export function _sm2CipherLength(length: number): readonly [number, number] {
-  const rest = _tlvLength(32) + _tlvLength(length);
-  const total = (integer: number): number => _tlvLength(2 * integer + rest);
-  return [total(_tlvLength(1)), total(_tlvLength(_BYTES + 1))];
+  const rest = derTlvLength(32) + derTlvLength(length);
+  const total = (integer: number): number => derTlvLength(2 * integer + rest);
+  return [total(derTlvLength(1)), total(derTlvLength(SM2_BYTES + 1))];
 }

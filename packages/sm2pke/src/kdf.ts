@@ -1,5 +1,5 @@
 /** The SM2 key derivation function (GM/T 0003.4-2012 §5.4.3), with SM3 as Hv (§5.4.2). */
-import { sm3 } from './sm3.js';
+import { sm3 } from '@kms-wrap/sm2';
 
 /**
  * KDF(Z, klen) for klen = 8·`length` bits: Ha_i = SM3(Z ‖ ct) for ct = 1, 2, ... as a 32-bit

@@ -1,6 +1,6 @@
 /**
  * Reads the private scalar d_B out of an SM2 private key in PKCS#8 DER, for unwrap (the "KMS
- * side" in demos and tests). Small and strict: anything else is refused.
+ * side" in demos and tests), with core's strict DER reader. Anything else is refused.
  *
  *   -- RFC 5208 §5, RFC 5958 §2
  *   PrivateKeyInfo ::= SEQUENCE {
@@ -19,14 +19,23 @@
  *     parameters [0] ECParameters OPTIONAL,              -- namedCurve sm2p256v1 if present
  *     publicKey  [1] BIT STRING OPTIONAL }               -- [d_B]G if present
  */
-import { ERROR_CODES, KmsWrapError, bytesToBigInt, equalBytes } from '@kms-wrap/core';
-import { _BYTES, _N, _sm2p256v1 } from './curve.js';
-import { _DerReader, _readUnsigned, _TAG } from './der.js';
-
-/** 1.2.840.10045.2.1 id-ecPublicKey, content octets. */
-const _OID_EC_PUBLIC_KEY = /* @__PURE__ */ Uint8Array.of(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01);
-/** 1.2.156.10197.1.301 sm2p256v1 (GM/T 0006-2012), content octets. */
-const _OID_SM2 = /* @__PURE__ */ Uint8Array.of(0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d);
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import {
+  OID,
+  bitStringBytes,
+  bytesToBigInt,
+  children,
+  explicitValue,
+  isContextTag,
+  isNull,
+  isSequence,
+  octetsOf,
+  oidOf,
+  readDer,
+  smallInteger,
+  type Asn1,
+} from '@kms-wrap/core/encoding';
+import { SM2_BYTES, SM2_PARAMETERS, sm2p256v1 } from '@kms-wrap/sm2';
 
 function _fail(why: string): never {
   throw new KmsWrapError(
@@ -35,59 +44,63 @@ function _fail(why: string): never {
   );
 }
 
+/** The fields of a SEQUENCE read strictly from `der` (core's DER reader), or a refusal naming `what`. */
+function _sequence(der: Uint8Array, what: string): Asn1[] {
+  const read = readDer(der, 64);
+  if (read.problem !== undefined) _fail(`${what} ${read.problem}`);
+  if (!isSequence(read.node)) _fail(`${what} is not a SEQUENCE`);
+  return children(read.node);
+}
+
 /** d_B as 32 big-endian bytes. The caller zeroes it after use. */
 export function _sm2PrivateScalarFromPkcs8(der: Uint8Array): Uint8Array {
-  const outer = new _DerReader(der, _fail);
-  const info = outer.enter(_TAG.SEQUENCE, 'PrivateKeyInfo');
-  outer.finish('PrivateKeyInfo');
-  const version = _readUnsigned(info.read(_TAG.INTEGER, 'version'), 'version', _fail);
-  if (version.length !== 1 || version[0]! > 1) _fail('version is not 0 or 1');
+  const [version, algorithmIdentifier, privateKey, ...rest] = _sequence(der, 'PrivateKeyInfo');
+  const v = smallInteger(version);
+  if (v !== 0 && v !== 1) _fail('version is not 0 or 1');
 
-  const alg = info.enter(_TAG.SEQUENCE, 'privateKeyAlgorithm');
-  const algorithm = alg.read(_TAG.OID, 'algorithm');
-  if (equalBytes(algorithm, _OID_EC_PUBLIC_KEY)) {
-    if (!equalBytes(alg.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the curve is not sm2p256v1');
-  } else if (equalBytes(algorithm, _OID_SM2)) {
-    if (alg.peekTag() === _TAG.OID && !equalBytes(alg.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the curve is not sm2p256v1');
-    else if (alg.peekTag() === _TAG.NULL) alg.read(_TAG.NULL, 'parameters');
+  if (!isSequence(algorithmIdentifier)) _fail('privateKeyAlgorithm is not a SEQUENCE');
+  const [algorithm, parameters, ...more] = children(algorithmIdentifier);
+  if (more.length > 0) _fail('unexpected data after privateKeyAlgorithm');
+  if (oidOf(algorithm) === OID.ecPublicKey) {
+    if (oidOf(parameters) !== OID.sm2) _fail('the curve is not sm2p256v1');
+  } else if (oidOf(algorithm) === OID.sm2) {
+    if (parameters !== undefined && !isNull(parameters) && oidOf(parameters) !== OID.sm2) _fail('the curve is not sm2p256v1');
   } else {
     _fail('the algorithm is neither id-ecPublicKey nor sm2');
   }
-  alg.finish('privateKeyAlgorithm');
 
-  const ec = new _DerReader(info.read(_TAG.OCTET_STRING, 'privateKey'), _fail);
-  if (info.peekTag() === 0xa0) info.read(0xa0, 'attributes');
-  if (info.peekTag() === 0x81) info.read(0x81, 'publicKey');
-  info.finish('PrivateKeyInfo');
+  const inner = octetsOf(privateKey);
+  if (inner === undefined) _fail('privateKey is not an OCTET STRING');
+  // [0] attributes, then [1] publicKey, both optional; nothing else.
+  let at = 0;
+  if (isContextTag(rest[at], 0)) at++;
+  if (isContextTag(rest[at], 1)) at++;
+  if (at !== rest.length) _fail('unexpected data after PrivateKeyInfo');
 
-  const key = ec.enter(_TAG.SEQUENCE, 'ECPrivateKey');
-  ec.finish('ECPrivateKey');
-  const ecVersion = _readUnsigned(key.read(_TAG.INTEGER, 'ECPrivateKey version'), 'ECPrivateKey version', _fail);
-  if (ecVersion.length !== 1 || ecVersion[0] !== 1) _fail('the ECPrivateKey version is not 1');
-  const secret = key.read(_TAG.OCTET_STRING, 'ECPrivateKey privateKey');
+  const [ecVersion, secretNode, ...options] = _sequence(inner, 'ECPrivateKey');
+  if (smallInteger(ecVersion) !== 1) _fail('the ECPrivateKey version is not 1');
+  const secret = octetsOf(secretNode);
+  if (secret === undefined) _fail('ECPrivateKey privateKey is not an OCTET STRING');
   const d = bytesToBigInt(secret);
-  if (secret.length > _BYTES || d < 1n || d >= _N) _fail('the private scalar is out of range');
-  if (key.peekTag() === 0xa0) {
-    const params = key.enter(0xa0, 'ECPrivateKey parameters');
-    if (!equalBytes(params.read(_TAG.OID, 'namedCurve'), _OID_SM2)) _fail('the ECPrivateKey curve is not sm2p256v1');
-    params.finish('ECPrivateKey parameters');
+  if (secret.length > SM2_BYTES || d < 1n || d >= SM2_PARAMETERS.n) _fail('the private scalar is out of range');
+  let o = 0;
+  if (isContextTag(options[o], 0)) {
+    if (oidOf(explicitValue(options[o++], 0)) !== OID.sm2) _fail('the ECPrivateKey curve is not sm2p256v1');
   }
-  if (key.peekTag() === 0xa1) {
-    const pub = key.enter(0xa1, 'ECPrivateKey publicKey');
-    const bits = pub.read(_TAG.BIT_STRING, 'ECPrivateKey publicKey');
-    pub.finish('ECPrivateKey publicKey');
-    const expected = _sm2p256v1().BASE.multiply(d);
+  if (isContextTag(options[o], 1)) {
+    const bits = bitStringBytes(explicitValue(options[o++], 1));
+    const expected = sm2p256v1.Point.BASE.multiply(d);
     let matches = false;
     try {
-      matches = bits[0] === 0 && _sm2p256v1().fromBytes(bits.subarray(1)).equals(expected);
+      matches = bits !== undefined && sm2p256v1.Point.fromBytes(bits).equals(expected);
     } catch {
       matches = false;
     }
     if (!matches) _fail('its public key does not match its private scalar');
   }
-  key.finish('ECPrivateKey');
+  if (o !== options.length) _fail('unexpected data after ECPrivateKey');
 
-  const out = new Uint8Array(_BYTES);
-  out.set(secret, _BYTES - secret.length);
+  const out = new Uint8Array(SM2_BYTES);
+  out.set(secret, SM2_BYTES - secret.length);
   return out;
 }

@@ -1,6 +1,6 @@
 /** Decoding and checking an SM2 public point (SEC1 v2 §2.3.4) with noble's sm2p256v1. */
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { _sm2p256v1, type _Sm2Point } from './curve.js';
+import { sm2p256v1, type Sm2Point } from '@kms-wrap/sm2';
 
 const _TODO = 'use the SM2 WrappingPublicKey that GetParametersForImport returned, unmodified';
 
@@ -16,7 +16,7 @@ function _pointProblem(bytes: Uint8Array): string | undefined {
   }
   try {
     // fromBytes checks coordinates < p and y² = x³ + ax + b; h = 1, so any such point is in ⟨G⟩
-    const p = _sm2p256v1().fromBytes(bytes);
+    const p = sm2p256v1.Point.fromBytes(bytes);
     if (p.is0()) return 'is the point at infinity';
   } catch {
     return 'is not on the curve sm2p256v1';
@@ -25,10 +25,10 @@ function _pointProblem(bytes: Uint8Array): string | undefined {
 }
 
 /** The public point P_B, refused with ERR_PUBLIC_KEY_INVALID if it is not one. */
-export function _parsePublicPoint(bytes: Uint8Array): _Sm2Point {
+export function _parsePublicPoint(bytes: Uint8Array): Sm2Point {
   const problem = _pointProblem(bytes);
   if (problem !== undefined) {
     throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, `the SM2 wrapping public key's point ${problem} — ${_TODO}`);
   }
-  return _sm2p256v1().fromBytes(bytes);
+  return sm2p256v1.Point.fromBytes(bytes);
 }

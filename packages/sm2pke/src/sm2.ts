@@ -1,20 +1,19 @@
 /**
  * SM2 public key encryption and decryption (GM/T 0003.4-2012 §6.1 and §7.1; the same algorithm is
  * GB/T 32918.4-2016). Output and input are the DER SM2Cipher (see ciphertext.ts).
- * Curve arithmetic is @noble/curves; randomness comes only from the `randomBytes` passed in.
+ * Curve arithmetic is @noble/curves' (through @kms-wrap/sm2); randomness comes only from the `randomBytes` passed in.
  */
 import { ERROR_CODES, KmsWrapError, bytesToBigInt, equalBytes } from '@kms-wrap/core';
+import { SM2_BYTES, SM2_PARAMETERS, sm2p256v1, sm3 } from '@kms-wrap/sm2';
 import { _decodeSm2Cipher, _encodeSm2Cipher } from './ciphertext.js';
-import { _BYTES, _N, _sm2p256v1 } from './curve.js';
 import { _kdf } from './kdf.js';
 import { _parsePublicPoint } from './point.js';
-import { sm3 } from './sm3.js';
 
 /** A CSPRNG: `length` fresh random bytes (CryptoProvider.randomBytes). */
 export type RandomBytes = (length: number) => Uint8Array;
 
 /** Random bytes taken per k: 64 bits more than n has, so the reduction bias is ≤ 2^-64. */
-const _K_SEED_BYTES = _BYTES + 8;
+const _K_SEED_BYTES = SM2_BYTES + 8;
 /** A5 retries on an all-zero t; reaching this means the random source repeats itself. */
 const _MAX_ATTEMPTS = 8;
 
@@ -30,7 +29,7 @@ function _randomK(randomBytes: RandomBytes): bigint {
       `the crypto provider's randomBytes(${_K_SEED_BYTES}) did not return ${_K_SEED_BYTES} bytes — use a provider backed by the platform CSPRNG`,
     );
   }
-  const k = (bytesToBigInt(seed) % (_N - 1n)) + 1n;
+  const k = (bytesToBigInt(seed) % (SM2_PARAMETERS.n - 1n)) + 1n;
   seed.fill(0);
   return k;
 }
@@ -44,9 +43,9 @@ function _isZero(bytes: Uint8Array): boolean {
 /** x2 ‖ M ‖ y2, the input of C3 (§6.1 A7, §7.1 B6). The caller zeroes it. */
 function _c3Input(x2y2: Uint8Array, message: Uint8Array): Uint8Array {
   const buf = new Uint8Array(x2y2.length + message.length);
-  buf.set(x2y2.subarray(0, _BYTES));
-  buf.set(message, _BYTES);
-  buf.set(x2y2.subarray(_BYTES), _BYTES + message.length);
+  buf.set(x2y2.subarray(0, SM2_BYTES));
+  buf.set(message, SM2_BYTES);
+  buf.set(x2y2.subarray(SM2_BYTES), SM2_BYTES + message.length);
   return buf;
 }
 
@@ -62,7 +61,7 @@ export function sm2Encrypt(publicPoint: Uint8Array, plaintext: Uint8Array, rando
   }
   for (let attempt = 0; attempt < _MAX_ATTEMPTS; attempt++) {
     const k = _randomK(randomBytes); // §6.1 A1
-    const c1 = _sm2p256v1().BASE.multiply(k).toBytes(false); // §6.1 A2: C1 = [k]G = (x1, y1)
+    const c1 = sm2p256v1.Point.BASE.multiply(k).toBytes(false); // §6.1 A2: C1 = [k]G = (x1, y1)
     const kpb = pb.multiply(k).toBytes(false); // §6.1 A4: [k]P_B = (x2, y2)
     // bigint k cannot be wiped; it is dropped here and its bytes were zeroed in _randomK
     const x2y2 = kpb.subarray(1);
@@ -80,7 +79,7 @@ export function sm2Encrypt(publicPoint: Uint8Array, plaintext: Uint8Array, rando
     t.fill(0);
     kpb.fill(0);
     // §6.1 A8: C = C1 ‖ C3 ‖ C2, here as the DER SM2Cipher (GM/T 0009-2012 §7.2)
-    return _encodeSm2Cipher({ x1: c1.subarray(1, 1 + _BYTES), y1: c1.subarray(1 + _BYTES), c3, c2 });
+    return _encodeSm2Cipher({ x1: c1.subarray(1, 1 + SM2_BYTES), y1: c1.subarray(1 + SM2_BYTES), c3, c2 });
   }
   throw new KmsWrapError(
     ERROR_CODES.PROVIDER_UNSUPPORTED,
@@ -101,7 +100,7 @@ function _decryptFail(why: string): never {
  */
 export function sm2Decrypt(privateScalar: Uint8Array, der: Uint8Array): Uint8Array {
   const d = bytesToBigInt(privateScalar);
-  if (privateScalar.length > _BYTES || d < 1n || d >= _N) {
+  if (privateScalar.length > SM2_BYTES || d < 1n || d >= SM2_PARAMETERS.n) {
     throw new KmsWrapError(
       ERROR_CODES.VERIFY_FAILED,
       'the SM2 private key is out of range (it must be in [1, n−1]) — use the private key of the SM2 wrapping key pair',
@@ -111,11 +110,11 @@ export function sm2Decrypt(privateScalar: Uint8Array, der: Uint8Array): Uint8Arr
   // §7.1 B1: C1 must be a point on the curve; B2: S = [h]C1 ≠ O holds as h = 1 and C1 ≠ O
   let c1;
   try {
-    const encoded = new Uint8Array(1 + 2 * _BYTES);
+    const encoded = new Uint8Array(1 + 2 * SM2_BYTES);
     encoded[0] = 0x04;
     encoded.set(cipher.x1, 1);
-    encoded.set(cipher.y1, 1 + _BYTES);
-    c1 = _sm2p256v1().fromBytes(encoded);
+    encoded.set(cipher.y1, 1 + SM2_BYTES);
+    c1 = sm2p256v1.Point.fromBytes(encoded);
   } catch {
     return _decryptFail('C1 (x1, y1) is not a point on sm2p256v1');
   }

@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CryptoProvider, WrappingPublicKey } from '@kms-wrap/core';
-import { _DerReader, _TAG } from '../src/der.js';
+import { parseWrappingPublicKey, type CryptoProvider, type WrappingPublicKey } from '@kms-wrap/core';
 
 export function openssl(args: readonly string[], input?: Uint8Array): Buffer {
   return execFileSync('openssl', args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -33,20 +32,11 @@ export function tempDir(): TempDir {
   };
 }
 
-/** Reads the SEC1 point out of an SM2 SubjectPublicKeyInfo (RFC 5480 §2), as core's inspection would. */
+/** The SM2 wrapping key of an SM2 SubjectPublicKeyInfo (RFC 5480 §2), as core's inspection reads it. */
 export function sm2WrappingKeyFromSpki(spki: Uint8Array): WrappingPublicKey {
-  const fail = (why: string): never => {
-    throw new Error(`bad SPKI: ${why}`);
-  };
-  const outer = new _DerReader(spki, fail);
-  const info = outer.enter(_TAG.SEQUENCE, 'SubjectPublicKeyInfo');
-  const alg = info.enter(_TAG.SEQUENCE, 'algorithm');
-  const oid = Buffer.from(alg.read(_TAG.OID, 'algorithm')).toString('hex');
-  const curve = Buffer.from(alg.read(_TAG.OID, 'namedCurve')).toString('hex');
-  if (oid !== '2a8648ce3d0201' || curve !== '2a811ccf5501822d') fail('not id-ecPublicKey on sm2p256v1');
-  const bits = info.read(_TAG.BIT_STRING, 'subjectPublicKey');
-  if (bits[0] !== 0) fail('unused bits');
-  return { spec: 'SM2', type: 'sm2', spki, ec: { curve: 'sm2p256v1', point: bits.slice(1) } };
+  const key = parseWrappingPublicKey(spki);
+  if (key.spec !== 'SM2' || key.ec?.curve !== 'sm2p256v1') throw new Error('bad SPKI: not id-ecPublicKey on sm2p256v1');
+  return key;
 }
 
 export interface Sm2KeyPair {

@@ -1,7 +1,7 @@
 /** What we wrap, the OpenSSL 3 CLI decrypts (`openssl pkeyutl -decrypt`), byte for byte. */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { _sm2p256v1 } from '../src/curve.js';
+import { sm2p256v1 } from '@kms-wrap/sm2';
 import { SM2PKE, sm2Encrypt } from '../src/index.js';
 import {
   countingProvider,
@@ -51,7 +51,7 @@ describe('SM2PKE.wrap → openssl pkeyutl -decrypt', () => {
   });
 
   it('decrypts when the public point comes compressed', async () => {
-    const compressed = _sm2p256v1().fromBytes(keys.wrappingKey.ec!.point).toBytes(true);
+    const compressed = sm2p256v1.Point.fromBytes(keys.wrappingKey.ec!.point).toBytes(true);
     const wrappingKey = { ...keys.wrappingKey, ec: { curve: 'sm2p256v1' as const, point: compressed } };
     const material = randomBytes(48);
     const ciphertext = await SM2PKE.wrap({ material, wrappingKey, crypto });
@@ -61,8 +61,8 @@ describe('SM2PKE.wrap → openssl pkeyutl -decrypt', () => {
   // Which k gives C1 = (x1, y1) whose DER INTEGER is short (a leading zero byte dropped) or
   // padded (a 0x00 before a high bit): found by walking kG, then used through sm2Encrypt.
   function findK(accept: (x1: Uint8Array, y1: Uint8Array) => boolean): bigint {
-    let point = _sm2p256v1().BASE;
-    for (let k = 1n; k < 100_000n; k++, point = point.add(_sm2p256v1().BASE)) {
+    let point = sm2p256v1.Point.BASE;
+    for (let k = 1n; k < 100_000n; k++, point = point.add(sm2p256v1.Point.BASE)) {
       const c1 = point.toBytes(false);
       if (accept(c1.subarray(1, 33), c1.subarray(33))) return k;
     }

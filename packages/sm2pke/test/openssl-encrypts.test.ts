@@ -1,8 +1,8 @@
 /** What the OpenSSL 3 CLI encrypts (`openssl pkeyutl -encrypt`), our unwrap decrypts. */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isKmsWrapError } from '@kms-wrap/core';
-import { _DerReader, _TAG, _concat, _tlv } from '../src/der.js';
+import { ERROR_CODES, isKmsWrapError } from '@kms-wrap/core';
+import { children, concatBytes, decodeDer, derTlv } from '@kms-wrap/core/encoding';
 import { _sm2PrivateScalarFromPkcs8 } from '../src/pkcs8.js';
 import { SM2PKE, sm2Decrypt } from '../src/index.js';
 import { countingProvider, opensslEncrypt, opensslPkcs8, opensslSm2KeyPair, tempDir, type Sm2KeyPair, type TempDir } from './helpers.js';
@@ -17,20 +17,14 @@ beforeAll(() => {
 });
 afterAll(() => dir.remove());
 
-const fail = (why: string): never => {
-  throw new Error(why);
-};
-
 /** The PKCS#8 with its AlgorithmIdentifier replaced by `algorithmIdentifier`. */
 function withAlgorithm(pkcs8: Uint8Array, algorithmIdentifier: Uint8Array): Uint8Array {
-  const info = new _DerReader(pkcs8, fail).enter(_TAG.SEQUENCE, 'PrivateKeyInfo');
-  const version = info.read(_TAG.INTEGER, 'version');
-  info.read(_TAG.SEQUENCE, 'algorithm');
-  const privateKey = info.read(_TAG.OCTET_STRING, 'privateKey');
-  return _tlv(_TAG.SEQUENCE, _concat(_tlv(_TAG.INTEGER, version), algorithmIdentifier, _tlv(_TAG.OCTET_STRING, privateKey)));
+  const [version, , privateKey] = children(decodeDer(pkcs8, 'PrivateKeyInfo', ERROR_CODES.MATERIAL_INVALID));
+  const der = (node: typeof version) => new Uint8Array(node!.toBER(false));
+  return derTlv(0x30, concatBytes(der(version), algorithmIdentifier, der(privateKey)));
 }
 
-const SM2_OID = _tlv(_TAG.OID, Uint8Array.of(0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d));
+const SM2_OID = derTlv(0x06, Uint8Array.of(0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d));
 
 describe('openssl pkeyutl -encrypt → SM2PKE.unwrap / sm2Decrypt', () => {
   it('decrypts 1 to 300 bytes and a 1.2 kB key, exactly', { timeout: 60_000 }, async () => {
@@ -53,7 +47,7 @@ describe('openssl pkeyutl -encrypt → SM2PKE.unwrap / sm2Decrypt', () => {
   it('accepts the SM2 OID as the PKCS#8 algorithm, with or without parameters', async () => {
     const material = randomBytes(32);
     const ciphertext = opensslEncrypt(dir, keys, material);
-    for (const algorithmIdentifier of [_tlv(_TAG.SEQUENCE, SM2_OID), _tlv(_TAG.SEQUENCE, _concat(SM2_OID, SM2_OID))]) {
+    for (const algorithmIdentifier of [derTlv(0x30, SM2_OID), derTlv(0x30, concatBytes(SM2_OID, SM2_OID))]) {
       const privateKey = withAlgorithm(keys.pkcs8, algorithmIdentifier);
       expect(Buffer.compare(await SM2PKE.unwrap!({ ciphertext, privateKey, crypto }), material)).toBe(0);
     }
@@ -69,7 +63,7 @@ describe('openssl pkeyutl -encrypt → SM2PKE.unwrap / sm2Decrypt', () => {
     for (const [name, privateKey] of [
       ['P-256', p256],
       ['truncated', keys.pkcs8.subarray(0, keys.pkcs8.length - 1)],
-      ['trailing byte', _concat(keys.pkcs8, Uint8Array.of(0))],
+      ['trailing byte', concatBytes(keys.pkcs8, Uint8Array.of(0))],
       ['mismatched public key', mixed],
       ['wrong SM2 key', other.pkcs8],
     ] as const) {

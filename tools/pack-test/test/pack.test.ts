@@ -9,8 +9,8 @@
  *                   RSAES_OAEP_SHA_256 and nothing else; a plugin of its own.
  *   all-packages    every tarball (what `npm install @kms-wrap/cli` brings): the `kms-wrap` bin
  *                   through npx, checked by OpenSSL; bundles that must not pull unused plugins.
- *   broken-install  core, node and sm2pke with sm2pke's @noble/curves deleted: a plugin that is
- *                   installed but cannot load is reported as it is, not as "not installed".
+ *   broken-install  core, node, sm2pke and its @kms-wrap/sm2 with @noble/curves deleted: a plugin
+ *                   that is installed but cannot load is reported as it is, not as "not installed".
  *
  * Set KMS_WRAP_KEEP_PACK_TEST=1 to keep the temporary directory and print where it is.
  */
@@ -28,8 +28,14 @@ const byName = new Map(packages.map((p) => [p.manifest.name as string, p]));
 // @kms-wrap/node depends on @kms-wrap/aes-kwp-native: its tarball must be there too (npm would
 // otherwise look for it in the registry).
 const THREE = ['@kms-wrap/core', '@kms-wrap/rsaes-oaep', '@kms-wrap/node', '@kms-wrap/aes-kwp-native'];
-/** The one package that needs nothing of core: the AES addon @kms-wrap/node loads. */
-const WITHOUT_CORE = new Set(['@kms-wrap/aes-kwp-native']);
+/**
+ * The packages that need nothing of core, with the dependencies they have instead: the AES addon
+ * @kms-wrap/node loads, and the SM2 curve and SM3 that keygen and sm2pke share.
+ */
+const WITHOUT_CORE = new Map<string, readonly string[]>([
+  ['@kms-wrap/aes-kwp-native', []],
+  ['@kms-wrap/sm2', ['@noble/curves']],
+]);
 const aesNi = process.platform === 'linux' && process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 
 let work: string;
@@ -72,9 +78,9 @@ beforeAll(async () => {
   [three, all, broken] = await Promise.all([
     project('three-packages', THREE),
     project('all-packages', [...byName.keys()]),
-    project('broken-install', ['@kms-wrap/core', '@kms-wrap/node', '@kms-wrap/aes-kwp-native', '@kms-wrap/sm2pke']),
+    project('broken-install', ['@kms-wrap/core', '@kms-wrap/node', '@kms-wrap/aes-kwp-native', '@kms-wrap/sm2pke', '@kms-wrap/sm2']),
   ]);
-  // A broken install: @kms-wrap/sm2pke is there, its dependency @noble/curves is not.
+  // A broken install: @kms-wrap/sm2pke is there, the @noble/curves its @kms-wrap/sm2 needs is not.
   await rm(join(broken, 'node_modules/@noble/curves'), { recursive: true });
 });
 
@@ -151,7 +157,7 @@ describe('tarballs', () => {
     // One core for everyone: core is a regular dependency with a caret range on the version
     // packed, never a peer, never bundled; other kms-wrap packages appear as peers only when optional.
     if (name !== '@kms-wrap/core' && !WITHOUT_CORE.has(name)) expect(m.dependencies['@kms-wrap/core']).toBe(`^${byName.get('@kms-wrap/core')!.manifest.version}`);
-    if (WITHOUT_CORE.has(name)) expect(m.dependencies).toBeUndefined();
+    if (WITHOUT_CORE.has(name)) expect(Object.keys(m.dependencies ?? {})).toEqual(WITHOUT_CORE.get(name));
     expect(m.bundleDependencies ?? m.bundledDependencies).toBeUndefined();
     for (const peer of Object.keys(m.peerDependencies ?? {})) expect(m.peerDependenciesMeta?.[peer]?.optional, peer).toBe(true);
   });
@@ -481,7 +487,8 @@ describe('every package (what @kms-wrap/cli brings)', () => {
   const MARKERS: Record<string, readonly string[]> = {
     '@kms-wrap/rsaes-oaep': ['oaepCapacity'],
     '@kms-wrap/rsa-aes-key-wrap': ['rsaPartLengths', 'is not RSA_AES_KEY_WRAP output'],
-    '@kms-wrap/sm2pke': ['fffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffff', '28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93', 'sm2Encrypt'],
+    '@kms-wrap/sm2pke': ['sm2Encrypt', 'SM2 decryption failed'],
+    '@kms-wrap/sm2': ['fffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffff', '28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93'],
   };
 
   async function bundle(entry: string, platform: 'node' | 'browser') {
@@ -511,13 +518,13 @@ export const make = (crypto) => createWrapper({ algorithms: [RSAES_OAEP_SHA_256]
     for (const platform of ['node', 'browser'] as const) {
       const { text, packagesIn } = await bundle(entry, platform);
       expect([...packagesIn].sort(), platform).toEqual(expect.arrayContaining(['@kms-wrap/core', '@kms-wrap/rsaes-oaep']));
-      for (const other of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke', '@kms-wrap/keygen', '@kms-wrap/node', '@kms-wrap/browser', 'pkijs', '@noble/curves']) {
+      for (const other of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke', '@kms-wrap/sm2', '@kms-wrap/keygen', '@kms-wrap/node', '@kms-wrap/browser', 'pkijs', '@noble/curves']) {
         expect(packagesIn.has(other), `${other} in the ${platform} bundle`).toBe(false);
       }
       // core and the plugin import no runtime
       expect([...packagesIn].filter((p) => p.startsWith('node:')), platform).toEqual([]);
       expect(text).toContain('oaepcapacity');
-      for (const pkg of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke']) {
+      for (const pkg of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke', '@kms-wrap/sm2']) {
         for (const m of MARKERS[pkg]!) expect(text.includes(m.toLowerCase()), `${m} (${pkg}) in the ${platform} bundle`).toBe(false);
       }
     }
@@ -534,10 +541,10 @@ export const wrapper = createWrapper({ algorithms: [RSAES_OAEP_SHA_256], crypto:
       'browser',
     );
     expect(packagesIn.has('@kms-wrap/browser')).toBe(true);
-    for (const other of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke', '@kms-wrap/keygen', 'pkijs', '@noble/curves']) {
+    for (const other of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke', '@kms-wrap/sm2', '@kms-wrap/keygen', 'pkijs', '@noble/curves']) {
       expect(packagesIn.has(other), `${other} in the bundle`).toBe(false);
     }
-    for (const pkg of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke']) {
+    for (const pkg of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke', '@kms-wrap/sm2']) {
       for (const m of MARKERS[pkg]!) expect(text.includes(m.toLowerCase()), `${m} (${pkg})`).toBe(false);
     }
   });

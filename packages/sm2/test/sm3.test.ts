@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sm3 } from '../src/index.js';
-import { hex } from './helpers.js';
 
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('sm3 (GB/T 32905-2016)', () => {
