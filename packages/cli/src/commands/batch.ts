@@ -3,12 +3,12 @@
  * checked before any is wrapped (shape, files, rules, outputs); one bad line refuses the whole
  * batch, with every bad line named. Then a failed wrap does not stop the others. SIGINT/SIGTERM
  * stop scheduling; the wraps under way finish, so every output on disk is whole. The manifest
- * is streamed (@kms-wrap/node's wrapManifest): nothing is kept per line here but the refusals
+ * is streamed (@kms-wrap/batch's wrapManifest): nothing is kept per line here but the refusals
  * and failures to report.
  */
 import { resolve } from 'node:path';
 import { ERROR_CODES, type KmsWrapError } from '@kms-wrap/core';
-import { startBatchWorkers, streamBatchManifest, wrapManifest, type BatchEntryResult, type BatchProgress, type BatchTotals, type StreamedManifest } from '@kms-wrap/node';
+import { startBatchWorkers, streamBatchManifest, wrapManifest, type BatchEntryResult, type BatchProgress, type BatchTotals, type StreamedManifest } from '@kms-wrap/batch';
 import { flag, parse, str, usageError } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
 

@@ -11,7 +11,7 @@ import { dirname, resolve, sep } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 import type { BatchEntry } from './batch.js';
 import { errno } from './batch-files.js';
-import { readFdBounded } from './files.js';
+import { readFdBounded } from '@kms-wrap/node/files';
 
 /**
  * readBatchManifest holds the whole text: a manifest of 100,000 lines is about 20 MB, and this

@@ -28,11 +28,11 @@ import {
   type WrappingAlgorithm,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
-import { readInputFileSync, writeFileAtomicSync } from './batch-files.js';
+import { createNodeCryptoProvider, loadInstalledAlgorithms, loadStandardAlgorithm } from '@kms-wrap/node';
+import { loadImportParameters } from '@kms-wrap/node';
+import { readInputFileSync } from '@kms-wrap/node/files';
+import { NO_ENTRY, writeFileAtomicSync } from './batch-files.js';
 import type { JobItem, JobOutcome, KeyRef, Phase, WorkerOptions } from './batch-protocol.js';
-import { loadImportParameters } from './import-parameters-files.js';
-import { createNodeCryptoProvider } from './node-crypto-provider.js';
-import { loadInstalledAlgorithms, loadStandardAlgorithm } from './standard-algorithms.js';
 
 export interface JobRunner {
   run(phase: Phase, item: JobItem, keys: readonly WrappingPublicKey[]): Promise<JobOutcome>;
@@ -162,7 +162,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     try {
       const wrappingPublicKey = await keyFor(item.key, keys, item.algorithm);
       checkOutput(item.output);
-      material = typeof item.material === 'string' ? readInputFileSync(item.material, 'the key material') : item.material;
+      material = typeof item.material === 'string' ? readInputFileSync(item.material, 'the key material', NO_ENTRY) : item.material;
       request = {
         material,
         wrappingPublicKey,
@@ -222,7 +222,7 @@ interface LoadedKey {
 }
 
 async function loadKey(ref: Exclude<KeyRef, number>, now: number): Promise<LoadedKey> {
-  if (ref.kind === 'publicKey') return { key: parseWrappingPublicKey(readInputFileSync(ref.path, 'the wrapping public key')) };
+  if (ref.kind === 'publicKey') return { key: parseWrappingPublicKey(readInputFileSync(ref.path, 'the wrapping public key', NO_ENTRY)) };
   // The JSON from get-parameters-for-import, or the console's zip or unzipped folder.
   const p = await loadImportParameters(ref.path);
   if (p.validTo && p.validTo.getTime() <= now) {
