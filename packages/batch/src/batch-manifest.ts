@@ -14,9 +14,9 @@ import { errno } from './batch-files.js';
 import { readFdBounded } from '@kms-wrap/node/files';
 
 /**
- * readBatchManifest holds the whole text: a manifest of 100,000 lines is about 20 MB, and this
- * bound only stops a wrong path early. streamBatchManifest holds one block at a time and reads
- * manifests of any length.
+ * The longest manifest read: a manifest of 100,000 lines is about 20 MB, and this bound stops a
+ * wrong path (/dev/zero, a pipe that never closes) early. readBatchManifest holds the whole
+ * text; streamBatchManifest holds one block at a time, and stops at the same bound.
  */
 export const MAX_MANIFEST_BYTES = 256 << 20;
 /** streamBatchManifest: a longer line is not a manifest line (and is reported, not held). */
@@ -125,9 +125,7 @@ export async function readBatchManifest(path: string): Promise<BatchManifest> {
     const { size } = await fh.stat();
     if (size > MAX_MANIFEST_BYTES) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
     const bytes = await readFdBounded(fh.fd, size, MAX_MANIFEST_BYTES);
-    if (bytes === undefined) {
-      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is more than ${MAX_MANIFEST_BYTES} bytes — split it into smaller batches`);
-    }
+    if (bytes === undefined) throw tooLong(path);
     text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   } catch (cause) {
     if (cause instanceof KmsWrapError) throw cause;
@@ -163,8 +161,8 @@ const BLOCK = 1 << 19;
 /**
  * Opens a manifest for streaming: checks it can be read, counts its lines (one pass that holds
  * a block at a time), and returns a reader that parses it afresh each time it is iterated.
- * Memory does not grow with the manifest's length. Throws when the file cannot be read, or has
- * no lines.
+ * Memory does not grow with the manifest's length. Throws when the file cannot be read, is
+ * more than MAX_MANIFEST_BYTES (a device or pipe that never ends included), or has no lines.
  */
 export async function streamBatchManifest(path: string): Promise<StreamedManifest> {
   const count = await countLines(path);
@@ -186,6 +184,10 @@ export async function streamBatchManifest(path: string): Promise<StreamedManifes
       }
     },
   };
+}
+
+function tooLong(path: string): KmsWrapError {
+  return new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is more than ${MAX_MANIFEST_BYTES} bytes — split it into smaller batches`);
 }
 
 async function openManifest(path: string): Promise<FileHandle> {
@@ -220,6 +222,10 @@ const EMPTY = Buffer.alloc(0);
 async function countLines(path: string): Promise<number> {
   const fh = await openManifest(path);
   try {
+    // stat's size is 0 for a pipe or device: the bytes read are counted too (tooLong).
+    const { size } = await fh.stat();
+    if (size > MAX_MANIFEST_BYTES) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
+    let total = 0;
     const block = Buffer.allocUnsafe(BLOCK);
     const decoder = new TextDecoder('utf-8');
     let count = 0;
@@ -258,6 +264,8 @@ async function countLines(path: string): Promise<number> {
     for (;;) {
       const { bytesRead } = await fh.read(block, 0, BLOCK, null);
       if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_MANIFEST_BYTES) throw tooLong(path);
       const data = block.subarray(0, bytesRead);
       let from = 0;
       for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, from)) {
@@ -278,6 +286,7 @@ async function countLines(path: string): Promise<number> {
     if (partBytes > 0 || overlong) line(EMPTY);
     return count;
   } catch (cause) {
+    if (cause instanceof KmsWrapError) throw cause;
     throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errno(cause)} — check the path`, { cause });
   } finally {
     await fh.close();
@@ -294,9 +303,12 @@ async function* rawLines(path: string): AsyncGenerator<{ line: number; text: str
     let skipping = false; // inside an over-long line, up to its end
     let line = 0;
     let first = true;
+    let total = 0; // the file can have grown since countLines read it
     for (;;) {
       const { bytesRead } = await fh.read(block, 0, BLOCK, null);
       const end = bytesRead === 0;
+      total += bytesRead;
+      if (total > MAX_MANIFEST_BYTES) throw tooLong(path);
       let text = end ? decoder.decode() : decoder.decode(block.subarray(0, bytesRead), { stream: true });
       if (first && text.length > 0) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
