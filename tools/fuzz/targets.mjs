@@ -27,7 +27,7 @@ const text = (b) => Buffer.from(b).toString('latin1');
  * { name, make(rng-driven pick), run(input) }: make(seeds, pick, mutations) builds one input.
  */
 export async function loadTargets() {
-  const [core, keygen, node, oaep, kwp, sm2] = await Promise.all(['core', 'keygen', 'node', 'rsaes-oaep', 'rsa-aes-key-wrap', 'sm2pke'].map((p) => import(dist(p))));
+  const [core, keygen, node, batch, oaep, kwp, sm2] = await Promise.all(['core', 'keygen', 'node', 'batch', 'rsaes-oaep', 'rsa-aes-key-wrap', 'sm2pke'].map((p) => import(dist(p))));
   const crypto = node.createNodeCryptoProvider();
   const wrapper = core.createWrapper({ algorithms: [...oaep.algorithms, ...kwp.algorithms, ...sm2.algorithms], crypto });
   const dir = mkdtempSync(join(tmpdir(), 'kms-wrap-fuzz-'));
@@ -186,7 +186,7 @@ export async function loadTargets() {
       },
     },
     {
-      name: 'node.parseBatchManifest',
+      name: 'batch.parseBatchManifest',
       make: (s, n, m) => {
         const lines = pick(s.manifest, n).split('\n');
         const i = (n >>> 4) % lines.length;
@@ -194,7 +194,7 @@ export async function loadTargets() {
         return mutateText(lines.join('\n'), m.slice(0, (n >>> 6) % 2), s.manifest);
       },
       run(input) {
-        const r = node.parseBatchManifest(input, '/fuzz/base');
+        const r = batch.parseBatchManifest(input, '/fuzz/base');
         expect(r.entries.length === r.lines.length, 'entries and lines differ');
         for (const e of r.entries) expect(typeof e.output === 'string' && e.output.startsWith('/'), 'relative output');
       },

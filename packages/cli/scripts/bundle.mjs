@@ -32,7 +32,7 @@ import { build, transform } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bundle');
-const nodePackage = dirname(createRequire(join(root, 'package.json')).resolve('@kms-wrap/node/package.json'));
+const batchPackage = dirname(createRequire(join(root, 'package.json')).resolve('@kms-wrap/batch/package.json'));
 const mainModule = join(root, 'src', 'main.ts');
 const NO_COMMAND = 'main';
 /** The commands with a bundle of their own: one wrap's cold start is measured (pnpm bench), batch starts workers. */
@@ -166,7 +166,7 @@ await Promise.all([
   // Started as a worker thread by Node's own loader, as CommonJS: one file.
   build({
     absWorkingDir: root,
-    entryPoints: { 'batch-worker': join(nodePackage, 'dist/batch-worker.js') },
+    entryPoints: { 'batch-worker': join(batchPackage, 'dist/batch-worker.js') },
     outdir: join(outdir, 'batch'),
     bundle: true,
     format: 'cjs',

@@ -157,7 +157,7 @@ material of every key spec, wraps it with every algorithm KMS accepts, unwraps i
 Options:
   --json                print one JSON object on stdout (every combination and its outcome)
 `,
-  batch: `Usage: kms-wrap batch MANIFEST [--concurrency N] [--force] [--fsync] [--check] [--json]
+  batch: `Usage: kms-wrap batch MANIFEST [--target aws|gcp|azure|vault] [--concurrency N] [--force] [--fsync] [--check] [--json]
 
 Wraps many key materials at once, on all cores. MANIFEST is JSON Lines, one wrap a line,
 paths relative to the manifest's folder:
@@ -167,6 +167,19 @@ paths relative to the manifest's folder:
 
 Fields: material, publicKey or parameters (GetParametersForImport JSON, or the console's
 zip or its unzipped folder), algorithm, output; keySpec and region ("china") as for kms-wrap wrap.
+
+--target gcp|azure|vault wraps every line for Google Cloud KMS, Azure Key Vault or Vault
+transit, as kms-wrap wrap --target does: the target's rules judge each line, each output is
+the file its import takes (wrapped-key.bin, a .byok JSON, base64 text), and --json gives each
+line's import command. A line gives the target's wrapping public key as publicKey (parameters
+and region are AWS KMS's), its algorithm (Azure's and Vault's default: CKM_RSA_AES_KEY_WRAP,
+SHA256), and may carry the target's options by name, over the flags' values for every line:
+
+  {"material": "keys/a.der", "publicKey": "KEK.publickey.pem", "output": "out/a.byok", "keyName": "a"}
+
+  gcp:   keyName, keyRing, location, importJob, keyAlgorithm (--key-name, --keyring, ...)
+  azure: kekId (required: a line's, or --kek-id for all), vaultName, hsmName, keyName
+  vault: keyName, mount
 
 Every line is checked before anything is wrapped: its JSON, its files, every rule kms-wrap
 wrap applies, and its output (no two lines share one; an existing one needs --force). If a
@@ -193,6 +206,10 @@ Options:
   --check               check every line as above, and wrap nothing
   --json                print one JSON object on stdout, written as the batch goes: the
                         manifest, "results" (one a line, in line order), then the totals
+  --target T            aws (default), gcp, azure or vault; with its flags, for every line:
+                        gcp: --key-name, --keyring, --location, --import-job, --key-algorithm;
+                        azure: --kek-id, --vault-name, --hsm-name, --key-name;
+                        vault: --key-name, --mount
 `,
   completion: `Usage: kms-wrap completion bash|zsh|fish
 

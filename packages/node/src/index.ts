@@ -16,7 +16,3 @@ export { loadImportParameters, parseConsoleReadme } from './import-parameters-fi
 export type { LoadedImportParameters, ImportParametersSource, ConsoleReadme } from './import-parameters-files.js';
 export { isZip, listZipEntries, readZipEntry, MAX_ZIP_ENTRIES, MAX_ZIP_ENTRY_BYTES } from './zip.js';
 export type { ZipEntry, ZipOptions } from './zip.js';
-export { checkBatch, startBatchWorkers, wrapBatch, wrapManifest } from './batch.js';
-export type { BatchEntry, BatchEntryResult, BatchOptions, BatchProblem, BatchProgress, BatchSummary, BatchTotals, BatchWorkers, ManifestBatchOptions } from './batch.js';
-export { parseBatchManifest, readBatchManifest, streamBatchManifest } from './batch-manifest.js';
-export type { BatchManifest, ManifestLine, ManifestProblem, StreamedManifest } from './batch-manifest.js';

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { MAX_INPUT_BYTES, readBatchManifest, readInputFile } from '../src/index.js';
-import { readInputFileSync } from '../src/batch-files.js';
-import { readFdBounded, readFdBoundedSync } from '../src/files.js';
+import { MAX_INPUT_BYTES, readInputFile } from '../src/index.js';
+import { readFdBounded, readFdBoundedSync, readInputFileSync } from '../src/files.js';
 
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const HAS_DEV_ZERO = existsSync('/dev/zero');
@@ -102,17 +101,11 @@ describe.skipIf(!HAS_DEV_ZERO)('a device whose stat size is 0 (/dev/zero)', () =
     expect(e.message).toMatch(TOO_LARGE);
   }, 10_000);
 
-  it("batch's readInputFileSync refuses it (it read nothing and called it empty)", () => {
+  it("readInputFileSync (batch's worker threads) refuses it (it read nothing and called it empty)", () => {
     const e = thrown(() => readInputFileSync('/dev/zero', 'the key material'));
     expect(e.code).toBe(ERROR_CODES.FILE_UNREADABLE);
     expect(e.message).toMatch(TOO_LARGE);
   }, 10_000);
-
-  it('readBatchManifest refuses a manifest that never ends', async () => {
-    const e = await rejection(readBatchManifest('/dev/zero'));
-    expect(e.code).toBe(ERROR_CODES.FILE_UNREADABLE);
-    expect(e.message).toMatch(/^the manifest \/dev\/zero is more than \d+ bytes — split it into smaller batches$/);
-  }, 30_000);
 });
 
 describe('a FIFO', () => {

@@ -3,14 +3,21 @@
  * checked before any is wrapped (shape, files, rules, outputs); one bad line refuses the whole
  * batch, with every bad line named. Then a failed wrap does not stop the others. SIGINT/SIGTERM
  * stop scheduling; the wraps under way finish, so every output on disk is whole. The manifest
- * is streamed (@kms-wrap/node's wrapManifest): nothing is kept per line here but the refusals
- * and failures to report.
+ * is streamed (@kms-wrap/batch's wrapManifest): nothing is kept per line here but the refusals
+ * and failures to report. --target gcp|azure|vault wraps for that target, as wrap --target
+ * does: its rules judge each line, each output is its envelope, and its flags (--kek-id...)
+ * give its options for every line (a line's own fields win).
  */
 import { resolve } from 'node:path';
-import { ERROR_CODES, type KmsWrapError } from '@kms-wrap/core';
-import { startBatchWorkers, streamBatchManifest, wrapManifest, type BatchEntryResult, type BatchProgress, type BatchTotals, type StreamedManifest } from '@kms-wrap/node';
+import { AWS_KMS, ERROR_CODES, parseTarget, type KmsWrapError, type Target } from '@kms-wrap/core';
+import { startBatchWorkers, streamBatchManifest, wrapManifest, type BatchEntryResult, type BatchProgress, type BatchTotals, type StreamedManifest } from '@kms-wrap/batch';
 import { flag, parse, str, usageError } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
+import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
+import { VERSION } from '../version.js';
+
+/** --target and its options' flags; not --hash-function (a line names Vault's algorithm: "algorithm": "SHA1"). */
+const { 'hash-function': _hash, ...BATCH_TARGET_FLAGS } = TARGET_FLAGS;
 
 const EXIT_ON: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -21,11 +28,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
     fsync: { type: 'boolean' },
     check: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...BATCH_TARGET_FLAGS,
   }, { min: 1, max: 1 });
   const concurrencyText = str(p, 'concurrency');
   if (concurrencyText !== undefined && (!/^\d+$/.test(concurrencyText) || Number(concurrencyText) < 1 || Number(concurrencyText) > 1024)) {
     throw usageError(`--concurrency takes a whole number from 1 to 1024, not '${concurrencyText}' — see kms-wrap batch --help`);
   }
+  const target = parseTarget(str(p, 'target') ?? 'aws');
+  const targetOptions = targetOptionValues(p, target, 'batch');
   const asJson = flag(p, 'json');
   const checkOnly = flag(p, 'check');
   const manifestPath = resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
@@ -34,7 +44,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const workers = startBatchWorkers({ mainThread: true, ...(concurrencyText === undefined ? {} : { concurrency: Number(concurrencyText) }) });
   let manifest: StreamedManifest;
   try {
-    manifest = await streamBatchManifest(manifestPath);
+    manifest = await streamBatchManifest(manifestPath, { target });
   } catch (e) {
     await workers.close();
     throw e;
@@ -44,7 +54,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // and the failures of the wrap phase; results stream out with --json as they come, in line order.
   const problems = new Map<number, KmsWrapError>();
   const failures: { line: number; error: KmsWrapError }[] = [];
-  const out = asJson ? jsonResults(io, manifestPath) : undefined;
+  const out = asJson ? jsonResults(io, manifestPath, target) : undefined;
   const controller = new AbortController();
   let signal: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
@@ -62,6 +72,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       force: flag(p, 'force'),
       fsync: flag(p, 'fsync'),
       checkOnly,
+      envelope: { options: targetOptions, generator: `kms-wrap/${VERSION}` },
       signal: controller.signal,
       onProgress: bar.update,
       ...(io.now ? { now: io.now } : {}),
@@ -82,11 +93,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (problems.size > 0) {
     out?.abandon();
     const list = [...problems].map(([line, error]) => ({ line, error }));
-    return refuse(io, asJson, manifestPath, list, totals.total);
+    return refuse(io, asJson, manifestPath, target, list, totals.total);
   }
+  // AWS KMS's output as it was; another target is named.
+  const forTarget = target === AWS_KMS ? '' : ` for ${target.name}`;
   if (checkOnly) {
-    if (asJson) json(io, { ok: true, manifest: manifestPath, total: totals.total, checked: totals.total, wrapped: 0 });
-    else line(io.stdout, `all ${totals.total} lines pass every check (--check: nothing was wrapped)`);
+    if (asJson) json(io, { ok: true, manifest: manifestPath, ...targetField(target), total: totals.total, checked: totals.total, wrapped: 0 });
+    else line(io.stdout, `all ${totals.total} lines pass every check${forTarget} (--check: nothing was wrapped)`);
     return 0;
   }
   printProblems(io, failures, 'failed lines');
@@ -108,7 +121,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   } else {
     const failed = totals.failed > 0 ? `, ${totals.failed} failed` : '';
     const skipped = totals.skipped > 0 ? `, ${totals.skipped} not started` : '';
-    line(io.stdout, `${totals.wrapped} of ${totals.total} wrapped${failed}${skipped} in ${rate} (files mode 0600)`);
+    line(io.stdout, `${totals.wrapped} of ${totals.total} wrapped${forTarget}${failed}${skipped} in ${rate} (files mode 0600)`);
+    if (target !== AWS_KMS && totals.wrapped > 0) line(io.stdout, `each output is the file ${target.name}'s import takes; --json gives each line's import command`);
   }
   if (signal) return EXIT_ON[signal] ?? 1;
   return totals.failed > 0 || totals.skipped > 0 ? 1 : 0;
@@ -120,7 +134,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
  * is never held in memory. Nothing is written until the first result (a refused batch prints
  * its own object instead).
  */
-function jsonResults(io: Io, manifest: string) {
+function jsonResults(io: Io, manifest: string, target: Target) {
   let started = false;
   let pending = '';
   const flush = (force: boolean) => {
@@ -132,7 +146,8 @@ function jsonResults(io: Io, manifest: string) {
   const start = () => {
     if (started) return;
     started = true;
-    pending += `{\n  "manifest": ${JSON.stringify(manifest)},\n  "results": [`;
+    const named = target === AWS_KMS ? '' : `\n  "target": ${JSON.stringify(target.id)},`;
+    pending += `{\n  "manifest": ${JSON.stringify(manifest)},${named}\n  "results": [`;
   };
   let first = true;
   return {
@@ -143,7 +158,14 @@ function jsonResults(io: Io, manifest: string) {
         output: r.output === '' ? null : r.output, // a line stopped before its result was written: not known here
         status: r.status,
         ...(r.status === 'wrapped'
-          ? { bytes: r.bytes, algorithm: r.algorithm, keySpec: r.keySpec ?? null, keySpecCandidates: r.keySpecCandidates, wrappingKeySpec: r.wrappingKeySpec }
+          ? {
+              bytes: r.bytes,
+              algorithm: r.algorithm,
+              keySpec: r.keySpec ?? null,
+              keySpecCandidates: r.keySpecCandidates,
+              wrappingKeySpec: r.wrappingKeySpec,
+              ...(r.nextCommand === undefined ? {} : { nextCommand: r.nextCommand }),
+            }
           : {}),
         ...(r.status === 'failed' ? { error: { code: r.error.code, message: r.error.message } } : {}),
       };
@@ -164,7 +186,12 @@ function jsonResults(io: Io, manifest: string) {
   };
 }
 
-function refuse(io: Io, asJson: boolean, manifest: string, problems: { line: number; error: KmsWrapError }[], total: number): number {
+/** The "target" of a JSON object: for targets other than AWS KMS (whose objects are as they were). */
+function targetField(target: Target): { target?: string } {
+  return target === AWS_KMS ? {} : { target: target.id };
+}
+
+function refuse(io: Io, asJson: boolean, manifest: string, target: Target, problems: { line: number; error: KmsWrapError }[], total: number): number {
   problems.sort((a, b) => a.line - b.line);
   printProblems(io, problems, 'refused lines');
   const lines = new Set(problems.map((x) => x.line)).size;
@@ -174,6 +201,7 @@ function refuse(io: Io, asJson: boolean, manifest: string, problems: { line: num
     json(io, {
       ok: false,
       manifest,
+      ...targetField(target),
       error: { code: ERROR_CODES.MANIFEST_INVALID, message },
       problems: problems.map((x) => ({ line: x.line, code: x.error.code, message: x.error.message })),
     });

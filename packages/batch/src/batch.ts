@@ -1,5 +1,7 @@
 /**
- * wrapBatch: many wraps on all cores, read as a stream. The main thread reads the entries (an
+ * wrapBatch: many wraps on all cores, read as a stream, for AWS KMS or another target (Google
+ * Cloud KMS, Azure Key Vault, Vault transit): the target's rules decide each entry, and its
+ * envelope (the wrapped bytes, a .byok JSON, base64 text) is what each output holds. The main thread reads the entries (an
  * array, or a manifest file a block at a time), resolves their paths, notes every output and
  * input path (as 52-bit hashes, so memory stays small however long the batch; a suspected clash
  * is confirmed on the exact paths before anything is refused), and hands the entries in chunks
@@ -17,18 +19,23 @@
  */
 import { availableParallelism } from 'node:os';
 import {
+  AWS_KMS,
   ERROR_CODES,
   KmsWrapError,
+  checkTargetOptions,
   isKmsWrapError,
+  orList,
   toWrappingPublicKey,
   toBase64,
   type ErrorCode,
   type KeySpec,
   type Region,
+  type Target,
   type WrappingKeySpec,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
 import { resolvePath, type StreamedManifest } from './batch-manifest.js';
+import { batchTarget } from './batch-target.js';
 import { createPool, type Pool } from './batch-pool.js';
 import type { JobItem, JobOutcome, KeyRef, Phase } from './batch-protocol.js';
 
@@ -40,18 +47,36 @@ export interface BatchEntry {
    * bytes, or a parsed key. Give exactly one of publicKey and parameters.
    */
   readonly publicKey?: string | Uint8Array | WrappingPublicKey;
-  /** GetParametersForImport output: the saved JSON, or the console's zip or its unzipped folder. */
+  /** GetParametersForImport output: the saved JSON, or the console's zip or its unzipped folder (AWS KMS only). */
   readonly parameters?: string;
-  readonly algorithm: string;
+  /** The target's algorithm id; optional where the target has a default (Azure Key Vault, Vault transit). */
+  readonly algorithm?: string;
   /** Needed only when the bytes cannot tell (raw 32 bytes); checked against the material when given. */
   readonly keySpec?: KeySpec | string;
-  /** 'standard' (default) or 'china'. */
+  /** 'standard' (default) or 'china' (AWS KMS only). */
   readonly region?: Region | string;
-  /** Where the EncryptedKeyMaterial goes (relative to `cwd`): written whole or not at all, mode 0600. */
+  /**
+   * Where the EncryptedKeyMaterial (another target's envelope) goes, relative to `cwd`: written
+   * whole or not at all, mode 0600.
+   */
   readonly output: string;
+  /** This entry's values of the target's options (Azure's kekId, keyName...), over BatchOptions.envelope.options. */
+  readonly targetOptions?: Readonly<Record<string, string>>;
 }
 
 export interface BatchOptions {
+  /**
+   * Where the material goes: 'aws' (AWS KMS, the default), 'gcp', 'azure', 'vault' or another
+   * name parseTarget knows, or one of core's Target objects (TARGETS; a Target of your own
+   * cannot cross to the worker threads). Its rules decide each entry; each output is its
+   * envelope (AWS KMS and Cloud KMS: the wrapped bytes; Azure: the .byok JSON; Vault: base64).
+   */
+  readonly target?: string | Target;
+  /**
+   * For the target's envelope: values of its options for every entry (Azure's kekId; an entry's
+   * targetOptions win), and who made it, for envelopes that record it (Azure's "generator").
+   */
+  readonly envelope?: { readonly options?: Readonly<Record<string, string>>; readonly generator?: string };
   /** Worker threads; os.availableParallelism() by default. */
   readonly concurrency?: number;
   /**
@@ -107,12 +132,20 @@ interface ResultBase {
 export type BatchEntryResult =
   | (ResultBase & {
       readonly status: 'wrapped';
+      /** The bytes written: the wrapped key material, or the target's envelope of it. */
       readonly bytes: number;
+      /** The algorithm id as the target names it. */
       readonly algorithm: string;
       /** The key spec, or undefined when raw bytes fit several (see keySpecCandidates). */
       readonly keySpec: KeySpec | undefined;
       readonly keySpecCandidates: readonly KeySpec[];
       readonly wrappingKeySpec: WrappingKeySpec;
+      /**
+       * Targets other than AWS KMS: the command of the target's own CLI that imports the output
+       * (placeholders in <ANGLE_BRACKETS> for the options not given). AWS KMS: absent (the import
+       * token is the parameters'; kms-wrap import does the whole import).
+       */
+      readonly nextCommand?: string;
     })
   | (ResultBase & { readonly status: 'failed'; readonly error: KmsWrapError })
   | (ResultBase & { readonly status: 'skipped' });
@@ -182,7 +215,8 @@ export async function checkBatch(entries: readonly BatchEntry[], options: Omit<B
   return [...problems].sort((a, b) => a[0] - b[0]).map(([index, error]) => ({ index, error }));
 }
 
-export interface ManifestBatchOptions extends Omit<BatchOptions, 'cwd' | 'strict'> {
+/** The target comes with the manifest (streamBatchManifest's options), its lines' fields read for it. */
+export interface ManifestBatchOptions extends Omit<BatchOptions, 'cwd' | 'strict' | 'target'> {
   /**
    * Each result as it is known; `index` is the manifest's line number. A result can come twice
    * for one line in the check phase (a refusal found by the workers, then a clash between lines
@@ -207,7 +241,11 @@ export async function wrapManifest(manifest: StreamedManifest, options: Manifest
     },
   };
   const onResult = options.onResult ?? (() => {});
-  return runBatch(source, { label: (line) => `line ${line}`, ...options }, options.checkOnly ? ['check'] : ['check', 'wrap'], onResult);
+  if ((options as BatchOptions).target !== undefined) {
+    throw new TypeError("wrapManifest takes the manifest's target: pass { target } to streamBatchManifest");
+  }
+  const target = manifest.target ?? AWS_KMS;
+  return runBatch(source, { label: (line) => `line ${line}`, ...options, target }, options.checkOnly ? ['check'] : ['check', 'wrap'], onResult);
 }
 
 /** Worker threads started ahead of a batch; see BatchOptions.workers. */
@@ -307,6 +345,8 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
   const started = performance.now();
   const n = source.count;
   const signal = options.signal;
+  const target = batchTarget(options.target); // before the pool is adopted: a misuse leaves it to its owner
+  const batchOptions = options.envelope?.options ?? {};
   const given = options.workers ? adopt(options.workers) : undefined;
   const concurrency = given ? given.threads : checkedConcurrency(options.concurrency);
   const cwd = options.cwd ?? process.cwd();
@@ -337,9 +377,11 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
     pool.configure({
       force: options.force ?? false,
       fsync: options.fsync ?? false,
-      algorithms: source.keys ? algorithmsOf(source) : [],
+      algorithms: source.keys ? algorithmsOf(source, target) : [],
       holdBytes: checking && wrapping ? _tuning.holdBytes : 0,
       now: (options.now ?? Date.now)(),
+      target: target.id,
+      ...(options.envelope?.generator === undefined ? {} : { generator: options.envelope.generator }),
     });
     if (source.keys && source.keys.length > 0) pool.setKeys(source.keys);
     const chunkSize = Math.max(1, Math.min(64, Math.ceil(n / (pool.threads * 8))));
@@ -353,8 +395,15 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
     /** The entry as a job, or what is wrong with its shape. */
     const toJob = (item: Extract<SourceItem, { entry: BatchEntry }>): JobItem | KmsWrapError => {
       const e = item.entry;
-      const shape = shapeProblem(e);
+      const shape = shapeProblem(e, target);
       if (shape) return new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, shape);
+      let targetOptions: Record<string, string>;
+      try {
+        // Every required option given (by the batch or the entry), none another target's.
+        targetOptions = checkTargetOptions(target, e.targetOptions === undefined ? batchOptions : { ...batchOptions, ...e.targetOptions });
+      } catch (refusal) {
+        return refusal as KmsWrapError;
+      }
       const key: KeyRef =
         e.parameters !== undefined
           ? { path: resolvePath(cwd, e.parameters), kind: 'parameters' }
@@ -365,10 +414,11 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
         index: item.index,
         material: typeof e.material === 'string' ? resolvePath(cwd, e.material) : e.material,
         key,
-        algorithm: e.algorithm,
+        algorithm: e.algorithm ?? target.defaultAlgorithm!,
         output: resolvePath(cwd, e.output),
         ...(e.keySpec === undefined ? {} : { keySpec: e.keySpec }),
         ...(e.region === undefined ? {} : { region: e.region }),
+        ...(Object.keys(targetOptions).length === 0 ? {} : { targetOptions }),
       };
     };
 
@@ -486,11 +536,13 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
   }
 }
 
-/** The algorithm ids an array's entries name (their plugins load as the workers start). */
-function algorithmsOf(source: Source): string[] {
+/** The algorithm ids an array's entries name, or the target's default (their plugins load as the workers start). */
+function algorithmsOf(source: Source, target: Target): string[] {
   const ids = new Set<string>();
   for (const item of source.items() as Iterable<SourceItem>) {
-    if ('entry' in item && typeof item.entry?.algorithm === 'string') ids.add(item.entry.algorithm.trim().toUpperCase());
+    if (!('entry' in item)) continue;
+    const id = item.entry?.algorithm ?? target.defaultAlgorithm;
+    if (typeof id === 'string') ids.add(id.trim().toUpperCase());
   }
   return [...ids].filter(Boolean);
 }
@@ -665,6 +717,7 @@ function toResult(o: JobOutcome, output: string): BatchEntryResult | undefined {
         keySpec: o.keySpec as KeySpec | undefined,
         keySpecCandidates: o.keySpecCandidates as KeySpec[],
         wrappingKeySpec: o.wrappingKeySpec as WrappingKeySpec,
+        ...(o.nextCommand === undefined ? {} : { nextCommand: o.nextCommand }),
       };
     case 'failed':
       return { index: o.index, output, status: 'failed', error: new KmsWrapError(o.code as ErrorCode, o.message) };
@@ -676,18 +729,31 @@ function toResult(o: JobOutcome, output: string): BatchEntryResult | undefined {
   }
 }
 
-function shapeProblem(e: BatchEntry): string | undefined {
+function shapeProblem(e: BatchEntry, target: Target): string | undefined {
   if (typeof e !== 'object' || e === null) return 'an entry is not an object — give { material, publicKey or parameters, algorithm, output }';
   const material = e.material as unknown;
   if (!(material instanceof Uint8Array) && (typeof material !== 'string' || material === '')) return 'the entry has no material — give the key material file';
+  if (target !== AWS_KMS) {
+    // GetParametersForImport and the China Regions are AWS KMS's.
+    if (e.parameters !== undefined) return `parameters (GetParametersForImport output) are AWS KMS's — give ${target.name}'s wrapping public key as publicKey (see ${target.docs})`;
+    if (e.publicKey === undefined) return `the entry has no publicKey — give ${target.name}'s wrapping public key file (see ${target.docs})`;
+    if (e.region !== undefined) return `region is AWS KMS's (the China Regions); ${target.name} has none — leave it out`;
+  }
   if ((e.publicKey === undefined) === (e.parameters === undefined)) {
     return 'the entry needs exactly one of publicKey (the wrapping public key file) and parameters (the GetParametersForImport JSON)';
   }
   if (e.parameters !== undefined && (typeof e.parameters !== 'string' || e.parameters === '')) return 'parameters must be a file path';
   if (typeof e.publicKey === 'string' && e.publicKey === '') return 'publicKey must be a file path';
-  if (typeof e.algorithm !== 'string' || e.algorithm.trim() === '') return 'the entry has no algorithm — give the wrapping algorithm requested from GetParametersForImport';
+  const defaulted = e.algorithm === undefined && target.defaultAlgorithm !== undefined;
+  if (!defaulted && (typeof e.algorithm !== 'string' || e.algorithm.trim() === '')) {
+    if (target !== AWS_KMS) return `the entry has no algorithm — give ${target.name}'s: ${orList(Object.keys(target.rules.algorithms))}`;
+    return 'the entry has no algorithm — give the wrapping algorithm requested from GetParametersForImport';
+  }
   if (typeof e.output !== 'string' || e.output === '') return 'the entry has no output — give the file to write the wrapped key material to';
   if (e.keySpec !== undefined && typeof e.keySpec !== 'string') return 'keySpec must be a key spec name such as HMAC_256';
   if (e.region !== undefined && typeof e.region !== 'string') return "region must be 'china' or 'standard'";
+  if (e.targetOptions !== undefined && (typeof e.targetOptions !== 'object' || e.targetOptions === null || Object.values(e.targetOptions).some((v) => typeof v !== 'string'))) {
+    return `targetOptions must map ${target.name}'s option names to strings`;
+  }
   return undefined;
 }

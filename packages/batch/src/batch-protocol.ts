@@ -19,6 +19,8 @@ export interface JobItem {
   readonly region?: string;
   /** Absolute path of the output. */
   readonly output: string;
+  /** The target's options for this entry's envelope (checked: every required one is there). */
+  readonly targetOptions?: Readonly<Record<string, string>>;
   /**
    * Wrap phase: write the result held for this index (to the output noted with it); the other
    * fields are not filled in. A thread that holds none answers 'unheld'.
@@ -37,6 +39,8 @@ export type JobOutcome =
       readonly keySpec: string | undefined;
       readonly keySpecCandidates: readonly string[];
       readonly wrappingKeySpec: string;
+      /** The target's import command for the output (targets other than AWS KMS). */
+      readonly nextCommand?: string;
       /** Where it was written, when the item did not say (heldOnly). */
       readonly output?: string;
     }
@@ -66,6 +70,10 @@ export interface WorkerOptions {
   readonly holdBytes: number;
   /** "Now" for the import parameters' ParametersValidTo (ms since the epoch). */
   readonly now: number;
+  /** The target's id (core's TARGETS): its rules judge each entry, its envelope is written. AWS KMS when absent. */
+  readonly target?: string;
+  /** For envelopes that record who made them (Azure's "generator"). */
+  readonly generator?: string;
 }
 
 export type ToWorker =

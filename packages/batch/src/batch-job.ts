@@ -5,6 +5,10 @@
  * wrapper.check or wrapper.wrap (the engine's checks before and after the plugin), the output
  * written atomically, the material zeroed.
  *
+ * The wrapper is the batch's target's (AWS KMS, or Cloud KMS, Azure Key Vault, Vault transit):
+ * its rules judge each entry, and what is written is the target's envelope of the wrapped bytes
+ * (checked in the check phase too, on the plan, for the envelope's own refusals).
+ *
  * The wrapper holds only the plugins the batch names, so a thread starts without loading the
  * others. A refusal is then worded by a second wrapper with every installed plugin, whose way
  * out may name another algorithm; both judge acceptance by the same rules.
@@ -17,22 +21,28 @@
 import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  AWS_KMS,
   ERROR_CODES,
   KmsWrapError,
   createWrapper,
   isKmsWrapError,
+  parseTarget,
   parseWrappingPublicKey,
   zeroize,
+  type EnvelopeContext,
+  type Target,
+  type WrapPlan,
   type WrapRequest,
+  type WrapResult,
   type Wrapper,
   type WrappingAlgorithm,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
-import { readInputFileSync, writeFileAtomicSync } from './batch-files.js';
+import { createNodeCryptoProvider, loadInstalledAlgorithms, loadStandardAlgorithm } from '@kms-wrap/node';
+import { loadImportParameters } from '@kms-wrap/node';
+import { readInputFileSync } from '@kms-wrap/node/files';
+import { NO_ENTRY, writeFileAtomicSync } from './batch-files.js';
 import type { JobItem, JobOutcome, KeyRef, Phase, WorkerOptions } from './batch-protocol.js';
-import { loadImportParameters } from './import-parameters-files.js';
-import { createNodeCryptoProvider } from './node-crypto-provider.js';
-import { loadInstalledAlgorithms, loadStandardAlgorithm } from './standard-algorithms.js';
 
 export interface JobRunner {
   run(phase: Phase, item: JobItem, keys: readonly WrappingPublicKey[]): Promise<JobOutcome>;
@@ -52,7 +62,8 @@ export async function runChunk(
 }
 
 interface Held {
-  readonly ciphertext: Uint8Array;
+  /** What the wrap phase writes: the wrapped bytes, or the target's envelope of them. */
+  readonly bytes: Uint8Array;
   readonly output: string;
   readonly outcome: Extract<JobOutcome, { status: 'wrapped' }>;
 }
@@ -73,6 +84,9 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
   const { algorithms, holdBytes } = options;
   const write = { force: options.force, fsync: options.fsync };
   const crypto = createNodeCryptoProvider();
+  const target = options.target === undefined ? AWS_KMS : parseTarget(options.target);
+  // AWS KMS as before: the engine's default rules (no target given to it).
+  const forTarget = target === AWS_KMS ? {} : { target };
   const held = new Map<number, Held>();
   let heldBytes = 0;
   const keyCache = new Map<string, Promise<LoadedKey>>();
@@ -118,15 +132,17 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
   // The plugins of the algorithms named so far (the batch's, if known up front; else as entries
   // name them), in one wrapper; a name that is not a standard plugin's is remembered as absent.
   const plugins = new Map<string, WrappingAlgorithm | undefined>();
-  let lean: Promise<Wrapper> = Promise.resolve(createWrapper({ algorithms: [], crypto }));
+  let lean: Promise<Wrapper> = Promise.resolve(createWrapper({ algorithms: [], crypto, ...forTarget }));
   const need = (ids: readonly string[]): Promise<Wrapper> => {
     const fresh = [...new Set(ids.map((id) => id.trim().toUpperCase()))].filter((id) => id !== '' && !plugins.has(id));
     if (fresh.length === 0) return lean;
     if (plugins.size > 256) return lean; // not a real batch's algorithms: the full wrapper explains them
     for (const id of fresh) plugins.set(id, undefined);
-    lean = Promise.all(fresh.map((id) => loadStandardAlgorithm(id).catch(() => undefined))).then((found) => {
+    lean = Promise.all(fresh.map((id) => loadStandardAlgorithm(id, target.rules).catch(() => undefined))).then((found) => {
       found.forEach((a, i) => plugins.set(fresh[i]!, a));
-      return createWrapper({ algorithms: [...plugins.values()].filter((a): a is WrappingAlgorithm => a !== undefined), crypto });
+      // Two of a target's ids can be one construction (Vault's SHA256 and Cloud KMS's *_SHA256_AES_256): each plugin once.
+      const unique = new Set([...plugins.values()].filter((a): a is WrappingAlgorithm => a !== undefined));
+      return createWrapper({ algorithms: [...unique], crypto, ...forTarget });
     });
     return lean;
   };
@@ -134,7 +150,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
   let full: Promise<Wrapper> | undefined;
   /** The refusal as a wrapper with every installed plugin words it. */
   async function explain(request: WrapRequest, refusal: unknown): Promise<unknown> {
-    full ??= loadInstalledAlgorithms().then((all) => createWrapper({ algorithms: all, crypto }));
+    full ??= loadInstalledAlgorithms().then((all) => createWrapper({ algorithms: all, crypto, ...forTarget }));
     try {
       (await full).check(request);
     } catch (e) {
@@ -150,9 +166,9 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     const ahead = phase === 'wrap' ? held.get(item.index) : undefined;
     if (ahead) {
       held.delete(item.index);
-      heldBytes -= ahead.ciphertext.length + HELD_OVERHEAD;
+      heldBytes -= ahead.bytes.length + HELD_OVERHEAD;
       try {
-        writeFileAtomicSync(ahead.output, ahead.ciphertext, write);
+        writeFileAtomicSync(ahead.output, ahead.bytes, write);
         return item.heldOnly ? { ...ahead.outcome, output: ahead.output } : ahead.outcome;
       } catch (e) {
         return failure(item, e);
@@ -162,7 +178,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     try {
       const wrappingPublicKey = await keyFor(item.key, keys, item.algorithm);
       checkOutput(item.output);
-      material = typeof item.material === 'string' ? readInputFileSync(item.material, 'the key material') : item.material;
+      material = typeof item.material === 'string' ? readInputFileSync(item.material, 'the key material', NO_ENTRY) : item.material;
       request = {
         material,
         wrappingPublicKey,
@@ -170,9 +186,10 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
         ...(item.keySpec === undefined ? {} : { keySpec: item.keySpec }),
         ...(item.region === undefined ? {} : { region: item.region }),
       };
+      const context: EnvelopeContext = { fileName: item.output, options: item.targetOptions ?? {}, ...(options.generator === undefined ? {} : { generator: options.generator }) };
       const hold = phase === 'check' && heldBytes < holdBytes;
       if (phase === 'check' && !hold) {
-        wrapper.check(request);
+        checkEnvelope(target, wrapper.check(request), item.algorithm, context);
         return { index: item.index, status: 'checked' };
       }
       let result;
@@ -182,21 +199,23 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
       } catch (refusal) {
         throw await explain(request, refusal);
       }
+      const envelope = target.envelope(result, context);
       const outcome = {
         index: item.index,
         status: 'wrapped',
-        bytes: result.ciphertext.length,
+        bytes: envelope.bytes.length,
         algorithm: result.algorithm,
         keySpec: result.keySpec,
         keySpecCandidates: result.keySpecCandidates,
         wrappingKeySpec: result.wrappingKeySpec,
+        ...(target === AWS_KMS ? {} : { nextCommand: envelope.nextCommand }),
       } as const;
       if (hold) {
-        held.set(item.index, { ciphertext: result.ciphertext, output: item.output, outcome });
-        heldBytes += result.ciphertext.length + HELD_OVERHEAD;
+        held.set(item.index, { bytes: envelope.bytes, output: item.output, outcome });
+        heldBytes += envelope.bytes.length + HELD_OVERHEAD;
         return { index: item.index, status: 'checked', held: true };
       }
-      writeFileAtomicSync(item.output, result.ciphertext, write);
+      writeFileAtomicSync(item.output, envelope.bytes, write);
       return outcome;
     } catch (caught) {
       return failure(item, phase === 'check' && request ? await explain(request, caught) : caught);
@@ -206,6 +225,22 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     }
   }
   return { run };
+}
+
+/**
+ * The envelope's own refusals (its options, such as a malformed Azure KEK id; Azure's AES key
+ * into a key vault), from the plan, before any wrap: a check-only entry is refused as its wrap
+ * would be. The envelope of no bytes is made and dropped.
+ */
+function checkEnvelope(target: Target, plan: WrapPlan, algorithm: string, context: EnvelopeContext): void {
+  const wrapped: Pick<WrapResult, 'ciphertext' | 'algorithm' | 'keySpec' | 'keySpecCandidates' | 'wrappingKeySpec'> = {
+    ciphertext: new Uint8Array(0),
+    algorithm: algorithm.trim().toUpperCase(),
+    keySpec: plan.material.keySpec,
+    keySpecCandidates: plan.material.candidates,
+    wrappingKeySpec: plan.wrappingKey.spec,
+  };
+  target.envelope(wrapped, context);
 }
 
 function failure(item: JobItem, e: unknown): JobOutcome {
@@ -222,7 +257,7 @@ interface LoadedKey {
 }
 
 async function loadKey(ref: Exclude<KeyRef, number>, now: number): Promise<LoadedKey> {
-  if (ref.kind === 'publicKey') return { key: parseWrappingPublicKey(readInputFileSync(ref.path, 'the wrapping public key')) };
+  if (ref.kind === 'publicKey') return { key: parseWrappingPublicKey(readInputFileSync(ref.path, 'the wrapping public key', NO_ENTRY)) };
   // The JSON from get-parameters-for-import, or the console's zip or unzipped folder.
   const p = await loadImportParameters(ref.path);
   if (p.validTo && p.validTo.getTime() <= now) {

@@ -1,7 +1,7 @@
 /**
  * The file steps of one batch entry, synchronous: a worker thread runs one entry at a time,
  * and blocking calls there cost a fraction of the thread-pool round trips of node:fs/promises.
- * Same contract as readInputFile and writeFileAtomic: errors that say what is wrong, outputs
+ * Same contract as @kms-wrap/node's writeFileAtomic: errors that say what is wrong, outputs
  * written whole or not at all (a temporary file in the same directory, mode 0600, then linked
  * into place, or renamed over the target with force), a temporary file never left behind.
  */
@@ -9,12 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { errnoText, readInputFileSync as readInputFileSyncShared } from './files.js';
-
-/** Reads a whole input file, at most MAX_INPUT_BYTES of it; `what` names it in messages ("the key material"). */
-export function readInputFileSync(path: string, what: string): Uint8Array {
-  return readInputFileSyncShared(path, what, 'no such file or directory');
-}
+import { errnoText } from '@kms-wrap/node/files';
 
 export interface WriteSyncOptions {
   /** Replace an existing file. Without it an existing file is an error and stays untouched. */
@@ -76,5 +71,8 @@ export function writeFileAtomicSync(path: string, data: Uint8Array, options: Wri
   }
 }
 
-/** ENOENT as batch words it (it names missing directories too): see errnoText. */
-export const errno = (e: unknown): string => errnoText(e, 'no such file or directory');
+/** How batch words ENOENT (it names missing directories too): see errnoText. */
+export const NO_ENTRY = 'no such file or directory';
+
+/** ENOENT as batch words it: see errnoText. */
+export const errno = (e: unknown): string => errnoText(e, NO_ENTRY);

@@ -4,19 +4,24 @@
  *   {"material": PATH, "publicKey": PATH, "algorithm": ALG, "output": PATH}
  *   {"material": PATH, "parameters": PATH, "algorithm": ALG, "keySpec": SPEC, "region": "china", "output": PATH}
  *
+ * Read for another target (Google Cloud KMS, Azure Key Vault, Vault transit), a line may also
+ * carry that target's options by name ({"kekId": KID, "keyName": NAME} for Azure), and may
+ * leave out the algorithm where the target has a default.
+ *
  * Blank lines are skipped. Every malformed line is reported with its number, not only the first.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { AWS_KMS, ERROR_CODES, KmsWrapError, type Target } from '@kms-wrap/core';
 import type { BatchEntry } from './batch.js';
+import { batchTarget } from './batch-target.js';
 import { errno } from './batch-files.js';
-import { readFdBounded } from './files.js';
+import { readFdBounded } from '@kms-wrap/node/files';
 
 /**
- * readBatchManifest holds the whole text: a manifest of 100,000 lines is about 20 MB, and this
- * bound only stops a wrong path early. streamBatchManifest holds one block at a time and reads
- * manifests of any length.
+ * The longest manifest read: a manifest of 100,000 lines is about 20 MB, and this bound stops a
+ * wrong path (/dev/zero, a pipe that never closes) early. readBatchManifest holds the whole
+ * text; streamBatchManifest holds one block at a time, and stops at the same bound.
  */
 export const MAX_MANIFEST_BYTES = 256 << 20;
 /** streamBatchManifest: a longer line is not a manifest line (and is reported, not held). */
@@ -37,6 +42,28 @@ export interface BatchManifest {
 }
 
 const FIELDS = new Set(['material', 'publicKey', 'parameters', 'algorithm', 'keySpec', 'region', 'output']);
+
+export interface ManifestOptions {
+  /**
+   * The target the manifest is for: 'aws' (AWS KMS, the default), 'gcp', 'azure', 'vault', or
+   * one of core's Target objects. Its options are fields of a line (not AWS KMS's: a batch's
+   * AWS import tokens stay with their parameters).
+   */
+  readonly target?: string | Target;
+}
+
+const fieldsByTarget = new Map<Target, { all: ReadonlySet<string>; options: ReadonlySet<string> }>();
+
+/** The fields of a line for this target: the entry's, and another target's options by name. */
+function fieldsOf(target: Target): { all: ReadonlySet<string>; options: ReadonlySet<string> } {
+  let f = fieldsByTarget.get(target);
+  if (!f) {
+    const options = new Set(target === AWS_KMS ? [] : target.options.map((o) => o.name).filter((name) => !FIELDS.has(name)));
+    f = { all: new Set([...FIELDS, ...options]), options };
+    fieldsByTarget.set(target, f);
+  }
+  return f;
+}
 const SHAPE = 'one JSON object a line: {"material": PATH, "publicKey": PATH or "parameters": PATH, "algorithm": ALG, "output": PATH}';
 
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
@@ -54,7 +81,7 @@ export function resolvePath(base: string, p: string): string {
 }
 
 /** One manifest line: an entry, a problem's message, or undefined for a blank line. */
-export function parseManifestLine(row: string, baseDir: string, resolved?: Map<string, string>): BatchEntry | string | undefined {
+export function parseManifestLine(row: string, baseDir: string, resolved?: Map<string, string>, target: Target = AWS_KMS): BatchEntry | string | undefined {
   if (row.trim() === '') return undefined;
   let value: unknown;
   try {
@@ -64,14 +91,15 @@ export function parseManifestLine(row: string, baseDir: string, resolved?: Map<s
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return `not a JSON object — ${SHAPE}`;
   const o = value as Record<string, unknown>;
-  const unknown = Object.keys(o).filter((k) => !FIELDS.has(k));
-  if (unknown.length > 0) return `unknown field ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} — the fields are ${[...FIELDS].join(', ')}`;
+  const fields = fieldsOf(target);
+  const unknown = Object.keys(o).filter((k) => !fields.all.has(k));
+  if (unknown.length > 0) return `unknown field ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} — the fields are ${[...fields.all].join(', ')}`;
   for (const k of Object.keys(o)) {
     if (typeof o[k] !== 'string' || (o[k] as string).trim() === '') return `"${k}" must be a non-empty string`;
   }
   const s = o as Record<string, string | undefined>;
   for (const k of ['material', 'algorithm', 'output'] as const) {
-    if (s[k] === undefined) return `"${k}" is missing — ${SHAPE}`;
+    if (s[k] === undefined && !(k === 'algorithm' && target.defaultAlgorithm !== undefined)) return `"${k}" is missing — ${SHAPE}`;
   }
   if ((s['publicKey'] === undefined) === (s['parameters'] === undefined)) {
     return 'give exactly one of "publicKey" (WrappingPublicKey.bin) and "parameters" (the GetParametersForImport JSON)';
@@ -85,18 +113,22 @@ export function parseManifestLine(row: string, baseDir: string, resolved?: Map<s
     }
     return r;
   };
+  let targetOptions: Record<string, string> | undefined;
+  for (const k of fields.options) if (s[k] !== undefined) (targetOptions ??= {})[k] = s[k];
   return {
     material: at(s['material']!),
     ...(s['publicKey'] === undefined ? { parameters: at(s['parameters']!) } : { publicKey: at(s['publicKey']) }),
-    algorithm: s['algorithm']!,
+    ...(s['algorithm'] === undefined ? {} : { algorithm: s['algorithm'] }),
     ...(s['keySpec'] === undefined ? {} : { keySpec: s['keySpec'] }),
     ...(s['region'] === undefined ? {} : { region: s['region'] }),
     output: at(s['output']!),
+    ...(targetOptions === undefined ? {} : { targetOptions }),
   };
 }
 
 /** Parses manifest text; `baseDir` anchors relative paths (the manifest's folder). */
-export function parseBatchManifest(text: string, baseDir: string): BatchManifest {
+export function parseBatchManifest(text: string, baseDir: string, options: ManifestOptions = {}): BatchManifest {
+  const target = batchTarget(options.target);
   const entries: BatchEntry[] = [];
   const lines: number[] = [];
   const problems: ManifestProblem[] = [];
@@ -105,7 +137,7 @@ export function parseBatchManifest(text: string, baseDir: string): BatchManifest
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
     .forEach((row, i) => {
-      const r = parseManifestLine(row, baseDir, resolved);
+      const r = parseManifestLine(row, baseDir, resolved, target);
       if (r === undefined) return;
       if (typeof r === 'string') problems.push({ line: i + 1, error: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, r) });
       else {
@@ -117,7 +149,8 @@ export function parseBatchManifest(text: string, baseDir: string): BatchManifest
 }
 
 /** Reads and parses a manifest file. Throws only when the file itself cannot be read. */
-export async function readBatchManifest(path: string): Promise<BatchManifest> {
+export async function readBatchManifest(path: string, options: ManifestOptions = {}): Promise<BatchManifest> {
+  batchTarget(options.target); // a misuse before the file is read
   const fh = await openManifest(path);
   let text: string;
   try {
@@ -125,9 +158,7 @@ export async function readBatchManifest(path: string): Promise<BatchManifest> {
     const { size } = await fh.stat();
     if (size > MAX_MANIFEST_BYTES) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
     const bytes = await readFdBounded(fh.fd, size, MAX_MANIFEST_BYTES);
-    if (bytes === undefined) {
-      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is more than ${MAX_MANIFEST_BYTES} bytes — split it into smaller batches`);
-    }
+    if (bytes === undefined) throw tooLong(path);
     text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   } catch (cause) {
     if (cause instanceof KmsWrapError) throw cause;
@@ -135,7 +166,7 @@ export async function readBatchManifest(path: string): Promise<BatchManifest> {
   } finally {
     await fh.close();
   }
-  const m = parseBatchManifest(text, dirname(path));
+  const m = parseBatchManifest(text, dirname(path), options);
   if (m.entries.length === 0 && m.problems.length === 0) {
     throw new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, `the manifest ${path} has no lines — ${SHAPE}`);
   }
@@ -148,6 +179,8 @@ export type ManifestLine = { readonly line: number; readonly entry: BatchEntry }
 /** A manifest read a block at a time, as often as wanted (wrapBatch reads it twice: checks, then wraps). */
 export interface StreamedManifest {
   readonly path: string;
+  /** The target its lines were read for (AWS KMS when absent); wrapManifest wraps for it. */
+  readonly target?: Target;
   /** Lines that are not blank. */
   readonly count: number;
   lines(): AsyncIterable<ManifestLine>;
@@ -163,16 +196,18 @@ const BLOCK = 1 << 19;
 /**
  * Opens a manifest for streaming: checks it can be read, counts its lines (one pass that holds
  * a block at a time), and returns a reader that parses it afresh each time it is iterated.
- * Memory does not grow with the manifest's length. Throws when the file cannot be read, or has
- * no lines.
+ * Memory does not grow with the manifest's length. Throws when the file cannot be read, is
+ * more than MAX_MANIFEST_BYTES (a device or pipe that never ends included), or has no lines.
  */
-export async function streamBatchManifest(path: string): Promise<StreamedManifest> {
+export async function streamBatchManifest(path: string, options: ManifestOptions = {}): Promise<StreamedManifest> {
+  const target = batchTarget(options.target);
   const count = await countLines(path);
   if (count === 0) throw new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, `the manifest ${path} has no lines — ${SHAPE}`);
   const baseDir = dirname(path);
   return {
     path,
     count,
+    target,
     async *lines() {
       const resolved = new Map<string, string>();
       for await (const row of rawLines(path)) {
@@ -180,12 +215,16 @@ export async function streamBatchManifest(path: string): Promise<StreamedManifes
           yield { line: row.line, problem: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, `the line is over ${MAX_MANIFEST_LINE_BYTES >> 10} kB, far longer than a manifest line — ${SHAPE}`) };
           continue;
         }
-        const r = parseManifestLine(row.text, baseDir, resolved);
+        const r = parseManifestLine(row.text, baseDir, resolved, target);
         if (r === undefined) continue;
         yield typeof r === 'string' ? { line: row.line, problem: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, r) } : { line: row.line, entry: r };
       }
     },
   };
+}
+
+function tooLong(path: string): KmsWrapError {
+  return new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is more than ${MAX_MANIFEST_BYTES} bytes — split it into smaller batches`);
 }
 
 async function openManifest(path: string): Promise<FileHandle> {
@@ -220,6 +259,10 @@ const EMPTY = Buffer.alloc(0);
 async function countLines(path: string): Promise<number> {
   const fh = await openManifest(path);
   try {
+    // stat's size is 0 for a pipe or device: the bytes read are counted too (tooLong).
+    const { size } = await fh.stat();
+    if (size > MAX_MANIFEST_BYTES) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
+    let total = 0;
     const block = Buffer.allocUnsafe(BLOCK);
     const decoder = new TextDecoder('utf-8');
     let count = 0;
@@ -258,6 +301,8 @@ async function countLines(path: string): Promise<number> {
     for (;;) {
       const { bytesRead } = await fh.read(block, 0, BLOCK, null);
       if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > MAX_MANIFEST_BYTES) throw tooLong(path);
       const data = block.subarray(0, bytesRead);
       let from = 0;
       for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, from)) {
@@ -278,6 +323,7 @@ async function countLines(path: string): Promise<number> {
     if (partBytes > 0 || overlong) line(EMPTY);
     return count;
   } catch (cause) {
+    if (cause instanceof KmsWrapError) throw cause;
     throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read the manifest ${path}: ${errno(cause)} — check the path`, { cause });
   } finally {
     await fh.close();
@@ -294,9 +340,12 @@ async function* rawLines(path: string): AsyncGenerator<{ line: number; text: str
     let skipping = false; // inside an over-long line, up to its end
     let line = 0;
     let first = true;
+    let total = 0; // the file can have grown since countLines read it
     for (;;) {
       const { bytesRead } = await fh.read(block, 0, BLOCK, null);
       const end = bytesRead === 0;
+      total += bytesRead;
+      if (total > MAX_MANIFEST_BYTES) throw tooLong(path);
       let text = end ? decoder.decode() : decoder.decode(block.subarray(0, bytesRead), { stream: true });
       if (first && text.length > 0) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, createWrapper, parseWrappingPublicKey, type KmsWrapError, type WrappingPublicKey } from '@kms-wrap/core';
 import { algorithms as kwAlgorithms } from '@kms-wrap/rsa-aes-key-wrap';
 import { algorithms as oaepAlgorithms } from '@kms-wrap/rsaes-oaep';
+import { createNodeCryptoProvider } from '@kms-wrap/node';
 import {
   checkBatch,
-  createNodeCryptoProvider,
   parseBatchManifest,
   startBatchWorkers,
   streamBatchManifest,
