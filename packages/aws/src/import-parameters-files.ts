@@ -7,10 +7,10 @@
  * The README is read for the key id, the wrapping algorithm, the wrapping key spec and the
  * expiry when it states them; its wording is not specified, so it is parsed leniently and a
  * README that says none of them is no error.
+ *
+ * Runtime-neutral: a file arrives as bytes, a folder as its file names and a way to read one;
+ * the runtime adapter (@kms-wrap/node's loadImportParameters) reads the disk, with bounded reads.
  */
-import { readdir as readdirCb, stat as statCb } from 'node:fs';
-import { promisify } from 'node:util';
-import { join } from 'node:path';
 import {
   ERROR_CODES,
   KMS_ALGORITHM_IDS,
@@ -20,12 +20,8 @@ import {
   parseWrappingPublicKey,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
-import { readInputFile } from './files.js';
+import type { InflateRaw } from './inflate.js';
 import { isZip, listZipEntries, readZipEntry, type ZipEntry } from './zip.js';
-
-// Not node:fs/promises, which `kms-wrap wrap` would load for these two calls alone.
-const stat = promisify(statCb);
-const readdir = promisify(readdirCb);
 
 export type ImportParametersSource = 'json' | 'zip' | 'folder';
 
@@ -58,36 +54,45 @@ const TOKEN_NAME = /^(importtoken\.bin|importtoken_.+)$/i;
 const README_NAME = /^readme.*\.txt$/i;
 const MAX_FOLDER_ENTRIES = 1000;
 
-/** Reads GetParametersForImport output from a JSON file, the console's zip, or its unzipped folder. */
-export async function loadImportParameters(path: string): Promise<LoadedImportParameters> {
-  const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
-  if (isDir) return loadFolder(path);
-  const bytes = await readInputFile(path, 'the import parameters');
-  if (isZip(bytes)) return loadZip(path, bytes);
+/** The console's download unzipped into a folder, as the runtime lists and reads it. */
+export interface ImportParametersFolder {
+  /** The folder, for messages ("the folder PATH"). */
+  readonly name: string;
+  /** The names of the files in it. */
+  readonly files: readonly string[];
+  /** Reads one of its files (bounded by the adapter); `what` names it in messages. */
+  read(file: string, what: string): Promise<Uint8Array>;
+  /** A file's own path, for the token's fileb:// (importTokenFile); omitted: none. */
+  pathOf?(file: string): string;
+}
+
+export interface ImportParametersOptions {
+  /** Raw DEFLATE for the zip (node:zlib's inflateRawSync in Node); DecompressionStream('deflate-raw') by default. */
+  readonly inflateRaw?: InflateRaw;
+}
+
+/** GetParametersForImport output from one file's bytes: the console's zip, or the JSON. `name` names the file in messages. */
+export async function parseImportParametersFile(bytes: Uint8Array, name: string, options: ImportParametersOptions = {}): Promise<LoadedImportParameters> {
+  if (isZip(bytes)) return parseZip(name, bytes, options.inflateRaw);
   const p = parseImportParameters(bytesToText(bytes));
   return { source: 'json', keyId: p.keyId, importToken: p.importToken, wrappingKey: p.wrappingKey, validTo: p.validTo, wrappingAlgorithm: undefined, importTokenFile: undefined };
 }
 
-async function loadFolder(dir: string): Promise<LoadedImportParameters> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (cause) {
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot list the import parameters folder ${dir} — check the path and permissions`, { cause });
-  }
-  if (names.length > MAX_FOLDER_ENTRIES) names = names.slice(0, MAX_FOLDER_ENTRIES);
-  const where = `the folder ${dir}`;
+/** GetParametersForImport output from the console's download unzipped into a folder. */
+export async function parseImportParametersFolder(folder: ImportParametersFolder): Promise<LoadedImportParameters> {
+  const names = folder.files.length > MAX_FOLDER_ENTRIES ? folder.files.slice(0, MAX_FOLDER_ENTRIES) : folder.files;
+  const where = `the folder ${folder.name}`;
   const keyName = pick(names, PUBLIC_KEY_NAME, where, 'wrapping public keys', 'WrappingPublicKey.bin') ?? 'WrappingPublicKey.bin';
   const tokenName = pick(names, TOKEN_NAME, where, 'import tokens', 'ImportToken.bin') ?? 'ImportToken.bin';
   const readmeName = pick(names, README_NAME, where, 'README files', 'README.txt');
-  const wrappingKey = parseWrappingPublicKey(await readInputFile(join(dir, keyName), `the wrapping public key (${keyName})`));
-  const importToken = await readInputFile(join(dir, tokenName), `the import token (${tokenName})`);
-  const readme = readmeName === undefined ? {} : parseConsoleReadme(bytesToText(await readInputFile(join(dir, readmeName), `the README (${readmeName})`)));
-  return assemble('folder', where, { wrappingKey, importToken, readme, names: [keyName, tokenName], importTokenFile: join(dir, tokenName) });
+  const wrappingKey = parseWrappingPublicKey(await folder.read(keyName, `the wrapping public key (${keyName})`));
+  const importToken = await folder.read(tokenName, `the import token (${tokenName})`);
+  const readme = readmeName === undefined ? {} : parseConsoleReadme(bytesToText(await folder.read(readmeName, `the README (${readmeName})`)));
+  return assemble('folder', where, { wrappingKey, importToken, readme, names: [keyName, tokenName], importTokenFile: folder.pathOf?.(tokenName) });
 }
 
-function loadZip(path: string, bytes: Uint8Array): LoadedImportParameters {
-  const opts = { what: `the import parameters zip ${path}`, code: INVALID, hint: REFETCH };
+async function parseZip(path: string, bytes: Uint8Array, inflateRaw: InflateRaw | undefined): Promise<LoadedImportParameters> {
+  const opts = { what: `the import parameters zip ${path}`, code: INVALID, hint: REFETCH, ...(inflateRaw ? { inflateRaw } : {}) };
   const entries = listZipEntries(bytes, opts).filter((e) => !e.isDirectory && !e.name.startsWith('__MACOSX/') && !base(e.name).startsWith('._'));
   const byName = (re: RegExp, what: string, expected: string, required: boolean): ZipEntry | undefined => {
     const found = entries.filter((e) => re.test(base(e.name)));
@@ -102,10 +107,10 @@ function loadZip(path: string, bytes: Uint8Array): LoadedImportParameters {
   const keyEntry = byName(PUBLIC_KEY_NAME, 'wrapping public keys', 'WrappingPublicKey.bin', true)!;
   const tokenEntry = byName(TOKEN_NAME, 'import tokens', 'ImportToken.bin', true)!;
   const readmeEntry = byName(README_NAME, 'README files', 'README.txt', false);
-  const wrappingKey = parseWrappingPublicKey(readZipEntry(bytes, keyEntry, opts));
-  const importToken = readZipEntry(bytes, tokenEntry, opts);
+  const wrappingKey = parseWrappingPublicKey(await readZipEntry(bytes, keyEntry, opts));
+  const importToken = await readZipEntry(bytes, tokenEntry, opts);
   if (importToken.length === 0) throw new KmsWrapError(INVALID, `the import token in the zip ${path} is empty — ${REFETCH}`);
-  const readme = readmeEntry === undefined ? {} : parseConsoleReadme(bytesToText(readZipEntry(bytes, readmeEntry, opts)));
+  const readme = readmeEntry === undefined ? {} : parseConsoleReadme(bytesToText(await readZipEntry(bytes, readmeEntry, opts)));
   return assemble('zip', `the zip ${path}`, { wrappingKey, importToken, readme, names: [keyEntry.name, tokenEntry.name], importTokenFile: undefined });
 }
 
@@ -132,7 +137,7 @@ function assemble(
   };
 }
 
-function pick(names: string[], re: RegExp, where: string, what: string, expected: string): string | undefined {
+function pick(names: readonly string[], re: RegExp, where: string, what: string, expected: string): string | undefined {
   const found = names.filter((n) => re.test(n) && !n.startsWith('._'));
   if (found.length > 1) {
     throw new KmsWrapError(INVALID, `${where} holds ${found.length} ${what} (${found.join(', ')}) — keep the files of one download (${expected}) in the folder`);

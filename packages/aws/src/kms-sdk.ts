@@ -1,11 +1,10 @@
 /**
- * The AWS SDK for JavaScript v3 KMS client, loaded on first use only: @kms-wrap/node needs it
+ * The AWS SDK for JavaScript v3 KMS client, loaded on first use only: @kms-wrap/aws needs it
  * as an optional peer, for importKeyMaterial, and never to wrap. Typed against the few
- * members kms-wrap uses so that nothing here needs the SDK's types.
+ * members kms-wrap uses so that nothing here needs the SDK's types. Runtime-neutral: where
+ * else to look when this package cannot resolve it (Node: the working directory) is the
+ * adapter's `fallback` (@kms-wrap/node's loadKmsSdk({ from })).
  */
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 
 /** What importKeyMaterial needs of a KMS client: the SDK's KMSClient, or a fake in tests. */
@@ -29,13 +28,20 @@ export const KMS_SDK_PACKAGE = '@aws-sdk/client-kms';
 
 let cached: Promise<KmsSdk> | undefined;
 
+export interface LoadKmsSdkOptions {
+  /**
+   * Where else to import it from when this package cannot resolve it: resolves to the module, or
+   * to undefined when it is not there either (Node: the working directory of a CLI run).
+   */
+  readonly fallback?: () => Promise<unknown>;
+}
+
 /**
- * Loads @aws-sdk/client-kms: where @kms-wrap/node can resolve it, else from `from` (a
- * directory, e.g. the working directory of a CLI run). Throws ERR_AWS_SDK_MISSING with the
- * install command when it is in neither place.
+ * Loads @aws-sdk/client-kms: where @kms-wrap/aws can resolve it, else through `fallback`.
+ * Throws ERR_AWS_SDK_MISSING with the install command when it is in neither place.
  */
-export function loadKmsSdk(options: { from?: string } = {}): Promise<KmsSdk> {
-  cached ??= load(() => import('@aws-sdk/client-kms'), options.from).catch((e: unknown) => {
+export function loadKmsSdk(options: LoadKmsSdkOptions = {}): Promise<KmsSdk> {
+  cached ??= load(() => import('@aws-sdk/client-kms'), options.fallback).catch((e: unknown) => {
     cached = undefined;
     throw e;
   });
@@ -43,13 +49,13 @@ export function loadKmsSdk(options: { from?: string } = {}): Promise<KmsSdk> {
 }
 
 /** The loader itself, with the importer injectable (tests of the "not installed" path). */
-export async function load(importer: () => Promise<unknown>, from?: string): Promise<KmsSdk> {
+export async function load(importer: () => Promise<unknown>, fallback?: () => Promise<unknown>): Promise<KmsSdk> {
   let mod: unknown;
   try {
     mod = await importer();
   } catch (e) {
     if (!isNotFound(e)) throw e;
-    mod = from === undefined ? undefined : await importFrom(from);
+    mod = fallback === undefined ? undefined : await fallback();
   }
   if (mod === undefined) {
     throw new KmsWrapError(
@@ -58,16 +64,6 @@ export async function load(importer: () => Promise<unknown>, from?: string): Pro
     );
   }
   return toSdk(mod);
-}
-
-async function importFrom(dir: string): Promise<unknown> {
-  let resolved: string;
-  try {
-    resolved = createRequire(join(dir, 'package.json')).resolve(KMS_SDK_PACKAGE);
-  } catch {
-    return undefined;
-  }
-  return import(pathToFileURL(resolved).href);
 }
 
 function toSdk(mod: unknown): KmsSdk {
@@ -87,7 +83,8 @@ function toSdk(mod: unknown): KmsSdk {
   };
 }
 
+/** A module that is not installed, as Node and bundlers say it. */
 function isNotFound(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException)?.code;
+  const code = (e as { code?: unknown } | undefined)?.code;
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(String((e as Error)?.message));
 }
