@@ -27,7 +27,7 @@ const text = (b) => Buffer.from(b).toString('latin1');
  * { name, make(rng-driven pick), run(input) }: make(seeds, pick, mutations) builds one input.
  */
 export async function loadTargets() {
-  const [core, keygen, node, batch, oaep, kwp, sm2] = await Promise.all(['core', 'keygen', 'node', 'batch', 'rsaes-oaep', 'rsa-aes-key-wrap', 'sm2pke'].map((p) => import(dist(p))));
+  const [core, keygen, node, batch, aws, oaep, kwp, sm2] = await Promise.all(['core', 'keygen', 'node', 'batch', 'aws', 'rsaes-oaep', 'rsa-aes-key-wrap', 'sm2pke'].map((p) => import(dist(p))));
   const crypto = node.createNodeCryptoProvider();
   const wrapper = core.createWrapper({ algorithms: [...oaep.algorithms, ...kwp.algorithms, ...sm2.algorithms], crypto });
   const dir = mkdtempSync(join(tmpdir(), 'kms-wrap-fuzz-'));
@@ -154,13 +154,13 @@ export async function loadTargets() {
       },
     },
     {
-      name: 'node zip reader',
+      name: 'aws zip reader',
       make: bytesInput((s) => s.zip),
-      run(input) {
+      async run(input) {
         const opts = { what: 'the zip', code: core.ERROR_CODES.PARAMETERS_INVALID };
-        if (!node.isZip(input)) return;
-        for (const e of node.listZipEntries(input, opts)) {
-          const data = node.readZipEntry(input, e, opts);
+        if (!aws.isZip(input)) return;
+        for (const e of aws.listZipEntries(input, opts)) {
+          const data = await aws.readZipEntry(input, e, opts);
           expect(data.length === e.size, 'entry size differs from the directory');
         }
       },
@@ -178,10 +178,10 @@ export async function loadTargets() {
       },
     },
     {
-      name: 'node.parseConsoleReadme',
+      name: 'aws.parseConsoleReadme',
       make: textInput((s) => s.readme),
       run(input) {
-        const r = node.parseConsoleReadme(input);
+        const r = aws.parseConsoleReadme(input);
         expect(r.validTo === undefined || Number.isFinite(r.validTo.getTime()), 'invalid date');
       },
     },

@@ -1,11 +1,13 @@
 /**
  * GetParametersForImport output: the CLI's JSON (KeyId, ImportToken, PublicKey,
  * ParametersValidTo), the console's zip, or its unzipped folder (WrappingPublicKey.bin,
- * ImportToken.bin, README.txt) — read by @kms-wrap/node's loadImportParameters. Here: what
- * the command line adds (expiry checks against "now", --valid-to, the algorithm check).
+ * ImportToken.bin, README.txt) — parsed by @kms-wrap/aws, read from the disk by
+ * @kms-wrap/node's loadImportParameters. Here: what the command line adds (--valid-to, and
+ * core's expiry and algorithm checks worded for the command line).
  */
-import { ERROR_CODES, KmsWrapError, type WrappingPublicKey } from '@kms-wrap/core';
-import { checkValidTo, loadImportParameters, type ImportParametersSource } from '@kms-wrap/node';
+import { checkValidTo, type ImportParametersSource } from '@kms-wrap/aws';
+import { checkParametersAlgorithm as checkAlgorithm, checkParametersExpiry, type WrappingPublicKey } from '@kms-wrap/core';
+import { loadImportParameters } from '@kms-wrap/node';
 import { usageError } from './args.js';
 
 export interface LoadedParameters {
@@ -41,28 +43,12 @@ export async function loadParameters(path: string): Promise<LoadedParameters> {
 
 /** Refuses parameters requested for another wrapping algorithm than --algorithm (the console's README says which). */
 export function checkParametersAlgorithm(params: LoadedParameters, algorithm: string, path: string, refetch: string): void {
-  const issued = params.wrappingAlgorithm;
-  if (issued === undefined || issued === algorithm) return;
-  throw new KmsWrapError(
-    ERROR_CODES.PARAMETERS_MISMATCH,
-    `the parameters in ${path} were requested for ${issued} (their README says so), and --algorithm is ${algorithm}: KMS unwraps only with the algorithm the parameters were requested for — pass --algorithm ${issued}, or fetch new parameters for ${algorithm}: ${refetch}`,
-  );
+  checkAlgorithm(params.wrappingAlgorithm, algorithm, { path, refetch, algorithmOption: '--algorithm' });
 }
-
-const HOUR = 3600_000;
 
 /** Refuses expired parameters; returns a warning when less than an hour is left. */
 export function checkExpiry(validTo: Date | undefined, now: number, refetch: string): string | undefined {
-  if (!validTo) return undefined;
-  const left = validTo.getTime() - now;
-  if (left <= 0) {
-    throw new KmsWrapError(
-      ERROR_CODES.PARAMETERS_EXPIRED,
-      `the import parameters expired at ${validTo.toISOString()} (${formatSpan(-left)} ago), and KMS refuses an expired token — fetch new ones: ${refetch}`,
-    );
-  }
-  if (left < HOUR) return `the import parameters expire in ${formatSpan(left)} (at ${validTo.toISOString()}): import before then`;
-  return undefined;
+  return checkParametersExpiry(validTo, now, { refetch, sayHowLongAgo: true });
 }
 
 /**
@@ -90,10 +76,4 @@ export function parseValidToOption(text: string, now: number, command: string): 
 /** An ISO 8601 date-time without milliseconds when they are zero: what the aws CLI prints and takes. */
 export function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.000Z$/, 'Z');
-}
-
-function formatSpan(ms: number): string {
-  const min = Math.round(ms / 60_000);
-  if (min < 120) return `${min} minute${min === 1 ? '' : 's'}`;
-  return `${Math.round(min / 60)} hours`;
 }

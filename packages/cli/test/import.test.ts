@@ -4,7 +4,7 @@
  *    the next command;
  *  - kms-wrap import through the real AWS SDK for JavaScript v3, pointed (--endpoint-url) at a
  *    fake KMS on 127.0.0.1 that speaks the KMS JSON protocol and really unwraps what it gets
- *    (../../node/test/fake-kms.ts), with fake credentials from the environment.
+ *    (../../aws/test/fake-kms.ts), with fake credentials from the environment.
  */
 import { execFile } from 'node:child_process';
 import { constants, createPrivateKey, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
@@ -12,7 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FakeKms, wrappingKeyPair } from '../../node/test/fake-kms.js';
+import { FakeKms, wrappingKeyPair } from '../../aws/test/fake-kms.js';
 import { BIN, Scratch, expectRefusal, lines, listing, parseOneJson, run, type Run } from './helpers.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 180_000 });

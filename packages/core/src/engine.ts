@@ -15,7 +15,7 @@ import {
   algorithmOptions,
   importsSpec,
   isConstruction,
-  judge,
+  judgeEvery,
   pluginFor,
   type AlgorithmOption,
   type Judge,
@@ -132,16 +132,8 @@ export function createWrapper(options: WrapperOptions): Wrapper {
     const algorithmId = request.algorithm.trim().toUpperCase();
     const { region, wrappingKey, material, candidates } = prepare(request);
     // Every key spec the bytes could be must pass: raw 32 bytes are SYMMETRIC_DEFAULT or HMAC_256.
-    for (const keySpec of candidates) {
-      const refusal = judge(j, {
-        algorithm: algorithmId,
-        keySpec,
-        materialLength: material.length,
-        wrappingKeySpec: wrappingKey.spec,
-        region,
-      });
-      if (refusal) throw refusal;
-    }
+    const refusal = judgeEvery(j, { algorithm: algorithmId, keySpecs: candidates, materialLength: material.length, wrappingKeySpec: wrappingKey.spec, region });
+    if (refusal) throw refusal;
     const algorithm = pluginFor(j, algorithmId);
     if (!algorithm) {
       const rule = rules.algorithms[algorithmId];

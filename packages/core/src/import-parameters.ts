@@ -59,3 +59,65 @@ export function parseValidTo(value: unknown): Date | undefined {
   }
   return new Date(ms);
 }
+
+/**
+ * How a caller words the two refusals below: the CLI names its option and the command that
+ * fetches new parameters; a batch names the file and says "the algorithm".
+ */
+export interface ParametersContext {
+  /** The file or folder the parameters came from ("the import parameters in PATH"); omitted: not named. */
+  readonly path?: string;
+  /** The command that fetches new parameters ("fetch new ones: COMMAND"); omitted: not shown. */
+  readonly refetch?: string;
+  /** The option that names the algorithm ("--algorithm is X ... pass --algorithm Y"); omitted: "the algorithm is X ... use Y". */
+  readonly algorithmOption?: string;
+  /** Say how long ago expired parameters expired ("(3 hours ago)"). */
+  readonly sayHowLongAgo?: boolean;
+}
+
+const HOUR = 3600_000;
+
+/**
+ * Refuses expired parameters (ERR_PARAMETERS_EXPIRED: KMS refuses an expired import token);
+ * returns a warning when less than an hour is left, else undefined.
+ */
+export function checkParametersExpiry(validTo: Date | undefined, now: number, context: ParametersContext = {}): string | undefined {
+  if (!validTo) return undefined;
+  const left = validTo.getTime() - now;
+  if (left <= 0) {
+    const where = context.path === undefined ? '' : ` in ${context.path}`;
+    const ago = context.sayHowLongAgo ? ` (${formatSpan(-left)} ago)` : '';
+    const refetch = context.refetch === undefined ? '' : `: ${context.refetch}`;
+    throw new KmsWrapError(
+      ERROR_CODES.PARAMETERS_EXPIRED,
+      `the import parameters${where} expired at ${validTo.toISOString()}${ago}, and KMS refuses an expired token — fetch new ones${refetch}`,
+    );
+  }
+  if (left < HOUR) return `the import parameters expire in ${formatSpan(left)} (at ${validTo.toISOString()}): import before then`;
+  return undefined;
+}
+
+/**
+ * Refuses parameters requested for another wrapping algorithm than the one asked for
+ * (ERR_PARAMETERS_MISMATCH): KMS unwraps only with the algorithm of the GetParametersForImport
+ * call. `issuedFor` is what the console's README says, if anything; both ids are compared
+ * upper-cased.
+ */
+export function checkParametersAlgorithm(issuedFor: string | undefined, algorithm: string, context: ParametersContext = {}): void {
+  const wanted = algorithm.trim().toUpperCase();
+  if (issuedFor === undefined || issuedFor === wanted) return;
+  const where = context.path === undefined ? '' : ` in ${context.path}`;
+  const named = context.algorithmOption ?? 'the algorithm';
+  const instead = context.algorithmOption === undefined ? `use ${issuedFor}` : `pass ${context.algorithmOption} ${issuedFor}`;
+  const refetch = context.refetch === undefined ? '' : `: ${context.refetch}`;
+  throw new KmsWrapError(
+    ERROR_CODES.PARAMETERS_MISMATCH,
+    `the parameters${where} were requested for ${issuedFor} (their README says so), and ${named} is ${wanted}: KMS unwraps only with the algorithm the parameters were requested for — ${instead}, or fetch new parameters for ${wanted}${refetch}`,
+  );
+}
+
+function formatSpan(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  if (min < 120) return `${min} minute${min === 1 ? '' : 's'}`;
+  return `${Math.round(min / 60)} hours`;
+}

@@ -143,20 +143,41 @@ export function judge(j: Judge, c: Combination): KmsWrapError | undefined {
 }
 
 /**
+ * The refusal of an algorithm id whatever the material and the wrapping key: deprecated, or
+ * known neither to the rules nor to a plugin's `accepts`. Undefined for an id the judge knows.
+ */
+export function judgeAlgorithm(j: Judge, algorithm: string): KmsWrapError | undefined {
+  const deprecated = j.rules.deprecated[algorithm];
+  if (deprecated !== undefined) return new KmsWrapError(ERROR_CODES.ALGORITHM_DEPRECATED, deprecated);
+  if (ruleFor(j, algorithm)) return undefined;
+  return new KmsWrapError(
+    ERROR_CODES.UNKNOWN_NAME,
+    `'${algorithm}' is not a wrapping algorithm ${j.rules.name} accepts — ${didYouMean(algorithm, knownAlgorithms(j), 1)}use ${orList(knownAlgorithms(j))}`,
+  );
+}
+
+/**
+ * Material whose bytes could be several key specs (raw 32 bytes are SYMMETRIC_DEFAULT or
+ * HMAC_256) is accepted only if every one of them is: the first refused says why.
+ */
+export function judgeEvery(j: Judge, c: Omit<Combination, 'keySpec'> & { readonly keySpecs: readonly MaterialSpec[] }): KmsWrapError | undefined {
+  const { keySpecs, ...rest } = c;
+  for (const keySpec of keySpecs) {
+    const refusal = judge(j, { ...rest, keySpec });
+    if (refusal) return refusal;
+  }
+  return undefined;
+}
+
+/**
  * The rules themselves. With `explain` false the refusal's "what to do" is left out: finding
  * the way out asks `accepts` about neighbouring combinations, whose own refusals must not
  * look for ways out in turn (that recursion never ends).
  */
 function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | undefined {
-  const deprecated = j.rules.deprecated[c.algorithm];
-  if (deprecated !== undefined) return new KmsWrapError(ERROR_CODES.ALGORITHM_DEPRECATED, deprecated);
-  const rule = ruleFor(j, c.algorithm);
-  if (!rule) {
-    return new KmsWrapError(
-      ERROR_CODES.UNKNOWN_NAME,
-      `'${c.algorithm}' is not a wrapping algorithm ${j.rules.name} accepts — ${didYouMean(c.algorithm, knownAlgorithms(j), 1)}use ${orList(knownAlgorithms(j))}`,
-    );
-  }
+  const refused = judgeAlgorithm(j, c.algorithm);
+  if (refused) return refused;
+  const rule = ruleFor(j, c.algorithm)!;
   const spec = MATERIAL_SPEC_INFO[c.keySpec];
   if (!importsSpec(j.rules, c.keySpec)) return refuseSpec(j, c);
   const inChina = c.region === 'china';

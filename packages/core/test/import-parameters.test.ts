@@ -1,6 +1,6 @@
 /** parseImportParameters: the JSON of aws kms get-parameters-for-import, both ParametersValidTo forms. */
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, KmsWrapError, parseImportParameters, parseValidTo } from '../src/index.js';
+import { ERROR_CODES, KmsWrapError, checkParametersAlgorithm, checkParametersExpiry, parseImportParameters, parseValidTo } from '../src/index.js';
 import { keys } from './keys.js';
 
 const k = await keys();
@@ -89,5 +89,52 @@ describe('parseImportParameters', () => {
     const e = refusal(json({ ParametersValidTo: 'soon' }));
     expect(e.message).not.toContain(TOKEN.slice(0, 12));
     expect(e.message).not.toContain(PUBLIC_KEY.slice(20, 40));
+  });
+});
+
+describe('checkParametersExpiry and checkParametersAlgorithm: one check, each caller\'s words', () => {
+  const validTo = new Date('2030-01-01T00:00:00Z');
+  const at = (minutes: number) => validTo.getTime() + minutes * 60_000;
+  const refusal = (f: () => unknown): KmsWrapError => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(KmsWrapError);
+      return e as KmsWrapError;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('expired: the CLI\'s sentence (how long ago, the refetch command) and the batch\'s (the file, its command)', () => {
+    const cli = refusal(() => checkParametersExpiry(validTo, at(180), { refetch: 'aws kms get-parameters-for-import --key-id K', sayHowLongAgo: true }));
+    expect(cli.code).toBe('ERR_PARAMETERS_EXPIRED');
+    expect(cli.message).toBe(
+      'the import parameters expired at 2030-01-01T00:00:00.000Z (3 hours ago), and KMS refuses an expired token — fetch new ones: aws kms get-parameters-for-import --key-id K',
+    );
+    const batch = refusal(() => checkParametersExpiry(validTo, at(0), { path: '/p/params.json', refetch: 'aws kms get-parameters-for-import --key-id KEY ...' }));
+    expect(batch.message).toBe(
+      'the import parameters in /p/params.json expired at 2030-01-01T00:00:00.000Z, and KMS refuses an expired token — fetch new ones: aws kms get-parameters-for-import --key-id KEY ...',
+    );
+    expect(refusal(() => checkParametersExpiry(validTo, at(1), { sayHowLongAgo: true })).message).toContain('(1 minute ago)');
+  });
+
+  it('not expired: a warning under an hour, nothing otherwise or without a date', () => {
+    expect(checkParametersExpiry(validTo, at(-30))).toBe('the import parameters expire in 30 minutes (at 2030-01-01T00:00:00.000Z): import before then');
+    expect(checkParametersExpiry(validTo, at(-61))).toBeUndefined();
+    expect(checkParametersExpiry(undefined, at(10))).toBeUndefined();
+  });
+
+  it('another algorithm: --algorithm and the refetch command (CLI), or "the algorithm" (batch); the same algorithm passes', () => {
+    const cli = refusal(() => checkParametersAlgorithm('RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', { path: 'params.zip', refetch: 'CMD', algorithmOption: '--algorithm' }));
+    expect(cli.code).toBe('ERR_PARAMETERS_MISMATCH');
+    expect(cli.message).toBe(
+      'the parameters in params.zip were requested for RSAES_OAEP_SHA_1 (their README says so), and --algorithm is RSAES_OAEP_SHA_256: KMS unwraps only with the algorithm the parameters were requested for — pass --algorithm RSAES_OAEP_SHA_1, or fetch new parameters for RSAES_OAEP_SHA_256: CMD',
+    );
+    const batch = refusal(() => checkParametersAlgorithm('RSAES_OAEP_SHA_1', ' rsaes_oaep_sha_256 ', { path: '/p/folder' }));
+    expect(batch.message).toBe(
+      'the parameters in /p/folder were requested for RSAES_OAEP_SHA_1 (their README says so), and the algorithm is RSAES_OAEP_SHA_256: KMS unwraps only with the algorithm the parameters were requested for — use RSAES_OAEP_SHA_1, or fetch new parameters for RSAES_OAEP_SHA_256',
+    );
+    expect(() => checkParametersAlgorithm('RSAES_OAEP_SHA_1', 'rsaes_oaep_sha_1')).not.toThrow();
+    expect(() => checkParametersAlgorithm(undefined, 'RSAES_OAEP_SHA_256')).not.toThrow();
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Hostile input, property-based (fast-check), for what @kms-wrap/node parses: the console's
- * ImportParameters.zip (the bounded zip reader, then loadImportParameters on the file), and the
- * README inside it (@kms-wrap/batch fuzzes its manifests in its own test/fuzz.test.ts). Zips are damaged where it hurts — every
+ * Hostile input, property-based (fast-check), for what @kms-wrap/node reads: GetParametersForImport
+ * files on the disk (loadImportParameters: the console's ImportParameters.zip and JSON). The zip
+ * reader and the README are fuzzed with @kms-wrap/aws, which parses them, and batch manifests with
+ * @kms-wrap/batch (their test/fuzz.test.ts). Zips are damaged where it hurts — every
  * count, size, offset and name length of the end record, the central directory and the local
  * headers set to 0, 1, 0xffff, 0xffffffff and off-by-one values — and as bytes and text
  * (tools/fuzz/mutate.mjs); their entries hold mutated keys. Each input is read, or refused with
@@ -13,7 +14,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { MAX_ZIP_ENTRY_BYTES, isZip, listZipEntries, loadImportParameters, parseConsoleReadme, readZipEntry } from '../src/index.js';
+import { MAX_ZIP_ENTRY_BYTES } from '@kms-wrap/aws';
+import { loadImportParameters } from '../src/index.js';
 import { mutateBytes, mutateText, mutateValue, type Mutation } from '../../../tools/fuzz/mutate.mjs';
 import { generateSeeds, makeZip } from '../../../tools/fuzz/seeds.mjs';
 
@@ -105,24 +107,6 @@ async function hostile<T>(f: () => T | Promise<T>, check?: (value: T) => void): 
   expect(error.message.length, error.message.slice(0, 200)).toBeLessThanOrEqual(1000);
 }
 
-describe('fuzz: the zip reader', () => {
-  it('listZipEntries / readZipEntry: entries of the size the directory says, or a coded refusal', async () => {
-    await fc.assert(
-      fc.asyncProperty(hostileZip, async (z) => {
-        await hostile(() => {
-          if (!isZip(z)) return [];
-          return listZipEntries(z, { code: ERROR_CODES.PARAMETERS_INVALID }).map((e) => ({ e, data: readZipEntry(z, e, { code: ERROR_CODES.PARAMETERS_INVALID }) }));
-        }, (read) => read.forEach(({ e, data }) => expect(data.length).toBe(e.size)));
-      }),
-      { numRuns: RUNS * 3 },
-    );
-  });
-
-  it('the zip fields cover the whole structure (the mutation is not vacuous)', () => {
-    expect(zipFields(seeds.zip[0]!).length).toBe(7 + 3 * 14);
-  });
-});
-
 describe('fuzz: loadImportParameters on files', () => {
   it('hostile zips and JSON written to disk: parameters with a valid wrapping key, or a coded refusal', async () => {
     let n = 0;
@@ -145,22 +129,3 @@ describe('fuzz: loadImportParameters on files', () => {
   });
 });
 
-describe('fuzz: parseConsoleReadme', () => {
-  it('never throws; every fact it finds is well-formed', async () => {
-    const text = fc.oneof(fc.tuple(fc.nat(), mutations).map(([i, m]) => mutateText(seeds.readme[i % seeds.readme.length]!, m, seeds.readme)), fc.string({ unit: 'binary', maxLength: 400 }));
-    await fc.assert(
-      fc.asyncProperty(text, async (t) => {
-        await hostile(() => parseConsoleReadme(t), (r) => {
-          if (r.validTo) expect(Number.isFinite(r.validTo.getTime())).toBe(true);
-          if (r.wrappingKeySpec) expect(['RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2']).toContain(r.wrappingKeySpec);
-        });
-      }),
-      { numRuns: RUNS * 2 },
-    );
-  });
-
-  it('a megabyte of near-matches stays fast', async () => {
-    const near = `${'arn:aws-'.repeat(1 << 17)}\n${'Wrapping algorithm: '.repeat(1 << 15)}\n${'expires 2024-'.repeat(1 << 15)}`;
-    await hostile(() => parseConsoleReadme(near));
-  });
-});

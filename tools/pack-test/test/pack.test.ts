@@ -25,9 +25,11 @@ import { ROOT, must, publicPackages, readmeExample, run, userEnv, type Workspace
 
 const packages = publicPackages();
 const byName = new Map(packages.map((p) => [p.manifest.name as string, p]));
-// @kms-wrap/node depends on @kms-wrap/aes-kwp-native: its tarball must be there too (npm would
-// otherwise look for it in the registry).
+// @kms-wrap/node depends on @kms-wrap/aes-kwp-native and @kms-wrap/aws: their tarballs must be
+// there too (npm would otherwise look for them in the registry).
 const THREE = ['@kms-wrap/core', '@kms-wrap/rsaes-oaep', '@kms-wrap/node', '@kms-wrap/aes-kwp-native'];
+/** What @kms-wrap/node needs installed beside it. */
+const NODE_DEPENDENCIES = ['@kms-wrap/aws'];
 /**
  * The packages that need nothing of core, with the dependencies they have instead: the AES addon
  * @kms-wrap/node loads, and the SM2 curve and SM3 that keygen and sm2pke share.
@@ -76,9 +78,9 @@ beforeAll(async () => {
   await mkdir(join(work, 'tarballs'));
   await Promise.all(packages.map((p) => pack(p, join(work, 'tarballs'))));
   [three, all, broken] = await Promise.all([
-    project('three-packages', THREE),
+    project('three-packages', [...THREE, ...NODE_DEPENDENCIES]),
     project('all-packages', [...byName.keys()]),
-    project('broken-install', ['@kms-wrap/core', '@kms-wrap/node', '@kms-wrap/aes-kwp-native', '@kms-wrap/sm2pke', '@kms-wrap/sm2']),
+    project('broken-install', ['@kms-wrap/core', '@kms-wrap/node', '@kms-wrap/aes-kwp-native', ...NODE_DEPENDENCIES, '@kms-wrap/sm2pke', '@kms-wrap/sm2']),
   ]);
   // A broken install: @kms-wrap/sm2pke is there, the @noble/curves its @kms-wrap/sm2 needs is not.
   await rm(join(broken, 'node_modules/@noble/curves'), { recursive: true });
@@ -180,8 +182,8 @@ describe('tarballs', () => {
 });
 
 describe('three packages: @kms-wrap/core, @kms-wrap/rsaes-oaep, @kms-wrap/node', () => {
-  test('installed: those three and their registry dependencies, one copy of core', async () => {
-    expect((await readdir(join(three, 'node_modules/@kms-wrap'))).sort()).toEqual(['aes-kwp-native', 'core', 'node', 'rsaes-oaep']);
+  test('installed: those three, the dependencies of node (aes-kwp-native, aws) and their registry dependencies, one copy of core', async () => {
+    expect((await readdir(join(three, 'node_modules/@kms-wrap'))).sort()).toEqual(['aes-kwp-native', 'aws', 'core', 'node', 'rsaes-oaep']);
     expect(await copiesOf(three, '@kms-wrap/core')).toHaveLength(1);
     expect(await copiesOf(all, '@kms-wrap/core')).toHaveLength(1);
   });
@@ -464,6 +466,14 @@ describe('every package (what @kms-wrap/cli brings)', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^kms-wrap: ERR_ALGORITHM_DEPRECATED: /);
     expect(existsSync(join(dir, 'never.bin'))).toBe(false);
+  });
+
+  test('the README example of aws runs as printed: a dry run of the import, no call made', async () => {
+    const readme = await readFile(join(unpacked.get('@kms-wrap/aws')!, 'README.md'), 'utf8');
+    const r = await node(all, 'aws-readme.mjs', readmeExample(readme));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual(['DescribeKey GetParametersForImport ImportKeyMaterial', '512 RSA_4096']);
   });
 
   test('the README examples of rsa-aes-key-wrap and keygen run as printed', async () => {

@@ -1,11 +1,12 @@
 /**
  * kms-wrap import: the whole AWS import in one run, through the AWS SDK for JavaScript v3
  * (optional: loaded only here) — DescribeKey, GetParametersForImport, wrap, ImportKeyMaterial.
- * The flow itself is @kms-wrap/node's importKeyMaterial; this is its command line.
+ * The flow itself is @kms-wrap/aws's importKeyMaterial; this is its command line.
  */
 import { resolve } from 'node:path';
 import { parseRegion, zeroize, type Region } from '@kms-wrap/core';
-import { importKeyMaterial, loadKmsSdk, type ImportKeyMaterialResult } from '@kms-wrap/node';
+import { importKeyMaterial, type ImportKeyMaterialResult, type KmsSdk } from '@kms-wrap/aws';
+import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/node';
 import { flag, parse, required, str, usageError } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
@@ -54,11 +55,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // The client first (not for a dry run): its region, from --region, the environment or the
   // profile, decides the China rules before the material is read.
   let client: { send(command: unknown): Promise<unknown> } | undefined;
+  let sdk: KmsSdk | undefined;
   // A key ARN names its region, which wins over the environment's default.
   const explicitRegion = regionName ?? arnRegion(keyId);
   let resolvedRegion = explicitRegion ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];
   if (!dryRun) {
-    const sdk = await loadKmsSdk({ from: cwd });
+    sdk = await loadKmsSdk({ from: cwd });
     // The SDK's multi-line Node-version notice would break "one line on stderr"; an explicit setting wins.
     process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
     const kms = new sdk.KMSClient({
@@ -80,6 +82,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     result = await importKeyMaterial({
       ...(client ? { client } : {}),
+      ...(sdk ? { sdk } : {}),
+      // One engine over every installed plugin; the requested one's package is named when missing.
+      wrapper: (id) => loadStandardAlgorithm(id).then(() => standardWrapper()),
       keyId,
       material: material.bytes,
       algorithm,

@@ -5,11 +5,17 @@
  * multi-disk archives. Untrusted input: every offset and length is checked against the
  * buffer, entries are capped at MAX_ZIP_ENTRY_BYTES and the archive at MAX_ZIP_ENTRIES, and
  * inflation stops at the cap (zip bombs fail fast instead of filling memory).
+ *
+ * Runtime-neutral: DEFLATE (RFC 1951) is the runtime's, injected as `inflateRaw` (node:zlib's
+ * inflateRawSync in Node, DecompressionStream('deflate-raw') by default: see inflate.ts); the
+ * CRC-32 is computed here (crc32.ts).
  */
-import { ERROR_CODES, KmsWrapError, type ErrorCode } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, isKmsWrapError, type ErrorCode } from '@kms-wrap/core';
+import { crc32 } from './crc32.js';
+import { inflateRawStream, isTooLarge, type InflateRaw } from './inflate.js';
 
-// node:zlib is loaded when an entry is read, not with this module: a plain `kms-wrap wrap` never needs it.
-const zlib = () => process.getBuiltinModule('node:zlib');
+// A universal global (Node, browsers, Deno), declared here so that the package needs no DOM or Node types.
+declare const TextDecoder: new (label: string, options?: { fatal?: boolean }) => { decode(bytes: Uint8Array): string };
 
 /** Largest entry kms-wrap inflates: a wrapping public key, a token or a README is a few kB. */
 export const MAX_ZIP_ENTRY_BYTES = 1 << 20;
@@ -42,6 +48,8 @@ export interface ZipOptions {
   readonly code?: ErrorCode;
   /** The hint after the dash in messages. */
   readonly hint?: string;
+  /** Raw DEFLATE for method 8 entries; DecompressionStream('deflate-raw') by default. */
+  readonly inflateRaw?: InflateRaw;
 }
 
 /** True if the bytes start like a zip archive (a local header, or the end record of an empty one). */
@@ -93,7 +101,7 @@ export function listZipEntries(bytes: Uint8Array, options: ZipOptions = {}): Zip
 }
 
 /** The bytes of one entry, inflated and checked (size, CRC-32), or a KmsWrapError. */
-export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, options: ZipOptions = {}): Uint8Array {
+export async function readZipEntry(bytes: Uint8Array, entry: ZipEntry, options: ZipOptions = {}): Promise<Uint8Array> {
   const fail: Fail = failer(options);
   const name = printable(entry.name);
   if (entry.size > MAX_ZIP_ENTRY_BYTES || entry.compressedSize > MAX_ZIP_ENTRY_BYTES) {
@@ -110,18 +118,19 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, options: ZipOpt
     if (entry.compressedSize !== entry.size) fail(`has a stored entry ${name} whose sizes disagree`);
     out = data.slice();
   } else if (entry.method === 8) {
+    const tooLarge = () => `has an entry ${name} that inflates past ${MAX_ZIP_ENTRY_BYTES} bytes (a zip bomb, or not import parameters)`;
     try {
-      const b = zlib().inflateRawSync(data, { maxOutputLength: MAX_ZIP_ENTRY_BYTES });
-      out = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      out = await (options.inflateRaw ?? inflateRawStream)(data, MAX_ZIP_ENTRY_BYTES);
     } catch (cause) {
-      const tooLarge = (cause as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE' || cause instanceof RangeError;
-      fail(tooLarge ? `has an entry ${name} that inflates past ${MAX_ZIP_ENTRY_BYTES} bytes (a zip bomb, or not import parameters)` : `has a corrupt deflated entry ${name}`, cause);
+      if (isKmsWrapError(cause)) throw cause;
+      fail(isTooLarge(cause) ? tooLarge() : `has a corrupt deflated entry ${name}`, cause);
     }
+    if (out.length > MAX_ZIP_ENTRY_BYTES) fail(tooLarge());
   } else {
     fail(`stores ${name} with compression method ${entry.method}; kms-wrap reads stored and deflated entries — re-zip it, or unzip it and give the folder`);
   }
   if (out.length !== entry.size) fail(`has an entry ${name} of ${out.length} bytes where the directory says ${entry.size}`);
-  if (zlib().crc32(out) >>> 0 !== entry.crc32 >>> 0) fail(`has an entry ${name} whose CRC-32 does not match: the download is damaged`);
+  if (crc32(out) !== entry.crc32 >>> 0) fail(`has an entry ${name} whose CRC-32 does not match: the download is damaged`);
   return out;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The whole AWS import in one call: DescribeKey (is this key ready for this material?),
- * GetParametersForImport, wrap (core's engine with the standard plugins), ImportKeyMaterial.
+ * GetParametersForImport, wrap (core's engine, given as `wrapper`), ImportKeyMaterial.
  * Everything kms-wrap can check is checked before the call that would fail: a key that is not
  * EXTERNAL is refused before GetParametersForImport, material of another key spec or a
  * combination KMS rejects before anything is imported. KMS errors come back as one
@@ -8,31 +8,33 @@
  *
  * The client is any `{ send(command) }`: the SDK's KMSClient, or a fake in tests. The SDK's
  * command classes are imported lazily (optional peer @aws-sdk/client-kms), or passed as `sdk`.
+ * Runtime-neutral: the engine (its plugins and crypto provider) is the caller's, and whether a
+ * combination is accepted is core's to decide (judgeAlgorithm, judgeEvery, judge, the wrapper).
  */
 import {
   AWS_KMS_RULES,
   ERROR_CODES,
   KEY_SPEC_INFO,
   KmsWrapError,
-  createWrapper,
+  fromBase64,
   inspectMaterial,
   isKmsWrapError,
   judge,
+  judgeAlgorithm,
+  judgeEvery,
   parseKeySpec,
   parseRegion,
   parseWrappingKeySpec,
   parseWrappingPublicKey,
+  pluginFor,
   type KeySpec,
   type MaterialInfo,
   type Region,
-  type WrappingAlgorithm,
+  type Wrapper,
   type WrappingKeySpec,
 } from '@kms-wrap/core';
 import { translateKmsError } from './kms-errors.js';
 import { loadKmsSdk, type KmsClientLike, type KmsSdk } from './kms-sdk.js';
-import { createNodeCryptoProvider } from './node-crypto-provider.js';
-import { loadStandardAlgorithm } from './standard-algorithms.js';
-import { standardWrapper } from './wrap-key-material.js';
 
 export const IMPORT_TYPES = ['NEW_KEY_MATERIAL', 'EXISTING_KEY_MATERIAL'] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
@@ -69,8 +71,13 @@ export interface ImportKeyMaterialOptions {
   readonly dryRun?: boolean;
   /** The SDK's command classes; loaded from @aws-sdk/client-kms when not given. */
   readonly sdk?: Pick<KmsSdk, 'DescribeKeyCommand' | 'GetParametersForImportCommand' | 'ImportKeyMaterialCommand'>;
-  /** The plugins to wrap with; the installed standard plugin for `algorithm` by default. */
-  readonly algorithms?: readonly WrappingAlgorithm[];
+  /**
+   * The engine to check and wrap with (core's createWrapper: the plugins and a crypto provider),
+   * or a function that makes it for the algorithm id, called once the id is read: a runtime
+   * adapter loads the plugin there and names the package to install when it is missing
+   * (in Node: `(id) => loadStandardAlgorithm(id).then(() => standardWrapper())`).
+   */
+  readonly wrapper: Wrapper | ((algorithm: string) => Promise<Wrapper>);
   /** "Now" in milliseconds, for the ValidTo checks; Date.now by default. */
   readonly now?: () => number;
 }
@@ -155,7 +162,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   const keyIdGiven = options.keyId.trim();
   if (keyIdGiven === '') throw new KmsWrapError(ERROR_CODES.USAGE, 'no KMS key was named — give the key id, key ARN or alias');
   const algorithm = options.algorithm.trim().toUpperCase().replace(/-/g, '_');
-  const wrappingKeySpec = parseWrappingKeySpec(options.wrappingKeySpec ?? (algorithm === 'SM2PKE' ? 'SM2' : AWS_KMS_RULES.preferredWrappingKeySpec));
+  const wrappingKeySpec = parseWrappingKeySpec(options.wrappingKeySpec ?? defaultWrappingKeySpec(algorithm));
   if (options.validTo !== undefined) checkValidTo(options.validTo, now());
   const importType = options.importType === undefined ? undefined : parseImportType(options.importType);
   const expirationModel: ExpirationModel = options.validTo ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE';
@@ -163,19 +170,21 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   if (options.material.length === 0) throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key material is empty — check the file');
 
   // The algorithm first: a deprecated or unknown id, or a missing plugin, needs no call to know.
-  const deprecated = AWS_KMS_RULES.deprecated[algorithm];
-  if (deprecated !== undefined) throw new KmsWrapError(ERROR_CODES.ALGORITHM_DEPRECATED, deprecated);
-  // The shared engine over every installed standard plugin (so a refusal's advice is checked
-  // against each one's capacity); loadStandardAlgorithm names the package when this one is missing.
-  if (!options.algorithms) await loadStandardAlgorithm(algorithm);
-  const wrapper = options.algorithms ? createWrapper({ algorithms: options.algorithms, crypto: createNodeCryptoProvider() }) : await standardWrapper();
-  const j = { rules: wrapper.rules, plugins: wrapper.algorithms };
-  if (!wrapper.rules.algorithms[algorithm] && !wrapper.algorithms.has(algorithm)) {
-    throw new KmsWrapError(ERROR_CODES.UNKNOWN_NAME, `'${options.algorithm}' is not a wrapping algorithm AWS KMS accepts — use RSA_AES_KEY_WRAP_SHA_256, RSA_AES_KEY_WRAP_SHA_1, RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1 or SM2PKE (China Regions)`);
+  // The engine is best made over every installed plugin, so that a refusal's advice is checked
+  // against each one's capacity.
+  const wrapper = typeof options.wrapper === 'function' ? await options.wrapper(algorithm) : options.wrapper;
+  if (typeof wrapper?.wrap !== 'function' || !(wrapper.algorithms instanceof Map)) {
+    throw new KmsWrapError(ERROR_CODES.ARGUMENT_INVALID, 'importKeyMaterial needs a wrapper (createWrapper from @kms-wrap/core, or standardWrapper from @kms-wrap/node) — pass it as wrapper');
   }
-  const plugin = wrapper.algorithms.get(algorithm);
+  const j = { rules: wrapper.rules, plugins: wrapper.algorithms };
+  const refused = judgeAlgorithm(j, algorithm);
+  if (refused) throw refused;
+  const plugin = pluginFor(j, algorithm);
   if (!plugin) {
-    throw new KmsWrapError(ERROR_CODES.ALGORITHM_NOT_AVAILABLE, `${algorithm} is provided by ${AWS_KMS_RULES.algorithms[algorithm]?.packageName ?? 'a plugin'}, which was not given — install it or pass it in algorithms`);
+    throw new KmsWrapError(
+      ERROR_CODES.ALGORITHM_NOT_AVAILABLE,
+      `${algorithm} is provided by ${wrapper.rules.algorithms[algorithm]?.packageName ?? 'a plugin'}, which was not given — install it and give its algorithms to the wrapper`,
+    );
   }
   const expectedLength = (length: number) => plugin.outputLength(wrappingKeySpec, length);
   const importInput = (keyId: string, token: string, encrypted: string): Record<string, string> => ({
@@ -193,8 +202,9 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   if (options.dryRun) {
     const region = options.region !== undefined ? parseRegion(options.region) : (regionOfArn(keyIdGiven)?.region ?? 'standard');
     const material = inspectMaterial(options.material, { region });
-    const verdicts = material.candidates.map((keySpec) => judge(j, { algorithm, keySpec, materialLength: material.length, wrappingKeySpec, region }));
-    if (verdicts.every((v) => v !== undefined)) throw verdicts[0]!;
+    // The engine's rule: without DescribeKey's key spec, every spec the bytes could be must pass.
+    const refusal = judgeEvery(j, { algorithm, keySpecs: material.candidates, materialLength: material.length, wrappingKeySpec, region });
+    if (refusal) throw refusal;
     if (symmetricOnly.length > 0 && !material.candidates.includes('SYMMETRIC_DEFAULT')) refuseSymmetricOnly(symmetricOnly, keyIdGiven, material.candidates.join(' or '));
     const length = expectedLength(material.length);
     const shownLength = typeof length === 'number' ? `${length}` : `${length[0]} to ${length[1]}`;
@@ -399,11 +409,15 @@ function refuseSymmetricOnly(flags: string[], key: string, spec: string): never 
 
 function toBytes(v: unknown): Uint8Array | undefined {
   if (v instanceof Uint8Array) return v;
-  if (typeof v === 'string') {
-    const b = Buffer.from(v, 'base64');
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  }
+  if (typeof v === 'string') return fromBase64(v);
   return undefined;
+}
+
+/** The preferred wrapping key spec (RSA_4096), or the algorithm's own when it cannot use it (SM2 for SM2PKE). */
+function defaultWrappingKeySpec(algorithm: string): WrappingKeySpec {
+  const preferred = AWS_KMS_RULES.preferredWrappingKeySpec;
+  const specs = AWS_KMS_RULES.algorithms[algorithm]?.wrappingKeySpecs;
+  return specs === undefined || specs.includes(preferred) ? preferred : specs[0]!;
 }
 
 function toDate(v: unknown): Date | undefined {

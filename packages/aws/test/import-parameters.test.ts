@@ -1,6 +1,9 @@
 /**
  * GetParametersForImport output in each form: JSON, the console's zip (read by the bounded zip
- * reader, zip bombs refused), its unzipped folder, the README's facts.
+ * reader, zip bombs refused), its unzipped folder, the README's facts. Files on disk go through
+ * @kms-wrap/node's loadImportParameters (node:zlib's inflate, bounded reads); the runtime-neutral
+ * parser is also run on bytes and on an in-memory folder, with DecompressionStream('deflate-raw')
+ * (what a browser has) as the inflate.
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -10,7 +13,20 @@ import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KmsWrapError } from '@kms-wrap/core';
-import { MAX_ZIP_ENTRIES, isZip, listZipEntries, loadImportParameters, parseConsoleReadme, readZipEntry } from '../src/index.js';
+import { loadImportParameters } from '@kms-wrap/node';
+import {
+  MAX_ZIP_ENTRIES,
+  inflateRawStream,
+  isZip,
+  listZipEntries,
+  parseConsoleReadme,
+  parseImportParametersFile,
+  parseImportParametersFolder,
+  readZipEntry,
+  type InflateRaw,
+} from '../src/index.js';
+import { crc32 as ourCrc32 } from '../src/crc32.js';
+import { zlibInflateRaw } from './zlib-inflate.js';
 
 interface Entry {
   readonly name: string;
@@ -200,7 +216,7 @@ describe('the console zip', () => {
       const cut = i % 7 === 0 ? z.subarray(0, randomBytes(2).readUInt16LE() % z.length) : z;
       try {
         const entries = listZipEntries(cut);
-        for (const e of entries) readZipEntry(cut, e);
+        for (const e of entries) await readZipEntry(cut, e, { inflateRaw: i % 2 === 0 ? zlibInflateRaw : inflateRawStream });
       } catch (e) {
         expect(e, String(e)).toBeInstanceOf(KmsWrapError);
       }
@@ -214,6 +230,57 @@ describe('the console zip', () => {
       { name: 'README.txt', data: Buffer.from(README.replace('RSA_2048', 'RSA_4096')) },
     ]);
     await refusal(loadImportParameters(await file('mixed.zip', z)), 'ERR_PARAMETERS_MISMATCH', [/RSA_4096 wrapping key, but the wrapping public key is RSA_2048/]);
+  });
+});
+
+describe('the runtime-neutral parser, with either inflate', () => {
+  const INFLATES: [string, InflateRaw | undefined][] = [
+    ['node:zlib', zlibInflateRaw],
+    ['DecompressionStream (the default)', undefined],
+    ['DecompressionStream', inflateRawStream],
+  ];
+
+  it('DecompressionStream takes deflate-raw on this runtime', () => {
+    expect(() => new DecompressionStream('deflate-raw')).not.toThrow();
+  });
+
+  it.each(INFLATES)('the console zip from its bytes (%s): key, token, README facts', async (_, inflateRaw) => {
+    const z = makeZip([
+      { name: 'WrappingPublicKey.bin', data: spki },
+      { name: 'ImportToken.bin', data: token },
+      { name: 'README.txt', data: Buffer.from(README) },
+    ]);
+    const p = await parseImportParametersFile(z, 'ImportParameters.zip', inflateRaw ? { inflateRaw } : {});
+    expect(p).toMatchObject({ source: 'zip', keyId: ARN, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', importTokenFile: undefined });
+    expect(Buffer.from(p.wrappingKey.spki).equals(spki)).toBe(true);
+    expect(Buffer.from(p.importToken).equals(token)).toBe(true);
+  });
+
+  it.each(INFLATES)('zip bombs and corrupt entries are refused the same (%s)', async (_, inflateRaw) => {
+    const opts = inflateRaw ? { inflateRaw } : {};
+    const liar = makeZip([{ name: 'WrappingPublicKey.bin', data: Buffer.alloc(8 << 20), declaredSize: 500 }, { name: 'ImportToken.bin', data: token }]);
+    const t0 = Date.now();
+    await refusal(parseImportParametersFile(liar, 'liar.zip', opts), 'ERR_PARAMETERS_INVALID', [/the import parameters zip liar\.zip has an entry "WrappingPublicKey\.bin" that inflates past 1048576 bytes/]);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    const good = makeZip([{ name: 'WrappingPublicKey.bin', data: spki }, { name: 'ImportToken.bin', data: token, method: 0 }]);
+    const corrupt = Buffer.from(good);
+    corrupt.fill(0xff, 30 + 'WrappingPublicKey.bin'.length, 30 + 'WrappingPublicKey.bin'.length + 8);
+    await refusal(parseImportParametersFile(corrupt, 'corrupt.zip', opts), 'ERR_PARAMETERS_INVALID', [/has a corrupt deflated entry "WrappingPublicKey\.bin"/]);
+  });
+
+  it('an in-memory folder: the token file is what pathOf says, or none', async () => {
+    const files: Record<string, Uint8Array> = { 'WrappingPublicKey.bin': spki, 'ImportToken.bin': token, 'README.txt': Buffer.from(README) };
+    const read = async (f: string) => files[f] ?? Promise.reject(new Error(`no ${f}`));
+    const p = await parseImportParametersFolder({ name: 'picked', files: Object.keys(files), read, pathOf: (f) => `picked/${f}` });
+    expect(p).toMatchObject({ source: 'folder', keyId: ARN, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', importTokenFile: 'picked/ImportToken.bin' });
+    const q = await parseImportParametersFolder({ name: 'picked', files: Object.keys(files), read });
+    expect(q.importTokenFile).toBeUndefined();
+    await refusal(parseImportParametersFolder({ name: 'two', files: ['WrappingPublicKey.bin', 'wrappingKey_x', 'ImportToken.bin'], read }), 'ERR_PARAMETERS_INVALID', [/the folder two holds 2 wrapping public keys/]);
+  });
+
+  it('the CRC-32 is zip\'s (the same as node:zlib\'s)', () => {
+    for (const data of [new Uint8Array(), Buffer.from('123456789'), randomBytes(1000), spki]) expect(ourCrc32(data)).toBe(crc32(data));
+    expect(ourCrc32(Buffer.from('123456789'))).toBe(0xcbf43926); // the check value of CRC-32/ISO-HDLC
   });
 });
 

@@ -1,16 +1,26 @@
 /**
  * importKeyMaterial, the whole AWS import flow, against a fake KMS (test/fake-kms.ts) that
  * unwraps for real: as a `{ send }` client, and behind the real SDK's KMSClient speaking the
- * KMS JSON protocol to a local HTTP server.
+ * KMS JSON protocol to a local HTTP server. The engine is @kms-wrap/node's, injected as a Node
+ * caller does: every installed standard plugin and node:crypto.
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, constants, publicEncrypt, createPublicKey } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DescribeKeyCommand, GetParametersForImportCommand, ImportKeyMaterialCommand, KMSClient } from '@aws-sdk/client-kms';
-import { KmsWrapError, type WrappingAlgorithm } from '@kms-wrap/core';
+import { KmsWrapError, createWrapper, type WrappingAlgorithm } from '@kms-wrap/core';
+import { createNodeCryptoProvider, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/node';
 import { RSAES_OAEP_SHA_256 } from '@kms-wrap/rsaes-oaep';
-import { checkValidTo, importKeyMaterial, parseImportType, regionOfArn, translateKmsError, type ImportKeyMaterialOptions, type KmsClientLike } from '../src/index.js';
+import {
+  checkValidTo,
+  importKeyMaterial as importWith,
+  parseImportType,
+  regionOfArn,
+  translateKmsError,
+  type ImportKeyMaterialOptions,
+  type ImportKeyMaterialResult,
+  type KmsClientLike,
+} from '../src/index.js';
 import { load } from '../src/kms-sdk.js';
 import { FakeKms, wrappingKeyPair } from './fake-kms.js';
 
@@ -61,7 +71,17 @@ beforeAll(async () => {
   p256 = ecMaterial('prime256v1');
 });
 
-function flow(kms: FakeKms, o: Partial<ImportKeyMaterialOptions> & Pick<ImportKeyMaterialOptions, 'keyId' | 'material' | 'algorithm'>) {
+type Options = Omit<ImportKeyMaterialOptions, 'wrapper'> & { wrapper?: ImportKeyMaterialOptions['wrapper']; algorithms?: readonly WrappingAlgorithm[] };
+
+/** importKeyMaterial with the engine a Node caller injects: these plugins, or the installed ones (the requested one's package named when missing). */
+function importKeyMaterial({ algorithms, ...o }: Options): Promise<ImportKeyMaterialResult> {
+  const wrapper = algorithms
+    ? createWrapper({ algorithms, crypto: createNodeCryptoProvider() })
+    : (id: string) => loadStandardAlgorithm(id).then(() => standardWrapper());
+  return importWith({ wrapper, ...o });
+}
+
+function flow(kms: FakeKms, o: Partial<Options> & Pick<ImportKeyMaterialOptions, 'keyId' | 'material' | 'algorithm'>) {
   return importKeyMaterial({ client: kms.client(), ...o });
 }
 
@@ -274,6 +294,39 @@ describe('importKeyMaterial: dry run', () => {
       'ERR_REGION_MISMATCH',
     );
   });
+
+  it('bytes that could be several key specs pass only if every one is accepted: the engine\'s rule (core judgeEvery)', async () => {
+    // A plugin of its own id that takes HMAC material only: 32 raw bytes are SYMMETRIC_DEFAULT or
+    // HMAC_256 until DescribeKey says, and SYMMETRIC_DEFAULT is refused. (Before @kms-wrap/aws,
+    // the dry run accepted them because one candidate passed; a wrap refused them.)
+    const hmacOnly: WrappingAlgorithm = {
+      ...RSAES_OAEP_SHA_256,
+      id: 'HMAC_ONLY_OAEP',
+      accepts: { materials: ['hmac'], wrappingKeySpecs: ['RSA_4096'], regions: ['standard'] },
+    };
+    const m = randomBytes(32);
+    const e = await refused(importKeyMaterial({ keyId: 'k', material: m, algorithm: 'HMAC_ONLY_OAEP', dryRun: true, algorithms: [hmacOnly] }), 'ERR_COMBINATION_REJECTED', [
+      'SYMMETRIC_DEFAULT material',
+      'HMAC_ONLY_OAEP',
+    ]);
+    // The same refusal, word for word, as the engine gives a wrap of the same bytes without a key spec.
+    const w = createWrapper({ algorithms: [hmacOnly], crypto: createNodeCryptoProvider() });
+    const { spki } = await wrappingKeyPair('RSA_4096');
+    expect(() => w.check({ material: m, wrappingPublicKey: new Uint8Array(spki), algorithm: 'HMAC_ONLY_OAEP' })).toThrow(e.message);
+    // HMAC material the bytes alone name (28 bytes: HMAC_224 only) passes.
+    const ok = await importKeyMaterial({ keyId: 'k', material: randomBytes(28), algorithm: 'HMAC_ONLY_OAEP', dryRun: true, algorithms: [hmacOnly] });
+    expect(ok.keySpec).toBe('HMAC_224');
+  });
+
+  it('an unknown or deprecated algorithm is refused by core\'s rules, in the engine\'s words, before any call', async () => {
+    const send = vi.fn();
+    await refused(importKeyMaterial({ client: { send }, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA256' }), 'ERR_UNKNOWN_NAME', [
+      "'RSAES_OAEP_SHA256' is not a wrapping algorithm AWS KMS accepts — did you mean RSAES_OAEP_SHA_256?",
+    ]);
+    await refused(importKeyMaterial({ client: { send }, keyId: 'k', material: p256, algorithm: 'RSAES_PKCS1_V1_5' }), 'ERR_ALGORITHM_DEPRECATED');
+    expect(send).not.toHaveBeenCalled();
+    await refused(importWith({ client: { send }, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256', wrapper: undefined as never }), 'ERR_ARGUMENT_INVALID', ['wrapper']);
+  });
 });
 
 describe('importKeyMaterial: KMS errors, translated into one line', () => {
@@ -454,9 +507,12 @@ describe('small parts', () => {
     await refused(load(() => import(name)), 'ERR_AWS_SDK_MISSING', ['npm install @aws-sdk/client-kms']);
     const sdk = await load(() => import('@aws-sdk/client-kms'));
     expect(sdk.KMSClient).toBe(KMSClient);
-    // Not resolvable from the package, but from the directory given (a CLI's working directory).
-    const fromDir = await load(() => import(name), fileURLToPath(new URL('..', import.meta.url)));
-    expect(typeof fromDir.ImportKeyMaterialCommand).toBe('function');
+    // Not resolvable from the package, but through the fallback (@kms-wrap/node's: a CLI's working directory).
+    const fallback = vi.fn(() => import('@aws-sdk/client-kms'));
+    const fromFallback = await load(() => import(name), fallback);
+    expect(fallback).toHaveBeenCalledOnce();
+    expect(typeof fromFallback.ImportKeyMaterialCommand).toBe('function');
+    await refused(load(() => import(name), async () => undefined), 'ERR_AWS_SDK_MISSING');
   });
 
   it('checkValidTo, parseImportType, regionOfArn', () => {
