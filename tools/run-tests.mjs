@@ -35,7 +35,7 @@ for (const p of projects) {
 }
 // The repository's own checks outside the packages (the supply chain: lockfile, install scripts;
 // the import-cycle check of `pnpm lint`), on node:test.
-const repo = spawnSync(process.execPath, ['--test', '--test-reporter=tap', join(root, 'tools/supply-chain/'), join(root, 'tools/check-cycles.test.mjs')], { cwd: root, encoding: 'utf8' });
+const repo = spawnSync(process.execPath, ['--test', '--test-reporter=tap', join(root, 'tools/supply-chain/'), join(root, 'tools/check-cycles.test.mjs'), join(root, 'tools/demo.test.mjs')], { cwd: root, encoding: 'utf8' });
 process.stdout.write(repo.stdout.split('\n').filter((l) => /^(not )?ok |^# (pass|fail)/.test(l.trim())).join('\n') + '\n');
 passed += Number(/^# pass (\d+)/m.exec(repo.stdout)?.[1] ?? 0);
 failed += Number(/^# fail (\d+)/m.exec(repo.stdout)?.[1] ?? 0);

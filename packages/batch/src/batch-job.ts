@@ -23,6 +23,8 @@ import { dirname } from 'node:path';
 import {
   AWS_KMS,
   ERROR_CODES,
+  checkParametersAlgorithm,
+  checkParametersExpiry,
   KmsWrapError,
   createWrapper,
   isKmsWrapError,
@@ -38,8 +40,7 @@ import {
   type WrappingAlgorithm,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
-import { createNodeCryptoProvider, loadInstalledAlgorithms, loadStandardAlgorithm } from '@kms-wrap/node';
-import { loadImportParameters } from '@kms-wrap/node';
+import { createNodeCryptoProvider, loadImportParameters, loadInstalledAlgorithms, loadStandardAlgorithm } from '@kms-wrap/node';
 import { readInputFileSync } from '@kms-wrap/node/files';
 import { NO_ENTRY, writeFileAtomicSync } from './batch-files.js';
 import type { JobItem, JobOutcome, KeyRef, Phase, WorkerOptions } from './batch-protocol.js';
@@ -104,13 +105,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     }
     keyCache.set(id, loading);
     const { key, issuedFor } = await loading;
-    const wanted = algorithm.trim().toUpperCase();
-    if (issuedFor !== undefined && issuedFor !== wanted) {
-      throw new KmsWrapError(
-        ERROR_CODES.PARAMETERS_MISMATCH,
-        `the parameters in ${ref.path} were requested for ${issuedFor} (their README says so), and the algorithm is ${wanted}: KMS unwraps only with the algorithm the parameters were requested for — use ${issuedFor}, or fetch new parameters for ${wanted}`,
-      );
-    }
+    checkParametersAlgorithm(issuedFor, algorithm, { path: ref.path });
     return key;
   }
 
@@ -260,12 +255,7 @@ async function loadKey(ref: Exclude<KeyRef, number>, now: number): Promise<Loade
   if (ref.kind === 'publicKey') return { key: parseWrappingPublicKey(readInputFileSync(ref.path, 'the wrapping public key', NO_ENTRY)) };
   // The JSON from get-parameters-for-import, or the console's zip or unzipped folder.
   const p = await loadImportParameters(ref.path);
-  if (p.validTo && p.validTo.getTime() <= now) {
-    throw new KmsWrapError(
-      ERROR_CODES.PARAMETERS_EXPIRED,
-      `the import parameters in ${ref.path} expired at ${p.validTo.toISOString()}, and KMS refuses an expired token — fetch new ones: aws kms get-parameters-for-import --key-id ${p.keyId ?? 'KEY'} ...`,
-    );
-  }
+  checkParametersExpiry(p.validTo, now, { path: ref.path, refetch: `aws kms get-parameters-for-import --key-id ${p.keyId ?? 'KEY'} ...` });
   return { key: p.wrappingKey, ...(p.wrappingAlgorithm === undefined ? {} : { issuedFor: p.wrappingAlgorithm }) };
 }
 

@@ -13,6 +13,7 @@ import {
   KmsWrapError,
   TARGETS,
   bytesToText,
+  checkParametersExpiry,
   checkTargetOptions,
   createWrapper,
   inspectMaterial,
@@ -491,12 +492,7 @@ async function wrapNow(): Promise<void> {
   if (!material) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'no key material yet — generate it or pick the material file (step 3)');
   }
-  if (target === AWS_KMS && wrapping.validTo && wrapping.validTo.getTime() <= Date.now()) {
-    throw new KmsWrapError(
-      ERROR_CODES.PARAMETERS_EXPIRED,
-      `the import parameters expired on ${wrapping.validTo.toISOString()} and KMS will reject material wrapped with them — call get-parameters-for-import again (they are valid for 24 hours)`,
-    );
-  }
+  if (target === AWS_KMS) checkParametersExpiry(wrapping.validTo, Date.now(), { refetch: 'call get-parameters-for-import again (they are valid for 24 hours)' });
   const algorithm = selectedAlgorithm();
   if (!algorithm) {
     const reason = ui.algorithms.querySelector('.reason')?.textContent?.replace(/^Not available: /, '');

@@ -28,3 +28,22 @@ export function warn(io: Io, text: string): void {
   if (io.quiet) return;
   io.stderr.write(`kms-wrap: warning: ${text}\n`);
 }
+
+/**
+ * One line of progress on stderr, redrawn in place, when stderr is a terminal (and not --quiet);
+ * nothing otherwise, so pipes and logs get only the result.
+ */
+export function progress(io: Io): { show(text: string): void; done(): void } {
+  if (!io.stderr.isTTY || io.quiet) return { show: () => {}, done: () => {} };
+  let shown = false;
+  return {
+    show(text) {
+      io.stderr.write(`\r\x1b[2K${text}`);
+      shown = true;
+    },
+    done() {
+      if (shown) io.stderr.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Scratch, cli, expectRefusal, expectUnchanged, listing, modeOf, openssl, opensslText, parseOneJson, run, write } from './helpers.js';
+import { main } from '../src/main.js';
 
 const scratch = new Scratch();
 beforeAll(() => scratch.init('keygen'));
@@ -152,5 +153,34 @@ describe.concurrent('keygen: --count and existing files', () => {
     const r = await expectUnchanged([cwd], () => run(['keygen', 'HMAC_512', '--count', '4'], cwd));
     expectRefusal(r, { code: 'ERR_FILE_EXISTS', says: ['HMAC_512_PlaintextKey-3.bin exists'] });
     expect(await listing(cwd)).toEqual(['HMAC_512_PlaintextKey-3.bin']);
+  });
+});
+
+describe('progress on a terminal', () => {
+  /** Runs keygen in this process with stderr claiming to be a terminal (or not). */
+  async function keygenOn(tty: boolean, args: string[]) {
+    const cwd = await progressScratch.fresh('progress');
+    let stdout = '';
+    let stderr = '';
+    const code = await main(['keygen', ...args], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s), isTTY: tty }, cwd });
+    return { code, stdout, stderr };
+  }
+  const progressScratch = new Scratch();
+  beforeAll(() => progressScratch.init('keygen-progress'));
+  afterAll(() => progressScratch.dispose());
+
+  it('--count on a terminal: keys done out of all, redrawn in place and cleared at the end', async () => {
+    const r = await keygenOn(true, ['HMAC_256', '--count', '3', '-o', 'k.bin']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('\r\x1b[2Kgenerating HMAC_256: 0/3');
+    expect(r.stderr).toMatch(/generating HMAC_256: 3\/3, [\d.]+ s each/);
+    expect(r.stderr.endsWith('\r\x1b[2K')).toBe(true);
+    expect(r.stdout).toContain('wrote 3 files');
+  });
+
+  it('an RSA key on a terminal says it is working; nothing when stderr is not a terminal, or with --quiet', async () => {
+    expect((await keygenOn(true, ['RSA_2048', '-o', 'r.der'])).stderr).toContain('generating RSA_2048: 0/1');
+    expect((await keygenOn(false, ['HMAC_256', '--count', '3', '-o', 'p.bin'])).stderr).toBe('');
+    expect((await keygenOn(true, ['HMAC_256', '--count', '3', '-o', 'q.bin', '--quiet'])).stderr).toBe('');
   });
 });

@@ -219,7 +219,7 @@ function printProblems(io: Io, problems: readonly { line: number; error: KmsWrap
 
 /** A one-line bar on stderr when it is a terminal; nothing otherwise. */
 function progressBar(io: Io): { update: (p: BatchProgress) => void; clear: () => string } {
-  if (!io.stderr.isTTY) return { update: () => {}, clear: () => '' };
+  if (!io.stderr.isTTY || io.quiet) return { update: () => {}, clear: () => '' };
   let started = performance.now();
   let phase = '';
   let last = 0;

@@ -4,7 +4,7 @@ import { unlink } from 'node:fs/promises';
 import { KEY_SPEC_INFO, parseKeySpec, parseRegion, zeroize } from '@kms-wrap/core';
 import { checkOutput, createNodeCryptoProvider, writeFileAtomic } from '@kms-wrap/node';
 import { flag, parse, str, usageError } from '../args.js';
-import { json, line, type Io } from '../io.js';
+import { json, line, progress, type Io } from '../io.js';
 
 /** Key generation runs on libuv's thread pool (RSA primes): two at a time keeps both cores busy. */
 const PARALLEL = 2;
@@ -33,6 +33,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const written: string[] = [];
   const sizes: number[] = [];
   let next = 0;
+  // RSA primes take seconds, and --count multiplies any spec: say how far it is (on a terminal).
+  const bar = progress(io);
+  const started = Date.now();
+  const tell = () => {
+    const rate = written.length > 0 ? `, ${((Date.now() - started) / 1000 / written.length).toFixed(1)} s each` : '';
+    bar.show(`generating ${spec}: ${written.length}/${paths.length}${rate}`);
+  };
+  if (KEY_SPEC_INFO[spec].rsaBits || paths.length > 1) tell();
   const worker = async () => {
     while (next < paths.length) {
       const path = paths[next++]!;
@@ -44,6 +52,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       } finally {
         zeroize(material);
       }
+      if (KEY_SPEC_INFO[spec].rsaBits || paths.length > 1) tell();
     }
   };
   try {
@@ -52,6 +61,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     // All or nothing: remove what this run wrote before the failure.
     await Promise.all(written.map((w) => unlink(w).catch(() => {})));
     throw e;
+  } finally {
+    bar.done();
   }
   const files = paths.filter((x) => written.includes(x));
   if (flag(p, 'json')) {

@@ -44,13 +44,6 @@ const AWS_ONLY: Readonly<Record<string, string>> = {
   'valid-to': 'an expiry for imported material is AWS KMS\'s ImportKeyMaterial option',
 };
 
-/** Where each target's wrapping public key comes from, for the "needs --public-key" message. */
-const PUBLIC_KEY_FROM: Readonly<Record<string, string>> = {
-  gcp: 'the import job\'s public key (PEM): gcloud kms import-jobs describe JOB --location L --keyring R --format="value(publicKey.pem)" > wrapping-key.pem',
-  azure: 'the KEK\'s public key (PEM): az keyvault key download --vault-name V --name KEK --file KEK.publickey.pem',
-  vault: 'Vault\'s wrapping key (PEM): vault read -field=public_key transit/wrapping_key > wrapping_key.pem',
-};
-
 export async function run(argv: string[], io: Io): Promise<number> {
   const p = parse('wrap', argv, {
     material: { type: 'string' },
@@ -205,7 +198,7 @@ function otherTargetFlags(p: Parsed, target: Target): { material: string; algori
   const material = required(p, 'wrap', 'material');
   const publicKey = str(p, 'public-key');
   if (publicKey === undefined) {
-    throw usageError(`kms-wrap wrap --target ${target.id} needs --public-key FILE: ${PUBLIC_KEY_FROM[target.id] ?? 'the wrapping public key'} — see ${target.docs}`);
+    throw usageError(`kms-wrap wrap --target ${target.id} needs --public-key FILE: ${target.wrappingKeySource} — see ${target.docs}`);
   }
   const algorithm = algorithmOf(p, target);
   const options = targetOptionValues(p, target, 'wrap');
