@@ -15,11 +15,11 @@ import {
   ERROR_CODES,
   KMS_ALGORITHM_IDS,
   KmsWrapError,
-  bytesToText,
   parseImportParameters,
   parseWrappingPublicKey,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
+import { bytesToText } from '@kms-wrap/core/encoding';
 import type { InflateRaw } from './inflate.js';
 import { isZip, listZipEntries, readZipEntry, type ZipEntry } from './zip.js';
 

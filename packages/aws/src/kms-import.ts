@@ -16,23 +16,25 @@ import {
   ERROR_CODES,
   KEY_SPEC_INFO,
   KmsWrapError,
-  fromBase64,
   inspectMaterial,
   isKmsWrapError,
-  judge,
-  judgeAlgorithm,
-  judgeEvery,
   parseKeySpec,
   parseRegion,
   parseWrappingKeySpec,
   parseWrappingPublicKey,
-  pluginFor,
   type KeySpec,
   type MaterialInfo,
   type Region,
   type Wrapper,
   type WrappingKeySpec,
 } from '@kms-wrap/core';
+import { fromBase64 } from '@kms-wrap/core/encoding';
+import {
+  judge,
+  judgeAlgorithm,
+  judgeEvery,
+  pluginFor,
+} from '@kms-wrap/core/internal';
 import { translateKmsError } from './kms-errors.js';
 import { loadKmsSdk, type KmsClientLike, type KmsSdk } from './kms-sdk.js';
 

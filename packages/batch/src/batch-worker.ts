@@ -6,7 +6,8 @@
  * memory is read before each entry: one under way finishes, so its output is whole.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { toWrappingPublicKey, type WrappingPublicKey } from '@kms-wrap/core';
+import { type WrappingPublicKey } from '@kms-wrap/core';
+import { toWrappingPublicKey } from '@kms-wrap/core/internal';
 import { createJobRunner, runChunk, type JobRunner } from './batch-job.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './batch-protocol.js';
 

@@ -24,9 +24,6 @@ import {
   KmsWrapError,
   checkTargetOptions,
   isKmsWrapError,
-  orList,
-  toWrappingPublicKey,
-  toBase64,
   type ErrorCode,
   type KeySpec,
   type Region,
@@ -34,6 +31,8 @@ import {
   type WrappingKeySpec,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
+import { toBase64 } from '@kms-wrap/core/encoding';
+import { orList, toWrappingPublicKey } from '@kms-wrap/core/internal';
 import { resolvePath, type StreamedManifest } from './batch-manifest.js';
 import { batchTarget } from './batch-target.js';
 import { createPool, type Pool } from './batch-pool.js';

@@ -12,16 +12,13 @@ import {
   KEY_SPEC_INFO,
   KmsWrapError,
   TARGETS,
-  bytesToText,
   checkParametersExpiry,
   checkTargetOptions,
   createWrapper,
   inspectMaterial,
-  looksLikeText,
   parseImportParameters,
   parseRegion,
   parseWrappingPublicKey,
-  pluginFor,
   rawLengthOf,
   zeroize,
   type AlgorithmOption,
@@ -34,6 +31,8 @@ import {
   type Wrapper,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
+import { bytesToText, looksLikeText } from '@kms-wrap/core/encoding';
+import { pluginFor } from '@kms-wrap/core/internal';
 import { createWebCryptoProvider, downloadBytes, generateKeyMaterial, loadInstalledAlgorithms, readFileBytes } from '../src/index.js';
 
 const TOKEN_NAME = 'ImportToken.bin';

@@ -2,7 +2,8 @@
  * Key material of any KMS key spec, made in the browser: @kms-wrap/keygen (an optional peer
  * dependency, found by dynamic import) with the WebCrypto provider.
  */
-import { ERROR_CODES, KmsWrapError, importOptional, parseRegion, type KeySpec, type Region } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, parseRegion, type KeySpec, type Region } from '@kms-wrap/core';
+import { importOptional } from '@kms-wrap/core/internal';
 import { webCryptoProvider } from './default-provider.js';
 
 export interface GenerateKeyMaterialOptions {

@@ -4,7 +4,7 @@
  * the self-contained bundle (dist/kms-wrap.browser.js) all of them are bundled and the imports
  * resolve in memory.
  */
-import { standardAlgorithms } from '@kms-wrap/core';
+import { standardAlgorithms } from '@kms-wrap/core/internal';
 
 export const { loadStandardAlgorithm, loadInstalledAlgorithms } = /* @__PURE__ */ standardAlgorithms({
   '@kms-wrap/rsaes-oaep': () => import('@kms-wrap/rsaes-oaep'),

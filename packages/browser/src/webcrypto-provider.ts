@@ -8,13 +8,13 @@ import { aeskwp } from '@noble/ciphers/aes.js';
 import {
   ERROR_CODES,
   KmsWrapError,
-  checkWrappingKeyExponent,
   type CryptoProvider,
   type EcPrivateJwk,
   type OaepHash,
   type RsaPrivateJwk,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
+import { checkWrappingKeyExponent } from '@kms-wrap/core/internal';
 
 /** crypto.getRandomValues fills at most 65536 bytes per call (WebCrypto §10.1.1). */
 const _RANDOM_CHUNK = 65536;

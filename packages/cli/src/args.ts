@@ -1,6 +1,7 @@
 /** Argument parsing on node:util parseArgs, with usage errors that say what to type instead. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { closestName, ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { closestName } from '@kms-wrap/core/internal';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -2,7 +2,8 @@
  * The kms-wrap command: dispatch, one-line errors, exit codes (0 done, 1 refused, 2 usage).
  * Each command module is imported only when it runs, to keep start-up small.
  */
-import { didYouMean, ERROR_CODES, isKmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, isKmsWrapError } from '@kms-wrap/core';
+import { didYouMean } from '@kms-wrap/core/internal';
 import { usageError } from './args.js';
 import { COMMAND_NAMES, HELP, MAIN_HELP } from './help.js';
 import type { Io } from './io.js';

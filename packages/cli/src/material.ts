@@ -1,5 +1,6 @@
 /** Reading key material for wrap/inspect: PKCS#8 DER and raw bytes as is; other key forms converted with a note. */
-import { ERROR_CODES, KEY_SPECS, bytesToText, isKmsWrapError, inspectMaterial, parsePem, type MaterialInfo, type MaterialSpec, type Region } from '@kms-wrap/core';
+import { ERROR_CODES, KEY_SPECS, isKmsWrapError, inspectMaterial, type MaterialInfo, type MaterialSpec, type Region } from '@kms-wrap/core';
+import { bytesToText, parsePem } from '@kms-wrap/core/encoding';
 import { readInputFile } from '@kms-wrap/node';
 
 export interface LoadedMaterial {

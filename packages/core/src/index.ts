@@ -1,3 +1,9 @@
+/**
+ * @kms-wrap/core: the plugin contract, the engine that checks every wrap against the rules, the
+ * rules and vocabulary of AWS KMS (and of the other targets), and the one error class. The DER,
+ * PEM and base64 toolkit is @kms-wrap/core/encoding; what kms-wrap's own packages share beyond
+ * this API is @kms-wrap/core/internal.
+ */
 export * from './errors.js';
 export * from './specs.js';
 export type * from './keys.js';
@@ -5,32 +11,22 @@ export type * from './provider.js';
 export type * from './algorithm.js';
 export { createWrapper } from './engine.js';
 export type { Wrapper, WrapperOptions, WrapRequest, WrapPlan, WrapResult, UnwrapRequest } from './engine.js';
-export { AWS_KMS_RULES, algorithmOptions, accepts, importedSpecs, importsSpec, isConstruction, judge, judgeAlgorithm, judgeEvery, knownAlgorithms, orList, pluginFor } from './rules.js';
+export { AWS_KMS_RULES } from './rules.js';
 export type { AlgorithmOption, AlgorithmRule, Combination, Judge, RuleSet } from './rules.js';
-export { closestName, didYouMean } from './suggest.js';
-export { standardAlgorithms } from './standard-algorithms.js';
-export { importOptional, isModuleNotFound } from './optional-import.js';
-export type { AlgorithmModule, StandardAlgorithms } from './standard-algorithms.js';
 export { inspectMaterial } from './inspect-material.js';
 export type { InspectOptions } from './inspect-material.js';
-export { checkWrappingKeyExponent, isParsedWrappingPublicKey, parseWrappingPublicKey, toWrappingPublicKey } from './wrapping-public-key.js';
+export { parseWrappingPublicKey } from './wrapping-public-key.js';
 export { checkParametersAlgorithm, checkParametersExpiry, parseImportParameters, parseValidTo } from './import-parameters.js';
 export type { ImportParameters, ParametersContext } from './import-parameters.js';
-export { identifyDer, CURVE_BY_OID } from './identify-der.js';
-export type { DerKind } from './identify-der.js';
-export { bitLength, decodeDer, OID, oidOf } from './der.js';
-export { bytesToBigInt, bytesToText, equalBytes, fromBase64, jsonTooDeep, looksLikeText, parsePem, textToBytes, toBase64, toHex, zeroize } from './encoding.js';
-export type { PemBlock } from './encoding.js';
-export { checkTargetOptions, shellWord, targetKeyName } from './target.js';
+export { zeroize } from './encoding.js';
+export { checkTargetOptions } from './target.js';
 export type { Envelope, EnvelopeContext, Target, TargetOption, Wrapped } from './target.js';
-export { AWS_KMS, awsImportCommand } from './target-aws.js';
-export type { AwsImportCommand } from './target-aws.js';
-export { GCP_KMS, GCP_KMS_RULES } from './target-gcp.js';
-export { AZURE_KEY_VAULT, AZURE_KEY_VAULT_RULES } from './target-azure.js';
-export { VAULT_TRANSIT, VAULT_TRANSIT_RULES } from './target-vault.js';
+export { AWS_KMS } from './target-aws.js';
+export { GCP_KMS } from './target-gcp.js';
+export { AZURE_KEY_VAULT } from './target-azure.js';
+export { VAULT_TRANSIT } from './target-vault.js';
 export { TARGETS, TARGET_IDS, fitsTarget, parseTarget, targetsForWrappingKey } from './targets.js';
 export type { TargetFit, TargetId } from './targets.js';
 export { readWrappedLength } from './wrapped-length.js';
 export type { WrappedReading } from './wrapped-length.js';
-export { wrapKeyMaterialWith } from './wrap-key-material.js';
-export type { WrapKeyMaterialOptions, WrapKeyMaterialRuntime } from './wrap-key-material.js';
+export type { WrapKeyMaterialOptions } from './wrap-key-material.js';

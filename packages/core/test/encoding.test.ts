@@ -1,7 +1,8 @@
 /** base64, PEM and UTF-8 without runtime helpers, checked against Node's Buffer. */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, equalBytes, fromBase64, parsePem, textToBytes, toBase64, toHex, zeroize } from '../src/index.js';
+import { ERROR_CODES, zeroize } from '../src/index.js';
+import { equalBytes, fromBase64, parsePem, textToBytes, toBase64, toHex } from '../src/toolkit.js';
 
 describe('base64', () => {
   it("round-trips every length 0..100 and agrees with Buffer's encoder", () => {

@@ -8,11 +8,11 @@ import {
   ERROR_CODES,
   KmsWrapError,
   createWrapper,
-  knownAlgorithms,
   parseWrappingPublicKey,
   type WrappingAlgorithm,
   type WrapRequest,
 } from '../src/index.js';
+import { knownAlgorithms } from '../src/internal.js';
 import { keys } from './keys.js';
 import { STAND_INS, randomOnlyProvider } from './plugins.js';
 

@@ -14,17 +14,19 @@ import {
   ERROR_CODES,
   KmsWrapError,
   WRAPPING_KEY_SPEC_INFO,
-  bitLength,
-  bytesToBigInt,
   createWrapper,
-  fromBase64,
   inspectMaterial,
-  jsonTooDeep,
   parseImportParameters,
-  parsePem,
   parseWrappingPublicKey,
   type WrappingPublicKey,
 } from '../src/index.js';
+import {
+  bitLength,
+  bytesToBigInt,
+  fromBase64,
+  jsonTooDeep,
+  parsePem,
+} from '../src/toolkit.js';
 import { derLength, derNodes, mutateBytes, mutateBytesOnce, mutateText, mutateValue, type Mutation } from '../../../tools/fuzz/mutate.mjs';
 import { parametersJson } from '../../../tools/fuzz/seeds.mjs';
 import { der, keys, pem } from './keys.js';

@@ -10,12 +10,11 @@ import {
   ERROR_CODES,
   KmsWrapError,
   createWrapper,
-  isParsedWrappingPublicKey,
   parseWrappingPublicKey,
-  toWrappingPublicKey,
   type CryptoProvider,
   type WrappingPublicKey,
 } from '../src/index.js';
+import { isParsedWrappingPublicKey, toWrappingPublicKey } from '../src/internal.js';
 import { keys } from './keys.js';
 import { STAND_INS } from './plugins.js';
 

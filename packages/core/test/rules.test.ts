@@ -13,12 +13,12 @@ import {
   KmsWrapError,
   WRAPPING_KEY_SPECS,
   createWrapper,
-  judge,
   type KeySpec,
   type Region,
   type WrapRequest,
   type WrappingKeySpec,
 } from '../src/index.js';
+import { judge } from '../src/internal.js';
 import { keys } from './keys.js';
 import { STAND_INS, randomOnlyProvider } from './plugins.js';
 

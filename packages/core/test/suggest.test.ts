@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { closestName, didYouMean, KEY_SPECS, parseKeySpec, parseWrappingKeySpec } from '../src/index.js';
+import { KEY_SPECS, parseKeySpec, parseWrappingKeySpec } from '../src/index.js';
+import { closestName, didYouMean } from '../src/internal.js';
 
 describe('closestName: the name meant, when one is close', () => {
   it.each([

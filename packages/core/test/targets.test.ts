@@ -27,12 +27,10 @@ import {
   TARGET_IDS,
   VAULT_TRANSIT,
   WRAPPING_KEY_SPECS,
-  awsImportCommand,
   checkTargetOptions,
   createWrapper,
   fitsTarget,
   inspectMaterial,
-  judge,
   parseTarget,
   targetsForWrappingKey,
   type MaterialSpec,
@@ -41,6 +39,7 @@ import {
   type WrappingAlgorithm,
   type WrappingKeySpec,
 } from '../src/index.js';
+import { awsImportCommand, judge } from '../src/internal.js';
 import { keys, type Pair } from './keys.js';
 import { STAND_INS, randomOnlyProvider } from './plugins.js';
 

@@ -9,7 +9,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, KmsWrapError, equalBytes, inspectMaterial } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, inspectMaterial } from '@kms-wrap/core';
+import { equalBytes } from '@kms-wrap/core/encoding';
 import { describeKeyFile, encodePkcs8, generateKeyMaterial, toPkcs8, type PrivateKeyJwk } from '../src/index.js';
 import { mutateBytes, mutateText, mutateValue, type Mutation } from '../../../tools/fuzz/mutate.mjs';
 import { generateSeeds } from '../../../tools/fuzz/seeds.mjs';

@@ -23,7 +23,6 @@ import type * as AesKwpNative from '@kms-wrap/aes-kwp-native';
 import {
   ERROR_CODES,
   KmsWrapError,
-  checkWrappingKeyExponent,
   type CryptoProvider,
   type EcPrivateJwk,
   type ErrorCode,
@@ -31,6 +30,7 @@ import {
   type RsaPrivateJwk,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
+import { checkWrappingKeyExponent } from '@kms-wrap/core/internal';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 /** RFC 5649 §3: the alternative initial value's constant half. */

@@ -3,7 +3,7 @@
  * Each is imported on first use only, so a service with one plugin installed loads one
  * (@kms-wrap/core's standardAlgorithms).
  */
-import { standardAlgorithms } from '@kms-wrap/core';
+import { standardAlgorithms } from '@kms-wrap/core/internal';
 
 export const { loadStandardAlgorithm, loadInstalledAlgorithms } = /* @__PURE__ */ standardAlgorithms({
   '@kms-wrap/rsaes-oaep': () => import('@kms-wrap/rsaes-oaep'),

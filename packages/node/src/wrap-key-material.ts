@@ -1,5 +1,6 @@
 /** The one-call API: wrap material for KMS (or another target) with whichever standard plugins are installed. */
-import { AWS_KMS, createWrapper, parseTarget, wrapKeyMaterialWith, type Target, type WrapKeyMaterialOptions, type Wrapper } from '@kms-wrap/core';
+import { AWS_KMS, createWrapper, parseTarget, type Target, type WrapKeyMaterialOptions, type Wrapper } from '@kms-wrap/core';
+import { wrapKeyMaterialWith } from '@kms-wrap/core/internal';
 import { createNodeCryptoProvider } from './node-crypto-provider.js';
 import { loadInstalledAlgorithms, loadStandardAlgorithm } from './standard-algorithms.js';
 

@@ -7,7 +7,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describeConformance } from '@kms-wrap/conformance';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ERROR_CODES, KmsWrapError, createWrapper, toHex } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, createWrapper } from '@kms-wrap/core';
+import { toHex } from '@kms-wrap/core/encoding';
 import { main } from '../../../examples/custom-plugin/demo.mjs';
 import { RSAES_OAEP_SHA_384_EXAMPLE, algorithms } from '../../../examples/custom-plugin/rsaes-oaep-sha384.mjs';
 import { createNodeCryptoProvider } from '../src/index.js';

@@ -3,7 +3,8 @@ import { constants, createPrivateKey, generateKeyPairSync, privateDecrypt, publi
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { parseWrappingPublicKey, toHex } from '@kms-wrap/core';
+import { parseWrappingPublicKey } from '@kms-wrap/core';
+import { toHex } from '@kms-wrap/core/encoding';
 import { aesKwpImplementation, createNodeCryptoProvider } from '../src/index.js';
 
 const provider = createNodeCryptoProvider();

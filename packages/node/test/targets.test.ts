@@ -4,7 +4,8 @@
  */
 import { constants, createDecipheriv, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AZURE_KEY_VAULT_RULES, ERROR_CODES, GCP_KMS_RULES, KmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { AZURE_KEY_VAULT_RULES, GCP_KMS_RULES } from '@kms-wrap/core/internal';
 import { loadStandardAlgorithm, standardWrapper, wrapKeyMaterial } from '../src/index.js';
 
 const kek = generateKeyPairSync('rsa', { modulusLength: 3072 });

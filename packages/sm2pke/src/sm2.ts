@@ -3,7 +3,8 @@
  * GB/T 32918.4-2016). Output and input are the DER SM2Cipher (see ciphertext.ts).
  * Curve arithmetic is @noble/curves' (through @kms-wrap/sm2); randomness comes only from the `randomBytes` passed in.
  */
-import { ERROR_CODES, KmsWrapError, bytesToBigInt, equalBytes } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { bytesToBigInt, equalBytes } from '@kms-wrap/core/encoding';
 import { SM2_BYTES, SM2_PARAMETERS, sm2p256v1, sm3 } from '@kms-wrap/sm2';
 import { _decodeSm2Cipher, _encodeSm2Cipher } from './ciphertext.js';
 import { _kdf } from './kdf.js';

@@ -25,8 +25,6 @@ import {
   KEY_SPEC_INFO,
   KmsWrapError,
   createWrapper,
-  equalBytes,
-  judge,
   type CryptoProvider,
   type KeySpec,
   type Region,
@@ -34,6 +32,8 @@ import {
   type WrappingAlgorithm,
   type WrappingKeySpec,
 } from '@kms-wrap/core';
+import { equalBytes } from '@kms-wrap/core/encoding';
+import { judge } from '@kms-wrap/core/internal';
 
 export interface ConformanceKey {
   readonly spec: WrappingKeySpec;

@@ -2,7 +2,8 @@
  * The convenience API in Chromium: wrapKeyMaterial and generateKeyMaterial with the bundled
  * standard plugins, refusals with their codes, and the File/Blob helpers.
  */
-import { KEY_SPECS, KEY_SPEC_INFO, KmsWrapError, fromBase64, inspectMaterial, toHex } from '@kms-wrap/core';
+import { KEY_SPECS, KEY_SPEC_INFO, KmsWrapError, inspectMaterial } from '@kms-wrap/core';
+import { fromBase64, toHex } from '@kms-wrap/core/encoding';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { MAX_INPUT_BYTES, downloadBytes, generateKeyMaterial, loadInstalledAlgorithms, loadStandardAlgorithm, readFileBytes, wrapKeyMaterial } from '../../src/index.js';
 import { _importOptional, _isModuleNotFound } from '../../src/optional-import.js';

@@ -4,7 +4,8 @@
  * Regions), SM2PKE under OpenSSL's SM2 key (China Regions).
  */
 import { describeConformance, type ConformanceKey, type ConformanceMaterial } from '@kms-wrap/conformance';
-import { fromBase64, type KeySpec, type Region, type WrappingKeySpec } from '@kms-wrap/core';
+import { type KeySpec, type Region, type WrappingKeySpec } from '@kms-wrap/core';
+import { fromBase64 } from '@kms-wrap/core/encoding';
 import { algorithms as rsaAesKeyWrap } from '@kms-wrap/rsa-aes-key-wrap';
 import { algorithms as rsaesOaep } from '@kms-wrap/rsaes-oaep';
 import { algorithms as sm2pke } from '@kms-wrap/sm2pke';

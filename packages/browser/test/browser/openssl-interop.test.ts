@@ -6,7 +6,8 @@
  * the exact material. The accepted sets are written out here from the AWS KMS tables, so the
  * rules are checked too: everything else must be refused, with a reason.
  */
-import { KEY_SPECS, KEY_SPEC_INFO, createWrapper, fromBase64, toBase64, toHex, type KeySpec, type Region } from '@kms-wrap/core';
+import { KEY_SPECS, KEY_SPEC_INFO, createWrapper, type KeySpec, type Region } from '@kms-wrap/core';
+import { fromBase64, toBase64, toHex } from '@kms-wrap/core/encoding';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import { createWebCryptoProvider, generateKeyMaterial, loadInstalledAlgorithms, wrapKeyMaterial } from '../../src/index.js';

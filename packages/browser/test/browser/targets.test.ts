@@ -4,7 +4,8 @@
  * target's envelope (base64 text, the .byok JSON, the raw wrapped key), and the OpenSSL CLI, in
  * Node, unwraps what is inside to the exact material. The target's own rules and options refuse.
  */
-import { ERROR_CODES, KmsWrapError, bytesToText, fromBase64, toBase64, toHex } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { bytesToText, fromBase64, toBase64, toHex } from '@kms-wrap/core/encoding';
 import { describe, expect, inject, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import { generateKeyMaterial, wrapKeyMaterial, type WrapKeyMaterialOptions } from '../../src/index.js';

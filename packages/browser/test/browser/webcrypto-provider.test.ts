@@ -2,7 +2,8 @@
  * The WebCrypto provider's primitives, in Chromium: the CSPRNG, RSA-OAEP both ways, AES-KWP
  * against RFC 5649 §6, key generation, and the per-key import cache.
  */
-import { fromBase64, toHex, type WrappingPublicKey } from '@kms-wrap/core';
+import { type WrappingPublicKey } from '@kms-wrap/core';
+import { fromBase64, toHex } from '@kms-wrap/core/encoding';
 import { parseWrappingPublicKey } from '@kms-wrap/core';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { createWebCryptoProvider } from '../../src/index.js';

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { awsImportCommand, createWrapper, type Wrapper } from '@kms-wrap/core';
+import { createWrapper, type Wrapper } from '@kms-wrap/core';
+import { awsImportCommand } from '@kms-wrap/core/internal';
 import { algorithms as rsaAesKeyWrap } from '@kms-wrap/rsa-aes-key-wrap';
 import { algorithms as rsaesOaep } from '@kms-wrap/rsaes-oaep';
 import { algorithms as sm2pke } from '@kms-wrap/sm2pke';

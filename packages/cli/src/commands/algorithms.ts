@@ -1,5 +1,6 @@
 /** kms-wrap algorithms [--target T]: the matrix of what the target accepts, capacities, and what is installed. */
-import { WRAPPING_KEY_SPECS, importedSpecs, parseTarget, type MaterialSpec, type Target } from '@kms-wrap/core';
+import { WRAPPING_KEY_SPECS, parseTarget, type MaterialSpec, type Target } from '@kms-wrap/core';
+import { importedSpecs } from '@kms-wrap/core/internal';
 import { flag, parse, str } from '../args.js';
 import { json, line, type Io } from '../io.js';
 import { standardWrapper } from '@kms-wrap/node';

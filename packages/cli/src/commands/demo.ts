@@ -3,7 +3,8 @@
  * KMS's; material of every key spec is generated, wrapped with every algorithm KMS accepts,
  * unwrapped on the "KMS side" and compared. Refused combinations are shown with the reason.
  */
-import { KEY_SPECS, KEY_SPEC_INFO, equalBytes, isKmsWrapError, zeroize, type KeySpec, type Region, type WrappingKeySpec } from '@kms-wrap/core';
+import { KEY_SPECS, KEY_SPEC_INFO, isKmsWrapError, zeroize, type KeySpec, type Region, type WrappingKeySpec } from '@kms-wrap/core';
+import { equalBytes } from '@kms-wrap/core/encoding';
 import { createNodeCryptoProvider, createWrappingKeyPair, type WrappingKeyPair } from '@kms-wrap/node';
 import { flag, parse } from '../args.js';
 import { json, line, type Io } from '../io.js';

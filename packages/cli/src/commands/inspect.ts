@@ -5,12 +5,10 @@ import {
   MATERIAL_SPECS,
   TARGETS,
   TARGET_IDS,
-  bytesToText,
   fitsTarget,
   targetsForWrappingKey,
   inspectMaterial,
   isKmsWrapError,
-  looksLikeText,
   parseImportParameters,
   parseRegion,
   parseWrappingPublicKey,
@@ -24,6 +22,7 @@ import {
   type WrappedReading,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
+import { bytesToText, looksLikeText } from '@kms-wrap/core/encoding';
 import { readInputFile } from '@kms-wrap/node';
 import { flag, parse, str } from '../args.js';
 import { json, line, type Io } from '../io.js';

@@ -13,7 +13,6 @@ import {
   AWS_KMS,
   MATERIAL_SPECS,
   checkTargetOptions,
-  orList,
   parseTarget,
   parseWrappingPublicKey,
   zeroize,
@@ -21,6 +20,7 @@ import {
   type Target,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
+import { orList } from '@kms-wrap/core/internal';
 import { checkOutput, readInputFile, standardWrapper, writeFileAtomic } from '@kms-wrap/node';
 import { unlink as unlinkCb } from 'node:fs';
 import { promisify } from 'node:util';
