@@ -61,7 +61,14 @@ export function importsOf(text) {
 /** The file a relative specifier names: as written, or the .ts that tsc compiles to that .js. */
 export function resolveImport(from, spec, known) {
   const base = resolve(dirname(from), spec);
-  const candidates = [base, base.replace(/\.js$/, '.ts'), base.replace(/\.mjs$/, '.mts'), base.replace(/\.cjs$/, '.cts'), `${base}.ts`, join(base, 'index.ts')];
+  const candidates = [
+    base,
+    base.replace(/\.js$/, '.ts'),
+    base.replace(/\.mjs$/, '.mts'),
+    base.replace(/\.cjs$/, '.cts'),
+    `${base}.ts`,
+    join(base, 'index.ts'),
+  ];
   return candidates.find((c) => known.has(c));
 }
 
@@ -171,7 +178,9 @@ export function main(dirs, out = process.stdout, root = process.cwd()) {
     out.write(`check-cycles: ${files.length} modules, ${edges} relative imports, no import cycle\n`);
     return 0;
   }
-  out.write(`check-cycles: ${cycles.length} import cycle${cycles.length === 1 ? '' : 's'} in ${files.length} modules — a module must not import, through others, a module that imports it:\n`);
+  out.write(
+    `check-cycles: ${cycles.length} import cycle${cycles.length === 1 ? '' : 's'} in ${files.length} modules — a module must not import, through others, a module that imports it:\n`,
+  );
   for (const c of cycles) {
     out.write(`  ${c.loop.map(name).join(' → ')}\n`);
     if (c.files.length > c.loop.length - 1) out.write(`    (the whole group: ${c.files.map(name).join(', ')})\n`);

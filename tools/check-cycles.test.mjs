@@ -44,7 +44,10 @@ describe('check-cycles', () => {
     assert.match(r.stdout, /2 import cycles/);
     const loop = r.stdout.split('\n').find((l) => l.includes('main.ts →'));
     assert.ok(loop, r.stdout);
-    assert.equal(loop.trim(), 'cycle/src/commands/wrap-target.ts → cycle/src/main.ts → cycle/src/commands/wrap.ts → cycle/src/commands/wrap-target.ts');
+    assert.equal(
+      loop.trim(),
+      'cycle/src/commands/wrap-target.ts → cycle/src/main.ts → cycle/src/commands/wrap.ts → cycle/src/commands/wrap-target.ts',
+    );
     assert.match(r.stdout, /cycle\/src\/self\.ts → cycle\/src\/self\.ts/);
     // version.ts and index.ts import into the cycle or out of it, but are not part of it.
     assert.doesNotMatch(r.stdout, /version\.ts|index\.ts/);
@@ -58,10 +61,12 @@ describe('check-cycles', () => {
 
   it('passes a folder without a cycle (a type-only import back is not one), exit 0', () => {
     const dir = fixture('acyclic', {
-      'src/main.ts': "import { VERSION } from './version.js';\nimport './side-effect.js';\nexport const load = () => import('./commands/wrap.js');\n",
+      'src/main.ts':
+        "import { VERSION } from './version.js';\nimport './side-effect.js';\nexport const load = () => import('./commands/wrap.js');\n",
       'src/version.ts': "export const VERSION = '1.0.0';\n",
       'src/side-effect.ts': 'globalThis.x = 1;\n',
-      'src/commands/wrap.ts': "import type { Command } from '../main.js';\nexport type { Io } from '../main.js';\nimport { VERSION } from '../version.js';\nimport { parse } from 'node:util';\nimport * as core from '@kms-wrap/core';\n/**\n * import { load } from '../main.js';   (an example in a comment)\n */\nexport const v = VERSION;\n",
+      'src/commands/wrap.ts':
+        "import type { Command } from '../main.js';\nexport type { Io } from '../main.js';\nimport { VERSION } from '../version.js';\nimport { parse } from 'node:util';\nimport * as core from '@kms-wrap/core';\n/**\n * import { load } from '../main.js';   (an example in a comment)\n */\nexport const v = VERSION;\n",
       'tools/a.mjs': "import { b } from './b.mjs';\nexport const a = b;\n",
       'tools/b.mjs': 'export const b = 1;\n',
     });

@@ -10,7 +10,10 @@ const tty = process.stderr.isTTY === true;
 const show = (text) => tty && process.stderr.write(`\r\x1b[2K${text}`);
 
 const started = Date.now();
-const build = spawn('pnpm', ['exec', 'nx', 'run-many', '-t', 'build', '--output-style=stream'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+const build = spawn('pnpm', ['exec', 'nx', 'run-many', '-t', 'build', '--output-style=stream'], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 let log = '';
 const done = new Set();
 let total;
@@ -31,5 +34,9 @@ if (code !== 0) {
   process.stderr.write(`\npnpm demo: the build failed (exit ${code}); its output is above\n`);
   process.exit(code ?? 1);
 }
-const demo = spawn(process.execPath, [fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url)), 'demo', ...process.argv.slice(2)], { stdio: 'inherit' });
+const demo = spawn(
+  process.execPath,
+  [fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url)), 'demo', ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 demo.on('close', (c) => process.exit(c ?? 1));

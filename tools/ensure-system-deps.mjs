@@ -22,7 +22,12 @@ const missing = [
   // The shells whose completion scripts the CLI prints (kms-wrap completion zsh|fish), run in the tests.
   ['zsh', has('zsh')],
   ['fish', has('fish')],
-  ...(arm64 ? [['gcc-aarch64-linux-gnu', has('aarch64-linux-gnu-gcc')], ['qemu-user', has('qemu-aarch64')]] : []),
+  ...(arm64
+    ? [
+        ['gcc-aarch64-linux-gnu', has('aarch64-linux-gnu-gcc')],
+        ['qemu-user', has('qemu-aarch64')],
+      ]
+    : []),
 ]
   .filter(([, ok]) => !ok)
   .map(([name]) => name);
@@ -31,8 +36,13 @@ if (missing.length === 0 && !needSysroot) process.exit(0);
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!root || !has('apt-get')) {
-  const what = [...missing, ...(needSysroot ? [`Debian's arm64 nodejs unpacked into ${ARM64_SYSROOT} (see tools/ensure-system-deps.mjs)`] : [])];
-  console.error(`kms-wrap tests need ${what.join(', ')}: install them, e.g. sudo apt-get install -y ${missing.join(' ') || '…'}, or run the tests as root once`);
+  const what = [
+    ...missing,
+    ...(needSysroot ? [`Debian's arm64 nodejs unpacked into ${ARM64_SYSROOT} (see tools/ensure-system-deps.mjs)`] : []),
+  ];
+  console.error(
+    `kms-wrap tests need ${what.join(', ')}: install them, e.g. sudo apt-get install -y ${missing.join(' ') || '…'}, or run the tests as root once`,
+  );
   process.exit(1);
 }
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -59,7 +69,18 @@ if (needSysroot) {
   apt(['update', '-qq'], "Debian's arm64 nodejs");
   const depends = spawnSync(
     'apt-cache',
-    ['depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', '--no-pre-depends', 'nodejs:arm64'],
+    [
+      'depends',
+      '--recurse',
+      '--no-recommends',
+      '--no-suggests',
+      '--no-conflicts',
+      '--no-breaks',
+      '--no-replaces',
+      '--no-enhances',
+      '--no-pre-depends',
+      'nodejs:arm64',
+    ],
     { encoding: 'utf8' },
   );
   // Real packages: "name:arm64" lines; virtual ones ("<node-acorn:arm64>") are arch-independent node-* packages.
@@ -88,7 +109,9 @@ if (needSysroot) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const check = spawnSync('qemu-aarch64', ['-L', ARM64_SYSROOT, join(ARM64_SYSROOT, 'usr/bin/node'), '-p', 'process.arch'], { encoding: 'utf8' });
+  const check = spawnSync('qemu-aarch64', ['-L', ARM64_SYSROOT, join(ARM64_SYSROOT, 'usr/bin/node'), '-p', 'process.arch'], {
+    encoding: 'utf8',
+  });
   if (check.stdout.trim() !== 'arm64') {
     console.error(`the arm64 nodejs in ${ARM64_SYSROOT} does not run under qemu-aarch64: ${check.stderr.slice(0, 500)}`);
     process.exit(1);

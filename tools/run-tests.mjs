@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const projects = ['packages', 'tools'].flatMap((d) =>
-  readdirSync(join(root, d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, d, e.name)),
+  readdirSync(join(root, d), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => join(root, d, e.name)),
 );
 for (const p of projects) rmSync(join(p, 'test-results'), { recursive: true, force: true });
 
@@ -35,8 +37,23 @@ for (const p of projects) {
 }
 // The repository's own checks outside the packages (the supply chain: lockfile, install scripts;
 // the import-cycle check of `pnpm lint`), on node:test.
-const repo = spawnSync(process.execPath, ['--test', '--test-reporter=tap', join(root, 'tools/supply-chain/'), join(root, 'tools/check-cycles.test.mjs'), join(root, 'tools/demo.test.mjs')], { cwd: root, encoding: 'utf8' });
-process.stdout.write(repo.stdout.split('\n').filter((l) => /^(not )?ok |^# (pass|fail)/.test(l.trim())).join('\n') + '\n');
+const repo = spawnSync(
+  process.execPath,
+  [
+    '--test',
+    '--test-reporter=tap',
+    join(root, 'tools/supply-chain/'),
+    join(root, 'tools/check-cycles.test.mjs'),
+    join(root, 'tools/demo.test.mjs'),
+  ],
+  { cwd: root, encoding: 'utf8' },
+);
+process.stdout.write(
+  repo.stdout
+    .split('\n')
+    .filter((l) => /^(not )?ok |^# (pass|fail)/.test(l.trim()))
+    .join('\n') + '\n',
+);
 passed += Number(/^# pass (\d+)/m.exec(repo.stdout)?.[1] ?? 0);
 failed += Number(/^# fail (\d+)/m.exec(repo.stdout)?.[1] ?? 0);
 if (repo.status !== 0 && !/^# fail [1-9]/m.test(repo.stdout)) failed += 1;

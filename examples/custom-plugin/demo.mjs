@@ -35,7 +35,9 @@ export async function main({ log = console.log } = {}) {
 
   const material = crypto.randomBytes(32);
   const wrapped = await wrapper.wrap({ material, wrappingPublicKey, algorithm, keySpec: 'SYMMETRIC_DEFAULT' });
-  log(`wrapped ${wrapped.keySpec} (32 bytes) with ${wrapped.algorithm} under ${wrapped.wrappingKeySpec}: ${wrapped.ciphertext.length} bytes`);
+  log(
+    `wrapped ${wrapped.keySpec} (32 bytes) with ${wrapped.algorithm} under ${wrapped.wrappingKeySpec}: ${wrapped.ciphertext.length} bytes`,
+  );
 
   const unwrapped = await wrapper.unwrap({ ciphertext: wrapped.ciphertext, algorithm, privateKey });
   const verified = unwrapped.length === material.length && unwrapped.every((b, i) => b === material[i]);

@@ -38,7 +38,11 @@ const exact = (bytes) => new Uint8Array(bytes); // a copy WebCrypto can take as 
 
 function subtle() {
   const s = globalThis.crypto?.subtle;
-  if (!s) throw new KmsWrapError(ERROR_CODES.PROVIDER_UNSUPPORTED, `${ID} needs WebCrypto (crypto.subtle) — run it on Node 19 or later, or in a browser`);
+  if (!s)
+    throw new KmsWrapError(
+      ERROR_CODES.PROVIDER_UNSUPPORTED,
+      `${ID} needs WebCrypto (crypto.subtle) — run it on Node 19 or later, or in a browser`,
+    );
   return s;
 }
 

@@ -32,9 +32,11 @@ export async function keygenBench(o) {
     for (let r = 0; r < o.runs; r++) {
       node0.push(timed(process.execPath, ['-e', '0']).ms);
       for (const [spec, openssl, extra = []] of SPECS) {
-        const a = () => ours[spec].push(timed(process.execPath, [BIN, 'keygen', spec, '-o', join(dir, `${spec}.k`), '--force', ...extra]).ms);
+        const a = () =>
+          ours[spec].push(timed(process.execPath, [BIN, 'keygen', spec, '-o', join(dir, `${spec}.k`), '--force', ...extra]).ms);
         const b = () => {
-          const args = openssl[0] === 'rand' ? ['rand', '-out', join(dir, `${spec}.o`), openssl[1]] : [...openssl, '-out', join(dir, `${spec}.o`)];
+          const args =
+            openssl[0] === 'rand' ? ['rand', '-out', join(dir, `${spec}.o`), openssl[1]] : [...openssl, '-out', join(dir, `${spec}.o`)];
           theirs[spec].push(timed('openssl', args).ms);
         };
         if (r % 2 === 0) (a(), b());
@@ -45,7 +47,14 @@ export async function keygenBench(o) {
     const range = (v) => `${fmt(min(v))}–${fmt(max(v))}`;
     const rows = [['key spec', 'kms-wrap keygen (ms)', 'min–max', 'openssl (ms)', 'min–max', 'kms-wrap / openssl']];
     for (const [spec, openssl] of SPECS) {
-      rows.push([`${spec}${openssl[0] === 'rand' ? ' (openssl rand)' : ''}`, fmt(median(ours[spec])), range(ours[spec]), fmt(median(theirs[spec])), range(theirs[spec]), `${fmt(median(ours[spec]) / median(theirs[spec]), 2)}×`]);
+      rows.push([
+        `${spec}${openssl[0] === 'rand' ? ' (openssl rand)' : ''}`,
+        fmt(median(ours[spec])),
+        range(ours[spec]),
+        fmt(median(theirs[spec])),
+        range(theirs[spec]),
+        `${fmt(median(ours[spec]) / median(theirs[spec]), 2)}×`,
+      ]);
     }
     console.log(table(rows));
     console.log(`node -e 0: ${fmt(median(node0))} ms (the start-up inside every kms-wrap figure)`);
@@ -55,7 +64,8 @@ export async function keygenBench(o) {
     const par = [];
     const seq = [];
     for (let r = 0; r < o.runs; r++) {
-      const a = () => par.push(timed(process.execPath, [BIN, 'keygen', spec, '--count', String(o.count), '-o', join(dir, 'par.der'), '--force']).ms);
+      const a = () =>
+        par.push(timed(process.execPath, [BIN, 'keygen', spec, '--count', String(o.count), '-o', join(dir, 'par.der'), '--force']).ms);
       const b = () => seq.push(timed(process.execPath, [join(ROOT, 'tools/bench/keygen-seq.mjs'), spec, String(o.count), dir]).ms);
       if (r % 2 === 0) (a(), b());
       else (b(), a());

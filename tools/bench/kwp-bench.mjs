@@ -48,7 +48,8 @@ export async function kwpBench(o) {
     for (const size of [1, 7, 8, 9, ...SIZES]) {
       const kek = randomBytes(32);
       const p = randomBytes(size);
-      if (!Buffer.from(wrap(kek, p)).equals(Buffer.from(node(kek, p)))) throw new Error(`${name} differs from node:crypto at ${size} bytes`);
+      if (!Buffer.from(wrap(kek, p)).equals(Buffer.from(node(kek, p))))
+        throw new Error(`${name} differs from node:crypto at ${size} bytes`);
     }
   }
   console.log(`all ${candidates.length} match RFC 5649 §6 and node:crypto\n`);
@@ -74,6 +75,11 @@ export async function kwpBench(o) {
   console.log(table(rows));
   const at = results.map((r) => median(r[SIZES.length - 1]));
   const nodeAt = at[candidates.findIndex(([, w]) => w === node)];
-  const others = candidates.map(([name], i) => [name, at[i]]).filter(([, t]) => t !== nodeAt).sort((a, b) => a[1] - b[1]);
-  console.log(`\nat ${SIZES.at(-1)} bytes (RSA_4096 material), against node:crypto's ${fmt(nodeAt, 1)} µs: ${others.map(([name, t]) => `${name} ${fmt(nodeAt / t, 2)}×`).join('; ')}`);
+  const others = candidates
+    .map(([name], i) => [name, at[i]])
+    .filter(([, t]) => t !== nodeAt)
+    .sort((a, b) => a[1] - b[1]);
+  console.log(
+    `\nat ${SIZES.at(-1)} bytes (RSA_4096 material), against node:crypto's ${fmt(nodeAt, 1)} µs: ${others.map(([name, t]) => `${name} ${fmt(nodeAt / t, 2)}×`).join('; ')}`,
+  );
 }

@@ -103,7 +103,8 @@ t3 = T0[s3 >>> 24] ^ T1[(s0 >>> 16) & 255] ^ T2[(s1 >>> 8) & 255] ^ T3[s2 & 255]
 s0 = t0; s1 = t1; s2 = t2; s3 = t3;\n`;
   }
   const k = 4 * rounds;
-  const last = (x, y, z, v, o) => `((S[${x} >>> 24] << 24) | (S[(${y} >>> 16) & 255] << 16) | (S[(${z} >>> 8) & 255] << 8) | S[${v} & 255]) ^ w[${k + o}]`;
+  const last = (x, y, z, v, o) =>
+    `((S[${x} >>> 24] << 24) | (S[(${y} >>> 16) & 255] << 16) | (S[(${z} >>> 8) & 255] << 8) | S[${v} & 255]) ^ w[${k + o}]`;
   // r: Int32Array of big-endian words, R[1..n] at r[2..]; returns A.
   const src = `return function w6(w, r, n, a0, a1, steps) {
     for (let j = 0, t = 1; j < steps; j++) {

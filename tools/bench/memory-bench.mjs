@@ -39,7 +39,15 @@ export async function memoryBench(o) {
       const manifest = join(dir, `${name}.jsonl`);
       const lines = [];
       for (let i = 0; i < run.n; i++) {
-        lines.push(JSON.stringify({ material: 'key.bin', keySpec: 'SYMMETRIC_DEFAULT', publicKey: 'WrappingPublicKey.bin', algorithm: ALG, output: `out-${name}/${i}.bin` }));
+        lines.push(
+          JSON.stringify({
+            material: 'key.bin',
+            keySpec: 'SYMMETRIC_DEFAULT',
+            publicKey: 'WrappingPublicKey.bin',
+            algorithm: ALG,
+            output: `out-${name}/${i}.bin`,
+          }),
+        );
       }
       writeFileSync(manifest, `${lines.join('\n')}\n`);
       lines.length = 0;
@@ -80,7 +88,10 @@ export async function memoryBench(o) {
 function measure(manifest, cap) {
   return new Promise((resolve, reject) => {
     const args = ['--require', join(HERE, 'max-rss.cjs'), BIN, 'batch', manifest];
-    const env = { ...process.env, ...(cap ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${cap}`.trim() } : {}) };
+    const env = {
+      ...process.env,
+      ...(cap ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${cap}`.trim() } : {}),
+    };
     const start = process.hrtime.bigint();
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
@@ -97,12 +108,20 @@ function measure(manifest, cap) {
 
 /** The first and last 25 outputs unwrap to the key (tools/bench/verify.mjs). */
 async function verify(manifest, privateKey, n) {
-  const ranges = n <= 50 ? [[0, n]] : [[0, 25], [n - 25, n]];
+  const ranges =
+    n <= 50
+      ? [[0, n]]
+      : [
+          [0, 25],
+          [n - 25, n],
+        ];
   let ok = 0;
   const bad = [];
   for (const [from, to] of ranges) {
     const r = await new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [join(HERE, 'verify.mjs'), manifest, privateKey, String(from), String(to)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(process.execPath, [join(HERE, 'verify.mjs'), manifest, privateKey, String(from), String(to)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       p.stdout.on('data', (d) => (out += d));
       p.on('error', reject);

@@ -13,7 +13,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 const [manifest, outDir, flag] = process.argv.slice(2);
 const keyObject = flag === '--key-object';
 const base = dirname(resolve(manifest));
-const lines = readFileSync(manifest, 'utf8').split('\n').filter((l) => l.trim() !== '');
+const lines = readFileSync(manifest, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '');
 const keys = new Map();
 const aiv = Buffer.from('a65959a6', 'hex');
 for (const l of lines) {
@@ -28,6 +30,11 @@ for (const l of lines) {
   const aesKey = randomBytes(32);
   const kwp = createCipheriv('id-aes256-wrap-pad', aesKey, aiv);
   const wrapped = Buffer.concat([kwp.update(material), kwp.final()]);
-  const rsa = publicEncrypt(keyObject ? { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' } : { ...key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, aesKey);
+  const rsa = publicEncrypt(
+    keyObject
+      ? { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }
+      : { ...key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+    aesKey,
+  );
   writeFileSync(join(outDir, basename(e.output)), Buffer.concat([rsa, wrapped]), { mode: 0o600 });
 }

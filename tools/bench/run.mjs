@@ -23,7 +23,10 @@ const args = argv.filter((a) => a !== '--keep');
 try {
   if (which === 'wrap') {
     const { wrapBench } = await import('./wrap-bench.mjs');
-    await wrapBench({ ...parseOptions(args, { count: 2000, runs: 5, sample: 50, distinct: 8, coldRuns: 15, opensslSample: 20, dir: '' }), keep });
+    await wrapBench({
+      ...parseOptions(args, { count: 2000, runs: 5, sample: 50, distinct: 8, coldRuns: 15, opensslSample: 20, dir: '' }),
+      keep,
+    });
   } else if (which === 'keygen') {
     const { keygenBench } = await import('./keygen-bench.mjs');
     await keygenBench(parseOptions(args, { runs: 5, count: 8 }));

@@ -16,7 +16,10 @@ const oaep = await import(pathToFileURL(pkg('rsaes-oaep')).href);
 const wrapper = createWrapper({ algorithms: [...kw.algorithms, ...oaep.algorithms], crypto: createNodeCryptoProvider() });
 const privateKey = new Uint8Array(readFileSync(privateKeyPath));
 const base = dirname(resolve(manifest));
-const lines = readFileSync(manifest, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(Number(from), Number(to));
+const lines = readFileSync(manifest, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .slice(Number(from), Number(to));
 let ok = 0;
 const bad = [];
 for (const l of lines) {

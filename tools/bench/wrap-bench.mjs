@@ -21,7 +21,9 @@ export async function wrapBench(o) {
   const where = benchDir(o.dir);
   console.log(`files: ${where.label}`);
   const native = aesKwpNative();
-  console.log(`kms-wrap's AES-KWP here: ${native.wrap ? `${native.status} (@kms-wrap/aes-kwp-native)` : `node:crypto (the addon: ${native.status})`}`);
+  console.log(
+    `kms-wrap's AES-KWP here: ${native.wrap ? `${native.status} (@kms-wrap/aes-kwp-native)` : `node:crypto (the addon: ${native.status})`}`,
+  );
   const dir = mkdtempSync(join(where.path, 'kms-wrap-bench-'));
   try {
     const f = await fixture(dir, n, o.distinct);
@@ -65,13 +67,16 @@ export async function wrapBench(o) {
         },
         () => {
           fresh(join(dir, 'plain-ko'));
-          plainKeyObject.push(timed(process.execPath, [join(HERE, 'plain-loop.mjs'), f.manifest, join(dir, 'plain-ko'), '--key-object']).ms);
+          plainKeyObject.push(
+            timed(process.execPath, [join(HERE, 'plain-loop.mjs'), f.manifest, join(dir, 'plain-ko'), '--key-object']).ms,
+          );
         },
         () => {
           if (!haveRecipe) return;
           fresh(join(dir, 'recipe'));
           const start = process.hrtime.bigint();
-          for (let i = 0; i < sample; i++) timed('bash', [RECIPE, f.materials[i], f.publicKey, ALG, join(dir, 'recipe', basename(f.outputs[i]))]);
+          for (let i = 0; i < sample; i++)
+            timed('bash', [RECIPE, f.materials[i], f.publicKey, ALG, join(dir, 'recipe', basename(f.outputs[i]))]);
           recipe.push(Number(process.hrtime.bigint() - start) / 1e6);
         },
       ];
@@ -85,7 +90,18 @@ export async function wrapBench(o) {
     const cold = [];
     const coldUnbundled = [];
     const node0 = [];
-    const wrapArgs = ['wrap', '--material', f.materials[0], '--public-key', f.publicKey, '--algorithm', ALG, '-o', join(dir, 'cold.bin'), '--force'];
+    const wrapArgs = [
+      'wrap',
+      '--material',
+      f.materials[0],
+      '--public-key',
+      f.publicKey,
+      '--algorithm',
+      ALG,
+      '-o',
+      join(dir, 'cold.bin'),
+      '--force',
+    ];
     for (let r = 0; r < o.coldRuns; r++) {
       node0.push(timed(process.execPath, ['-e', '0']).ms);
       cold.push(timed(process.execPath, [BIN, ...wrapArgs]).ms);
@@ -107,27 +123,48 @@ export async function wrapBench(o) {
     const pMed = median(plain);
     const kMed = median(plainKeyObject);
     const perRecipe = haveRecipe ? median(recipe) / sample : NaN;
-    const row = (name, times) => [name, fmt(median(times) / 1000, 2), fmt(rate(median(times), n)), `${fmt(rate(max(times), n))}–${fmt(rate(min(times), n))}`, `${fmt(pMed / median(times), 2)}×`];
+    const row = (name, times) => [
+      name,
+      fmt(median(times) / 1000, 2),
+      fmt(rate(median(times), n)),
+      `${fmt(rate(max(times), n))}–${fmt(rate(min(times), n))}`,
+      `${fmt(pMed / median(times), 2)}×`,
+    ];
     const rows = [
       ['', 'time for ' + fmt(n) + ' (s)', 'wraps/s', 'min–max wraps/s', 'vs plain loop'],
-      row(`kms-wrap batch (${availableParallelism()} threads: main + ${availableParallelism() - 1} worker${availableParallelism() === 2 ? '' : 's'})`, batch),
+      row(
+        `kms-wrap batch (${availableParallelism()} threads: main + ${availableParallelism() - 1} worker${availableParallelism() === 2 ? '' : 's'})`,
+        batch,
+      ),
       ...(batchNodeKwp.length ? [row("  the same, node:crypto's KWP (KMS_WRAP_NATIVE_KWP=0)", batchNodeKwp)] : []),
       row('plain node:crypto loop (1 thread)', plain),
       row('  the same, wrapping key imported once', plainKeyObject),
       haveRecipe
-        ? [`OpenSSL recipe (${sample} run, extrapolated)`, `${fmt((perRecipe * n) / 1000, 1)}*`, fmt(1000 / perRecipe, 1), `${fmt((sample * 1000) / max(recipe), 1)}–${fmt((sample * 1000) / min(recipe), 1)}`, `${fmt(pMed / (perRecipe * n), 3)}×`]
+        ? [
+            `OpenSSL recipe (${sample} run, extrapolated)`,
+            `${fmt((perRecipe * n) / 1000, 1)}*`,
+            fmt(1000 / perRecipe, 1),
+            `${fmt((sample * 1000) / max(recipe), 1)}–${fmt((sample * 1000) / min(recipe), 1)}`,
+            `${fmt(pMed / (perRecipe * n), 3)}×`,
+          ]
         : ['OpenSSL recipe', 'not found', '', '', ''],
     ];
     console.log(`\n${o.runs} runs of each, interleaved; medians. Times are end to end: process start, reading, wrapping, writing.`);
     console.log(table(rows));
-    if (haveRecipe) console.log(`* ${sample} recipe runs timed (median ${fmt(median(recipe) / 1000, 2)} s), the time for ${fmt(n)} extrapolated from them`);
+    if (haveRecipe)
+      console.log(
+        `* ${sample} recipe runs timed (median ${fmt(median(recipe) / 1000, 2)} s), the time for ${fmt(n)} extrapolated from them`,
+      );
     console.log(`kms-wrap batch's own summary (without process start): median ${fmt(median(batchInside))} wraps/s`);
     console.log(
       `\nbatch vs plain loop: ${fmt(pMed / bMed, 2)}× (target ≥ 1.5×); vs the loop with the key imported once: ${fmt(kMed / bMed, 2)}×` +
         (haveRecipe ? `;  vs the recipe: ${fmt((perRecipe * n) / bMed, 0)}× (target ≥ 50×)` : ''),
     );
-    if (batchNodeKwp.length) console.log(`batch with node:crypto's KWP instead of the addon's: ${fmt(pMed / median(batchNodeKwp), 2)}× the plain loop`);
-    console.log('plain loop: publicEncrypt is given the wrapping key bytes on every call, as the node:crypto docs show it (node re-imports the key each time); the second row imports it once, as kms-wrap does');
+    if (batchNodeKwp.length)
+      console.log(`batch with node:crypto's KWP instead of the addon's: ${fmt(pMed / median(batchNodeKwp), 2)}× the plain loop`);
+    console.log(
+      'plain loop: publicEncrypt is given the wrapping key bytes on every call, as the node:crypto docs show it (node re-imports the key each time); the second row imports it once, as kms-wrap does',
+    );
     console.log(
       `ceiling: ${availableParallelism()} processes running the same RFC 5649 wrap loop at once get through ${fmt(ceiling, 2)}× the work of one alone here` +
         ` (${availableParallelism()}× would be ideal): a batch doing a one-thread loop's work per wrap cannot beat it by more than that; beyond it, the batch's gain is work saved per wrap (the key imported once, KWP on the AES instructions)`,
@@ -138,11 +175,18 @@ export async function wrapBench(o) {
       `\ncold start, ${o.coldRuns} runs each, medians: kms-wrap wrap (one ${ALG} wrap, RSA_4096) ${fmt(coldMed)} ms; node -e 0 ${fmt(nodeMed)} ms → ${fmt(coldMed / nodeMed, 2)}× (target ~1.5×)` +
         `; without the bundle (tsc's dist/bin.js) ${fmt(median(coldUnbundled))} ms → ${fmt(median(coldUnbundled) / nodeMed, 2)}×`,
     );
-    console.log(`\nverified: ${verified.ok}/${n} batch outputs unwrap to their material (kms-wrap unwrap)${verified.bad.length ? ` — FAILED: ${verified.bad.slice(0, 3).join('; ')}` : ''}`);
-    console.log(`          ${openssl.ok}/${openssl.total} batch outputs, a sample across the batch, unwrap with openssl pkeyutl -decrypt + enc -d -id-aes256-wrap-pad${openssl.bad.length ? ` — FAILED: ${openssl.bad.slice(0, 3).join('; ')}` : ''}`);
-    console.log(`          baselines: plain loops ${plainCheck.ok}/${Math.min(50, n)} and ${plainKoCheck.ok}/${Math.min(50, n)}${recipeCheck ? `, recipe ${recipeCheck.ok}/${sample}` : ''} unwrap to their material`);
+    console.log(
+      `\nverified: ${verified.ok}/${n} batch outputs unwrap to their material (kms-wrap unwrap)${verified.bad.length ? ` — FAILED: ${verified.bad.slice(0, 3).join('; ')}` : ''}`,
+    );
+    console.log(
+      `          ${openssl.ok}/${openssl.total} batch outputs, a sample across the batch, unwrap with openssl pkeyutl -decrypt + enc -d -id-aes256-wrap-pad${openssl.bad.length ? ` — FAILED: ${openssl.bad.slice(0, 3).join('; ')}` : ''}`,
+    );
+    console.log(
+      `          baselines: plain loops ${plainCheck.ok}/${Math.min(50, n)} and ${plainKoCheck.ok}/${Math.min(50, n)}${recipeCheck ? `, recipe ${recipeCheck.ok}/${sample}` : ''} unwrap to their material`,
+    );
     console.log(`load average at the end: ${loadNow()}`);
-    const failed = verified.bad.length + openssl.bad.length + plainCheck.bad.length + plainKoCheck.bad.length + (recipeCheck?.bad.length ?? 0);
+    const failed =
+      verified.bad.length + openssl.bad.length + plainCheck.bad.length + plainKoCheck.bad.length + (recipeCheck?.bad.length ?? 0);
     if (failed > 0) process.exitCode = 1;
   } finally {
     if (!o.keep) rmSync(dir, { recursive: true, force: true });
@@ -153,7 +197,8 @@ export async function wrapBench(o) {
 /** Throughput of `cores` concurrent KWP loops over one alone (medians of `runs`): the machine's parallel ceiling. */
 async function parallelCeiling(runs) {
   const cores = availableParallelism();
-  const loop = `const c=require('crypto');const m=c.randomBytes(2400),k=c.randomBytes(32),iv=Buffer.from('a65959a6','hex');` +
+  const loop =
+    `const c=require('crypto');const m=c.randomBytes(2400),k=c.randomBytes(32),iv=Buffer.from('a65959a6','hex');` +
     `for(let i=0;i<1500;i++){const x=c.createCipheriv('id-aes256-wrap-pad',k,iv);x.update(m);x.final()}`;
   const once = (n) =>
     new Promise((resolve, reject) => {
@@ -205,7 +250,9 @@ async function fixture(dir, n, distinct) {
     const mat = join(dir, 'mat', `m${name}.der`);
     copyFileSync(keys[i % keys.length], mat);
     materials.push(mat);
-    lines.push(JSON.stringify({ material: `mat/m${name}.der`, publicKey: 'WrappingPublicKey.bin', algorithm: ALG, output: `out/w${name}.bin` }));
+    lines.push(
+      JSON.stringify({ material: `mat/m${name}.der`, publicKey: 'WrappingPublicKey.bin', algorithm: ALG, output: `out/w${name}.bin` }),
+    );
   }
   const manifest = join(dir, 'manifest.jsonl');
   writeFileSync(manifest, `${lines.join('\n')}\n`);
@@ -249,14 +296,42 @@ function verifyWithOpenssl(f, dir, count) {
     writeFileSync(join(tmp, 'rsa.bin'), wrapped.subarray(0, 512));
     writeFileSync(join(tmp, 'kwp.bin'), wrapped.subarray(512));
     const run = (args) => spawnSync('openssl', args, { encoding: 'utf8' });
-    const a = run(['pkeyutl', '-decrypt', '-inkey', f.privateKey, '-keyform', 'DER', '-in', join(tmp, 'rsa.bin'), '-out', join(tmp, 'aes.bin'),
-      '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', 'rsa_mgf1_md:sha256']);
+    const a = run([
+      'pkeyutl',
+      '-decrypt',
+      '-inkey',
+      f.privateKey,
+      '-keyform',
+      'DER',
+      '-in',
+      join(tmp, 'rsa.bin'),
+      '-out',
+      join(tmp, 'aes.bin'),
+      '-pkeyopt',
+      'rsa_padding_mode:oaep',
+      '-pkeyopt',
+      'rsa_oaep_md:sha256',
+      '-pkeyopt',
+      'rsa_mgf1_md:sha256',
+    ]);
     if (a.status !== 0) {
       bad.push(`${f.outputs[i]}: pkeyutl: ${a.stderr.trim().split('\n')[0]}`);
       continue;
     }
     const hex = readFileSync(join(tmp, 'aes.bin')).toString('hex');
-    const b = run(['enc', '-d', '-id-aes256-wrap-pad', '-K', hex, '-iv', 'A65959A6', '-in', join(tmp, 'kwp.bin'), '-out', join(tmp, 'mat.bin')]);
+    const b = run([
+      'enc',
+      '-d',
+      '-id-aes256-wrap-pad',
+      '-K',
+      hex,
+      '-iv',
+      'A65959A6',
+      '-in',
+      join(tmp, 'kwp.bin'),
+      '-out',
+      join(tmp, 'mat.bin'),
+    ]);
     if (b.status !== 0) {
       bad.push(`${f.outputs[i]}: enc -d: ${b.stderr.trim().split('\n')[0]}`);
       continue;

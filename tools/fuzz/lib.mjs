@@ -20,10 +20,18 @@ export function describeError(e, codes) {
   if (e?.name === 'PropertyFailure') return { coded: false, kind: 'property', detail: e.message };
   if (e?.name === 'KmsWrapError' && codes.has(e.code)) {
     if (typeof e.message !== 'string' || e.message.length === 0 || /[\r\n]/.test(e.message)) {
-      return { coded: false, kind: 'message', detail: `${e.code}: a message that is not one line: ${JSON.stringify(String(e.message).slice(0, 200))}` };
+      return {
+        coded: false,
+        kind: 'message',
+        detail: `${e.code}: a message that is not one line: ${JSON.stringify(String(e.message).slice(0, 200))}`,
+      };
     }
     if (e.message.length > MAX_MESSAGE) {
-      return { coded: false, kind: 'message', detail: `${e.code}: a ${e.message.length}-character message: ${JSON.stringify(e.message.slice(0, 200))}…` };
+      return {
+        coded: false,
+        kind: 'message',
+        detail: `${e.code}: a ${e.message.length}-character message: ${JSON.stringify(e.message.slice(0, 200))}…`,
+      };
     }
     return { coded: true, code: e.code };
   }

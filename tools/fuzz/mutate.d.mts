@@ -22,6 +22,10 @@ export declare function mutateBytesOnce(input: Uint8Array, m: Mutation, donors?:
 export declare function mutateBytes(input: Uint8Array, mutations: readonly Mutation[], donors?: readonly Uint8Array[]): Uint8Array;
 export declare function mutateTextOnce(input: string, m: Mutation, donors?: readonly string[]): string;
 export declare function mutateText(input: string, mutations: readonly Mutation[], donors?: readonly string[]): string;
-export declare function mutateValue(value: unknown, mutations: readonly Mutation[], donors?: readonly Uint8Array[]): Record<string, unknown>;
+export declare function mutateValue(
+  value: unknown,
+  mutations: readonly Mutation[],
+  donors?: readonly Uint8Array[],
+): Record<string, unknown>;
 export declare function makeRng(seed: number): () => number;
 export declare function randomMutations(rng: () => number, n: number): Mutation[];

@@ -35,8 +35,13 @@ export const BYTE_OPS = /** @type {const} */ ([
   'fillContent',
 ]);
 
-const INTERESTING = [0x00, 0xff, 0x7f, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x88, 0x89, 0x30, 0x31, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0xa0, 0xa1, 0x1f, 0x01, 0xfe, 0x20, 0x40];
-const TAGS = [0x30, 0x31, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0x17, 0x18, 0xa0, 0xa1, 0x80, 0x81, 0x00, 0x1f, 0x3f, 0x24, 0x23, 0x22, 0x10, 0xff];
+const INTERESTING = [
+  0x00, 0xff, 0x7f, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x88, 0x89, 0x30, 0x31, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0xa0, 0xa1, 0x1f,
+  0x01, 0xfe, 0x20, 0x40,
+];
+const TAGS = [
+  0x30, 0x31, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0x17, 0x18, 0xa0, 0xa1, 0x80, 0x81, 0x00, 0x1f, 0x3f, 0x24, 0x23, 0x22, 0x10, 0xff,
+];
 
 /** A small deterministic byte stream from a number (for inserted bytes). */
 function bytesFrom(seed, n) {
@@ -117,22 +122,38 @@ export function derNodes(bytes, limit = 2048) {
 /** Length encodings to put in place of a node's own, given its content length. */
 function lengthVariant(len, k) {
   switch (k % 16) {
-    case 0: return derLength(len + 1);
-    case 1: return derLength(Math.max(0, len - 1));
-    case 2: return Uint8Array.of(0);
-    case 3: return derLength(len + 0x100);
-    case 4: return Uint8Array.of(0x80); // indefinite
-    case 5: return Uint8Array.of(0x81, 0x00); // non-minimal zero
-    case 6: return len < 0x100 ? Uint8Array.of(0x82, 0, len) : Uint8Array.of(0x83, 0, len >> 8, len & 0xff); // non-minimal
-    case 7: return Uint8Array.of(0x84, 0xff, 0xff, 0xff, 0xff);
-    case 8: return Uint8Array.of(0x84, 0x7f, 0xff, 0xff, 0xff);
-    case 9: return Uint8Array.of(0x88, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
-    case 10: return Uint8Array.of(0x89, 0x01, 0, 0, 0, 0, 0, 0, 0, 0);
-    case 11: return Uint8Array.of(0xff);
-    case 12: return Uint8Array.of(0x85, 0x01, 0, 0, 0, 0);
-    case 13: return Uint8Array.of(0x84, 0, 0, 0, len & 0xff);
-    case 14: return derLength(len * 2 + 7);
-    default: return Uint8Array.of(0x7f);
+    case 0:
+      return derLength(len + 1);
+    case 1:
+      return derLength(Math.max(0, len - 1));
+    case 2:
+      return Uint8Array.of(0);
+    case 3:
+      return derLength(len + 0x100);
+    case 4:
+      return Uint8Array.of(0x80); // indefinite
+    case 5:
+      return Uint8Array.of(0x81, 0x00); // non-minimal zero
+    case 6:
+      return len < 0x100 ? Uint8Array.of(0x82, 0, len) : Uint8Array.of(0x83, 0, len >> 8, len & 0xff); // non-minimal
+    case 7:
+      return Uint8Array.of(0x84, 0xff, 0xff, 0xff, 0xff);
+    case 8:
+      return Uint8Array.of(0x84, 0x7f, 0xff, 0xff, 0xff);
+    case 9:
+      return Uint8Array.of(0x88, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+    case 10:
+      return Uint8Array.of(0x89, 0x01, 0, 0, 0, 0, 0, 0, 0, 0);
+    case 11:
+      return Uint8Array.of(0xff);
+    case 12:
+      return Uint8Array.of(0x85, 0x01, 0, 0, 0, 0);
+    case 13:
+      return Uint8Array.of(0x84, 0, 0, 0, len & 0xff);
+    case 14:
+      return derLength(len * 2 + 7);
+    default:
+      return Uint8Array.of(0x7f);
   }
 }
 
@@ -206,7 +227,7 @@ export function mutateBytesOnce(input, m, donors = []) {
       // BER indefinite lengths, terminated or not: 30 80 30 80 ... (00 00 ...)
       const depth = m.c % 8 === 0 ? 1 + (m.b % 50000) : 1 + (m.b % 64);
       const head = new Uint8Array(depth * 2);
-      for (let i = 0; i < depth; i++) head[2 * i] = m.a % 3 === 0 ? 0xa0 : 0x30, head[2 * i + 1] = 0x80;
+      for (let i = 0; i < depth; i++) ((head[2 * i] = m.a % 3 === 0 ? 0xa0 : 0x30), (head[2 * i + 1] = 0x80));
       const tail = m.a % 2 === 0 ? new Uint8Array(depth * 2) : new Uint8Array(0);
       return concat(head, b, tail);
     }
@@ -220,7 +241,13 @@ export function mutateBytesOnce(input, m, donors = []) {
     }
     case 'hugeLength': {
       // A header promising far more than follows.
-      const huge = [Uint8Array.of(0x84, 0xff, 0xff, 0xff, 0xff), Uint8Array.of(0x84, 0x7f, 0xff, 0xff, 0xff), Uint8Array.of(0x83, 0x10, 0, 0), Uint8Array.of(0x88, 0, 0, 0, 1, 0, 0, 0, 0), Uint8Array.of(0x82, 0xff, 0xff)];
+      const huge = [
+        Uint8Array.of(0x84, 0xff, 0xff, 0xff, 0xff),
+        Uint8Array.of(0x84, 0x7f, 0xff, 0xff, 0xff),
+        Uint8Array.of(0x83, 0x10, 0, 0),
+        Uint8Array.of(0x88, 0, 0, 0, 1, 0, 0, 0, 0),
+        Uint8Array.of(0x82, 0xff, 0xff),
+      ];
       return concat(Uint8Array.of(pick([0x30, 0x02, 0x04, 0x03], m.c)), pick(huge, m.b), m.a % 2 === 0 ? b : b.subarray(Math.min(len, 2)));
     }
     case 'splice': {
@@ -270,17 +297,110 @@ export function mutateBytes(input, mutations, donors = []) {
   return b;
 }
 
-export const TEXT_OPS = /** @type {const} */ (['char', 'delete', 'token', 'truncate', 'duplicateLine', 'dropLine', 'newline', 'donorLine', 'repeat', 'unicode']);
+export const TEXT_OPS = /** @type {const} */ ([
+  'char',
+  'delete',
+  'token',
+  'truncate',
+  'duplicateLine',
+  'dropLine',
+  'newline',
+  'donorLine',
+  'repeat',
+  'unicode',
+]);
 
 const TOKENS = [
-  '-----BEGIN ', '-----END ', '-----', 'PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'SM2 PRIVATE KEY', 'PUBLIC KEY', 'EC PARAMETERS',
-  'ENCRYPTED PRIVATE KEY', 'CERTIFICATE', 'OPENSSH PRIVATE KEY', 'Proc-Type: 4,ENCRYPTED', 'DEK-Info: AES-128-CBC,00', '\n', '\r\n', '\r', '=', '==', ':',
-  '{', '}', '[', ']', '"', '\\', '\\u0000', ',', 'null', 'true', '-1', '0', '1e309', '-0', '"kty"', '"RSA"', '"EC"', '"oct"', '"OKP"', '"d"', '"n"', '"e"',
-  '"crv"', '"P-256"', '"P-521"', '"secp256k1"', '"SM2"', '"oth"', '"keys"', '"PublicKey"', '"ImportToken"', '"KeyId"', '"ParametersValidTo"',
-  '"material"', '"publicKey"', '"parameters"', '"algorithm"', '"output"', '"keySpec"', '"region"', '"__proto__"', '"constructor"',
-  'MII', 'MIIB', 'AAAA', '+/', '-_', '\u0000', '\ufeff', '\u00e9', '\ud800', ' ', '\t', 'RSA_2048', 'RSA_4096', 'SM2', 'RSAES_OAEP_SHA_256', 'RSAES_PKCS1_V1_5',
-  'SM2PKE', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', 'mrk-0123456789abcdef0123456789abcdef', '2024-05-14T12:00:00Z',
-  '1568290320.0', 'Tue, 14 May 2024 12:00:00 GMT', 'expires', 'valid to', 'Wrapping algorithm:', 'wrapping key spec', '../', '/etc/passwd',
+  '-----BEGIN ',
+  '-----END ',
+  '-----',
+  'PRIVATE KEY',
+  'RSA PRIVATE KEY',
+  'EC PRIVATE KEY',
+  'SM2 PRIVATE KEY',
+  'PUBLIC KEY',
+  'EC PARAMETERS',
+  'ENCRYPTED PRIVATE KEY',
+  'CERTIFICATE',
+  'OPENSSH PRIVATE KEY',
+  'Proc-Type: 4,ENCRYPTED',
+  'DEK-Info: AES-128-CBC,00',
+  '\n',
+  '\r\n',
+  '\r',
+  '=',
+  '==',
+  ':',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  '\\',
+  '\\u0000',
+  ',',
+  'null',
+  'true',
+  '-1',
+  '0',
+  '1e309',
+  '-0',
+  '"kty"',
+  '"RSA"',
+  '"EC"',
+  '"oct"',
+  '"OKP"',
+  '"d"',
+  '"n"',
+  '"e"',
+  '"crv"',
+  '"P-256"',
+  '"P-521"',
+  '"secp256k1"',
+  '"SM2"',
+  '"oth"',
+  '"keys"',
+  '"PublicKey"',
+  '"ImportToken"',
+  '"KeyId"',
+  '"ParametersValidTo"',
+  '"material"',
+  '"publicKey"',
+  '"parameters"',
+  '"algorithm"',
+  '"output"',
+  '"keySpec"',
+  '"region"',
+  '"__proto__"',
+  '"constructor"',
+  'MII',
+  'MIIB',
+  'AAAA',
+  '+/',
+  '-_',
+  '\u0000',
+  '\ufeff',
+  '\u00e9',
+  '\ud800',
+  ' ',
+  '\t',
+  'RSA_2048',
+  'RSA_4096',
+  'SM2',
+  'RSAES_OAEP_SHA_256',
+  'RSAES_PKCS1_V1_5',
+  'SM2PKE',
+  'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  'mrk-0123456789abcdef0123456789abcdef',
+  '2024-05-14T12:00:00Z',
+  '1568290320.0',
+  'Tue, 14 May 2024 12:00:00 GMT',
+  'expires',
+  'valid to',
+  'Wrapping algorithm:',
+  'wrapping key spec',
+  '../',
+  '/etc/passwd',
 ];
 
 /** Applies one text mutation. `donors` are other texts to take lines from. */
@@ -322,7 +442,11 @@ export function mutateTextOnce(input, m, donors = []) {
       return s.slice(0, at) + token.repeat(count).slice(0, MiB) + s.slice(at);
     }
     case 'unicode':
-      return s.slice(0, at) + pick(['\u0000', '\u00ff', '\u0100', '\ud83d\udd11', '\ud800', '\udfff', '\ufeff', '\u2028', '\u00e9'], m.b) + s.slice(at);
+      return (
+        s.slice(0, at) +
+        pick(['\u0000', '\u00ff', '\u0100', '\ud83d\udd11', '\ud800', '\udfff', '\ufeff', '\u2028', '\u00e9'], m.b) +
+        s.slice(at)
+      );
     default:
       return s;
   }
@@ -339,7 +463,27 @@ export function mutateText(input, mutations, donors = []) {
 
 export const VALUE_OPS = /** @type {const} */ (['remove', 'replace', 'rename', 'add', 'bytes', 'nest']);
 
-const VALUES = [null, 0, -1, 1.5, 1e308, Number.MAX_SAFE_INTEGER, '', ' ', 'AQAB', 'AA', '=', 'not base64!', true, false, [], {}, ['a'], { a: 1 }, 'x'.repeat(5000)];
+const VALUES = [
+  null,
+  0,
+  -1,
+  1.5,
+  1e308,
+  Number.MAX_SAFE_INTEGER,
+  '',
+  ' ',
+  'AQAB',
+  'AA',
+  '=',
+  'not base64!',
+  true,
+  false,
+  [],
+  {},
+  ['a'],
+  { a: 1 },
+  'x'.repeat(5000),
+];
 
 /**
  * Applies mutations to a JSON object (a JWK, GetParametersForImport output, a manifest line):
@@ -361,11 +505,47 @@ export function mutateValue(value, mutations, donors = []) {
       case 'rename': {
         const v = o[key];
         delete o[key];
-        o[pick(['kty', 'crv', 'd', 'x', 'y', 'n', 'e', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'keys', 'k', 'PublicKey', 'ImportToken', 'KeyId', 'ParametersValidTo', 'material', 'publicKey', 'parameters', 'algorithm', 'output', 'keySpec', 'region', 'extra'], m.b)] = v;
+        o[
+          pick(
+            [
+              'kty',
+              'crv',
+              'd',
+              'x',
+              'y',
+              'n',
+              'e',
+              'p',
+              'q',
+              'dp',
+              'dq',
+              'qi',
+              'oth',
+              'keys',
+              'k',
+              'PublicKey',
+              'ImportToken',
+              'KeyId',
+              'ParametersValidTo',
+              'material',
+              'publicKey',
+              'parameters',
+              'algorithm',
+              'output',
+              'keySpec',
+              'region',
+              'extra',
+            ],
+            m.b,
+          )
+        ] = v;
         break;
       }
       case 'add':
-        o[pick(['oth', 'keys', 'use', 'alg', 'kid', 'x5c', 'extra', 'ParametersValidTo', 'keySpec', 'region', '__proto__'], m.b)] = pick(VALUES, m.c);
+        o[pick(['oth', 'keys', 'use', 'alg', 'kid', 'x5c', 'extra', 'ParametersValidTo', 'keySpec', 'region', '__proto__'], m.b)] = pick(
+          VALUES,
+          m.c,
+        );
         break;
       case 'bytes': {
         const donor = donors.length > 0 ? pick(donors, m.b) : Uint8Array.of(1);

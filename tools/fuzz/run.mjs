@@ -47,7 +47,9 @@ const log = (s) => process.stderr.write(`${s}\n`);
 const started = performance.now();
 log(`fuzz: seed ${seed}, ${inputs.toLocaleString('en')} inputs, ${availableParallelism()} cores; making the seed corpus…`);
 const seeds = generateSeeds({ openssl: !flag('no-openssl') });
-log(`fuzz: corpus: ${seeds.der.length} DER keys, ${seeds.spki.length} public keys, ${seeds.text.length} texts, ${seeds.jwk.length} JWKs, ${seeds.zip.length} zips`);
+log(
+  `fuzz: corpus: ${seeds.der.length} DER keys, ${seeds.spki.length} public keys, ${seeds.text.length} texts, ${seeds.jwk.length} JWKs, ${seeds.zip.length} zips`,
+);
 
 const progress = new Int32Array(new SharedArrayBuffer(12));
 const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
@@ -89,10 +91,14 @@ const result = await new Promise((resolve) => {
   worker.on('message', (msg) => {
     if (msg.type === 'failure') {
       failures.push(msg.failure);
-      log(`fuzz: FAILURE ${msg.failure.kind} in ${msg.failure.target} (input ${msg.failure.index}, ${msg.failure.inputBytes} bytes): ${msg.failure.detail}\n      saved: ${msg.failure.file}`);
+      log(
+        `fuzz: FAILURE ${msg.failure.kind} in ${msg.failure.target} (input ${msg.failure.index}, ${msg.failure.inputBytes} bytes): ${msg.failure.detail}\n      saved: ${msg.failure.file}`,
+      );
     } else if (msg.type === 'progress') {
       if (msg.done / inputs >= nextReport) {
-        log(`fuzz: ${Math.round((100 * msg.done) / inputs)}% (${msg.done.toLocaleString('en')} inputs, ${((performance.now() - started) / 1000).toFixed(0)} s, heap ${(msg.heapUsed / 2 ** 20).toFixed(1)} MB)`);
+        log(
+          `fuzz: ${Math.round((100 * msg.done) / inputs)}% (${msg.done.toLocaleString('en')} inputs, ${((performance.now() - started) / 1000).toFixed(0)} s, heap ${(msg.heapUsed / 2 ** 20).toFixed(1)} MB)`,
+        );
         nextReport = Math.floor((msg.done / inputs) * 10 + 1) / 10;
       }
     } else if (msg.type === 'done') {
@@ -126,7 +132,11 @@ const stats = result.stats ?? [];
 const heap = result.heap;
 const growthMb = heap ? (heap.end - heap.baseline) / 2 ** 20 : 0;
 if (heap && growthMb > heapGrowthMb) {
-  failures.push({ kind: 'memory', target: '(all)', detail: `heapUsed grew ${growthMb.toFixed(1)} MB after the warm-up (limit ${heapGrowthMb} MB)` });
+  failures.push({
+    kind: 'memory',
+    target: '(all)',
+    detail: `heapUsed grew ${growthMb.toFixed(1)} MB after the warm-up (limit ${heapGrowthMb} MB)`,
+  });
 }
 const total = stats.reduce((n, s) => n + s.inputs, 0);
 const summary = {
@@ -160,16 +170,22 @@ if (asJson) {
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 } else {
   const rows = [['target', 'inputs', 'accepted', 'refused', 'codes', 'mean ms', 'max ms', 'largest input']];
-  for (const t of summary.targets) rows.push([t.name, t.inputs, t.accepted, t.refused, t.codes, t.meanMs, t.maxMs, t.maxInputBytes].map(String));
+  for (const t of summary.targets)
+    rows.push([t.name, t.inputs, t.accepted, t.refused, t.codes, t.meanMs, t.maxMs, t.maxInputBytes].map(String));
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log(r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  '));
   if (heap) {
-    console.log(`heap after GC: ${summary.heap.baselineMb} MB after the warm-up, ${summary.heap.endMb} MB at the end (growth ${summary.heap.growthMb} MB, limit ${heapGrowthMb}); peak ${summary.heap.peakHeapUsedMb} MB heap, ${summary.heap.peakExternalMb} MB external`);
+    console.log(
+      `heap after GC: ${summary.heap.baselineMb} MB after the warm-up, ${summary.heap.endMb} MB at the end (growth ${summary.heap.growthMb} MB, limit ${heapGrowthMb}); peak ${summary.heap.peakHeapUsedMb} MB heap, ${summary.heap.peakExternalMb} MB external`,
+    );
   }
   console.log(
     `${summary.ok ? 'PASS' : 'FAIL'}: ${total.toLocaleString('en')} inputs in ${summary.seconds} s (seed ${seed}): ${failures.length} failure${failures.length === 1 ? '' : 's'}` +
       (failures.length === 0 ? ` — no crash, no input over ${timeLimitMs} ms, no heap growth` : ' — each below, with the input saved'),
   );
-  for (const f of failures) console.log(`  ${f.kind} in ${f.target}${f.index === undefined ? '' : ` (input ${f.index})`}: ${f.detail}${f.file ? `\n    saved: ${f.file}` : ''}`);
+  for (const f of failures)
+    console.log(
+      `  ${f.kind} in ${f.target}${f.index === undefined ? '' : ` (input ${f.index})`}: ${f.detail}${f.file ? `\n    saved: ${f.file}` : ''}`,
+    );
 }
 process.exit(summary.ok ? 0 : 1);

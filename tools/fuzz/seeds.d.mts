@@ -8,7 +8,10 @@ export interface ZipEntrySpec {
   readonly crc?: number;
   readonly flags?: number;
 }
-export declare function makeZip(entries: readonly ZipEntrySpec[], options?: { readonly comment?: string; readonly count?: number }): Uint8Array;
+export declare function makeZip(
+  entries: readonly ZipEntrySpec[],
+  options?: { readonly comment?: string; readonly count?: number },
+): Uint8Array;
 export declare function consoleReadme(keyId: string, algorithm: string, spec: string): string;
 export declare const KEY_ID: string;
 export declare function parametersJson(spki: Uint8Array, validTo?: string): string;

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 
 const u8 = (b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-const pem = (label, der) => `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END ${label}-----\n`;
+const pem = (label, der) =>
+  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END ${label}-----\n`;
 
 /**
  * A zip archive (APPNOTE 6.3: local headers, central directory, end record). `method` 0 stores,
@@ -83,7 +84,12 @@ export const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 /** GetParametersForImport JSON around a wrapping public key (SPKI DER). */
 export function parametersJson(spki, validTo = '1568290320.0') {
   return JSON.stringify(
-    { KeyId: `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`, ImportToken: randomBytes(64).toString('base64'), PublicKey: Buffer.from(spki).toString('base64'), ParametersValidTo: validTo },
+    {
+      KeyId: `arn:aws:kms:us-east-1:111122223333:key/${KEY_ID}`,
+      ImportToken: randomBytes(64).toString('base64'),
+      PublicKey: Buffer.from(spki).toString('base64'),
+      ParametersValidTo: validTo,
+    },
     null,
     4,
   );
@@ -145,7 +151,23 @@ export function generateSeeds(options = {}) {
       text.push(readFileSync(f('params.pem'), 'utf8'));
       add(der, openssl(['ec', '-in', f('params.pem'), '-param_enc', 'explicit', '-outform', 'DER']));
       add(der, openssl(['pkcs8', '-topk8', '-nocrypt', '-in', f('params.pem'), '-outform', 'DER']));
-      openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('cert.key'), '-subj', '/CN=fuzz', '-days', '1', '-out', f('cert.pem')]);
+      openssl([
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        f('cert.key'),
+        '-subj',
+        '/CN=fuzz',
+        '-days',
+        '1',
+        '-out',
+        f('cert.pem'),
+      ]);
       text.push(readFileSync(f('cert.pem'), 'utf8'));
       add(der, openssl(['x509', '-in', f('cert.pem'), '-outform', 'DER']));
     } catch {
@@ -156,13 +178,24 @@ export function generateSeeds(options = {}) {
   }
 
   for (const b of [...der.slice(0, 6), ...spki.slice(0, 2)]) {
-    text.push(Buffer.from(b).toString('base64'), Buffer.from(b).toString('base64').replace(/.{64}/g, '$&\n'), Buffer.from(b).toString('hex'));
+    text.push(
+      Buffer.from(b).toString('base64'),
+      Buffer.from(b).toString('base64').replace(/.{64}/g, '$&\n'),
+      Buffer.from(b).toString('hex'),
+    );
   }
   text.push(pem('RSA PUBLIC KEY', der[2]));
 
   const raw = [16, 28, 32, 48, 64, 33, 0, 1].map((n) => u8(randomBytes(n)));
-  const json = [parametersJson(spki[0]), parametersJson(spki[spki.length - 1], '2030-05-14T12:00:00Z'), ...jwk.map((j) => JSON.stringify(j))];
-  const readme = [consoleReadme(KEY_ID, 'RSAES_OAEP_SHA_256', 'RSA_2048'), consoleReadme('mrk-0123456789abcdef0123456789abcdef', 'SM2PKE', 'SM2')];
+  const json = [
+    parametersJson(spki[0]),
+    parametersJson(spki[spki.length - 1], '2030-05-14T12:00:00Z'),
+    ...jwk.map((j) => JSON.stringify(j)),
+  ];
+  const readme = [
+    consoleReadme(KEY_ID, 'RSAES_OAEP_SHA_256', 'RSA_2048'),
+    consoleReadme('mrk-0123456789abcdef0123456789abcdef', 'SM2PKE', 'SM2'),
+  ];
   const token = u8(randomBytes(1000));
   const zip = [
     makeZip([
@@ -178,7 +211,14 @@ export function generateSeeds(options = {}) {
   const manifest = [
     [
       JSON.stringify({ material: 'a.bin', publicKey: 'WrappingPublicKey.bin', algorithm: 'RSAES_OAEP_SHA_256', output: 'a.enc' }),
-      JSON.stringify({ material: 'k.der', parameters: 'params.json', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', keySpec: 'RSA_2048', region: 'standard', output: 'out/k.enc' }),
+      JSON.stringify({
+        material: 'k.der',
+        parameters: 'params.json',
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+        keySpec: 'RSA_2048',
+        region: 'standard',
+        output: 'out/k.enc',
+      }),
       '',
       JSON.stringify({ material: 'b.bin', publicKey: 'sm2.der', algorithm: 'SM2PKE', region: 'china', output: 'b.enc' }),
     ].join('\n'),

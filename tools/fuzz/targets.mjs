@@ -27,7 +27,9 @@ const text = (b) => Buffer.from(b).toString('latin1');
  * { name, make(rng-driven pick), run(input) }: make(seeds, pick, mutations) builds one input.
  */
 export async function loadTargets() {
-  const [core, keygen, node, batch, aws, oaep, kwp, sm2] = await Promise.all(['core', 'keygen', 'node', 'batch', 'aws', 'rsaes-oaep', 'rsa-aes-key-wrap', 'sm2pke'].map((p) => import(dist(p))));
+  const [core, keygen, node, batch, aws, oaep, kwp, sm2] = await Promise.all(
+    ['core', 'keygen', 'node', 'batch', 'aws', 'rsaes-oaep', 'rsa-aes-key-wrap', 'sm2pke'].map((p) => import(dist(p))),
+  );
   const crypto = node.createNodeCryptoProvider();
   const wrapper = core.createWrapper({ algorithms: [...oaep.algorithms, ...kwp.algorithms, ...sm2.algorithms], crypto });
   const dir = mkdtempSync(join(tmpdir(), 'kms-wrap-fuzz-'));
@@ -169,7 +171,10 @@ export async function loadTargets() {
       name: 'node.loadImportParameters (zip/JSON file)',
       // A file written and read per input: thread-pool round trips, not parsing, so a quarter of the share.
       weight: 1,
-      make: (s, n, m) => ((n >>> 3) % 3 === 0 ? Buffer.from(jsonInput((x) => x.json.slice(0, 2))(s, n, m)) : mutateBytes(pick(s.zip, n), m, [...s.zip, ...s.spki])),
+      make: (s, n, m) =>
+        (n >>> 3) % 3 === 0
+          ? Buffer.from(jsonInput((x) => x.json.slice(0, 2))(s, n, m))
+          : mutateBytes(pick(s.zip, n), m, [...s.zip, ...s.spki]),
       async run(input) {
         const path = join(dir, `in-${fileNo++ % 8}`);
         writeFileSync(path, input);
@@ -210,7 +215,16 @@ export function schedule(targets) {
   return out;
 }
 
-const PEM_LABELS = ['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'SM2 PRIVATE KEY', 'PUBLIC KEY', 'ENCRYPTED PRIVATE KEY', 'EC PARAMETERS', 'CERTIFICATE'];
+const PEM_LABELS = [
+  'PRIVATE KEY',
+  'RSA PRIVATE KEY',
+  'EC PRIVATE KEY',
+  'SM2 PRIVATE KEY',
+  'PUBLIC KEY',
+  'ENCRYPTED PRIVATE KEY',
+  'EC PARAMETERS',
+  'CERTIFICATE',
+];
 
 function pemOf(label, der) {
   return `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${label}-----\n`;
@@ -223,7 +237,10 @@ export function pick(list, n) {
 function checkWrappingKey(core, key) {
   expect(core.WRAPPING_KEY_SPECS.includes(key.spec), `spec ${key.spec}`);
   if (key.type === 'rsa') {
-    expect(core.WRAPPING_KEY_SPEC_INFO[key.spec].bits === key.rsa.bits && core.bitLength(key.rsa.modulus) === key.rsa.bits, 'RSA size and spec differ');
+    expect(
+      core.WRAPPING_KEY_SPEC_INFO[key.spec].bits === key.rsa.bits && core.bitLength(key.rsa.modulus) === key.rsa.bits,
+      'RSA size and spec differ',
+    );
     const e = key.rsa.publicExponent;
     expect((e[e.length - 1] & 1) === 1 && core.bitLength(e) >= 2, 'weak exponent accepted');
   } else {
@@ -236,5 +253,8 @@ function checkPkcs8(core, keygen, result) {
   const info = core.inspectMaterial(result.der);
   expect(info.format === 'pkcs8-der' && info.keySpec !== undefined, 'toPkcs8 wrote what inspectMaterial cannot name');
   const again = keygen.toPkcs8(result.der);
-  expect(!again.converted && Buffer.compare(again.der, result.der) === 0, 'toPkcs8 output is not canonical (converting it again changed it)');
+  expect(
+    !again.converted && Buffer.compare(again.der, result.der) === 0,
+    'toPkcs8 output is not canonical (converting it again changed it)',
+  );
 }

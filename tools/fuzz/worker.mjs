@@ -36,8 +36,18 @@ function sampleHeap(label) {
 
 function save(i, target, input) {
   mkdirSync(crashDir, { recursive: true });
-  const file = join(crashDir, `${target.name.replace(/[^A-Za-z0-9]+/g, '-')}-${seed}-${i}${input instanceof Uint8Array ? '.bin' : '.json'}`);
-  writeFileSync(file, input instanceof Uint8Array ? input : typeof input === 'string' ? input : JSON.stringify(input, (_k, v) => (v instanceof Uint8Array ? { base64: Buffer.from(v).toString('base64') } : v)));
+  const file = join(
+    crashDir,
+    `${target.name.replace(/[^A-Za-z0-9]+/g, '-')}-${seed}-${i}${input instanceof Uint8Array ? '.bin' : '.json'}`,
+  );
+  writeFileSync(
+    file,
+    input instanceof Uint8Array
+      ? input
+      : typeof input === 'string'
+        ? input
+        : JSON.stringify(input, (_k, v) => (v instanceof Uint8Array ? { base64: Buffer.from(v).toString('base64') } : v)),
+  );
   return file;
 }
 

@@ -54,11 +54,19 @@ function lockImporters() {
     if (!inImporters || line.trim() === '') continue;
     const indent = line.length - line.trimStart().length;
     // A project without dependencies is written `  packages/name: {}`.
-    const key = line.trim().replace(/: \{\}$/, '').replace(/:$/, '').replace(/^'(.*)'$/, '$1');
+    const key = line
+      .trim()
+      .replace(/: \{\}$/, '')
+      .replace(/:$/, '')
+      .replace(/^'(.*)'$/, '$1');
     if (indent === 2) importers.set((importer = key), {});
     else if (indent === 4) importers.get(importer)[(kind = key)] = {};
     else if (indent === 6) importers.get(importer)[kind][(dep = key)] = undefined;
-    else if (indent === 8 && key.startsWith('specifier:')) importers.get(importer)[kind][dep] = key.slice('specifier:'.length).trim().replace(/^'(.*)'$/, '$1');
+    else if (indent === 8 && key.startsWith('specifier:'))
+      importers.get(importer)[kind][dep] = key
+        .slice('specifier:'.length)
+        .trim()
+        .replace(/^'(.*)'$/, '$1');
   }
   return importers;
 }
@@ -103,7 +111,10 @@ describe('supply chain', () => {
   const settings = workspaceSettings();
 
   it('pnpm-lock.yaml is committed', () => {
-    assert.doesNotThrow(() => execFileSync('git', ['ls-files', '--error-unmatch', 'pnpm-lock.yaml'], { cwd: root, stdio: 'pipe' }), 'pnpm-lock.yaml is not in git');
+    assert.doesNotThrow(
+      () => execFileSync('git', ['ls-files', '--error-unmatch', 'pnpm-lock.yaml'], { cwd: root, stdio: 'pipe' }),
+      'pnpm-lock.yaml is not in git',
+    );
   });
 
   it('CI installs with --frozen-lockfile', () => {
@@ -141,8 +152,16 @@ describe('supply chain', () => {
     for (const blanket of ['dangerouslyAllowAllBuilds', 'neverBuiltDependencies', 'onlyBuiltDependenciesFile', 'ignoreScripts']) {
       assert.ok(!settings.text.includes(blanket), `pnpm-workspace.yaml sets ${blanket}`);
     }
-    if (existsSync(join(root, '.npmrc'))) assert.doesNotMatch(read('.npmrc'), /dangerously-allow-all-builds|unsafe-perm|ignore-scripts\s*=\s*false/);
-    assert.deepEqual([...settings.allow.entries()].sort(), [['esbuild', true], ['nx', true]], 'allowBuilds changed: review the new entry, then update this test and SECURITY.md');
+    if (existsSync(join(root, '.npmrc')))
+      assert.doesNotMatch(read('.npmrc'), /dangerously-allow-all-builds|unsafe-perm|ignore-scripts\s*=\s*false/);
+    assert.deepEqual(
+      [...settings.allow.entries()].sort(),
+      [
+        ['esbuild', true],
+        ['nx', true],
+      ],
+      'allowBuilds changed: review the new entry, then update this test and SECURITY.md',
+    );
   });
 
   it('no installed package has an install script or a native build unless allowed by name', () => {
@@ -151,12 +170,23 @@ describe('supply chain', () => {
     const building = all.filter((p) => INSTALL_SCRIPTS.some((s) => p.scripts[s]) || p.gyp);
     const refused = building.filter((p) => settings.allow.get(p.name) !== true);
     assert.deepEqual(
-      refused.map((p) => `${p.name}@${p.version}: ${INSTALL_SCRIPTS.filter((s) => p.scripts[s]).map((s) => `${s}: ${p.scripts[s]}`).join('; ') || 'binding.gyp'}`),
+      refused.map(
+        (p) =>
+          `${p.name}@${p.version}: ${
+            INSTALL_SCRIPTS.filter((s) => p.scripts[s])
+              .map((s) => `${s}: ${p.scripts[s]}`)
+              .join('; ') || 'binding.gyp'
+          }`,
+      ),
       [],
       'a dependency runs code at install time: allow it by name in pnpm-workspace.yaml (allowBuilds) after review, or avoid it',
     );
     // The allowed ones are there and are what they say (no stale permission).
-    for (const name of settings.allow.keys()) assert.ok(building.some((p) => p.name === name), `allowBuilds names ${name}, which has no install script`);
+    for (const name of settings.allow.keys())
+      assert.ok(
+        building.some((p) => p.name === name),
+        `allowBuilds names ${name}, which has no install script`,
+      );
   });
 
   it('pnpm recorded no ignored or pending builds', () => {
@@ -165,7 +195,12 @@ describe('supply chain', () => {
     const text = readFileSync(state, 'utf8');
     const list = (key) => {
       const m = new RegExp(`"?${key}"?:\\s*\\[([^\\]]*)\\]`).exec(text);
-      return m ? m[1].split(',').map((s) => s.trim()).filter(Boolean) : [];
+      return m
+        ? m[1]
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [];
     };
     assert.deepEqual(list('ignoredBuilds'), []);
     assert.deepEqual(list('pendingBuilds'), []);
@@ -175,7 +210,8 @@ describe('supply chain', () => {
     const problems = [];
     for (const project of projects(settings.packages)) {
       const scripts = JSON.parse(read(join(project, 'package.json'))).scripts ?? {};
-      for (const s of [...INSTALL_SCRIPTS, 'prepare', 'prepublish', 'preprepare', 'postprepare']) if (scripts[s]) problems.push(`${project}: ${s}: ${scripts[s]}`);
+      for (const s of [...INSTALL_SCRIPTS, 'prepare', 'prepublish', 'preprepare', 'postprepare'])
+        if (scripts[s]) problems.push(`${project}: ${s}: ${scripts[s]}`);
     }
     assert.deepEqual(problems, []);
   });
@@ -185,11 +221,17 @@ describe('supply chain', () => {
 // the others run: a test that rebuilds a build output in place races with it (a tarball once
 // lacked dist/bundle/ this way). A test may run a build script only into a directory of its own.
 describe('tests and build outputs', () => {
-  it('no test runs a build script that writes into a package\'s dist/', () => {
+  it("no test runs a build script that writes into a package's dist/", () => {
     const problems = [];
     const walk = (dir) =>
       readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
-        e.name === 'node_modules' ? [] : e.isDirectory() ? walk(join(dir, e.name)) : /\.test\.[cm]?[jt]s$/.test(e.name) ? [join(dir, e.name)] : [],
+        e.name === 'node_modules'
+          ? []
+          : e.isDirectory()
+            ? walk(join(dir, e.name))
+            : /\.test\.[cm]?[jt]s$/.test(e.name)
+              ? [join(dir, e.name)]
+              : [],
       );
     for (const group of ['packages', 'tools']) {
       for (const project of readdirSync(join(root, group))) {
@@ -198,7 +240,8 @@ describe('tests and build outputs', () => {
           const text = read(file);
           // scripts/bundle.mjs always writes dist/bundle; scripts/build.mjs only with an out directory given.
           if (/scripts['"]?,\s*['"]bundle\.mjs|scripts\/bundle\.mjs/.test(text)) problems.push(`${file}: runs scripts/bundle.mjs`);
-          if (/scripts\/build\.mjs/.test(text) && !/KMS_WRAP_NATIVE_OUT/.test(text)) problems.push(`${file}: runs scripts/build.mjs without KMS_WRAP_NATIVE_OUT`);
+          if (/scripts\/build\.mjs/.test(text) && !/KMS_WRAP_NATIVE_OUT/.test(text))
+            problems.push(`${file}: runs scripts/build.mjs without KMS_WRAP_NATIVE_OUT`);
         }
       }
     }

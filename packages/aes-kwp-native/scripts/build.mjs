@@ -27,7 +27,13 @@ const release = process.env.KMS_WRAP_RELEASE === '1';
 const compilerFor = (arch, { env, cross }) => process.env[env] || (arch === process.arch ? process.env.CC || 'cc' : cross);
 // Where the shell would find a command (execFileSync looks it up the same way).
 const resolve = (cmd) => {
-  const candidates = isAbsolute(cmd) || cmd.includes('/') ? [cmd] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, cmd));
+  const candidates =
+    isAbsolute(cmd) || cmd.includes('/')
+      ? [cmd]
+      : (process.env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(d, cmd));
   return candidates.find((f) => {
     try {
       accessSync(f, constants.X_OK);
@@ -50,7 +56,9 @@ for (const f of ['index.cjs', 'index.js', 'index.d.ts']) copyFileSync(join(root,
 // The same declarations serve the CommonJS entry (the "require" condition's types).
 copyFileSync(join(root, 'src', 'index.d.ts'), join(outDir, 'index.d.cts'));
 if (process.platform !== 'linux' || !(process.arch in ARCHES)) {
-  console.log(`@kms-wrap/aes-kwp-native: nothing to build on ${process.platform}-${process.arch} (the addon is for Linux x64 and arm64; node:crypto's KWP is used)`);
+  console.log(
+    `@kms-wrap/aes-kwp-native: nothing to build on ${process.platform}-${process.arch} (the addon is for Linux x64 and arm64; node:crypto's KWP is used)`,
+  );
   process.exit(0);
 }
 
@@ -60,7 +68,9 @@ const includes = [process.env.npm_config_nodedir, join(dirname(process.execPath)
   .map((d) => join(d, 'include', 'node'));
 const include = includes.find((d) => existsSync(join(d, 'node_api.h')));
 if (!include) {
-  console.error(`@kms-wrap/aes-kwp-native: node_api.h not found in ${includes.join(' or ')} (install Node's headers, or set npm_config_nodedir)`);
+  console.error(
+    `@kms-wrap/aes-kwp-native: node_api.h not found in ${includes.join(' or ')} (install Node's headers, or set npm_config_nodedir)`,
+  );
   process.exit(1);
 }
 
@@ -73,8 +83,27 @@ for (const [arch, spec] of Object.entries(ARCHES)) {
   // -fvisibility=hidden: only the Node-API entry points are exported. No -maes or -march: the AES
   // code is compiled for the instructions function by function (target attributes), so the
   // module loads on any CPU of the architecture.
-  const args = ['-std=c11', '-O2', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wextra', '-Werror', '-fstack-protector-strong',
-    '-D_FORTIFY_SOURCE=2', '-DNAPI_VERSION=8', '-I', include, join(root, 'src', 'aes_kwp.c'), '-o', tmp, '-Wl,-z,relro,-z,now', '-Wl,-z,noexecstack', '-s'];
+  const args = [
+    '-std=c11',
+    '-O2',
+    '-fPIC',
+    '-shared',
+    '-fvisibility=hidden',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-fstack-protector-strong',
+    '-D_FORTIFY_SOURCE=2',
+    '-DNAPI_VERSION=8',
+    '-I',
+    include,
+    join(root, 'src', 'aes_kwp.c'),
+    '-o',
+    tmp,
+    '-Wl,-z,relro,-z,now',
+    '-Wl,-z,noexecstack',
+    '-s',
+  ];
   try {
     execFileSync(cc, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     renameSync(tmp, out);
@@ -84,7 +113,9 @@ for (const [arch, spec] of Object.entries(ARCHES)) {
       rmSync(out, { force: true });
       const install = `install gcc-${cross.replace(/-gcc$/, '').replace(/_/g, '-')}`;
       if (release) {
-        console.error(`@kms-wrap/aes-kwp-native: no ${cc} here, so no Linux ${arch} addon, and a release must carry it (${install}, then build again)`);
+        console.error(
+          `@kms-wrap/aes-kwp-native: no ${cc} here, so no Linux ${arch} addon, and a release must carry it (${install}, then build again)`,
+        );
         process.exit(1);
       }
       console.warn(`@kms-wrap/aes-kwp-native: no ${cc} here, so no Linux ${arch} addon (${install}; a release build refuses this)`);

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const dist = process.env.KMS_WRAP_NATIVE_OUT || join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const missing = ['x64', 'arm64'].map((arch) => `aes_kwp-linux-${arch}.node`).filter((f) => !existsSync(join(dist, f)));
 if (missing.length) {
-  console.error(`@kms-wrap/aes-kwp-native: not packing without ${missing.join(' and ')} in ${dist} — build with KMS_WRAP_RELEASE=1 on Linux with both compilers (cc and the cross compiler: node tools/ensure-system-deps.mjs installs it)`);
+  console.error(
+    `@kms-wrap/aes-kwp-native: not packing without ${missing.join(' and ')} in ${dist} — build with KMS_WRAP_RELEASE=1 on Linux with both compilers (cc and the cross compiler: node tools/ensure-system-deps.mjs installs it)`,
+  );
   process.exit(1);
 }

@@ -29,7 +29,10 @@ const nodeUnwrap = (kek: Uint8Array, ct: Uint8Array) => {
 };
 // Read off the CPU independently of the addon: x86-64 lists `aes` among its flags, arm64 among its Features.
 const INSTRUCTIONS: Record<string, string> = { x64: 'AES-NI', arm64: 'ARMv8 AES' };
-const cpuHasAes = process.platform === 'linux' && process.arch in INSTRUCTIONS && /^(flags|Features)\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const cpuHasAes =
+  process.platform === 'linux' &&
+  process.arch in INSTRUCTIONS &&
+  /^(flags|Features)\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 
 it('is in use on Linux x64 and arm64 with the AES instructions, and says why not elsewhere', () => {
   if (cpuHasAes) {
@@ -45,13 +48,18 @@ const wrap = native.wrap!;
 describe.runIf(native.wrap !== null)('the AES-NI wrap', () => {
   it('wraps RFC 5649 §6 examples to the published ciphertexts (192-bit KEK, 20 and 7 octets)', () => {
     const kek = hex('5840df6e29b02af1 ab493b705bf16ea1 ae8338f4dcc176a8');
-    expect(wrap(kek, hex('c37b7e6492584340 bed1220780894115 5068f738')).toString('hex')).toBe('138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a');
+    expect(wrap(kek, hex('c37b7e6492584340 bed1220780894115 5068f738')).toString('hex')).toBe(
+      '138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a',
+    );
     expect(wrap(kek, hex('466f7250617369')).toString('hex')).toBe('afbeb0f07dfbf5419200f2ccb50bb24f');
   });
 
   for (const size of [16, 24, 32]) {
     it(`gives node:crypto's id-aes${size * 8}-wrap-pad bytes for every length 1 to 600 and random ones to 70,000`, () => {
-      const lengths = [...Array.from({ length: 600 }, (_, i) => i + 1), ...Array.from({ length: 100 }, () => 1 + randomBytes(4).readUInt32BE() % 70_000)];
+      const lengths = [
+        ...Array.from({ length: 600 }, (_, i) => i + 1),
+        ...Array.from({ length: 100 }, () => 1 + (randomBytes(4).readUInt32BE() % 70_000)),
+      ];
       for (const n of lengths) {
         const kek = randomBytes(size);
         const pt = randomBytes(n);
@@ -66,13 +74,29 @@ describe.runIf(native.wrap !== null)('the AES-NI wrap', () => {
   describe('unwrapped by the OpenSSL 3 CLI (enc -d -id-aesN-wrap-pad)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aes-kwp-native-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    for (const [size, n] of [[16, 1], [24, 8], [32, 9], [32, 2374], [32, 1217]] as const) {
+    for (const [size, n] of [
+      [16, 1],
+      [24, 8],
+      [32, 9],
+      [32, 2374],
+      [32, 1217],
+    ] as const) {
       it(`AES-${size * 8}, ${n} octets`, () => {
         const kek = randomBytes(size);
         const pt = randomBytes(n);
         const file = join(dir, `${size}-${n}`);
         writeFileSync(file, wrap(kek, pt));
-        const back = execFileSync('openssl', ['enc', '-d', `-id-aes${size * 8}-wrap-pad`, '-K', kek.toString('hex'), '-iv', 'A65959A6', '-in', file]);
+        const back = execFileSync('openssl', [
+          'enc',
+          '-d',
+          `-id-aes${size * 8}-wrap-pad`,
+          '-K',
+          kek.toString('hex'),
+          '-iv',
+          'A65959A6',
+          '-in',
+          file,
+        ]);
         expect(back.equals(pt)).toBe(true);
       });
     }
@@ -116,7 +140,17 @@ describe.runIf(native.wrap !== null)('the AES-NI wrap', () => {
   it('refuses what is not a Uint8Array, and a wrong argument count, with TypeError', () => {
     const kek = randomBytes(32);
     const call = wrap as unknown as (...a: unknown[]) => unknown;
-    for (const bad of ['key', 42, null, undefined, {}, new ArrayBuffer(16), new Uint16Array(8), new DataView(new ArrayBuffer(16)), new Uint8ClampedArray(16)]) {
+    for (const bad of [
+      'key',
+      42,
+      null,
+      undefined,
+      {},
+      new ArrayBuffer(16),
+      new Uint16Array(8),
+      new DataView(new ArrayBuffer(16)),
+      new Uint8ClampedArray(16),
+    ]) {
       expect(() => call(kek, bad), String(bad)).toThrow(TypeError);
       expect(() => call(bad, randomBytes(16)), String(bad)).toThrow(TypeError);
     }
@@ -145,10 +179,14 @@ describe.runIf(native.wrap !== null)('the AES-NI wrap', () => {
 });
 
 it('is off, with the reason, when KMS_WRAP_NATIVE_KWP=0', () => {
-  const out = execFileSync(process.execPath, ['-p', `const m = require(${JSON.stringify(require.resolve('@kms-wrap/aes-kwp-native'))}); JSON.stringify([m.wrap, m.status])`], {
-    env: { ...process.env, KMS_WRAP_NATIVE_KWP: '0' },
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['-p', `const m = require(${JSON.stringify(require.resolve('@kms-wrap/aes-kwp-native'))}); JSON.stringify([m.wrap, m.status])`],
+    {
+      env: { ...process.env, KMS_WRAP_NATIVE_KWP: '0' },
+      encoding: 'utf8',
+    },
+  );
   expect(JSON.parse(out)).toEqual([null, 'turned off (KMS_WRAP_NATIVE_KWP=0)']);
 });
 
@@ -203,13 +241,31 @@ describe.runIf(native.wrap !== null)('under AddressSanitizer and UBSan', () => {
       const preload = [runtime('libasan.so'), runtime('libubsan.so')];
       for (const lib of preload) expect(lib, `${cc} has no ${lib}`).toMatch(/^\//);
       const include = join(dirname(process.execPath), '..', 'include', 'node');
-      execFileSync(cc, ['-std=c11', '-O1', '-g', '-fPIC', '-shared', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-DNAPI_VERSION=8',
-        '-I', include, fileURLToPath(new URL('../src/aes_kwp.c', import.meta.url)), '-o', join(dir, 'aes_kwp.node')]);
+      execFileSync(cc, [
+        '-std=c11',
+        '-O1',
+        '-g',
+        '-fPIC',
+        '-shared',
+        '-fsanitize=address,undefined',
+        '-fno-sanitize-recover=all',
+        '-DNAPI_VERSION=8',
+        '-I',
+        include,
+        fileURLToPath(new URL('../src/aes_kwp.c', import.meta.url)),
+        '-o',
+        join(dir, 'aes_kwp.node'),
+      ]);
       writeFileSync(join(dir, 'check.cjs'), checkScript("require('./aes_kwp.node')", 'supported'));
       const r = spawnSync(process.execPath, ['check.cjs'], {
         cwd: dir,
         encoding: 'utf8',
-        env: { ...process.env, LD_PRELOAD: preload.join(':'), ASAN_OPTIONS: 'detect_leaks=0:halt_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' },
+        env: {
+          ...process.env,
+          LD_PRELOAD: preload.join(':'),
+          ASAN_OPTIONS: 'detect_leaks=0:halt_on_error=1',
+          UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
+        },
       });
       expect(r.stderr).not.toMatch(/AddressSanitizer|runtime error/);
       expect(r.status, r.stderr).toBe(0);
@@ -225,12 +281,15 @@ describe.runIf(native.wrap !== null)('under AddressSanitizer and UBSan', () => {
 // checkScript's run against that Node's node:crypto.
 const onX64 = process.platform === 'linux' && process.arch === 'x64';
 describe.runIf(onX64)('the arm64 addon, under qemu-aarch64', () => {
-  it('loads on arm64 (ARMv8 AES) and gives node:crypto\'s bytes there', () => {
+  it("loads on arm64 (ARMv8 AES) and gives node:crypto's bytes there", () => {
     const sysroot = process.env['KMS_WRAP_ARM64_SYSROOT'] || '/opt/kms-wrap-test/arm64';
     const dist = fileURLToPath(new URL('../dist/', import.meta.url));
     expect(readdirSync(dist)).toContain('aes_kwp-linux-arm64.node');
     const check = checkScript(`require(${JSON.stringify(join(dist, 'index.cjs'))})`, 'status');
-    const r = spawnSync('qemu-aarch64', ['-L', sysroot, join(sysroot, 'usr/bin/node'), '-e', check], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('qemu-aarch64', ['-L', sysroot, join(sysroot, 'usr/bin/node'), '-e', check], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.error, 'qemu-aarch64 (apt-get install qemu-user)').toBeUndefined();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('arm64 ARMv8 AES 474');

@@ -91,7 +91,10 @@ describe.runIf(linux)('a build without the cross compiler', () => {
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
     expect(manifest.scripts.prepack).toBe('node scripts/check-pack.mjs');
     const check = (out: string) =>
-      spawnSync(process.execPath, [join(pkg, 'scripts/check-pack.mjs')], { env: { PATH: process.env.PATH!, KMS_WRAP_NATIVE_OUT: out }, encoding: 'utf8' });
+      spawnSync(process.execPath, [join(pkg, 'scripts/check-pack.mjs')], {
+        env: { PATH: process.env.PATH!, KMS_WRAP_NATIVE_OUT: out },
+        encoding: 'utf8',
+      });
     const other = process.arch === 'x64' ? 'arm64' : 'x64';
     const refused = check(join(tmp, 'dev'));
     expect(refused.status).toBe(1);

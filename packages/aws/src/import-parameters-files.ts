@@ -47,7 +47,8 @@ export interface ConsoleReadme {
 }
 
 const INVALID = ERROR_CODES.PARAMETERS_INVALID;
-const REFETCH = 'download the wrapping public key and import token again (console), or save the whole output of aws kms get-parameters-for-import';
+const REFETCH =
+  'download the wrapping public key and import token again (console), or save the whole output of aws kms get-parameters-for-import';
 
 const PUBLIC_KEY_NAME = /^(wrappingpublickey\.bin|wrappingkey_.+|publickey\.bin)$/i;
 const TOKEN_NAME = /^(importtoken\.bin|importtoken_.+)$/i;
@@ -72,10 +73,22 @@ export interface ImportParametersOptions {
 }
 
 /** GetParametersForImport output from one file's bytes: the console's zip, or the JSON. `name` names the file in messages. */
-export async function parseImportParametersFile(bytes: Uint8Array, name: string, options: ImportParametersOptions = {}): Promise<LoadedImportParameters> {
+export async function parseImportParametersFile(
+  bytes: Uint8Array,
+  name: string,
+  options: ImportParametersOptions = {},
+): Promise<LoadedImportParameters> {
   if (isZip(bytes)) return parseZip(name, bytes, options.inflateRaw);
   const p = parseImportParameters(bytesToText(bytes));
-  return { source: 'json', keyId: p.keyId, importToken: p.importToken, wrappingKey: p.wrappingKey, validTo: p.validTo, wrappingAlgorithm: undefined, importTokenFile: undefined };
+  return {
+    source: 'json',
+    keyId: p.keyId,
+    importToken: p.importToken,
+    wrappingKey: p.wrappingKey,
+    validTo: p.validTo,
+    wrappingAlgorithm: undefined,
+    importTokenFile: undefined,
+  };
 }
 
 /** GetParametersForImport output from the console's download unzipped into a folder. */
@@ -87,20 +100,35 @@ export async function parseImportParametersFolder(folder: ImportParametersFolder
   const readmeName = pick(names, README_NAME, where, 'README files', 'README.txt');
   const wrappingKey = parseWrappingPublicKey(await folder.read(keyName, `the wrapping public key (${keyName})`));
   const importToken = await folder.read(tokenName, `the import token (${tokenName})`);
-  const readme = readmeName === undefined ? {} : parseConsoleReadme(bytesToText(await folder.read(readmeName, `the README (${readmeName})`)));
-  return assemble('folder', where, { wrappingKey, importToken, readme, names: [keyName, tokenName], importTokenFile: folder.pathOf?.(tokenName) });
+  const readme =
+    readmeName === undefined ? {} : parseConsoleReadme(bytesToText(await folder.read(readmeName, `the README (${readmeName})`)));
+  return assemble('folder', where, {
+    wrappingKey,
+    importToken,
+    readme,
+    names: [keyName, tokenName],
+    importTokenFile: folder.pathOf?.(tokenName),
+  });
 }
 
 async function parseZip(path: string, bytes: Uint8Array, inflateRaw: InflateRaw | undefined): Promise<LoadedImportParameters> {
   const opts = { what: `the import parameters zip ${path}`, code: INVALID, hint: REFETCH, ...(inflateRaw ? { inflateRaw } : {}) };
-  const entries = listZipEntries(bytes, opts).filter((e) => !e.isDirectory && !e.name.startsWith('__MACOSX/') && !base(e.name).startsWith('._'));
+  const entries = listZipEntries(bytes, opts).filter(
+    (e) => !e.isDirectory && !e.name.startsWith('__MACOSX/') && !base(e.name).startsWith('._'),
+  );
   const byName = (re: RegExp, what: string, expected: string, required: boolean): ZipEntry | undefined => {
     const found = entries.filter((e) => re.test(base(e.name)));
     if (found.length > 1) {
-      throw new KmsWrapError(INVALID, `the zip ${path} holds ${found.length} ${what} (${found.map((e) => e.name).join(', ')}) — keep the files of one download`);
+      throw new KmsWrapError(
+        INVALID,
+        `the zip ${path} holds ${found.length} ${what} (${found.map((e) => e.name).join(', ')}) — keep the files of one download`,
+      );
     }
     if (found.length === 0 && required) {
-      throw new KmsWrapError(INVALID, `the zip ${path} has no ${expected} — it is not the console's import parameters download; ${REFETCH}`);
+      throw new KmsWrapError(
+        INVALID,
+        `the zip ${path} has no ${expected} — it is not the console's import parameters download; ${REFETCH}`,
+      );
     }
     return found[0];
   };
@@ -111,13 +139,25 @@ async function parseZip(path: string, bytes: Uint8Array, inflateRaw: InflateRaw 
   const importToken = await readZipEntry(bytes, tokenEntry, opts);
   if (importToken.length === 0) throw new KmsWrapError(INVALID, `the import token in the zip ${path} is empty — ${REFETCH}`);
   const readme = readmeEntry === undefined ? {} : parseConsoleReadme(bytesToText(await readZipEntry(bytes, readmeEntry, opts)));
-  return assemble('zip', `the zip ${path}`, { wrappingKey, importToken, readme, names: [keyEntry.name, tokenEntry.name], importTokenFile: undefined });
+  return assemble('zip', `the zip ${path}`, {
+    wrappingKey,
+    importToken,
+    readme,
+    names: [keyEntry.name, tokenEntry.name],
+    importTokenFile: undefined,
+  });
 }
 
 function assemble(
   source: ImportParametersSource,
   where: string,
-  p: { wrappingKey: WrappingPublicKey; importToken: Uint8Array; readme: ConsoleReadme; names: string[]; importTokenFile: string | undefined },
+  p: {
+    wrappingKey: WrappingPublicKey;
+    importToken: Uint8Array;
+    readme: ConsoleReadme;
+    names: string[];
+    importTokenFile: string | undefined;
+  },
 ): LoadedImportParameters {
   if (p.readme.wrappingKeySpec !== undefined && p.readme.wrappingKeySpec !== p.wrappingKey.spec) {
     throw new KmsWrapError(
@@ -140,7 +180,10 @@ function assemble(
 function pick(names: readonly string[], re: RegExp, where: string, what: string, expected: string): string | undefined {
   const found = names.filter((n) => re.test(n) && !n.startsWith('._'));
   if (found.length > 1) {
-    throw new KmsWrapError(INVALID, `${where} holds ${found.length} ${what} (${found.join(', ')}) — keep the files of one download (${expected}) in the folder`);
+    throw new KmsWrapError(
+      INVALID,
+      `${where} holds ${found.length} ${what} (${found.join(', ')}) — keep the files of one download (${expected}) in the folder`,
+    );
   }
   return found[0];
 }
@@ -196,13 +239,17 @@ export function parseConsoleReadme(text: string): ConsoleReadme {
 function readmeDate(line: string): Date | undefined {
   const m = DATE_TIME.exec(line);
   if (m) {
-    const zone = m[3] === undefined || /^(utc|gmt|z)$/i.test(m[3]) ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
+    const zone =
+      m[3] === undefined || /^(utc|gmt|z)$/i.test(m[3]) ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
     const ms = Date.parse(`${m[1]}T${m[2] ?? '00:00'}${zone}`);
     return Number.isFinite(ms) ? new Date(ms) : undefined;
   }
   const colon = line.indexOf(':');
   if (colon < 0) return undefined;
-  const rest = line.slice(colon + 1).trim().replace(/\.$/, '');
+  const rest = line
+    .slice(colon + 1)
+    .trim()
+    .replace(/\.$/, '');
   if (!/\d{4}/.test(rest) || !/[a-z]{3}/i.test(rest)) return undefined; // "Tue, 14 May 2024 12:00:00 GMT" and the like
   const ms = Date.parse(rest);
   return Number.isFinite(ms) ? new Date(ms) : undefined;

@@ -1,11 +1,24 @@
 export { importKeyMaterial, checkValidTo, parseImportType, regionOfArn, IMPORT_TYPES, MAX_VALID_TO_DAYS } from './kms-import.js';
-export type { ImportKeyMaterialOptions, ImportKeyMaterialResult, ImportType, ExpirationModel, KmsCall, KmsOperation } from './kms-import.js';
+export type {
+  ImportKeyMaterialOptions,
+  ImportKeyMaterialResult,
+  ImportType,
+  ExpirationModel,
+  KmsCall,
+  KmsOperation,
+} from './kms-import.js';
 export { loadKmsSdk, KMS_SDK_PACKAGE } from './kms-sdk.js';
 export type { KmsClientLike, KmsSdk, LoadKmsSdkOptions } from './kms-sdk.js';
 export { translateKmsError, awsErrorName, isServiceError } from './kms-errors.js';
 export type { KmsErrorContext } from './kms-errors.js';
 export { parseImportParametersFile, parseImportParametersFolder, parseConsoleReadme } from './import-parameters-files.js';
-export type { ConsoleReadme, ImportParametersFolder, ImportParametersOptions, ImportParametersSource, LoadedImportParameters } from './import-parameters-files.js';
+export type {
+  ConsoleReadme,
+  ImportParametersFolder,
+  ImportParametersOptions,
+  ImportParametersSource,
+  LoadedImportParameters,
+} from './import-parameters-files.js';
 export { isZip, listZipEntries, readZipEntry, MAX_ZIP_ENTRIES, MAX_ZIP_ENTRY_BYTES } from './zip.js';
 export type { ZipEntry, ZipOptions } from './zip.js';
 export { inflateRawStream } from './inflate.js';

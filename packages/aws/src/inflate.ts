@@ -32,7 +32,10 @@ type DecompressionStreamClass = new (format: 'deflate-raw') => DecompressionStre
 export async function inflateRawStream(data: Uint8Array, maxOutputLength: number): Promise<Uint8Array> {
   const Stream = (globalThis as { DecompressionStream?: DecompressionStreamClass }).DecompressionStream;
   if (Stream === undefined) {
-    throw new KmsWrapError(ERROR_CODES.ARGUMENT_INVALID, 'this runtime has no DecompressionStream to inflate the zip with — pass inflateRaw (a raw DEFLATE function)');
+    throw new KmsWrapError(
+      ERROR_CODES.ARGUMENT_INVALID,
+      'this runtime has no DecompressionStream to inflate the zip with — pass inflateRaw (a raw DEFLATE function)',
+    );
   }
   const stream = new Stream('deflate-raw');
   const writer = stream.writable.getWriter();

@@ -14,7 +14,17 @@ export interface KmsErrorContext {
   readonly algorithm?: string;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 const CREDENTIAL_NAMES = new Set([
   'CredentialsProviderError',
   'UnrecognizedClientException',
@@ -51,7 +61,9 @@ function shortMessage(e: unknown): string {
 /** True for an error that came back from KMS (an SDK service exception), not from the client side. */
 export function isServiceError(e: unknown): boolean {
   const meta = field(e, '$metadata');
-  return typeof meta === 'object' && meta !== null && (field(e, '$fault') !== undefined || typeof field(meta, 'httpStatusCode') === 'number');
+  return (
+    typeof meta === 'object' && meta !== null && (field(e, '$fault') !== undefined || typeof field(meta, 'httpStatusCode') === 'number')
+  );
 }
 
 /**
@@ -66,7 +78,8 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
   const key = ctx.keyId;
   const op = ctx.operation;
   const where = ctx.regionName ? ` in ${ctx.regionName}` : '';
-  const reject = (what: string, todo: string) => new KmsWrapError(ERROR_CODES.KMS_REJECTED, `KMS refused ${op}: ${what}${why} — ${todo}`, { cause: e });
+  const reject = (what: string, todo: string) =>
+    new KmsWrapError(ERROR_CODES.KMS_REJECTED, `KMS refused ${op}: ${what}${why} — ${todo}`, { cause: e });
   switch (name) {
     case 'InvalidCiphertextException':
       return reject(
@@ -79,14 +92,20 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
         'import the original key material (for a symmetric single-Region key, pass --import-type NEW_KEY_MATERIAL to add new material)',
       );
     case 'ExpiredImportTokenException':
-      return reject('the import token has expired (import parameters last 24 hours)', 'fetch new parameters and wrap again: kms-wrap import does both in one run');
+      return reject(
+        'the import token has expired (import parameters last 24 hours)',
+        'fetch new parameters and wrap again: kms-wrap import does both in one run',
+      );
     case 'InvalidImportTokenException':
       return reject(
         `the import token is not valid for KMS key ${key} (it belongs to another key, another GetParametersForImport call, or was damaged)`,
         'use the ImportToken from the same GetParametersForImport call as the public key, for the same key',
       );
     case 'NotFoundException':
-      return reject(`KMS key ${key} was not found${where}`, 'check the key id or ARN and the region (--region, AWS_REGION, or the profile\'s region)');
+      return reject(
+        `KMS key ${key} was not found${where}`,
+        "check the key id or ARN and the region (--region, AWS_REGION, or the profile's region)",
+      );
     case 'InvalidArnException':
       return reject(`'${key}' is not a valid key ARN`, 'give the key id (1234abcd-...), the key ARN, or an alias for DescribeKey');
     case 'KMSInvalidStateException':
@@ -120,7 +139,7 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
         { cause: e },
       );
   }
-  if (CREDENTIAL_NAMES.has(name) || /could not load credentials|credential/i.test(said) && !isServiceError(e)) {
+  if (CREDENTIAL_NAMES.has(name) || (/could not load credentials|credential/i.test(said) && !isServiceError(e))) {
     return new KmsWrapError(
       ERROR_CODES.AWS_CREDENTIALS,
       `no valid AWS credentials for ${op}${why} — sign in (aws sso login, aws configure), set AWS_PROFILE or pass --profile NAME, and check that the session has not expired`,
@@ -128,10 +147,19 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
     );
   }
   if (/region is missing|region not accepted|invalid region|unresolved region/i.test(said)) {
-    return new KmsWrapError(ERROR_CODES.AWS_CONFIG, `no AWS region is set for ${op}${why} — pass --region (e.g. eu-west-1, cn-north-1), or set AWS_REGION`, { cause: e });
+    return new KmsWrapError(
+      ERROR_CODES.AWS_CONFIG,
+      `no AWS region is set for ${op}${why} — pass --region (e.g. eu-west-1, cn-north-1), or set AWS_REGION`,
+      { cause: e },
+    );
   }
   const code = field(e, 'code');
-  if ((typeof code === 'string' && NETWORK_CODES.has(code)) || name === 'TimeoutError' || name === 'RequestTimeout' || name === 'AbortError') {
+  if (
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+    name === 'TimeoutError' ||
+    name === 'RequestTimeout' ||
+    name === 'AbortError'
+  ) {
     return new KmsWrapError(
       ERROR_CODES.AWS_UNREACHABLE,
       `could not reach KMS${where} for ${op}${why} — check the network, proxy settings and the region${ctx.regionName ? '' : ' (--region)'}`,
@@ -139,7 +167,10 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
     );
   }
   if (isServiceError(e)) {
-    return reject(`an error kms-wrap does not know`, 'see the AWS KMS API reference for this error, or run the aws CLI command with --debug');
+    return reject(
+      `an error kms-wrap does not know`,
+      'see the AWS KMS API reference for this error, or run the aws CLI command with --debug',
+    );
   }
   return e;
 }

@@ -29,12 +29,7 @@ import {
   type WrappingKeySpec,
 } from '@kms-wrap/core';
 import { fromBase64 } from '@kms-wrap/core/encoding';
-import {
-  judge,
-  judgeAlgorithm,
-  judgeEvery,
-  pluginFor,
-} from '@kms-wrap/core/internal';
+import { judge, judgeAlgorithm, judgeEvery, pluginFor } from '@kms-wrap/core/internal';
 import { translateKmsError } from './kms-errors.js';
 import { loadKmsSdk, type KmsClientLike, type KmsSdk } from './kms-sdk.js';
 
@@ -120,7 +115,10 @@ export interface ImportKeyMaterialResult {
 export function checkValidTo(validTo: Date, now: number): void {
   const t = validTo.getTime();
   if (!Number.isFinite(t)) {
-    throw new KmsWrapError(ERROR_CODES.VALID_TO_INVALID, 'the expiry date is not a date — give an ISO 8601 date-time (2030-01-31T12:00:00Z) or epoch seconds');
+    throw new KmsWrapError(
+      ERROR_CODES.VALID_TO_INVALID,
+      'the expiry date is not a date — give an ISO 8601 date-time (2030-01-31T12:00:00Z) or epoch seconds',
+    );
   }
   if (t <= now) {
     throw new KmsWrapError(
@@ -168,7 +166,11 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   if (options.validTo !== undefined) checkValidTo(options.validTo, now());
   const importType = options.importType === undefined ? undefined : parseImportType(options.importType);
   const expirationModel: ExpirationModel = options.validTo ? 'KEY_MATERIAL_EXPIRES' : 'KEY_MATERIAL_DOES_NOT_EXPIRE';
-  const symmetricOnly = [importType && '--import-type', options.description !== undefined && '--description', options.keyMaterialId !== undefined && '--key-material-id'].filter(Boolean) as string[];
+  const symmetricOnly = [
+    importType && '--import-type',
+    options.description !== undefined && '--description',
+    options.keyMaterialId !== undefined && '--key-material-id',
+  ].filter(Boolean) as string[];
   if (options.material.length === 0) throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key material is empty — check the file');
 
   // The algorithm first: a deprecated or unknown id, or a missing plugin, needs no call to know.
@@ -176,7 +178,10 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   // against each one's capacity.
   const wrapper = typeof options.wrapper === 'function' ? await options.wrapper(algorithm) : options.wrapper;
   if (typeof wrapper?.wrap !== 'function' || !(wrapper.algorithms instanceof Map)) {
-    throw new KmsWrapError(ERROR_CODES.ARGUMENT_INVALID, 'importKeyMaterial needs a wrapper (createWrapper from @kms-wrap/core, or standardWrapper from @kms-wrap/node) — pass it as wrapper');
+    throw new KmsWrapError(
+      ERROR_CODES.ARGUMENT_INVALID,
+      'importKeyMaterial needs a wrapper (createWrapper from @kms-wrap/core, or standardWrapper from @kms-wrap/node) — pass it as wrapper',
+    );
   }
   const j = { rules: wrapper.rules, plugins: wrapper.algorithms };
   const refused = judgeAlgorithm(j, algorithm);
@@ -207,7 +212,8 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
     // The engine's rule: without DescribeKey's key spec, every spec the bytes could be must pass.
     const refusal = judgeEvery(j, { algorithm, keySpecs: material.candidates, materialLength: material.length, wrappingKeySpec, region });
     if (refusal) throw refusal;
-    if (symmetricOnly.length > 0 && !material.candidates.includes('SYMMETRIC_DEFAULT')) refuseSymmetricOnly(symmetricOnly, keyIdGiven, material.candidates.join(' or '));
+    if (symmetricOnly.length > 0 && !material.candidates.includes('SYMMETRIC_DEFAULT'))
+      refuseSymmetricOnly(symmetricOnly, keyIdGiven, material.candidates.join(' or '));
     const length = expectedLength(material.length);
     const shownLength = typeof length === 'number' ? `${length}` : `${length[0]} to ${length[1]}`;
     return {
@@ -230,7 +236,11 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
         { operation: 'GetParametersForImport', input: gpfiInput('<the key ARN from DescribeKey>') },
         {
           operation: 'ImportKeyMaterial',
-          input: importInput('<the key ARN from DescribeKey>', '<elided: the ImportToken from GetParametersForImport>', `<${shownLength} bytes: the material wrapped with ${algorithm} under the ${wrappingKeySpec} PublicKey>`),
+          input: importInput(
+            '<the key ARN from DescribeKey>',
+            '<elided: the ImportToken from GetParametersForImport>',
+            `<${shownLength} bytes: the material wrapped with ${algorithm} under the ${wrappingKeySpec} PublicKey>`,
+          ),
         },
       ],
     };
@@ -238,11 +248,17 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
 
   const client = options.client;
   if (!client || typeof client.send !== 'function') {
-    throw new KmsWrapError(ERROR_CODES.USAGE, 'importKeyMaterial needs a client (a KMSClient from @aws-sdk/client-kms) unless dryRun is set');
+    throw new KmsWrapError(
+      ERROR_CODES.USAGE,
+      'importKeyMaterial needs a client (a KMSClient from @aws-sdk/client-kms) unless dryRun is set',
+    );
   }
   const sdk = options.sdk ?? (await loadKmsSdk());
   const calls: KmsCall[] = [];
-  let regionName = options.region !== undefined && !/^(standard|china)$/i.test(options.region) ? options.region : (regionOfArn(keyIdGiven)?.name ?? (await clientRegionName(client)));
+  let regionName =
+    options.region !== undefined && !/^(standard|china)$/i.test(options.region)
+      ? options.region
+      : (regionOfArn(keyIdGiven)?.name ?? (await clientRegionName(client)));
   const send = async (operation: KmsOperation, command: unknown, shown: Record<string, string>, keyId: string) => {
     calls.push({ operation, input: shown });
     try {
@@ -263,7 +279,9 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
     material = inspectMaterial(options.material, { region, keySpec: key.keySpec });
   } catch (e) {
     if (isKmsWrapError(e) && (e.code === ERROR_CODES.KEY_SPEC_MISMATCH || e.code === ERROR_CODES.MATERIAL_INVALID)) {
-      throw new KmsWrapError(e.code, `KMS key ${key.arn} has key spec ${key.keySpec}, and ${e.message.replace(/^The /, 'the ')}`, { cause: e });
+      throw new KmsWrapError(e.code, `KMS key ${key.arn} has key spec ${key.keySpec}, and ${e.message.replace(/^The /, 'the ')}`, {
+        cause: e,
+      });
     }
     throw e;
   }
@@ -278,20 +296,37 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   if (refusal) throw refusal;
 
   // 2. GetParametersForImport: the wrapping public key and the token, for the key's ARN.
-  const params = await send('GetParametersForImport', new sdk.GetParametersForImportCommand(gpfiInput(key.arn)), gpfiInput(key.arn), key.arn);
+  const params = await send(
+    'GetParametersForImport',
+    new sdk.GetParametersForImportCommand(gpfiInput(key.arn)),
+    gpfiInput(key.arn),
+    key.arn,
+  );
   const publicKey = toBytes(params?.PublicKey);
   const token = toBytes(params?.ImportToken);
   if (!publicKey || !token || token.length === 0) {
-    throw new KmsWrapError(ERROR_CODES.PARAMETERS_INVALID, `GetParametersForImport for ${key.arn} returned no PublicKey or ImportToken — run the command again; if it persists, report it`);
+    throw new KmsWrapError(
+      ERROR_CODES.PARAMETERS_INVALID,
+      `GetParametersForImport for ${key.arn} returned no PublicKey or ImportToken — run the command again; if it persists, report it`,
+    );
   }
   const wrappingKey = parseWrappingPublicKey(publicKey);
   if (wrappingKey.spec !== wrappingKeySpec) {
-    throw new KmsWrapError(ERROR_CODES.PARAMETERS_MISMATCH, `GetParametersForImport returned an ${wrappingKey.spec} wrapping key where ${wrappingKeySpec} was requested — run the command again`);
+    throw new KmsWrapError(
+      ERROR_CODES.PARAMETERS_MISMATCH,
+      `GetParametersForImport returned an ${wrappingKey.spec} wrapping key where ${wrappingKeySpec} was requested — run the command again`,
+    );
   }
   const parametersValidTo = toDate(params?.ParametersValidTo);
 
   // 3. Wrap, with every check of the engine.
-  const wrapped = await wrapper.wrap({ material: options.material, wrappingPublicKey: wrappingKey, algorithm, keySpec: key.keySpec, region });
+  const wrapped = await wrapper.wrap({
+    material: options.material,
+    wrappingPublicKey: wrappingKey,
+    algorithm,
+    keySpec: key.keySpec,
+    region,
+  });
 
   // 4. ImportKeyMaterial.
   const input: Record<string, unknown> = {
@@ -359,7 +394,10 @@ const USAGES: Readonly<Record<string, readonly string[]>> = {
 /** DescribeKey's KeyMetadata: Origin EXTERNAL, customer managed, a state that takes material, an importable spec. */
 function checkKey(meta: Record<string, unknown> | undefined, keyIdGiven: string): CheckedKey {
   if (typeof meta !== 'object' || meta === null) {
-    throw new KmsWrapError(ERROR_CODES.KMS_REJECTED, `DescribeKey returned no KeyMetadata for ${keyIdGiven} — check the key id and run the command again`);
+    throw new KmsWrapError(
+      ERROR_CODES.KMS_REJECTED,
+      `DescribeKey returned no KeyMetadata for ${keyIdGiven} — check the key id and run the command again`,
+    );
   }
   const str = (k: string) => (typeof meta[k] === 'string' ? (meta[k] as string) : undefined);
   const arn = str('Arn') ?? str('KeyId') ?? keyIdGiven;
@@ -367,20 +405,32 @@ function checkKey(meta: Record<string, unknown> | undefined, keyIdGiven: string)
   const spec = str('KeySpec') ?? str('CustomerMasterKeySpec');
   const usage = str('KeyUsage');
   const createHint = `create a key for import: aws kms create-key --origin EXTERNAL${spec ? ` --key-spec ${spec}` : ''}${usage ? ` --key-usage ${usage}` : ''}`;
-  if (str('KeyManager') === 'AWS') throw unsuitable('is an AWS managed key, and only customer managed keys take imported material', createHint);
+  if (str('KeyManager') === 'AWS')
+    throw unsuitable('is an AWS managed key, and only customer managed keys take imported material', createHint);
   const origin = str('Origin');
   if (origin !== 'EXTERNAL') {
     if (origin === 'AWS_CLOUDHSM' || origin === 'EXTERNAL_KEY_STORE') {
-      throw unsuitable(`is in a custom key store (Origin ${origin}), where KMS cannot import key material`, `${createHint} (outside custom key stores)`);
+      throw unsuitable(
+        `is in a custom key store (Origin ${origin}), where KMS cannot import key material`,
+        `${createHint} (outside custom key stores)`,
+      );
     }
-    throw unsuitable(`has Origin ${origin ?? 'unknown'}: KMS made its key material, and material can be imported only into keys created with Origin EXTERNAL`, createHint);
+    throw unsuitable(
+      `has Origin ${origin ?? 'unknown'}: KMS made its key material, and material can be imported only into keys created with Origin EXTERNAL`,
+      createHint,
+    );
   }
-  if (spec === undefined) throw new KmsWrapError(ERROR_CODES.KMS_REJECTED, `DescribeKey did not say the key spec of ${arn} — run the command again`);
+  if (spec === undefined)
+    throw new KmsWrapError(ERROR_CODES.KMS_REJECTED, `DescribeKey did not say the key spec of ${arn} — run the command again`);
   let keySpec: KeySpec;
   try {
     keySpec = parseKeySpec(spec);
   } catch (e) {
-    throw new KmsWrapError(isKmsWrapError(e) ? e.code : ERROR_CODES.KEY_SPEC_UNSUPPORTED, `KMS key ${arn} has key spec ${spec}: ${isKmsWrapError(e) ? e.message : 'kms-wrap cannot import it'}`, { cause: e });
+    throw new KmsWrapError(
+      isKmsWrapError(e) ? e.code : ERROR_CODES.KEY_SPEC_UNSUPPORTED,
+      `KMS key ${arn} has key spec ${spec}: ${isKmsWrapError(e) ? e.message : 'kms-wrap cannot import it'}`,
+      { cause: e },
+    );
   }
   const keyState = str('KeyState') ?? 'unknown';
   switch (keyState) {
@@ -391,11 +441,17 @@ function checkKey(meta: Record<string, unknown> | undefined, keyIdGiven: string)
     case 'PendingDeletion':
       throw unsuitable('is pending deletion', `cancel it first (aws kms cancel-key-deletion --key-id ${arn}), then import`);
     default:
-      throw unsuitable(`is in state ${keyState}, in which it takes no key material`, 'wait until it is PendingImport (or Enabled/Disabled for a reimport), or use another key');
+      throw unsuitable(
+        `is in state ${keyState}, in which it takes no key material`,
+        'wait until it is PendingImport (or Enabled/Disabled for a reimport), or use another key',
+      );
   }
   const kind = KEY_SPEC_INFO[keySpec].kind;
   if (usage !== undefined && !USAGES[kind]!.includes(usage)) {
-    throw unsuitable(`has key usage ${usage}, which KMS does not pair with ${keySpec}`, `use a key with key usage ${USAGES[kind]!.join(' or ')}`);
+    throw unsuitable(
+      `has key usage ${usage}, which KMS does not pair with ${keySpec}`,
+      `use a key with key usage ${USAGES[kind]!.join(' or ')}`,
+    );
   }
   const mr = meta['MultiRegionConfiguration'] as Record<string, unknown> | undefined;
   const multiRegionType = typeof mr?.['MultiRegionKeyType'] === 'string' ? (mr['MultiRegionKeyType'] as string) : undefined;

@@ -72,7 +72,10 @@ function toSdk(mod: unknown): KmsSdk {
   const names = ['DescribeKeyCommand', 'GetParametersForImportCommand', 'ImportKeyMaterialCommand', 'KMSClient'] as const;
   for (const n of names) {
     if (typeof get(n) !== 'function') {
-      throw new KmsWrapError(ERROR_CODES.AWS_SDK_MISSING, `the installed ${KMS_SDK_PACKAGE} has no ${n} — npm install ${KMS_SDK_PACKAGE}@3 (a current version)`);
+      throw new KmsWrapError(
+        ERROR_CODES.AWS_SDK_MISSING,
+        `the installed ${KMS_SDK_PACKAGE} has no ${n} — npm install ${KMS_SDK_PACKAGE}@3 (a current version)`,
+      );
     }
   }
   return {
@@ -86,5 +89,7 @@ function toSdk(mod: unknown): KmsSdk {
 /** A module that is not installed, as Node and bundlers say it. */
 function isNotFound(e: unknown): boolean {
   const code = (e as { code?: unknown } | undefined)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(String((e as Error)?.message));
+  return (
+    code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)/.test(String((e as Error)?.message))
+  );
 }

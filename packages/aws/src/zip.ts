@@ -72,7 +72,8 @@ export function listZipEntries(bytes: Uint8Array, options: ZipOptions = {}): Zip
   const cdOffset = u32(bytes, end + 16);
   if (disk !== 0 || cdDisk !== 0 || onDisk !== total) fail('is a multi-part archive');
   if (total === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) fail('is a ZIP64 archive, far larger than import parameters');
-  if (total > MAX_ZIP_ENTRIES) fail(`lists ${total} entries, more than the ${MAX_ZIP_ENTRIES} kms-wrap reads (the console's zip has three)`);
+  if (total > MAX_ZIP_ENTRIES)
+    fail(`lists ${total} entries, more than the ${MAX_ZIP_ENTRIES} kms-wrap reads (the console's zip has three)`);
   if (cdOffset + cdSize > end) fail('has a central directory outside the file');
 
   const entries: ZipEntry[] = [];
@@ -92,7 +93,8 @@ export function listZipEntries(bytes: Uint8Array, options: ZipOptions = {}): Zip
     if (next > cdOffset + cdSize) fail('has a malformed central directory');
     const name = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(p + CENTRAL_SIZE, p + CENTRAL_SIZE + nameLength));
     if ((flags & 1) !== 0) fail(`holds an encrypted entry (${printable(name)})`);
-    if (compressedSize === 0xffffffff || size === 0xffffffff || localHeaderOffset === 0xffffffff) fail('is a ZIP64 archive, far larger than import parameters');
+    if (compressedSize === 0xffffffff || size === 0xffffffff || localHeaderOffset === 0xffffffff)
+      fail('is a ZIP64 archive, far larger than import parameters');
     if (localHeaderOffset >= cdOffset) fail('has an entry outside the file');
     entries.push({ name, method, compressedSize, size, crc32: crc, localHeaderOffset, isDirectory: name.endsWith('/') });
     p = next;
@@ -105,7 +107,9 @@ export async function readZipEntry(bytes: Uint8Array, entry: ZipEntry, options: 
   const fail: Fail = failer(options);
   const name = printable(entry.name);
   if (entry.size > MAX_ZIP_ENTRY_BYTES || entry.compressedSize > MAX_ZIP_ENTRY_BYTES) {
-    fail(`has an entry ${name} of ${Math.max(entry.size, entry.compressedSize)} bytes, far larger than import parameters (at most ${MAX_ZIP_ENTRY_BYTES})`);
+    fail(
+      `has an entry ${name} of ${Math.max(entry.size, entry.compressedSize)} bytes, far larger than import parameters (at most ${MAX_ZIP_ENTRY_BYTES})`,
+    );
   }
   const p = entry.localHeaderOffset;
   if (p + LOCAL_SIZE > bytes.length || u32(bytes, p) !== SIG_LOCAL) fail(`has a malformed local header for ${name}`);
@@ -127,7 +131,9 @@ export async function readZipEntry(bytes: Uint8Array, entry: ZipEntry, options: 
     }
     if (out.length > MAX_ZIP_ENTRY_BYTES) fail(tooLarge());
   } else {
-    fail(`stores ${name} with compression method ${entry.method}; kms-wrap reads stored and deflated entries — re-zip it, or unzip it and give the folder`);
+    fail(
+      `stores ${name} with compression method ${entry.method}; kms-wrap reads stored and deflated entries — re-zip it, or unzip it and give the folder`,
+    );
   }
   if (out.length !== entry.size) fail(`has an entry ${name} of ${out.length} bytes where the directory says ${entry.size}`);
   if (crc32(out) !== entry.crc32 >>> 0) fail(`has an entry ${name} whose CRC-32 does not match: the download is damaged`);

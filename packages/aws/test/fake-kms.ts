@@ -89,7 +89,13 @@ const CURVES: Readonly<Record<string, string>> = {
   ECC_SECG_P256K1: 'secp256k1',
   SM2: 'SM2',
 };
-const DEFAULT_USAGE: Readonly<Record<string, string>> = { SYMMETRIC_DEFAULT: 'ENCRYPT_DECRYPT', RSA_2048: 'ENCRYPT_DECRYPT', RSA_3072: 'SIGN_VERIFY', RSA_4096: 'ENCRYPT_DECRYPT', SM2: 'SIGN_VERIFY' };
+const DEFAULT_USAGE: Readonly<Record<string, string>> = {
+  SYMMETRIC_DEFAULT: 'ENCRYPT_DECRYPT',
+  RSA_2048: 'ENCRYPT_DECRYPT',
+  RSA_3072: 'SIGN_VERIFY',
+  RSA_4096: 'ENCRYPT_DECRYPT',
+  SM2: 'SIGN_VERIFY',
+};
 const WRAPPING_BITS: Readonly<Record<string, number>> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 };
 const ALGORITHMS = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256', 'SM2PKE'];
 const DAY = 86_400_000;
@@ -100,9 +106,11 @@ const wrappingKeys = new Map<string, Promise<{ privateKey: KeyObject; spki: Buff
 export function wrappingKeyPair(spec: string): Promise<{ privateKey: KeyObject; spki: Buffer }> {
   let p = wrappingKeys.get(spec);
   if (!p) {
-    p = (spec === 'SM2' ? generateKeyPairAsync('ec', { namedCurve: 'SM2' }) : generateKeyPairAsync('rsa', { modulusLength: WRAPPING_BITS[spec]!, publicExponent: 65537 })).then(
-      ({ privateKey, publicKey }) => ({ privateKey, spki: publicKey.export({ type: 'spki', format: 'der' }) }),
-    );
+    p = (
+      spec === 'SM2'
+        ? generateKeyPairAsync('ec', { namedCurve: 'SM2' })
+        : generateKeyPairAsync('rsa', { modulusLength: WRAPPING_BITS[spec]!, publicExponent: 65537 })
+    ).then(({ privateKey, publicKey }) => ({ privateKey, spki: publicKey.export({ type: 'spki', format: 'der' }) }));
     wrappingKeys.set(spec, p);
   }
   return p;
@@ -197,7 +205,8 @@ export class FakeKms {
     } else if (keyId.startsWith('arn:')) {
       const m = /^arn:([a-z-]+):kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/.exec(keyId);
       if (!m) throw new FakeKmsError('InvalidArnException', `${keyId} is not a valid ARN`);
-      if (m[1] !== this.partition || m[2] !== this.region || m[3] !== this.account) throw new FakeKmsError('NotFoundException', `Key '${keyId}' does not exist`);
+      if (m[1] !== this.partition || m[2] !== this.region || m[3] !== this.account)
+        throw new FakeKmsError('NotFoundException', `Key '${keyId}' does not exist`);
       id = m[4]!;
     }
     const key = this.keys.get(id);
@@ -233,10 +242,16 @@ export class FakeKms {
     const k = this.find(input['KeyId'], false);
     const algorithm = String(input['WrappingAlgorithm']);
     const spec = String(input['WrappingKeySpec']);
-    if (k.origin !== 'EXTERNAL') throw new FakeKmsError('UnsupportedOperationException', `${k.arn} origin is ${k.origin} which is not valid for this operation.`);
+    if (k.origin !== 'EXTERNAL')
+      throw new FakeKmsError('UnsupportedOperationException', `${k.arn} origin is ${k.origin} which is not valid for this operation.`);
     if (k.keyState === 'PendingDeletion') throw new FakeKmsError('KMSInvalidStateException', `${k.arn} is pending deletion.`);
-    if (!ALGORITHMS.includes(algorithm)) throw new FakeKmsError('ValidationException', `1 validation error detected: Value '${algorithm}' at 'wrappingAlgorithm' failed to satisfy constraint`);
-    if (!(spec in WRAPPING_BITS) && spec !== 'SM2') throw new FakeKmsError('ValidationException', `Value '${spec}' at 'wrappingKeySpec' failed to satisfy constraint`);
+    if (!ALGORITHMS.includes(algorithm))
+      throw new FakeKmsError(
+        'ValidationException',
+        `1 validation error detected: Value '${algorithm}' at 'wrappingAlgorithm' failed to satisfy constraint`,
+      );
+    if (!(spec in WRAPPING_BITS) && spec !== 'SM2')
+      throw new FakeKmsError('ValidationException', `Value '${spec}' at 'wrappingKeySpec' failed to satisfy constraint`);
     if ((spec === 'SM2') !== (algorithm === 'SM2PKE') || (spec === 'SM2' && this.partition !== 'aws-cn')) {
       throw new FakeKmsError('ValidationException', `${algorithm} with ${spec} is not supported here`);
     }
@@ -251,31 +266,43 @@ export class FakeKms {
     const k = this.find(input['KeyId'], false);
     const token = input['ImportToken'];
     const encrypted = input['EncryptedKeyMaterial'];
-    if (!(token instanceof Uint8Array) || !(encrypted instanceof Uint8Array)) throw new FakeKmsError('ValidationException', 'ImportToken and EncryptedKeyMaterial are required blobs');
+    if (!(token instanceof Uint8Array) || !(encrypted instanceof Uint8Array))
+      throw new FakeKmsError('ValidationException', 'ImportToken and EncryptedKeyMaterial are required blobs');
     const issued = this.tokens.get(Buffer.from(token).toString('hex'));
-    if (!issued || issued.arn !== k.arn) throw new FakeKmsError('InvalidImportTokenException', 'The import token is invalid for the specified KMS key.');
+    if (!issued || issued.arn !== k.arn)
+      throw new FakeKmsError('InvalidImportTokenException', 'The import token is invalid for the specified KMS key.');
     if (issued.validTo <= this.now()) throw new FakeKmsError('ExpiredImportTokenException', 'The import token has expired.');
-    if (k.origin !== 'EXTERNAL') throw new FakeKmsError('UnsupportedOperationException', `${k.arn} origin is ${k.origin} which is not valid for this operation.`);
+    if (k.origin !== 'EXTERNAL')
+      throw new FakeKmsError('UnsupportedOperationException', `${k.arn} origin is ${k.origin} which is not valid for this operation.`);
     if (k.keyState === 'PendingDeletion') throw new FakeKmsError('KMSInvalidStateException', `${k.arn} is pending deletion.`);
 
     const model = input['ExpirationModel'] ?? 'KEY_MATERIAL_EXPIRES';
     const validTo = input['ValidTo'];
     if (model === 'KEY_MATERIAL_EXPIRES') {
-      if (!(validTo instanceof Date)) throw new FakeKmsError('ValidationException', 'ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES');
-      if (validTo.getTime() <= this.now() || validTo.getTime() > this.now() + 365 * DAY) throw new FakeKmsError('ValidationException', 'ValidTo must be in the future and within 365 days');
+      if (!(validTo instanceof Date))
+        throw new FakeKmsError('ValidationException', 'ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES');
+      if (validTo.getTime() <= this.now() || validTo.getTime() > this.now() + 365 * DAY)
+        throw new FakeKmsError('ValidationException', 'ValidTo must be in the future and within 365 days');
     } else if (model === 'KEY_MATERIAL_DOES_NOT_EXPIRE') {
-      if (validTo !== undefined) throw new FakeKmsError('ValidationException', 'ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE');
+      if (validTo !== undefined)
+        throw new FakeKmsError('ValidationException', 'ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE');
     } else throw new FakeKmsError('ValidationException', `Value '${String(model)}' at 'expirationModel' failed to satisfy constraint`);
     const importType = input['ImportType'];
     if ((importType !== undefined || input['KeyMaterialDescription'] !== undefined) && k.keySpec !== 'SYMMETRIC_DEFAULT') {
-      throw new FakeKmsError('UnsupportedOperationException', 'ImportType and KeyMaterialDescription are supported only for symmetric encryption keys.');
+      throw new FakeKmsError(
+        'UnsupportedOperationException',
+        'ImportType and KeyMaterialDescription are supported only for symmetric encryption keys.',
+      );
     }
 
     const plaintext = unwrap(issued, Buffer.from(encrypted));
     checkMaterial(k.keySpec, plaintext, this.partition === 'aws-cn');
     const reimport = k.material !== undefined && !(k.keySpec === 'SYMMETRIC_DEFAULT' && importType === 'NEW_KEY_MATERIAL');
     if (reimport && !k.material!.equals(plaintext)) {
-      throw new FakeKmsError('IncorrectKeyMaterialException', 'The key material in the request is, expired, invalid, or is not the same key material that was previously imported into this customer master key (CMK).');
+      throw new FakeKmsError(
+        'IncorrectKeyMaterialException',
+        'The key material in the request is, expired, invalid, or is not the same key material that was previously imported into this customer master key (CMK).',
+      );
     }
     k.material = plaintext;
     k.keyState = 'Enabled';
@@ -315,14 +342,21 @@ export class FakeKms {
         .then(async (body) => {
           const target = String(req.headers['x-amz-target'] ?? '');
           const auth = String(req.headers['authorization'] ?? '');
-          if (req.method !== 'POST' || !target.startsWith('TrentService.')) return reply(400, { __type: 'UnknownOperationException', message: 'not a KMS request' }, 'UnknownOperationException');
-          if (!auth.startsWith('AWS4-HMAC-SHA256 Credential=')) return reply(400, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' }, 'MissingAuthenticationTokenException');
+          if (req.method !== 'POST' || !target.startsWith('TrentService.'))
+            return reply(400, { __type: 'UnknownOperationException', message: 'not a KMS request' }, 'UnknownOperationException');
+          if (!auth.startsWith('AWS4-HMAC-SHA256 Credential='))
+            return reply(
+              400,
+              { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
+              'MissingAuthenticationTokenException',
+            );
           const operation = target.slice('TrentService.'.length) as Operation;
           const input = fromWire(JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>);
           try {
             reply(200, toWire(await this.handle(operation, input)));
           } catch (e) {
-            if (e instanceof FakeKmsError) reply(e.$metadata.httpStatusCode, { __type: `com.amazonaws.kms#${e.name}`, message: e.message }, e.name);
+            if (e instanceof FakeKmsError)
+              reply(e.$metadata.httpStatusCode, { __type: `com.amazonaws.kms#${e.name}`, message: e.message }, e.name);
             else reply(500, { __type: 'KMSInternalException', message: String((e as Error).message) }, 'KMSInternalException');
           }
         })
@@ -336,10 +370,11 @@ export class FakeKms {
     return {
       endpoint: `http://127.0.0.1:${port}`,
       requests: () => count,
-      close: () => new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
     };
   }
 }
@@ -394,7 +429,10 @@ function unwrap(t: IssuedToken, encrypted: Buffer): Buffer {
     if (t.algorithm.startsWith('RSA_AES_KEY_WRAP_')) {
       const k = WRAPPING_BITS[t.wrappingKeySpec]! / 8;
       if (encrypted.length <= k) throw fail();
-      const aesKey = privateDecrypt({ key: t.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, encrypted.subarray(0, k));
+      const aesKey = privateDecrypt(
+        { key: t.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash },
+        encrypted.subarray(0, k),
+      );
       if (aesKey.length !== 32) throw fail();
       const d = createDecipheriv('id-aes256-wrap-pad', aesKey, Buffer.from('a65959a6', 'hex'));
       return Buffer.concat([d.update(encrypted.subarray(k)), d.final()]);
@@ -420,7 +458,8 @@ function opensslSm2Decrypt(privateKey: KeyObject, encrypted: Buffer): Buffer {
 
 /** Is the plaintext material of this key spec? Else IncorrectKeyMaterialException, as KMS says. */
 function checkMaterial(keySpec: string, plaintext: Buffer, china: boolean): void {
-  const wrong = (why: string) => new FakeKmsError('IncorrectKeyMaterialException', `The key material is not valid for a ${keySpec} key: ${why}.`);
+  const wrong = (why: string) =>
+    new FakeKmsError('IncorrectKeyMaterialException', `The key material is not valid for a ${keySpec} key: ${why}.`);
   const raw = keySpec === 'SYMMETRIC_DEFAULT' && china ? 16 : RAW_LENGTHS[keySpec];
   if (raw !== undefined) {
     if (plaintext.length !== raw) throw wrong(`${plaintext.length} bytes, not ${raw}`);

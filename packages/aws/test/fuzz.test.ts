@@ -10,7 +10,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { MAX_ZIP_ENTRY_BYTES, inflateRawStream, isZip, listZipEntries, parseConsoleReadme, parseImportParametersFile, readZipEntry } from '../src/index.js';
+import {
+  MAX_ZIP_ENTRY_BYTES,
+  inflateRawStream,
+  isZip,
+  listZipEntries,
+  parseConsoleReadme,
+  parseImportParametersFile,
+  readZipEntry,
+} from '../src/index.js';
 import { zlibInflateRaw } from './zlib-inflate.js';
 import { mutateBytes, mutateText, mutateValue, type Mutation } from '../../../tools/fuzz/mutate.mjs';
 import { generateSeeds, makeZip } from '../../../tools/fuzz/seeds.mjs';
@@ -96,7 +104,9 @@ async function hostile<T>(f: () => T | Promise<T>, check?: (value: T) => void): 
   }
   const error = r.error;
   if (!(error instanceof KmsWrapError)) {
-    throw new Error(`a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+    throw new Error(
+      `a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`,
+    );
   }
   expect(CODES.has(error.code), error.code).toBe(true);
   expect(error.message).not.toMatch(/[\r\n]/);
@@ -104,20 +114,26 @@ async function hostile<T>(f: () => T | Promise<T>, check?: (value: T) => void): 
 }
 
 describe('fuzz: the zip reader', () => {
-  it.each(INFLATES)('listZipEntries / readZipEntry (%s): entries of the size the directory says, or a coded refusal', async (_, inflateRaw) => {
-    await fc.assert(
-      fc.asyncProperty(hostileZip, async (z) => {
-        await hostile(async () => {
-          if (!isZip(z)) return [];
-          const opts = { code: ERROR_CODES.PARAMETERS_INVALID, inflateRaw };
-          const read = [];
-          for (const e of listZipEntries(z, opts)) read.push({ e, data: await readZipEntry(z, e, opts) });
-          return read;
-        }, (read) => read.forEach(({ e, data }) => expect(data.length).toBe(e.size)));
-      }),
-      { numRuns: RUNS * 3 },
-    );
-  });
+  it.each(INFLATES)(
+    'listZipEntries / readZipEntry (%s): entries of the size the directory says, or a coded refusal',
+    async (_, inflateRaw) => {
+      await fc.assert(
+        fc.asyncProperty(hostileZip, async (z) => {
+          await hostile(
+            async () => {
+              if (!isZip(z)) return [];
+              const opts = { code: ERROR_CODES.PARAMETERS_INVALID, inflateRaw };
+              const read = [];
+              for (const e of listZipEntries(z, opts)) read.push({ e, data: await readZipEntry(z, e, opts) });
+              return read;
+            },
+            (read) => read.forEach(({ e, data }) => expect(data.length).toBe(e.size)),
+          );
+        }),
+        { numRuns: RUNS * 3 },
+      );
+    },
+  );
 
   it('the zip fields cover the whole structure (the mutation is not vacuous)', () => {
     expect(zipFields(seeds.zip[0]!).length).toBe(7 + 3 * 14);
@@ -128,15 +144,20 @@ describe('fuzz: parseImportParametersFile', () => {
   it.each(INFLATES)('hostile zips and JSON (%s): parameters with a valid wrapping key, or a coded refusal', async (_, inflateRaw) => {
     const input = fc.oneof(
       hostileZip,
-      fc.tuple(fc.nat(), mutations).map(([i, m]) => new Uint8Array(Buffer.from(JSON.stringify(mutateValue(JSON.parse(seeds.json[i % 2]!), m, seeds.spki))))),
+      fc
+        .tuple(fc.nat(), mutations)
+        .map(([i, m]) => new Uint8Array(Buffer.from(JSON.stringify(mutateValue(JSON.parse(seeds.json[i % 2]!), m, seeds.spki))))),
       fc.tuple(fc.nat(), mutations).map(([i, m]) => new Uint8Array(Buffer.from(mutateText(seeds.json[i % 2]!, m, seeds.json)))),
     );
     await fc.assert(
       fc.asyncProperty(input, async (bytes) => {
-        await hostile(() => parseImportParametersFile(bytes, 'params', { inflateRaw }), (p) => {
-          expect(['RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2']).toContain(p.wrappingKey.spec);
-          expect(p.importToken.length).toBeGreaterThan(0);
-        });
+        await hostile(
+          () => parseImportParametersFile(bytes, 'params', { inflateRaw }),
+          (p) => {
+            expect(['RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2']).toContain(p.wrappingKey.spec);
+            expect(p.importToken.length).toBeGreaterThan(0);
+          },
+        );
       }),
       { numRuns: RUNS / 2 },
     );
@@ -145,13 +166,19 @@ describe('fuzz: parseImportParametersFile', () => {
 
 describe('fuzz: parseConsoleReadme', () => {
   it('never throws; every fact it finds is well-formed', async () => {
-    const text = fc.oneof(fc.tuple(fc.nat(), mutations).map(([i, m]) => mutateText(seeds.readme[i % seeds.readme.length]!, m, seeds.readme)), fc.string({ unit: 'binary', maxLength: 400 }));
+    const text = fc.oneof(
+      fc.tuple(fc.nat(), mutations).map(([i, m]) => mutateText(seeds.readme[i % seeds.readme.length]!, m, seeds.readme)),
+      fc.string({ unit: 'binary', maxLength: 400 }),
+    );
     await fc.assert(
       fc.asyncProperty(text, async (t) => {
-        await hostile(() => parseConsoleReadme(t), (r) => {
-          if (r.validTo) expect(Number.isFinite(r.validTo.getTime())).toBe(true);
-          if (r.wrappingKeySpec) expect(['RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2']).toContain(r.wrappingKeySpec);
-        });
+        await hostile(
+          () => parseConsoleReadme(t),
+          (r) => {
+            if (r.validTo) expect(Number.isFinite(r.validTo.getTime())).toBe(true);
+            if (r.wrappingKeySpec) expect(['RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2']).toContain(r.wrappingKeySpec);
+          },
+        );
       }),
       { numRuns: RUNS * 2 },
     );

@@ -71,7 +71,10 @@ beforeAll(async () => {
   p256 = ecMaterial('prime256v1');
 });
 
-type Options = Omit<ImportKeyMaterialOptions, 'wrapper'> & { wrapper?: ImportKeyMaterialOptions['wrapper']; algorithms?: readonly WrappingAlgorithm[] };
+type Options = Omit<ImportKeyMaterialOptions, 'wrapper'> & {
+  wrapper?: ImportKeyMaterialOptions['wrapper'];
+  algorithms?: readonly WrappingAlgorithm[];
+};
 
 /** importKeyMaterial with the engine a Node caller injects: these plugins, or the installed ones (the requested one's package named when missing). */
 function importKeyMaterial({ algorithms, ...o }: Options): Promise<ImportKeyMaterialResult> {
@@ -166,27 +169,36 @@ describe('importKeyMaterial: happy paths against the fake KMS', () => {
     const again = await flow(kms, { keyId: key.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256', importType: 'EXISTING_KEY_MATERIAL' });
     expect(again.keyState).toBe('Enabled');
     const fresh = randomBytes(32);
-    const r = await flow(kms, { keyId: key.keyId, material: fresh, algorithm: 'RSAES_OAEP_SHA_256', importType: 'new-key-material', description: 'rotation 2' });
+    const r = await flow(kms, {
+      keyId: key.keyId,
+      material: fresh,
+      algorithm: 'RSAES_OAEP_SHA_256',
+      importType: 'new-key-material',
+      description: 'rotation 2',
+    });
     expect(r.importType).toBe('NEW_KEY_MATERIAL');
     expect(kms.calls.at(-1)!.input).toMatchObject({ ImportType: 'NEW_KEY_MATERIAL', KeyMaterialDescription: 'rotation 2' });
     expect(key.material!.equals(fresh)).toBe(true);
     expect(key.description).toBe('rotation 2');
   });
 
-  it.skipIf(!hasOpensslSm2)('China Regions: SM2 material with SM2PKE under the SM2 wrapping key (unwrapped by OpenSSL), 16-byte SM4 material', async () => {
-    await wrappingKeyPair('SM2');
-    const kms = new FakeKms({ region: 'cn-north-1' });
-    const sm2 = kms.addKey({ keySpec: 'SM2' });
-    const material = ecMaterial('SM2');
-    const r = await flow(kms, { keyId: sm2.keyId, material, algorithm: 'SM2PKE' });
-    expect(r).toMatchObject({ region: 'china', wrappingKeySpec: 'SM2', keySpec: 'SM2' });
-    expect(Buffer.from(sm2.material!).equals(Buffer.from(material))).toBe(true);
-    const sym = kms.addKey({ keySpec: 'SYMMETRIC_DEFAULT' });
-    const m16 = randomBytes(16);
-    const s = await flow(kms, { keyId: sym.arn, material: m16, algorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048' });
-    expect(s.region).toBe('china');
-    expect(sym.material!.equals(m16)).toBe(true);
-  });
+  it.skipIf(!hasOpensslSm2)(
+    'China Regions: SM2 material with SM2PKE under the SM2 wrapping key (unwrapped by OpenSSL), 16-byte SM4 material',
+    async () => {
+      await wrappingKeyPair('SM2');
+      const kms = new FakeKms({ region: 'cn-north-1' });
+      const sm2 = kms.addKey({ keySpec: 'SM2' });
+      const material = ecMaterial('SM2');
+      const r = await flow(kms, { keyId: sm2.keyId, material, algorithm: 'SM2PKE' });
+      expect(r).toMatchObject({ region: 'china', wrappingKeySpec: 'SM2', keySpec: 'SM2' });
+      expect(Buffer.from(sm2.material!).equals(Buffer.from(material))).toBe(true);
+      const sym = kms.addKey({ keySpec: 'SYMMETRIC_DEFAULT' });
+      const m16 = randomBytes(16);
+      const s = await flow(kms, { keyId: sym.arn, material: m16, algorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048' });
+      expect(s.region).toBe('china');
+      expect(sym.material!.equals(m16)).toBe(true);
+    },
+  );
 });
 
 describe('importKeyMaterial: refusals before the call that would fail', () => {
@@ -199,7 +211,9 @@ describe('importKeyMaterial: refusals before the call that would fail', () => {
     ]);
     expect(kms.operations).toEqual(['DescribeKey']);
     const hsm = kms.addKey({ origin: 'AWS_CLOUDHSM' });
-    await refused(flow(kms, { keyId: hsm.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', ['custom key store']);
+    await refused(flow(kms, { keyId: hsm.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', [
+      'custom key store',
+    ]);
     expect(kms.operations).toEqual(['DescribeKey', 'DescribeKey']);
   });
 
@@ -211,7 +225,10 @@ describe('importKeyMaterial: refusals before the call that would fail', () => {
       'ECC_NIST_P256',
     ]);
     const hmac = kms.addKey({ keySpec: 'HMAC_512' });
-    await refused(flow(kms, { keyId: hmac.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KEY_SPEC_MISMATCH', ['HMAC_512', '64 bytes']);
+    await refused(flow(kms, { keyId: hmac.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KEY_SPEC_MISMATCH', [
+      'HMAC_512',
+      '64 bytes',
+    ]);
     expect(kms.operations).toEqual(['DescribeKey', 'DescribeKey']);
     expect(key.material).toBeUndefined();
   });
@@ -224,7 +241,10 @@ describe('importKeyMaterial: refusals before the call that would fail', () => {
       'ERR_CAPACITY_EXCEEDED',
       ['190 bytes at most'],
     );
-    await refused(flow(kms, { keyId: kms.addKey().keyId, material: randomBytes(32), algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }), 'ERR_COMBINATION_REJECTED');
+    await refused(
+      flow(kms, { keyId: kms.addKey().keyId, material: randomBytes(32), algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }),
+      'ERR_COMBINATION_REJECTED',
+    );
     expect(kms.operations).toEqual(['DescribeKey', 'DescribeKey']);
   });
 
@@ -234,8 +254,14 @@ describe('importKeyMaterial: refusals before the call that would fail', () => {
     const base = { keyId: key.keyId, material: randomBytes(32) };
     await refused(flow(kms, { ...base, algorithm: 'RSAES_PKCS1_V1_5' }), 'ERR_ALGORITHM_DEPRECATED', ['10 October 2023']);
     await refused(flow(kms, { ...base, algorithm: 'RSA_OAEP' }), 'ERR_UNKNOWN_NAME');
-    await refused(flow(kms, { ...base, algorithm: 'RSAES_OAEP_SHA_256', validTo: new Date(Date.now() - 1000) }), 'ERR_VALID_TO_INVALID', ['not in the future']);
-    await refused(flow(kms, { ...base, algorithm: 'RSAES_OAEP_SHA_256', validTo: new Date(Date.now() + 400 * DAY) }), 'ERR_VALID_TO_INVALID', ['365 days']);
+    await refused(flow(kms, { ...base, algorithm: 'RSAES_OAEP_SHA_256', validTo: new Date(Date.now() - 1000) }), 'ERR_VALID_TO_INVALID', [
+      'not in the future',
+    ]);
+    await refused(
+      flow(kms, { ...base, algorithm: 'RSAES_OAEP_SHA_256', validTo: new Date(Date.now() + 400 * DAY) }),
+      'ERR_VALID_TO_INVALID',
+      ['365 days'],
+    );
     await refused(flow(kms, { ...base, algorithm: 'RSAES_OAEP_SHA_256', importType: 'ROTATE' }), 'ERR_UNKNOWN_NAME', ['NEW_KEY_MATERIAL']);
     await refused(flow(kms, { ...base, algorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_1024' }), 'ERR_UNKNOWN_NAME');
     expect(kms.calls).toEqual([]);
@@ -245,21 +271,34 @@ describe('importKeyMaterial: refusals before the call that would fail', () => {
     const kms = new FakeKms();
     const m = randomBytes(32);
     const gone = kms.addKey({ keyState: 'PendingDeletion' });
-    await refused(flow(kms, { keyId: gone.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', ['pending deletion', 'cancel-key-deletion']);
+    await refused(flow(kms, { keyId: gone.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', [
+      'pending deletion',
+      'cancel-key-deletion',
+    ]);
     const unavailable = kms.addKey({ keyState: 'Unavailable' });
-    await refused(flow(kms, { keyId: unavailable.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', ['state Unavailable']);
+    await refused(flow(kms, { keyId: unavailable.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', [
+      'state Unavailable',
+    ]);
     const managed = kms.addKey({ keyManager: 'AWS', origin: 'AWS_KMS' });
-    await refused(flow(kms, { keyId: managed.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', ['AWS managed']);
+    await refused(flow(kms, { keyId: managed.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', [
+      'AWS managed',
+    ]);
     const oddUsage = kms.addKey({ keySpec: 'HMAC_256', keyUsage: 'ENCRYPT_DECRYPT' });
-    await refused(flow(kms, { keyId: oddUsage.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', ['GENERATE_VERIFY_MAC']);
+    await refused(flow(kms, { keyId: oddUsage.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE', [
+      'GENERATE_VERIFY_MAC',
+    ]);
     const rsa = kms.addKey({ keySpec: 'RSA_2048' });
-    await refused(flow(kms, { keyId: rsa.keyId, material: rsa2048, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', description: 'x' }), 'ERR_KMS_KEY_UNSUITABLE', [
-      '--description apply only to symmetric encryption keys',
-    ]);
+    await refused(
+      flow(kms, { keyId: rsa.keyId, material: rsa2048, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', description: 'x' }),
+      'ERR_KMS_KEY_UNSUITABLE',
+      ['--description apply only to symmetric encryption keys'],
+    );
     const replica = kms.addKey({ multiRegionType: 'REPLICA' });
-    await refused(flow(kms, { keyId: replica.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256', importType: 'NEW_KEY_MATERIAL' }), 'ERR_KMS_KEY_UNSUITABLE', [
-      'EXISTING_KEY_MATERIAL',
-    ]);
+    await refused(
+      flow(kms, { keyId: replica.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256', importType: 'NEW_KEY_MATERIAL' }),
+      'ERR_KMS_KEY_UNSUITABLE',
+      ['EXISTING_KEY_MATERIAL'],
+    );
     expect(kms.operations.every((o) => o === 'DescribeKey')).toBe(true);
     const ml = kms.addKey({ keySpec: 'ML_DSA_65' });
     await refused(flow(kms, { keyId: ml.keyId, material: m, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KEY_SPEC_UNSUPPORTED', ['ML-DSA']);
@@ -273,9 +312,24 @@ describe('importKeyMaterial: dry run', () => {
     });
     const arn = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const validTo = new Date(Date.now() + 7 * DAY);
-    const r = await importKeyMaterial({ client: { send }, keyId: arn, material: rsa2048, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', validTo, dryRun: true });
+    const r = await importKeyMaterial({
+      client: { send },
+      keyId: arn,
+      material: rsa2048,
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      validTo,
+      dryRun: true,
+    });
     expect(send).not.toHaveBeenCalled();
-    expect(r).toMatchObject({ dryRun: true, keyId: arn, keySpec: 'RSA_2048', keyState: undefined, region: 'standard', wrappingKeySpec: 'RSA_4096', expirationModel: 'KEY_MATERIAL_EXPIRES' });
+    expect(r).toMatchObject({
+      dryRun: true,
+      keyId: arn,
+      keySpec: 'RSA_2048',
+      keyState: undefined,
+      region: 'standard',
+      wrappingKeySpec: 'RSA_4096',
+      expirationModel: 'KEY_MATERIAL_EXPIRES',
+    });
     expect(r.calls.map((c) => c.operation)).toEqual(['DescribeKey', 'GetParametersForImport', 'ImportKeyMaterial']);
     expect(r.calls[0]!.input).toEqual({ KeyId: arn });
     expect(r.calls[1]!.input).toMatchObject({ WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_4096' });
@@ -288,14 +342,22 @@ describe('importKeyMaterial: dry run', () => {
     const none = await importKeyMaterial({ keyId: 'k', material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256', dryRun: true });
     expect(none.keySpec).toBeUndefined(); // 32 raw bytes: SYMMETRIC_DEFAULT or HMAC_256 until DescribeKey says
     // Refusals still apply in a dry run; a China ARN brings the China rules.
-    await refused(importKeyMaterial({ keyId: 'k', material: randomBytes(32), algorithm: 'RSA_AES_KEY_WRAP_SHA_256', dryRun: true }), 'ERR_COMBINATION_REJECTED');
     await refused(
-      importKeyMaterial({ keyId: 'arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', material: rsa2048, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', dryRun: true }),
+      importKeyMaterial({ keyId: 'k', material: randomBytes(32), algorithm: 'RSA_AES_KEY_WRAP_SHA_256', dryRun: true }),
+      'ERR_COMBINATION_REJECTED',
+    );
+    await refused(
+      importKeyMaterial({
+        keyId: 'arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        material: rsa2048,
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+        dryRun: true,
+      }),
       'ERR_REGION_MISMATCH',
     );
   });
 
-  it('bytes that could be several key specs pass only if every one is accepted: the engine\'s rule (core judgeEvery)', async () => {
+  it("bytes that could be several key specs pass only if every one is accepted: the engine's rule (core judgeEvery)", async () => {
     // A plugin of its own id that takes HMAC material only: 32 raw bytes are SYMMETRIC_DEFAULT or
     // HMAC_256 until DescribeKey says, and SYMMETRIC_DEFAULT is refused. (Before @kms-wrap/aws,
     // the dry run accepted them because one candidate passed; a wrap refused them.)
@@ -305,27 +367,41 @@ describe('importKeyMaterial: dry run', () => {
       accepts: { materials: ['hmac'], wrappingKeySpecs: ['RSA_4096'], regions: ['standard'] },
     };
     const m = randomBytes(32);
-    const e = await refused(importKeyMaterial({ keyId: 'k', material: m, algorithm: 'HMAC_ONLY_OAEP', dryRun: true, algorithms: [hmacOnly] }), 'ERR_COMBINATION_REJECTED', [
-      'SYMMETRIC_DEFAULT material',
-      'HMAC_ONLY_OAEP',
-    ]);
+    const e = await refused(
+      importKeyMaterial({ keyId: 'k', material: m, algorithm: 'HMAC_ONLY_OAEP', dryRun: true, algorithms: [hmacOnly] }),
+      'ERR_COMBINATION_REJECTED',
+      ['SYMMETRIC_DEFAULT material', 'HMAC_ONLY_OAEP'],
+    );
     // The same refusal, word for word, as the engine gives a wrap of the same bytes without a key spec.
     const w = createWrapper({ algorithms: [hmacOnly], crypto: createNodeCryptoProvider() });
     const { spki } = await wrappingKeyPair('RSA_4096');
     expect(() => w.check({ material: m, wrappingPublicKey: new Uint8Array(spki), algorithm: 'HMAC_ONLY_OAEP' })).toThrow(e.message);
     // HMAC material the bytes alone name (28 bytes: HMAC_224 only) passes.
-    const ok = await importKeyMaterial({ keyId: 'k', material: randomBytes(28), algorithm: 'HMAC_ONLY_OAEP', dryRun: true, algorithms: [hmacOnly] });
+    const ok = await importKeyMaterial({
+      keyId: 'k',
+      material: randomBytes(28),
+      algorithm: 'HMAC_ONLY_OAEP',
+      dryRun: true,
+      algorithms: [hmacOnly],
+    });
     expect(ok.keySpec).toBe('HMAC_224');
   });
 
-  it('an unknown or deprecated algorithm is refused by core\'s rules, in the engine\'s words, before any call', async () => {
+  it("an unknown or deprecated algorithm is refused by core's rules, in the engine's words, before any call", async () => {
     const send = vi.fn();
     await refused(importKeyMaterial({ client: { send }, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA256' }), 'ERR_UNKNOWN_NAME', [
       "'RSAES_OAEP_SHA256' is not a wrapping algorithm AWS KMS accepts — did you mean RSAES_OAEP_SHA_256?",
     ]);
-    await refused(importKeyMaterial({ client: { send }, keyId: 'k', material: p256, algorithm: 'RSAES_PKCS1_V1_5' }), 'ERR_ALGORITHM_DEPRECATED');
+    await refused(
+      importKeyMaterial({ client: { send }, keyId: 'k', material: p256, algorithm: 'RSAES_PKCS1_V1_5' }),
+      'ERR_ALGORITHM_DEPRECATED',
+    );
     expect(send).not.toHaveBeenCalled();
-    await refused(importWith({ client: { send }, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256', wrapper: undefined as never }), 'ERR_ARGUMENT_INVALID', ['wrapper']);
+    await refused(
+      importWith({ client: { send }, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256', wrapper: undefined as never }),
+      'ERR_ARGUMENT_INVALID',
+      ['wrapper'],
+    );
   });
 });
 
@@ -365,10 +441,11 @@ describe('importKeyMaterial: KMS errors, translated into one line', () => {
     };
     const kms = new FakeKms();
     const key = kms.addKey();
-    await refused(flow(kms, { keyId: key.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256', algorithms: [liar] }), 'ERR_KMS_REJECTED', [
-      'InvalidCiphertextException',
-      'RSAES_OAEP_SHA_256',
-    ]);
+    await refused(
+      flow(kms, { keyId: key.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256', algorithms: [liar] }),
+      'ERR_KMS_REJECTED',
+      ['InvalidCiphertextException', 'RSAES_OAEP_SHA_256'],
+    );
     expect(kms.operations).toEqual(['DescribeKey', 'GetParametersForImport', 'ImportKeyMaterial']);
   });
 
@@ -376,7 +453,11 @@ describe('importKeyMaterial: KMS errors, translated into one line', () => {
     const kms = new FakeKms();
     const key = kms.addKey({ keySpec: 'ECC_NIST_P256' });
     await flow(kms, { keyId: key.keyId, material: p256, algorithm: 'RSAES_OAEP_SHA_256' });
-    await refused(flow(kms, { keyId: key.keyId, material: ecMaterial('prime256v1'), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_REJECTED', ['IncorrectKeyMaterialException']);
+    await refused(
+      flow(kms, { keyId: key.keyId, material: ecMaterial('prime256v1'), algorithm: 'RSAES_OAEP_SHA_256' }),
+      'ERR_KMS_REJECTED',
+      ['IncorrectKeyMaterialException'],
+    );
     expect(Buffer.from(key.material!).equals(Buffer.from(p256))).toBe(true);
   });
 
@@ -385,7 +466,9 @@ describe('importKeyMaterial: KMS errors, translated into one line', () => {
     const key = kms.addKey();
     const start = Date.now();
     kms.now = () => (kms.calls.length >= 3 ? start + 25 * 3600_000 : start);
-    await refused(flow(kms, { keyId: key.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_REJECTED', ['ExpiredImportTokenException']);
+    await refused(flow(kms, { keyId: key.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_REJECTED', [
+      'ExpiredImportTokenException',
+    ]);
   });
 
   it('InvalidImportTokenException for real: a token altered on the way', async () => {
@@ -398,14 +481,20 @@ describe('importKeyMaterial: KMS errors, translated into one line', () => {
         return inner.send(command);
       },
     };
-    await refused(importKeyMaterial({ client, keyId: key.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_REJECTED', ['InvalidImportTokenException']);
+    await refused(
+      importKeyMaterial({ client, keyId: key.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }),
+      'ERR_KMS_REJECTED',
+      ['InvalidImportTokenException'],
+    );
   });
 
   it('NotFoundException for real: an unknown key id', async () => {
     const kms = new FakeKms();
-    await refused(flow(kms, { keyId: '0000abcd-12ab-34cd-56ef-1234567890ab', material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_REJECTED', [
-      'was not found',
-    ]);
+    await refused(
+      flow(kms, { keyId: '0000abcd-12ab-34cd-56ef-1234567890ab', material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }),
+      'ERR_KMS_REJECTED',
+      ['was not found'],
+    );
   });
 
   it('credential, configuration and network failures of the SDK; an unknown client-side error passes through', () => {
@@ -413,7 +502,9 @@ describe('importKeyMaterial: KMS errors, translated into one line', () => {
     const creds = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
     expect(translateKmsError(creds, ctx)).toMatchObject({ code: 'ERR_AWS_CREDENTIALS' });
     expect(translateKmsError(new Error('Region is missing'), ctx)).toMatchObject({ code: 'ERR_AWS_CONFIG' });
-    expect(translateKmsError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), ctx)).toMatchObject({ code: 'ERR_AWS_UNREACHABLE' });
+    expect(translateKmsError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), ctx)).toMatchObject({
+      code: 'ERR_AWS_UNREACHABLE',
+    });
     const bug = new TypeError('x is not a function');
     expect(translateKmsError(bug, ctx)).toBe(bug);
   });
@@ -423,7 +514,12 @@ describe('the real SDK KMSClient against the fake over HTTP (KMS JSON protocol o
   let kms: FakeKms;
   let server: Awaited<ReturnType<FakeKms['serve']>>;
   const client = () =>
-    new KMSClient({ region: 'us-east-1', endpoint: server.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'AKIDFAKEFAKEFAKE', secretAccessKey: 'fake-secret' } });
+    new KMSClient({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'AKIDFAKEFAKEFAKE', secretAccessKey: 'fake-secret' },
+    });
 
   beforeAll(async () => {
     kms = new FakeKms();
@@ -452,24 +548,48 @@ describe('the real SDK KMSClient against the fake over HTTP (KMS JSON protocol o
   it('KMS error responses come back through the SDK and are translated', async () => {
     const key = kms.addKey({ keySpec: 'ECC_NIST_P256' });
     await importKeyMaterial({ client: client(), keyId: key.keyId, material: p256, algorithm: 'RSAES_OAEP_SHA_256' });
-    const e = await refused(importKeyMaterial({ client: client(), keyId: key.keyId, material: ecMaterial('prime256v1'), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_REJECTED', [
-      'IncorrectKeyMaterialException',
-    ]);
+    const e = await refused(
+      importKeyMaterial({ client: client(), keyId: key.keyId, material: ecMaterial('prime256v1'), algorithm: 'RSAES_OAEP_SHA_256' }),
+      'ERR_KMS_REJECTED',
+      ['IncorrectKeyMaterialException'],
+    );
     expect((e.cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(400);
-    await refused(importKeyMaterial({ client: client(), keyId: 'no-such-key', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_REJECTED', ['NotFoundException', 'us-east-1']);
-    kms.failNext('DescribeKey', 'AccessDeniedException', 'User: arn:aws:iam::111122223333:user/x is not authorized to perform: kms:DescribeKey');
-    await refused(importKeyMaterial({ client: client(), keyId: key.keyId, material: p256, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_ACCESS_DENIED');
+    await refused(
+      importKeyMaterial({ client: client(), keyId: 'no-such-key', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }),
+      'ERR_KMS_REJECTED',
+      ['NotFoundException', 'us-east-1'],
+    );
+    kms.failNext(
+      'DescribeKey',
+      'AccessDeniedException',
+      'User: arn:aws:iam::111122223333:user/x is not authorized to perform: kms:DescribeKey',
+    );
+    await refused(
+      importKeyMaterial({ client: client(), keyId: key.keyId, material: p256, algorithm: 'RSAES_OAEP_SHA_256' }),
+      'ERR_KMS_ACCESS_DENIED',
+    );
     const origin = kms.addKey({ origin: 'AWS_KMS' });
     const n = kms.calls.length;
-    await refused(importKeyMaterial({ client: client(), keyId: origin.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_KMS_KEY_UNSUITABLE');
+    await refused(
+      importKeyMaterial({ client: client(), keyId: origin.keyId, material: randomBytes(32), algorithm: 'RSAES_OAEP_SHA_256' }),
+      'ERR_KMS_KEY_UNSUITABLE',
+    );
     expect(kms.operations.slice(n)).toEqual(['DescribeKey']);
   });
 
   it('no endpoint listening → ERR_AWS_UNREACHABLE; no region → ERR_AWS_CONFIG; bad credentials → ERR_AWS_CREDENTIALS', async () => {
     const dead = await new FakeKms().serve();
     await dead.close();
-    const unreachable = new KMSClient({ region: 'us-east-1', endpoint: dead.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'A', secretAccessKey: 'B' } });
-    await refused(importKeyMaterial({ client: unreachable, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_AWS_UNREACHABLE');
+    const unreachable = new KMSClient({
+      region: 'us-east-1',
+      endpoint: dead.endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'A', secretAccessKey: 'B' },
+    });
+    await refused(
+      importKeyMaterial({ client: unreachable, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }),
+      'ERR_AWS_UNREACHABLE',
+    );
     vi.stubEnv('AWS_REGION', undefined);
     vi.stubEnv('AWS_DEFAULT_REGION', undefined);
     vi.stubEnv('AWS_PROFILE', undefined);
@@ -477,10 +597,27 @@ describe('the real SDK KMSClient against the fake over HTTP (KMS JSON protocol o
     vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/kms-wrap-test-config');
     vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/kms-wrap-test-credentials');
     try {
-      const noRegion = new KMSClient({ endpoint: server.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'A', secretAccessKey: 'B' } });
-      await refused(importKeyMaterial({ client: noRegion, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_AWS_CONFIG', ['--region']);
-      const noCreds = new KMSClient({ region: 'us-east-1', endpoint: server.endpoint, maxAttempts: 1, profile: 'kms-wrap-no-such-profile' });
-      await refused(importKeyMaterial({ client: noCreds, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }), 'ERR_AWS_CREDENTIALS', ['--profile']);
+      const noRegion = new KMSClient({
+        endpoint: server.endpoint,
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'A', secretAccessKey: 'B' },
+      });
+      await refused(
+        importKeyMaterial({ client: noRegion, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }),
+        'ERR_AWS_CONFIG',
+        ['--region'],
+      );
+      const noCreds = new KMSClient({
+        region: 'us-east-1',
+        endpoint: server.endpoint,
+        maxAttempts: 1,
+        profile: 'kms-wrap-no-such-profile',
+      });
+      await refused(
+        importKeyMaterial({ client: noCreds, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }),
+        'ERR_AWS_CREDENTIALS',
+        ['--profile'],
+      );
     } finally {
       vi.unstubAllEnvs();
     }
@@ -504,7 +641,11 @@ describe('the real SDK KMSClient against the fake over HTTP (KMS JSON protocol o
 describe('small parts', () => {
   it('the SDK missing: ERR_AWS_SDK_MISSING with the install command', async () => {
     const name = '@aws-sdk/kms-wrap-no-such-package';
-    await refused(load(() => import(name)), 'ERR_AWS_SDK_MISSING', ['npm install @aws-sdk/client-kms']);
+    await refused(
+      load(() => import(name)),
+      'ERR_AWS_SDK_MISSING',
+      ['npm install @aws-sdk/client-kms'],
+    );
     const sdk = await load(() => import('@aws-sdk/client-kms'));
     expect(sdk.KMSClient).toBe(KMSClient);
     // Not resolvable from the package, but through the fallback (@kms-wrap/node's: a CLI's working directory).
@@ -512,7 +653,13 @@ describe('small parts', () => {
     const fromFallback = await load(() => import(name), fallback);
     expect(fallback).toHaveBeenCalledOnce();
     expect(typeof fromFallback.ImportKeyMaterialCommand).toBe('function');
-    await refused(load(() => import(name), async () => undefined), 'ERR_AWS_SDK_MISSING');
+    await refused(
+      load(
+        () => import(name),
+        async () => undefined,
+      ),
+      'ERR_AWS_SDK_MISSING',
+    );
   });
 
   it('checkValidTo, parseImportType, regionOfArn', () => {

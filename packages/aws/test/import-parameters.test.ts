@@ -122,7 +122,10 @@ async function file(name: string, data: Uint8Array | string): Promise<string> {
 }
 
 async function refusal(p: Promise<unknown>, code: string, says: (string | RegExp)[] = []): Promise<KmsWrapError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(KmsWrapError);
   expect((e as KmsWrapError).code, (e as Error).message).toBe(code);
   for (const s of says) expect((e as Error).message).toMatch(s);
@@ -130,7 +133,7 @@ async function refusal(p: Promise<unknown>, code: string, says: (string | RegExp
 }
 
 describe('the console zip', () => {
-  it('WrappingPublicKey.bin, ImportToken.bin, README.txt (deflated and stored): key, token, and the README\'s facts', async () => {
+  it("WrappingPublicKey.bin, ImportToken.bin, README.txt (deflated and stored): key, token, and the README's facts", async () => {
     const z = makeZip([
       { name: 'WrappingPublicKey.bin', data: spki },
       { name: 'ImportToken.bin', data: token, method: 0 },
@@ -177,10 +180,16 @@ describe('the console zip', () => {
   });
 
   it('refuses zip bombs: an entry declared over 1 MiB, an entry that inflates past 1 MiB, too many entries', async () => {
-    const big = makeZip([{ name: 'WrappingPublicKey.bin', data: Buffer.alloc(2 << 20) }, { name: 'ImportToken.bin', data: token }]);
+    const big = makeZip([
+      { name: 'WrappingPublicKey.bin', data: Buffer.alloc(2 << 20) },
+      { name: 'ImportToken.bin', data: token },
+    ]);
     expect(big.length).toBeLessThan(10_000); // 2 MiB of zeros deflate to a few kB
     await refusal(loadImportParameters(await file('big.zip', big)), 'ERR_PARAMETERS_INVALID', [/far larger than import parameters/]);
-    const liar = makeZip([{ name: 'WrappingPublicKey.bin', data: Buffer.alloc(8 << 20), declaredSize: 500 }, { name: 'ImportToken.bin', data: token }]);
+    const liar = makeZip([
+      { name: 'WrappingPublicKey.bin', data: Buffer.alloc(8 << 20), declaredSize: 500 },
+      { name: 'ImportToken.bin', data: token },
+    ]);
     const t0 = Date.now();
     await refusal(loadImportParameters(await file('liar.zip', liar)), 'ERR_PARAMETERS_INVALID', [/inflates past 1048576 bytes/]);
     expect(Date.now() - t0).toBeLessThan(2000);
@@ -189,17 +198,35 @@ describe('the console zip', () => {
   });
 
   it('refuses damaged or unsupported archives with a sentence', async () => {
-    const good = makeZip([{ name: 'WrappingPublicKey.bin', data: spki }, { name: 'ImportToken.bin', data: token }]);
-    await refusal(loadImportParameters(await file('trunc.zip', good.subarray(0, good.length - 30))), 'ERR_PARAMETERS_INVALID', [/end of central directory/]);
-    const badCrc = makeZip([{ name: 'WrappingPublicKey.bin', data: spki, crc: 1234 }, { name: 'ImportToken.bin', data: token }]);
+    const good = makeZip([
+      { name: 'WrappingPublicKey.bin', data: spki },
+      { name: 'ImportToken.bin', data: token },
+    ]);
+    await refusal(loadImportParameters(await file('trunc.zip', good.subarray(0, good.length - 30))), 'ERR_PARAMETERS_INVALID', [
+      /end of central directory/,
+    ]);
+    const badCrc = makeZip([
+      { name: 'WrappingPublicKey.bin', data: spki, crc: 1234 },
+      { name: 'ImportToken.bin', data: token },
+    ]);
     await refusal(loadImportParameters(await file('crc.zip', badCrc)), 'ERR_PARAMETERS_INVALID', [/CRC-32/]);
-    const encrypted = makeZip([{ name: 'WrappingPublicKey.bin', data: spki, flags: 1 }, { name: 'ImportToken.bin', data: token }]);
+    const encrypted = makeZip([
+      { name: 'WrappingPublicKey.bin', data: spki, flags: 1 },
+      { name: 'ImportToken.bin', data: token },
+    ]);
     await refusal(loadImportParameters(await file('enc.zip', encrypted)), 'ERR_PARAMETERS_INVALID', [/encrypted/]);
-    const bzip = makeZip([{ name: 'WrappingPublicKey.bin', data: spki, method: 0, methodId: 12 }, { name: 'ImportToken.bin', data: token }]);
+    const bzip = makeZip([
+      { name: 'WrappingPublicKey.bin', data: spki, method: 0, methodId: 12 },
+      { name: 'ImportToken.bin', data: token },
+    ]);
     await refusal(loadImportParameters(await file('bzip.zip', bzip)), 'ERR_PARAMETERS_INVALID', [/compression method 12/]);
     const noToken = makeZip([{ name: 'WrappingPublicKey.bin', data: spki }]);
     await refusal(loadImportParameters(await file('notoken.zip', noToken)), 'ERR_PARAMETERS_INVALID', [/no ImportToken.bin/]);
-    const two = makeZip([{ name: 'a/WrappingPublicKey.bin', data: spki }, { name: 'b/WrappingPublicKey.bin', data: spki }, { name: 'ImportToken.bin', data: token }]);
+    const two = makeZip([
+      { name: 'a/WrappingPublicKey.bin', data: spki },
+      { name: 'b/WrappingPublicKey.bin', data: spki },
+      { name: 'ImportToken.bin', data: token },
+    ]);
     await refusal(loadImportParameters(await file('two.zip', two)), 'ERR_PARAMETERS_INVALID', [/2 wrapping public keys/, /one download/]);
   });
 
@@ -229,7 +256,9 @@ describe('the console zip', () => {
       { name: 'ImportToken.bin', data: token },
       { name: 'README.txt', data: Buffer.from(README.replace('RSA_2048', 'RSA_4096')) },
     ]);
-    await refusal(loadImportParameters(await file('mixed.zip', z)), 'ERR_PARAMETERS_MISMATCH', [/RSA_4096 wrapping key, but the wrapping public key is RSA_2048/]);
+    await refusal(loadImportParameters(await file('mixed.zip', z)), 'ERR_PARAMETERS_MISMATCH', [
+      /RSA_4096 wrapping key, but the wrapping public key is RSA_2048/,
+    ]);
   });
 });
 
@@ -258,41 +287,69 @@ describe('the runtime-neutral parser, with either inflate', () => {
 
   it.each(INFLATES)('zip bombs and corrupt entries are refused the same (%s)', async (_, inflateRaw) => {
     const opts = inflateRaw ? { inflateRaw } : {};
-    const liar = makeZip([{ name: 'WrappingPublicKey.bin', data: Buffer.alloc(8 << 20), declaredSize: 500 }, { name: 'ImportToken.bin', data: token }]);
+    const liar = makeZip([
+      { name: 'WrappingPublicKey.bin', data: Buffer.alloc(8 << 20), declaredSize: 500 },
+      { name: 'ImportToken.bin', data: token },
+    ]);
     const t0 = Date.now();
-    await refusal(parseImportParametersFile(liar, 'liar.zip', opts), 'ERR_PARAMETERS_INVALID', [/the import parameters zip liar\.zip has an entry "WrappingPublicKey\.bin" that inflates past 1048576 bytes/]);
+    await refusal(parseImportParametersFile(liar, 'liar.zip', opts), 'ERR_PARAMETERS_INVALID', [
+      /the import parameters zip liar\.zip has an entry "WrappingPublicKey\.bin" that inflates past 1048576 bytes/,
+    ]);
     expect(Date.now() - t0).toBeLessThan(2000);
-    const good = makeZip([{ name: 'WrappingPublicKey.bin', data: spki }, { name: 'ImportToken.bin', data: token, method: 0 }]);
+    const good = makeZip([
+      { name: 'WrappingPublicKey.bin', data: spki },
+      { name: 'ImportToken.bin', data: token, method: 0 },
+    ]);
     const corrupt = Buffer.from(good);
     corrupt.fill(0xff, 30 + 'WrappingPublicKey.bin'.length, 30 + 'WrappingPublicKey.bin'.length + 8);
-    await refusal(parseImportParametersFile(corrupt, 'corrupt.zip', opts), 'ERR_PARAMETERS_INVALID', [/has a corrupt deflated entry "WrappingPublicKey\.bin"/]);
+    await refusal(parseImportParametersFile(corrupt, 'corrupt.zip', opts), 'ERR_PARAMETERS_INVALID', [
+      /has a corrupt deflated entry "WrappingPublicKey\.bin"/,
+    ]);
   });
 
   it('an in-memory folder: the token file is what pathOf says, or none', async () => {
-    const files: Record<string, Uint8Array> = { 'WrappingPublicKey.bin': spki, 'ImportToken.bin': token, 'README.txt': Buffer.from(README) };
+    const files: Record<string, Uint8Array> = {
+      'WrappingPublicKey.bin': spki,
+      'ImportToken.bin': token,
+      'README.txt': Buffer.from(README),
+    };
     const read = async (f: string) => files[f] ?? Promise.reject(new Error(`no ${f}`));
     const p = await parseImportParametersFolder({ name: 'picked', files: Object.keys(files), read, pathOf: (f) => `picked/${f}` });
-    expect(p).toMatchObject({ source: 'folder', keyId: ARN, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', importTokenFile: 'picked/ImportToken.bin' });
+    expect(p).toMatchObject({
+      source: 'folder',
+      keyId: ARN,
+      wrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      importTokenFile: 'picked/ImportToken.bin',
+    });
     const q = await parseImportParametersFolder({ name: 'picked', files: Object.keys(files), read });
     expect(q.importTokenFile).toBeUndefined();
-    await refusal(parseImportParametersFolder({ name: 'two', files: ['WrappingPublicKey.bin', 'wrappingKey_x', 'ImportToken.bin'], read }), 'ERR_PARAMETERS_INVALID', [/the folder two holds 2 wrapping public keys/]);
+    await refusal(
+      parseImportParametersFolder({ name: 'two', files: ['WrappingPublicKey.bin', 'wrappingKey_x', 'ImportToken.bin'], read }),
+      'ERR_PARAMETERS_INVALID',
+      [/the folder two holds 2 wrapping public keys/],
+    );
   });
 
-  it('the CRC-32 is zip\'s (the same as node:zlib\'s)', () => {
+  it("the CRC-32 is zip's (the same as node:zlib's)", () => {
     for (const data of [new Uint8Array(), Buffer.from('123456789'), randomBytes(1000), spki]) expect(ourCrc32(data)).toBe(crc32(data));
     expect(ourCrc32(Buffer.from('123456789'))).toBe(0xcbf43926); // the check value of CRC-32/ISO-HDLC
   });
 });
 
 describe('the unzipped folder and the JSON', () => {
-  it('a folder with README.txt: the token file is the folder\'s own', async () => {
+  it("a folder with README.txt: the token file is the folder's own", async () => {
     const f = join(dir, 'folder');
     await mkdir(f);
     await writeFile(join(f, 'WrappingPublicKey.bin'), spki);
     await writeFile(join(f, 'ImportToken.bin'), token);
     await writeFile(join(f, 'README.txt'), README);
     const p = await loadImportParameters(f);
-    expect(p).toMatchObject({ source: 'folder', keyId: ARN, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', importTokenFile: join(f, 'ImportToken.bin') });
+    expect(p).toMatchObject({
+      source: 'folder',
+      keyId: ARN,
+      wrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+      importTokenFile: join(f, 'ImportToken.bin'),
+    });
     expect(p.validTo?.toISOString()).toBe('2030-01-02T03:04:05.000Z');
   });
 
@@ -304,7 +361,12 @@ describe('the unzipped folder and the JSON', () => {
   });
 
   it('the JSON of aws kms get-parameters-for-import', async () => {
-    const json = JSON.stringify({ KeyId: ARN, ImportToken: token.toString('base64'), PublicKey: spki.toString('base64'), ParametersValidTo: 1893456000.0 });
+    const json = JSON.stringify({
+      KeyId: ARN,
+      ImportToken: token.toString('base64'),
+      PublicKey: spki.toString('base64'),
+      ParametersValidTo: 1893456000.0,
+    });
     const p = await loadImportParameters(await file('params.json', json));
     expect(p).toMatchObject({ source: 'json', keyId: ARN, wrappingAlgorithm: undefined, importTokenFile: undefined });
     expect(p.validTo?.toISOString()).toBe('2030-01-01T00:00:00.000Z');
@@ -330,7 +392,10 @@ describe('parseConsoleReadme', () => {
     });
     expect(parseConsoleReadme('Expires: Tue, 01 Jan 2030 10:00:00 GMT').validTo).toEqual(new Date('2030-01-01T10:00:00Z'));
     expect(parseConsoleReadme('Expiration: 2030-01-01T10:00:00+02:00').validTo).toEqual(new Date('2030-01-01T08:00:00Z'));
-    expect(parseConsoleReadme('Use SM2PKE with the SM2 wrapping key.')).toMatchObject({ wrappingAlgorithm: 'SM2PKE', wrappingKeySpec: 'SM2' });
+    expect(parseConsoleReadme('Use SM2PKE with the SM2 wrapping key.')).toMatchObject({
+      wrappingAlgorithm: 'SM2PKE',
+      wrappingKeySpec: 'SM2',
+    });
     expect(parseConsoleReadme('Import the key material within 24 hours.')).toEqual({});
   });
 });

@@ -65,9 +65,15 @@ export function writeFileAtomicSync(path: string, data: Uint8Array, options: Wri
       // not created, or already renamed into place
     }
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && !options.force) {
-      throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output or pass --force (force: true) to replace it`, { cause });
+      throw new KmsWrapError(
+        ERROR_CODES.FILE_EXISTS,
+        `${path} exists — choose another output or pass --force (force: true) to replace it`,
+        { cause },
+      );
     }
-    throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${path}: ${errno(cause)} — check the directory and permissions`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${path}: ${errno(cause)} — check the directory and permissions`, {
+      cause,
+    });
   }
 }
 

@@ -97,7 +97,8 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     if (typeof ref === 'number') return keys[ref]!;
     const id = `${ref.kind}:${ref.path}`;
     let loading = keyCache.get(id);
-    if (loading) keyCache.delete(id); // re-inserted below: the most recently used last
+    if (loading)
+      keyCache.delete(id); // re-inserted below: the most recently used last
     else {
       loading = loadKey(ref, options.now);
       loading.catch(() => {}); // observed by each entry that uses it
@@ -120,7 +121,10 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     }
     if (bad !== undefined) throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${output}: ${bad}`);
     if (!write.force && lstatSync(output, { throwIfNoEntry: false }) !== undefined) {
-      throw new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${output} exists — choose another output, or pass --force (force: true) to replace it`);
+      throw new KmsWrapError(
+        ERROR_CODES.FILE_EXISTS,
+        `${output} exists — choose another output, or pass --force (force: true) to replace it`,
+      );
     }
   }
 
@@ -181,7 +185,11 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
         ...(item.keySpec === undefined ? {} : { keySpec: item.keySpec }),
         ...(item.region === undefined ? {} : { region: item.region }),
       };
-      const context: EnvelopeContext = { fileName: item.output, options: item.targetOptions ?? {}, ...(options.generator === undefined ? {} : { generator: options.generator }) };
+      const context: EnvelopeContext = {
+        fileName: item.output,
+        options: item.targetOptions ?? {},
+        ...(options.generator === undefined ? {} : { generator: options.generator }),
+      };
       const hold = phase === 'check' && heldBytes < holdBytes;
       if (phase === 'check' && !hold) {
         checkEnvelope(target, wrapper.check(request), item.algorithm, context);
@@ -241,8 +249,14 @@ function checkEnvelope(target: Target, plan: WrapPlan, algorithm: string, contex
 function failure(item: JobItem, e: unknown): JobOutcome {
   if (isKmsWrapError(e)) return { index: item.index, status: 'failed', code: e.code, message: e.message };
   // Not ours: name it without its data (it could hold key bytes).
-  const what = e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e;
-  return { index: item.index, status: 'failed', code: ERROR_CODES.INTERNAL, message: `an unexpected ${what} stopped this entry; nothing was written for it — please report it` };
+  const what =
+    e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e;
+  return {
+    index: item.index,
+    status: 'failed',
+    code: ERROR_CODES.INTERNAL,
+    message: `an unexpected ${what} stopped this entry; nothing was written for it — please report it`,
+  };
 }
 
 interface LoadedKey {

@@ -81,7 +81,12 @@ export function resolvePath(base: string, p: string): string {
 }
 
 /** One manifest line: an entry, a problem's message, or undefined for a blank line. */
-export function parseManifestLine(row: string, baseDir: string, resolved?: Map<string, string>, target: Target = AWS_KMS): BatchEntry | string | undefined {
+export function parseManifestLine(
+  row: string,
+  baseDir: string,
+  resolved?: Map<string, string>,
+  target: Target = AWS_KMS,
+): BatchEntry | string | undefined {
   if (row.trim() === '') return undefined;
   let value: unknown;
   try {
@@ -93,7 +98,8 @@ export function parseManifestLine(row: string, baseDir: string, resolved?: Map<s
   const o = value as Record<string, unknown>;
   const fields = fieldsOf(target);
   const unknown = Object.keys(o).filter((k) => !fields.all.has(k));
-  if (unknown.length > 0) return `unknown field ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} — the fields are ${[...fields.all].join(', ')}`;
+  if (unknown.length > 0)
+    return `unknown field ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')} — the fields are ${[...fields.all].join(', ')}`;
   for (const k of Object.keys(o)) {
     if (typeof o[k] !== 'string' || (o[k] as string).trim() === '') return `"${k}" must be a non-empty string`;
   }
@@ -156,7 +162,8 @@ export async function readBatchManifest(path: string, options: ManifestOptions =
   try {
     // Bounded, not fh.readFile: stat's size is 0 for a pipe or device, and a file can grow meanwhile.
     const { size } = await fh.stat();
-    if (size > MAX_MANIFEST_BYTES) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
+    if (size > MAX_MANIFEST_BYTES)
+      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
     const bytes = await readFdBounded(fh.fd, size, MAX_MANIFEST_BYTES);
     if (bytes === undefined) throw tooLong(path);
     text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
@@ -174,7 +181,8 @@ export async function readBatchManifest(path: string, options: ManifestOptions =
 }
 
 /** One line of a streamed manifest: its number, and its entry or what is wrong with it. */
-export type ManifestLine = { readonly line: number; readonly entry: BatchEntry } | { readonly line: number; readonly problem: KmsWrapError };
+export type ManifestLine =
+  { readonly line: number; readonly entry: BatchEntry } | { readonly line: number; readonly problem: KmsWrapError };
 
 /** A manifest read a block at a time, as often as wanted (wrapBatch reads it twice: checks, then wraps). */
 export interface StreamedManifest {
@@ -212,19 +220,30 @@ export async function streamBatchManifest(path: string, options: ManifestOptions
       const resolved = new Map<string, string>();
       for await (const row of rawLines(path)) {
         if (row.tooLong) {
-          yield { line: row.line, problem: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, `the line is over ${MAX_MANIFEST_LINE_BYTES >> 10} kB, far longer than a manifest line — ${SHAPE}`) };
+          yield {
+            line: row.line,
+            problem: new KmsWrapError(
+              ERROR_CODES.MANIFEST_INVALID,
+              `the line is over ${MAX_MANIFEST_LINE_BYTES >> 10} kB, far longer than a manifest line — ${SHAPE}`,
+            ),
+          };
           continue;
         }
         const r = parseManifestLine(row.text, baseDir, resolved, target);
         if (r === undefined) continue;
-        yield typeof r === 'string' ? { line: row.line, problem: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, r) } : { line: row.line, entry: r };
+        yield typeof r === 'string'
+          ? { line: row.line, problem: new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, r) }
+          : { line: row.line, entry: r };
       }
     },
   };
 }
 
 function tooLong(path: string): KmsWrapError {
-  return new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is more than ${MAX_MANIFEST_BYTES} bytes — split it into smaller batches`);
+  return new KmsWrapError(
+    ERROR_CODES.FILE_UNREADABLE,
+    `the manifest ${path} is more than ${MAX_MANIFEST_BYTES} bytes — split it into smaller batches`,
+  );
 }
 
 async function openManifest(path: string): Promise<FileHandle> {
@@ -261,7 +280,8 @@ async function countLines(path: string): Promise<number> {
   try {
     // stat's size is 0 for a pipe or device: the bytes read are counted too (tooLong).
     const { size } = await fh.stat();
-    if (size > MAX_MANIFEST_BYTES) throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
+    if (size > MAX_MANIFEST_BYTES)
+      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `the manifest ${path} is ${size} bytes — split it into smaller batches`);
     let total = 0;
     const block = Buffer.allocUnsafe(BLOCK);
     const decoder = new TextDecoder('utf-8');
@@ -373,7 +393,9 @@ async function* rawLines(path: string): AsyncGenerator<{ line: number; text: str
       }
       if (end) {
         if (!skipping && carry !== '') {
-          yield carry.length > MAX_MANIFEST_LINE_BYTES ? { line: line + 1, text: '', tooLong: true } : { line: line + 1, text: carry.endsWith('\r') ? carry.slice(0, -1) : carry, tooLong: false };
+          yield carry.length > MAX_MANIFEST_LINE_BYTES
+            ? { line: line + 1, text: '', tooLong: true }
+            : { line: line + 1, text: carry.endsWith('\r') ? carry.slice(0, -1) : carry, tooLong: false };
         }
         return;
       }

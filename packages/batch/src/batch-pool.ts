@@ -113,7 +113,11 @@ export function createPool(options: PoolOptions): Pool {
   function drain(): void {
     const status = stopped ? 'skipped' : 'failed';
     for (const q of [free, ...slots.map((s) => s.own)]) {
-      for (const chunk of q.splice(0)) finish(chunk.items.map((item) => lost(item, status)), -1);
+      for (const chunk of q.splice(0))
+        finish(
+          chunk.items.map((item) => lost(item, status)),
+          -1,
+        );
     }
   }
 
@@ -169,7 +173,11 @@ export function createPool(options: PoolOptions): Pool {
       const held = [...slot.pending.values()];
       slot.pending.clear();
       free.push(...slot.own.splice(0));
-      for (const chunk of held) finish(chunk.items.map((item) => lost(item, 'failed')), slot.id);
+      for (const chunk of held)
+        finish(
+          chunk.items.map((item) => lost(item, 'failed')),
+          slot.id,
+        );
       if (!slots.some((s) => s.alive)) drain();
       else feedAll();
     };
@@ -241,6 +249,7 @@ function lost(item: JobItem, status: 'skipped' | 'failed'): JobOutcome {
     index: item.index,
     status: 'failed',
     code: ERROR_CODES.INTERNAL,
-    message: 'the worker thread handling this entry stopped unexpectedly; no output or a whole one was written — run the batch again for it',
+    message:
+      'the worker thread handling this entry stopped unexpectedly; no output or a whole one was written — run the batch again for it',
   };
 }

@@ -6,7 +6,9 @@ export function batchTarget(given: string | Target | undefined): Target {
   if (given === undefined) return AWS_KMS;
   const target = parseTarget(given);
   if (TARGETS[target.id as TargetId] !== target) {
-    throw new TypeError(`options.target must be a name or one of core's TARGETS (${TARGET_IDS.join(', ')}): a Target of your own cannot be sent to the worker threads`);
+    throw new TypeError(
+      `options.target must be a name or one of core's TARGETS (${TARGET_IDS.join(', ')}): a Target of your own cannot be sent to the worker threads`,
+    );
   }
   return target;
 }

@@ -205,7 +205,10 @@ export async function wrapBatch(entries: readonly BatchEntry[], options: BatchOp
 }
 
 /** Runs every check wrapBatch would, reading every file, and wraps nothing: the refused entries. */
-export async function checkBatch(entries: readonly BatchEntry[], options: Omit<BatchOptions, 'strict' | 'fsync'> = {}): Promise<BatchProblem[]> {
+export async function checkBatch(
+  entries: readonly BatchEntry[],
+  options: Omit<BatchOptions, 'strict' | 'fsync'> = {},
+): Promise<BatchProblem[]> {
   if (!Array.isArray(entries)) throw new TypeError('checkBatch takes an array of entries');
   const problems = new Map<number, KmsWrapError>();
   await runBatch(arraySource(entries), options, ['check'], (r) => {
@@ -236,7 +239,8 @@ export async function wrapManifest(manifest: StreamedManifest, options: Manifest
   const source: Source = {
     count: manifest.count,
     async *items() {
-      for await (const l of manifest.lines()) yield 'entry' in l ? { index: l.line, entry: l.entry } : { index: l.line, problem: l.problem };
+      for await (const l of manifest.lines())
+        yield 'entry' in l ? { index: l.line, entry: l.entry } : { index: l.line, problem: l.problem };
     },
   };
   const onResult = options.onResult ?? (() => {});
@@ -244,7 +248,12 @@ export async function wrapManifest(manifest: StreamedManifest, options: Manifest
     throw new TypeError("wrapManifest takes the manifest's target: pass { target } to streamBatchManifest");
   }
   const target = manifest.target ?? AWS_KMS;
-  return runBatch(source, { label: (line) => `line ${line}`, ...options, target }, options.checkOnly ? ['check'] : ['check', 'wrap'], onResult);
+  return runBatch(
+    source,
+    { label: (line) => `line ${line}`, ...options, target },
+    options.checkOnly ? ['check'] : ['check', 'wrap'],
+    onResult,
+  );
 }
 
 /** Worker threads started ahead of a batch; see BatchOptions.workers. */
@@ -276,7 +285,8 @@ function poolShape(threads: number, mainThread: boolean | undefined): { size: nu
 
 function checkedConcurrency(given: number | undefined): number {
   const concurrency = given ?? availableParallelism();
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number of at least 1, not ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`concurrency must be a whole number of at least 1, not ${concurrency}`);
   return concurrency;
 }
 
@@ -320,7 +330,9 @@ function arraySource(entries: readonly BatchEntry[]): Source {
       }
       return k;
     } catch (e) {
-      return isKmsWrapError(e) ? e : new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, 'the wrapping public key given is not one', { cause: e });
+      return isKmsWrapError(e)
+        ? e
+        : new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, 'the wrapping public key given is not one', { cause: e });
     }
   });
   return {
@@ -340,7 +352,12 @@ function outputPath(cwd: string, e: BatchEntry | undefined): string {
   return typeof e?.output === 'string' && e.output !== '' ? resolvePath(cwd, e.output) : String(e?.output);
 }
 
-async function runBatch(source: Source, options: BatchOptions, phases: readonly Phase[], onResult: (r: BatchEntryResult, phase: Phase) => void): Promise<BatchTotals> {
+async function runBatch(
+  source: Source,
+  options: BatchOptions,
+  phases: readonly Phase[],
+  onResult: (r: BatchEntryResult, phase: Phase) => void,
+): Promise<BatchTotals> {
   const started = performance.now();
   const n = source.count;
   const signal = options.signal;
@@ -354,7 +371,16 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
   const failed = new Set<number>();
   const totals = (aborted: boolean, refused: boolean): BatchTotals => {
     const seconds = (performance.now() - started) / 1000;
-    return { total: n, wrapped, failed: failed.size, skipped: n - wrapped - failed.size, aborted, refused, seconds, wrapsPerSecond: seconds > 0 ? wrapped / seconds : 0 };
+    return {
+      total: n,
+      wrapped,
+      failed: failed.size,
+      skipped: n - wrapped - failed.size,
+      aborted,
+      refused,
+      seconds,
+      wrapsPerSecond: seconds > 0 ? wrapped / seconds : 0,
+    };
   };
   if (n === 0 || signal?.aborted) {
     await given?.close();
@@ -452,7 +478,8 @@ async function runBatch(source: Source, options: BatchOptions, phases: readonly 
     }
     await send.flush();
     if (!state.stopped) {
-      for (const [index, error, output] of await paths.clashes(source, toJob, label)) fail(index, error, output, checking ? 'check' : 'wrap');
+      for (const [index, error, output] of await paths.clashes(source, toJob, label))
+        fail(index, error, output, checking ? 'check' : 'wrap');
     }
     if (state.stopped) return totals(true, false);
     if (!wrapping) return totals(false, false);
@@ -627,7 +654,7 @@ export class _PathIndex {
     inputs.sort(); // the 0s (no file) first
     const hot = new Set<number>();
     for (let i = 1; i < n; i++) if (outputs[i] === outputs[i - 1]) hot.add(outputs[i]!);
-    for (let i = 0, j = 0; i < n && j < inputs.length; ) {
+    for (let i = 0, j = 0; i < n && j < inputs.length;) {
       const a = outputs[i]!;
       const b = inputs[j]!;
       if (a < b) i++;
@@ -663,7 +690,8 @@ export class _PathIndex {
       const job = toJob(item);
       if (job instanceof KmsWrapError) continue;
       if (typeof job.material === 'string') own(job.material, job.index, 'the key material');
-      if (typeof job.key !== 'number') own(job.key.path, job.index, job.key.kind === 'parameters' ? 'the import parameters' : 'the wrapping public key');
+      if (typeof job.key !== 'number')
+        own(job.key.path, job.index, job.key.kind === 'parameters' ? 'the import parameters' : 'the wrapping public key');
       const list = byOutput.get(job.output);
       if (list) list.push(job.index);
       else byOutput.set(job.output, [job.index]);
@@ -729,13 +757,17 @@ function toResult(o: JobOutcome, output: string): BatchEntryResult | undefined {
 }
 
 function shapeProblem(e: BatchEntry, target: Target): string | undefined {
-  if (typeof e !== 'object' || e === null) return 'an entry is not an object — give { material, publicKey or parameters, algorithm, output }';
+  if (typeof e !== 'object' || e === null)
+    return 'an entry is not an object — give { material, publicKey or parameters, algorithm, output }';
   const material = e.material as unknown;
-  if (!(material instanceof Uint8Array) && (typeof material !== 'string' || material === '')) return 'the entry has no material — give the key material file';
+  if (!(material instanceof Uint8Array) && (typeof material !== 'string' || material === ''))
+    return 'the entry has no material — give the key material file';
   if (target !== AWS_KMS) {
     // GetParametersForImport and the China Regions are AWS KMS's.
-    if (e.parameters !== undefined) return `parameters (GetParametersForImport output) are AWS KMS's — give ${target.name}'s wrapping public key as publicKey (see ${target.docs})`;
-    if (e.publicKey === undefined) return `the entry has no publicKey — give ${target.name}'s wrapping public key file (see ${target.docs})`;
+    if (e.parameters !== undefined)
+      return `parameters (GetParametersForImport output) are AWS KMS's — give ${target.name}'s wrapping public key as publicKey (see ${target.docs})`;
+    if (e.publicKey === undefined)
+      return `the entry has no publicKey — give ${target.name}'s wrapping public key file (see ${target.docs})`;
     if (e.region !== undefined) return `region is AWS KMS's (the China Regions); ${target.name} has none — leave it out`;
   }
   if ((e.publicKey === undefined) === (e.parameters === undefined)) {
@@ -748,10 +780,14 @@ function shapeProblem(e: BatchEntry, target: Target): string | undefined {
     if (target !== AWS_KMS) return `the entry has no algorithm — give ${target.name}'s: ${orList(Object.keys(target.rules.algorithms))}`;
     return 'the entry has no algorithm — give the wrapping algorithm requested from GetParametersForImport';
   }
-  if (typeof e.output !== 'string' || e.output === '') return 'the entry has no output — give the file to write the wrapped key material to';
+  if (typeof e.output !== 'string' || e.output === '')
+    return 'the entry has no output — give the file to write the wrapped key material to';
   if (e.keySpec !== undefined && typeof e.keySpec !== 'string') return 'keySpec must be a key spec name such as HMAC_256';
   if (e.region !== undefined && typeof e.region !== 'string') return "region must be 'china' or 'standard'";
-  if (e.targetOptions !== undefined && (typeof e.targetOptions !== 'object' || e.targetOptions === null || Object.values(e.targetOptions).some((v) => typeof v !== 'string'))) {
+  if (
+    e.targetOptions !== undefined &&
+    (typeof e.targetOptions !== 'object' || e.targetOptions === null || Object.values(e.targetOptions).some((v) => typeof v !== 'string'))
+  ) {
     return `targetOptions must map ${target.name}'s option names to strings`;
   }
   return undefined;

@@ -1,4 +1,14 @@
 export { checkBatch, startBatchWorkers, wrapBatch, wrapManifest } from './batch.js';
-export type { BatchEntry, BatchEntryResult, BatchOptions, BatchProblem, BatchProgress, BatchSummary, BatchTotals, BatchWorkers, ManifestBatchOptions } from './batch.js';
+export type {
+  BatchEntry,
+  BatchEntryResult,
+  BatchOptions,
+  BatchProblem,
+  BatchProgress,
+  BatchSummary,
+  BatchTotals,
+  BatchWorkers,
+  ManifestBatchOptions,
+} from './batch.js';
 export { parseBatchManifest, readBatchManifest, streamBatchManifest } from './batch-manifest.js';
 export type { BatchManifest, ManifestLine, ManifestOptions, ManifestProblem, StreamedManifest } from './batch-manifest.js';

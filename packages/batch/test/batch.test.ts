@@ -161,7 +161,12 @@ describe('wrapBatch: mixed entries', () => {
   it('resolves relative paths against cwd, and takes parameters (JSON or the console folder), refusing expired ones', async () => {
     const d = fresh();
     const params = (validTo: number) =>
-      JSON.stringify({ KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k', ImportToken: Buffer.from('token').toString('base64'), PublicKey: Buffer.from(publicKeyDer).toString('base64'), ParametersValidTo: validTo });
+      JSON.stringify({
+        KeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k',
+        ImportToken: Buffer.from('token').toString('base64'),
+        PublicKey: Buffer.from(publicKeyDer).toString('base64'),
+        ParametersValidTo: validTo,
+      });
     writeFileSync(join(d, 'params.json'), params(Date.now() / 1000 + 3600));
     writeFileSync(join(d, 'old.json'), params(Date.now() / 1000 - 60));
     mkdirSync(join(d, 'console'));
@@ -193,21 +198,51 @@ describe('wrapBatch: outputs that OpenSSL unwraps', () => {
     const d = fresh();
     const entries = [
       ...Array.from({ length: 6 }, (_, i) => good(d, `kw-${i}.bin`)),
-      ...Array.from({ length: 6 }, (_, i) => good(d, `oaep-${i}.bin`, { material: join(dir, 'p256.der'), algorithm: 'RSAES_OAEP_SHA_256' })),
+      ...Array.from({ length: 6 }, (_, i) =>
+        good(d, `oaep-${i}.bin`, { material: join(dir, 'p256.der'), algorithm: 'RSAES_OAEP_SHA_256' }),
+      ),
     ];
     const s = await wrapBatch(entries, { concurrency: 2 });
     expect(s.wrapped).toBe(12);
     const priv = join(dir, 'private.der');
     const oaep = (input: string, out: string) =>
-      execFileAsync('openssl', ['pkeyutl', '-decrypt', '-inkey', priv, '-keyform', 'DER', '-in', input, '-out', out,
-        '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', 'rsa_mgf1_md:sha256']);
+      execFileAsync('openssl', [
+        'pkeyutl',
+        '-decrypt',
+        '-inkey',
+        priv,
+        '-keyform',
+        'DER',
+        '-in',
+        input,
+        '-out',
+        out,
+        '-pkeyopt',
+        'rsa_padding_mode:oaep',
+        '-pkeyopt',
+        'rsa_oaep_md:sha256',
+        '-pkeyopt',
+        'rsa_mgf1_md:sha256',
+      ]);
     for (const i of [0, 5]) {
       const wrapped = readFileSync(join(d, 'out', `kw-${i}.bin`));
       writeFileSync(join(d, 'rsa-part'), wrapped.subarray(0, 256));
       writeFileSync(join(d, 'kwp-part'), wrapped.subarray(256));
       await oaep(join(d, 'rsa-part'), join(d, 'aes-key'));
       const hex = readFileSync(join(d, 'aes-key')).toString('hex');
-      await execFileAsync('openssl', ['enc', '-d', '-id-aes256-wrap-pad', '-K', hex, '-iv', 'A65959A6', '-in', join(d, 'kwp-part'), '-out', join(d, 'back')]);
+      await execFileAsync('openssl', [
+        'enc',
+        '-d',
+        '-id-aes256-wrap-pad',
+        '-K',
+        hex,
+        '-iv',
+        'A65959A6',
+        '-in',
+        join(d, 'kwp-part'),
+        '-out',
+        join(d, 'back'),
+      ]);
       expect(readFileSync(join(d, 'back')).equals(Buffer.from(rsaMaterial))).toBe(true);
     }
     await oaep(join(d, 'out', 'oaep-3.bin'), join(d, 'back-oaep'));
@@ -226,7 +261,11 @@ describe('wrapping key objects core did not parse are parsed again (in the calli
     const d = fresh();
     const genuine = parseWrappingPublicKey(publicKeyDer);
     const s = await wrapBatch(
-      [good(d, 'forged.bin', { publicKey: forged() }), good(d, 'genuine.bin', { publicKey: genuine }), good(d, 'copy.bin', { publicKey: { ...genuine } })],
+      [
+        good(d, 'forged.bin', { publicKey: forged() }),
+        good(d, 'genuine.bin', { publicKey: genuine }),
+        good(d, 'copy.bin', { publicKey: { ...genuine } }),
+      ],
       { concurrency: 2 },
     );
     const { wrapped, failed } = byStatus(s);
@@ -255,7 +294,12 @@ describe('wrapping key objects core did not parse are parsed again (in the calli
       for (const item of items) await pool.submit('wrap', [item]);
       await pool.idle();
       outcomes.sort((a, b) => a.index - b.index);
-      expect(outcomes.map((o) => (o.status === 'failed' ? o.code : o.status))).toEqual([ERROR_CODES.PUBLIC_KEY_WEAK, 'wrapped', ERROR_CODES.PUBLIC_KEY_WEAK, 'wrapped']);
+      expect(outcomes.map((o) => (o.status === 'failed' ? o.code : o.status))).toEqual([
+        ERROR_CODES.PUBLIC_KEY_WEAK,
+        'wrapped',
+        ERROR_CODES.PUBLIC_KEY_WEAK,
+        'wrapped',
+      ]);
       expect(readdirSync(join(d, 'out')).sort()).toEqual(['1.bin', '3.bin']);
     } finally {
       await pool.close();
@@ -411,7 +455,12 @@ describe('wrapBatch: a worker that dies between the checks and the writes', () =
 describe('wrapBatch: strict, and checkBatch', () => {
   it('strict: one refused entry and nothing is wrapped; every refusal is reported', async () => {
     const d = fresh();
-    const entries = [good(d, 'a.bin'), good(d, 'b.bin', { algorithm: 'RSAES_OAEP_SHA_256' }), good(d, 'c.bin'), good(d, 'd.bin', { material: join(d, 'nope') })];
+    const entries = [
+      good(d, 'a.bin'),
+      good(d, 'b.bin', { algorithm: 'RSAES_OAEP_SHA_256' }),
+      good(d, 'c.bin'),
+      good(d, 'd.bin', { material: join(d, 'nope') }),
+    ];
     const s = await wrapBatch(entries, { strict: true });
     expect(s).toMatchObject({ refused: true, wrapped: 0, failed: 2, skipped: 2 });
     expect(byStatus(s).failed).toEqual({ 1: ERROR_CODES.COMBINATION_REJECTED, 3: ERROR_CODES.FILE_UNREADABLE });
@@ -426,7 +475,8 @@ describe('wrapBatch: strict, and checkBatch', () => {
       const s = await wrapBatch([...entries, given], { strict: true, concurrency, mainThread: true });
       expect(s).toMatchObject({ refused: false, wrapped: 41, failed: 0 });
       expect(Buffer.from(p256Material).equals(Buffer.from(readFileSync(join(dir, 'p256.der'))))).toBe(true);
-      for (const i of [0, 1, 39]) await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
+      for (const i of [0, 1, 39])
+        await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
       await expectUnwraps(join(d, 'out', 'given.bin'), 'RSA_AES_KEY_WRAP_SHA_256', p256Material);
       expect(temporaries(join(d, 'out'))).toEqual([]);
     }
@@ -441,7 +491,8 @@ describe('wrapBatch: strict, and checkBatch', () => {
       const s = await wrapBatch(entries, { strict: true, concurrency: 2, mainThread: true });
       expect(s).toMatchObject({ refused: false, wrapped: 40, failed: 0 });
       expect(s.results.map((r) => [r.index, r.status, r.output])).toEqual(entries.map((e, i) => [i, 'wrapped', e.output]));
-      for (const i of [0, 1, 38, 39]) await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
+      for (const i of [0, 1, 38, 39])
+        await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
       expect(temporaries(join(d, 'out'))).toEqual([]);
     } finally {
       _tuning.holdBytes = before;
@@ -450,13 +501,18 @@ describe('wrapBatch: strict, and checkBatch', () => {
 
   it('strict: a clean batch is wrapped whole', async () => {
     const d = fresh();
-    const s = await wrapBatch(Array.from({ length: 20 }, (_, i) => good(d, `${i}.bin`)), { strict: true });
+    const s = await wrapBatch(
+      Array.from({ length: 20 }, (_, i) => good(d, `${i}.bin`)),
+      { strict: true },
+    );
     expect(s).toMatchObject({ refused: false, wrapped: 20, failed: 0 });
   });
 
   it('checkBatch reads and checks everything and writes nothing', async () => {
     const d = fresh();
-    const problems = await checkBatch([good(d, 'a.bin'), good(d, 'b.bin', { keySpec: 'RSA_3072' }), good(d, 'c.bin')], { label: (i) => `line ${i + 10}` });
+    const problems = await checkBatch([good(d, 'a.bin'), good(d, 'b.bin', { keySpec: 'RSA_3072' }), good(d, 'c.bin')], {
+      label: (i) => `line ${i + 10}`,
+    });
     expect(problems.map((p) => [p.index, p.error.code])).toEqual([[1, ERROR_CODES.KEY_SPEC_MISMATCH]]);
     expect(readdirSync(join(d, 'out'))).toEqual([]);
   });
@@ -515,8 +571,20 @@ describe('parseBatchManifest', () => {
     ].join('\n');
     const m = parseBatchManifest(text, '/base');
     expect(m.lines).toEqual([1, 11]);
-    expect(m.entries[0]).toEqual({ material: '/base/a.der', publicKey: '/base/pub.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: '/base/out/a.bin' });
-    expect(m.entries[1]).toEqual({ material: '/base/b.der', parameters: '/base/params.json', algorithm: 'RSAES_OAEP_SHA_256', keySpec: 'HMAC_256', region: 'china', output: '/abs/b.bin' });
+    expect(m.entries[0]).toEqual({
+      material: '/base/a.der',
+      publicKey: '/base/pub.bin',
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      output: '/base/out/a.bin',
+    });
+    expect(m.entries[1]).toEqual({
+      material: '/base/b.der',
+      parameters: '/base/params.json',
+      algorithm: 'RSAES_OAEP_SHA_256',
+      keySpec: 'HMAC_256',
+      region: 'china',
+      output: '/abs/b.bin',
+    });
     expect(m.problems.map((p) => [p.line, p.error.code])).toEqual([2, 4, 5, 6, 7, 8, 9].map((l) => [l, ERROR_CODES.MANIFEST_INVALID]));
     const say = (line: number) => m.problems.find((p) => p.line === line)!.error.message;
     expect(say(2)).toMatch(/^not JSON/);
@@ -530,7 +598,30 @@ describe('parseBatchManifest', () => {
 describe('resolvePath', () => {
   it('answers as path.resolve does, for plain and for awkward paths', () => {
     const bases = ['/', '/base', '/base/', '/a/./b', '/a/../b', '//x', '/a//b', 'rel/base', '/b.d/..x', '/.hidden'];
-    const paths = ['a', 'a/b.der', '/abs/x', '/abs/./x', '/abs/../x', 'a/../../b', './a', '../a', 'a//b', 'a/', '/', '.', '..', '.x', 'x.', '..x/y', 'a/..', 'a/.', '/abs/.', '/abs/..', '//x/y', '/trailing/'];
+    const paths = [
+      'a',
+      'a/b.der',
+      '/abs/x',
+      '/abs/./x',
+      '/abs/../x',
+      'a/../../b',
+      './a',
+      '../a',
+      'a//b',
+      'a/',
+      '/',
+      '.',
+      '..',
+      '.x',
+      'x.',
+      '..x/y',
+      'a/..',
+      'a/.',
+      '/abs/.',
+      '/abs/..',
+      '//x/y',
+      '/trailing/',
+    ];
     for (const b of bases) for (const p of paths) expect([b, p, resolvePath(b, p)]).toEqual([b, p, resolve(b, p)]);
   });
 });
@@ -544,7 +635,15 @@ describe('streamBatchManifest', () => {
       for (let i = 0; i < 30_000; i++) {
         if (i % 997 === 0) rows.push('');
         else if (i % 1009 === 0) rows.push('{"material": "broken"');
-        else rows.push(JSON.stringify({ material: `mat/${i === 1 ? 'a'.repeat(pad) : ''}é€😀-${i}.der`, publicKey: 'pub.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: `out/${i}.bin` }) + (i % 3 === 0 ? '\r' : ''));
+        else
+          rows.push(
+            JSON.stringify({
+              material: `mat/${i === 1 ? 'a'.repeat(pad) : ''}é€😀-${i}.der`,
+              publicKey: 'pub.bin',
+              algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+              output: `out/${i}.bin`,
+            }) + (i % 3 === 0 ? '\r' : ''),
+          );
       }
       return `\uFEFF${rows.join('\n')}`; // no newline at the end
     };
@@ -584,7 +683,10 @@ describe('streamBatchManifest', () => {
       [4, 'long'],
     ]);
     await expect(streamBatchManifest(join(d, 'nope.jsonl'))).rejects.toMatchObject({ code: ERROR_CODES.FILE_UNREADABLE });
-    await expect(streamBatchManifest(d)).rejects.toMatchObject({ code: ERROR_CODES.FILE_UNREADABLE, message: expect.stringMatching(/is a directory/) });
+    await expect(streamBatchManifest(d)).rejects.toMatchObject({
+      code: ERROR_CODES.FILE_UNREADABLE,
+      message: expect.stringMatching(/is a directory/),
+    });
     writeFileSync(join(d, 'empty.jsonl'), '\n  \n');
     await expect(streamBatchManifest(join(d, 'empty.jsonl'))).rejects.toMatchObject({ code: ERROR_CODES.MANIFEST_INVALID });
   });
@@ -594,7 +696,12 @@ describe('wrapManifest', () => {
   it('checks every line first, then wraps, handing results over in line order; workers started ahead', async () => {
     const d = fresh();
     const rows = Array.from({ length: 300 }, (_, i) =>
-      JSON.stringify({ material: i % 2 ? '../p256.der' : '../rsa.der', publicKey: '../WrappingPublicKey.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: `out/${i}.bin` }),
+      JSON.stringify({
+        material: i % 2 ? '../p256.der' : '../rsa.der',
+        publicKey: '../WrappingPublicKey.bin',
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+        output: `out/${i}.bin`,
+      }),
     );
     writeFileSync(join(d, 'm.jsonl'), `${rows.join('\n\n')}\n`); // a blank line between entries: line numbers 1, 3, 5, ...
     const workers = startBatchWorkers({ concurrency: 2, mainThread: true }); // this thread and one worker
@@ -610,15 +717,20 @@ describe('wrapManifest', () => {
     expect(t).toMatchObject({ total: 300, wrapped: 300, failed: 0, skipped: 0, refused: false, aborted: false });
     expect(phases).toEqual(['check', 'wrap']);
     expect(seen).toEqual(rows.map((_, i) => [2 * i + 1, 'wrapped', 'wrap']));
-    for (const i of [0, 1, 299]) await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
+    for (const i of [0, 1, 299])
+      await expectUnwraps(join(d, 'out', `${i}.bin`), 'RSA_AES_KEY_WRAP_SHA_256', i % 2 ? p256Material : rsaMaterial);
     expect(temporaries(join(d, 'out'))).toEqual([]);
     await expect(wrapBatch([], { workers })).rejects.toThrow(/serves one batch/);
   });
 
   it('refuses the batch for one bad line, found late (a clash with the last line), and writes nothing', async () => {
     const d = fresh();
-    const row = (i: number, output = `out/${i}.bin`) => JSON.stringify({ material: '../rsa.der', publicKey: '../WrappingPublicKey.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output });
-    writeFileSync(join(d, 'm.jsonl'), [...Array.from({ length: 200 }, (_, i) => row(i)), row(200, 'out/7.bin'), row(201, '../rsa.der')].join('\n'));
+    const row = (i: number, output = `out/${i}.bin`) =>
+      JSON.stringify({ material: '../rsa.der', publicKey: '../WrappingPublicKey.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output });
+    writeFileSync(
+      join(d, 'm.jsonl'),
+      [...Array.from({ length: 200 }, (_, i) => row(i)), row(200, 'out/7.bin'), row(201, '../rsa.der')].join('\n'),
+    );
     const refused = new Map<number, string>();
     const t = await wrapManifest(await streamBatchManifest(join(d, 'm.jsonl')), {
       concurrency: 2,

@@ -15,7 +15,8 @@ import { readBatchManifest } from '../src/index.js';
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const HAS_DEV_ZERO = existsSync('/dev/zero');
 
-const MORE_THAN = (path: string) => new RegExp(`^the manifest ${path.replace(/[/.]/g, '\\$&')} is more than ${256 << 20} bytes — split it into smaller batches$`);
+const MORE_THAN = (path: string) =>
+  new RegExp(`^the manifest ${path.replace(/[/.]/g, '\\$&')} is more than ${256 << 20} bytes — split it into smaller batches$`);
 
 let dir: string;
 const writers: ChildProcess[] = [];
@@ -42,10 +43,15 @@ function streamInChild(path: string, ms: number): Promise<{ code?: string; messa
       console.log(JSON.stringify({ code: e.code, message: e.message }));
     }`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: ms, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout) => {
-      if (error) reject(new Error(`the read did not stop within ${ms / 1000} s (or failed): ${error.message}`));
-      else resolve(JSON.parse(stdout) as { code?: string; message?: string; count?: number });
-    });
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { timeout: ms, killSignal: 'SIGKILL', encoding: 'utf8' },
+      (error, stdout) => {
+        if (error) reject(new Error(`the read did not stop within ${ms / 1000} s (or failed): ${error.message}`));
+        else resolve(JSON.parse(stdout) as { code?: string; message?: string; count?: number });
+      },
+    );
   });
 }
 
@@ -80,7 +86,16 @@ describe('a FIFO fed manifest lines without end', () => {
     execFileSync('mkfifo', [fifo]);
     // Well-formed short lines, as fast as the pipe takes them, until killed.
     const line = `${JSON.stringify({ material: 'm.der', publicKey: 'k.bin', algorithm: 'RSAES_OAEP_SHA_256', output: 'o.bin' })}\n`;
-    const w = spawn(process.execPath, ['-e', 'const fs = require("fs"); const b = Buffer.from(process.argv[2].repeat(4096)); const fd = fs.openSync(process.argv[1], "w"); try { for (;;) fs.writeSync(fd, b) } catch {}', fifo, line], { stdio: 'ignore' });
+    const w = spawn(
+      process.execPath,
+      [
+        '-e',
+        'const fs = require("fs"); const b = Buffer.from(process.argv[2].repeat(4096)); const fd = fs.openSync(process.argv[1], "w"); try { for (;;) fs.writeSync(fd, b) } catch {}',
+        fifo,
+        line,
+      ],
+      { stdio: 'ignore' },
+    );
     writers.push(w);
     const r = await streamInChild(fifo, 60_000);
     expect(r.code).toBe(ERROR_CODES.FILE_UNREADABLE);

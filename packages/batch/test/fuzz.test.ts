@@ -48,7 +48,9 @@ async function hostile<T>(f: () => T | Promise<T>, check?: (value: T) => void): 
   }
   const error = r.error;
   if (!(error instanceof KmsWrapError)) {
-    throw new Error(`a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+    throw new Error(
+      `a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`,
+    );
   }
   expect(CODES.has(error.code), error.code).toBe(true);
   expect(error.message).not.toMatch(/[\r\n]/);
@@ -65,17 +67,20 @@ describe('fuzz: parseBatchManifest', () => {
     });
     await fc.assert(
       fc.asyncProperty(manifest, async (text) => {
-        await hostile(() => parseBatchManifest(text, '/base'), (m) => {
-          expect(m.entries.length).toBe(m.lines.length);
-          const rows = text.replace(/^\uFEFF/, '').split(/\r?\n/).length;
-          for (const e of m.entries) expect(typeof e.output === 'string' && e.output.startsWith('/')).toBe(true);
-          for (const p of m.problems) {
-            expect(p.line).toBeGreaterThanOrEqual(1);
-            expect(p.line).toBeLessThanOrEqual(rows);
-            expect(p.error).toBeInstanceOf(KmsWrapError);
-            expect(p.error.message).not.toMatch(/[\r\n]/);
-          }
-        });
+        await hostile(
+          () => parseBatchManifest(text, '/base'),
+          (m) => {
+            expect(m.entries.length).toBe(m.lines.length);
+            const rows = text.replace(/^\uFEFF/, '').split(/\r?\n/).length;
+            for (const e of m.entries) expect(typeof e.output === 'string' && e.output.startsWith('/')).toBe(true);
+            for (const p of m.problems) {
+              expect(p.line).toBeGreaterThanOrEqual(1);
+              expect(p.line).toBeLessThanOrEqual(rows);
+              expect(p.error).toBeInstanceOf(KmsWrapError);
+              expect(p.error.message).not.toMatch(/[\r\n]/);
+            }
+          },
+        );
       }),
       { numRuns: RUNS * 2 },
     );
@@ -86,8 +91,23 @@ describe('fuzz: streamBatchManifest', () => {
   it('counts on the bytes exactly the lines it then yields, and yields what parseBatchManifest reads whole', async () => {
     const entry = JSON.stringify({ material: 'm.der', publicKey: 'p.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: 'o.bin' });
     const piece = fc.constantFrom(
-      entry, entry, `${entry}\r`, '', '   ', '\t', '\r', '\u00a0', '\u3000 ', '\ufeff', '\u2028', 'not json', '{"material": "é€😀"}', '\ud800',
-      ' '.repeat(70_000), `{"x": "${'€'.repeat(30_000)}"}`, `{"x": "${'a'.repeat(70_000)}"}`,
+      entry,
+      entry,
+      `${entry}\r`,
+      '',
+      '   ',
+      '\t',
+      '\r',
+      '\u00a0',
+      '\u3000 ',
+      '\ufeff',
+      '\u2028',
+      'not json',
+      '{"material": "é€😀"}',
+      '\ud800',
+      ' '.repeat(70_000),
+      `{"x": "${'€'.repeat(30_000)}"}`,
+      `{"x": "${'a'.repeat(70_000)}"}`,
     );
     const file = join(dir, 'stream.jsonl');
     await fc.assert(
@@ -99,7 +119,12 @@ describe('fuzz: streamBatchManifest', () => {
           m = await streamBatchManifest(file);
         } catch (e) {
           expect((e as KmsWrapError).code).toBe(ERROR_CODES.MANIFEST_INVALID); // no lines
-          expect(text.replace(/^\ufeff/, '').split(/\r?\n/).every((r) => r.trim() === '')).toBe(true);
+          expect(
+            text
+              .replace(/^\ufeff/, '')
+              .split(/\r?\n/)
+              .every((r) => r.trim() === ''),
+          ).toBe(true);
           return;
         }
         const seen: [number, string][] = [];
@@ -107,7 +132,10 @@ describe('fuzz: streamBatchManifest', () => {
         expect(m.count).toBe(seen.length);
         if (!rows.some((r) => r.length > 64 << 10)) {
           const whole = parseBatchManifest(text, dir);
-          const expected = [...whole.lines.map((l) => [l, 'entry'] as [number, string]), ...whole.problems.map((p) => [p.line, p.error.message.slice(0, 20)] as [number, string])];
+          const expected = [
+            ...whole.lines.map((l) => [l, 'entry'] as [number, string]),
+            ...whole.problems.map((p) => [p.line, p.error.message.slice(0, 20)] as [number, string]),
+          ];
           expect(seen).toEqual(expected.sort((a, b) => a[0] - b[0]));
         }
       }),
@@ -125,7 +153,7 @@ describe('batch path index (property): the suspects it finds from hashes', () =>
     material: fc.oneof(fc.constantFrom(...pool), fc.constant(null)),
     key: fc.oneof(fc.constantFrom(...pool), fc.constant(null)),
   });
-  it('are the entries whose output is another entry\'s output or any entry\'s input, and the entries reading such a path', () => {
+  it("are the entries whose output is another entry's output or any entry's input, and the entries reading such a path", () => {
     fc.assert(
       fc.property(fc.array(job, { maxLength: 40 }), fc.nat({ max: 50 }), (jobs, expected) => {
         const index = new _PathIndex(expected); // fewer or more than noted: it grows
@@ -141,7 +169,9 @@ describe('batch path index (property): the suspects it finds from hashes', () =>
         const outputs = jobs.map((j) => j.output);
         const inputs = new Set(jobs.flatMap((j) => [j.material, j.key].filter((p): p is string => p !== null)));
         const hot = new Set(outputs.filter((o, i) => outputs.indexOf(o) !== i || inputs.has(o)));
-        const want = jobs.flatMap((j, i) => (hot.has(j.output) || (j.material !== null && hot.has(j.material)) || (j.key !== null && hot.has(j.key)) ? [3 * i + 1] : []));
+        const want = jobs.flatMap((j, i) =>
+          hot.has(j.output) || (j.material !== null && hot.has(j.material)) || (j.key !== null && hot.has(j.key)) ? [3 * i + 1] : [],
+        );
         expect([...index.suspects()].sort((a, b) => a - b)).toEqual(want);
       }),
       { numRuns: 500 },

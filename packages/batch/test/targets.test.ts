@@ -11,7 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURE_KEY_VAULT, ERROR_CODES, KmsWrapError, type Target } from '@kms-wrap/core';
-import { checkBatch, parseBatchManifest, streamBatchManifest, wrapBatch, wrapManifest, type BatchEntry, type BatchEntryResult, type BatchSummary } from '../dist/index.js';
+import {
+  checkBatch,
+  parseBatchManifest,
+  streamBatchManifest,
+  wrapBatch,
+  wrapManifest,
+  type BatchEntry,
+  type BatchEntryResult,
+  type BatchSummary,
+} from '../dist/index.js';
 
 const der = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const rsa = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits });
@@ -36,7 +45,11 @@ function fresh(): string {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'kms-wrap-batch-targets-'));
-  for (const [name, key] of [['k2048.pem', k2048], ['k3072.pem', k3072], ['k4096.pem', k4096]] as const) {
+  for (const [name, key] of [
+    ['k2048.pem', k2048],
+    ['k3072.pem', k3072],
+    ['k4096.pem', k4096],
+  ] as const) {
     writeFileSync(join(dir, name), key.publicKey.export({ type: 'spki', format: 'pem' }));
   }
   writeFileSync(join(dir, 'p256.der'), p256);
@@ -79,11 +92,33 @@ describe("wrapBatch({ target: 'gcp' }): Cloud KMS's import methods and its wrapp
   it('wraps by the import method each entry names; each file unwraps to the material; the gcloud command comes with each result', async () => {
     const d = fresh();
     const entries: BatchEntry[] = [
-      { material: join(dir, 'p256.der'), publicKey: join(dir, 'k3072.pem'), algorithm: 'RSA_OAEP_3072_SHA256_AES_256', output: join(d, 'out', 'p256.bin'), targetOptions: { keyName: 'frodo' } },
-      { material: join(dir, 'rsa.der'), publicKey: join(dir, 'k4096.pem'), algorithm: 'rsa_oaep_4096_sha1_aes_256', output: join(d, 'out', 'rsa.bin') },
-      { material: aes, publicKey: join(dir, 'k4096.pem'), algorithm: 'RSA_OAEP_4096_SHA256', keySpec: 'SYMMETRIC_DEFAULT', output: join(d, 'out', 'aes.bin') },
+      {
+        material: join(dir, 'p256.der'),
+        publicKey: join(dir, 'k3072.pem'),
+        algorithm: 'RSA_OAEP_3072_SHA256_AES_256',
+        output: join(d, 'out', 'p256.bin'),
+        targetOptions: { keyName: 'frodo' },
+      },
+      {
+        material: join(dir, 'rsa.der'),
+        publicKey: join(dir, 'k4096.pem'),
+        algorithm: 'rsa_oaep_4096_sha1_aes_256',
+        output: join(d, 'out', 'rsa.bin'),
+      },
+      {
+        material: aes,
+        publicKey: join(dir, 'k4096.pem'),
+        algorithm: 'RSA_OAEP_4096_SHA256',
+        keySpec: 'SYMMETRIC_DEFAULT',
+        output: join(d, 'out', 'aes.bin'),
+      },
     ];
-    const s = await wrapBatch(entries, { target: 'gcp', concurrency: 2, strict: true, envelope: { options: { keyRing: 'fellowship', location: 'global', importJob: 'strider' } } });
+    const s = await wrapBatch(entries, {
+      target: 'gcp',
+      concurrency: 2,
+      strict: true,
+      envelope: { options: { keyRing: 'fellowship', location: 'global', importJob: 'strider' } },
+    });
     expect(failures(s)).toEqual({});
     expect(s.wrapped).toBe(3);
     expect(same(unwrapKeyWrap(readFileSync(join(d, 'out', 'p256.bin')), k3072.privateKey, 3072, 'sha256'), p256)).toBe(true);
@@ -92,7 +127,12 @@ describe("wrapBatch({ target: 'gcp' }): Cloud KMS's import methods and its wrapp
     expect(aesFile.length).toBe(512);
     expect(same(unwrapOaep(aesFile, k4096.privateKey, 'sha256'), aes)).toBe(true);
     const [first, , third] = s.results as Extract<BatchEntryResult, { status: 'wrapped' }>[];
-    expect(first).toMatchObject({ algorithm: 'RSA_OAEP_3072_SHA256_AES_256', keySpec: 'ECC_NIST_P256', wrappingKeySpec: 'RSA_3072', bytes: readFileSync(join(d, 'out', 'p256.bin')).length });
+    expect(first).toMatchObject({
+      algorithm: 'RSA_OAEP_3072_SHA256_AES_256',
+      keySpec: 'ECC_NIST_P256',
+      wrappingKeySpec: 'RSA_3072',
+      bytes: readFileSync(join(d, 'out', 'p256.bin')).length,
+    });
     expect(first!.nextCommand).toBe(
       `gcloud kms keys versions import --location global --keyring fellowship --key frodo --import-job strider --algorithm ec-sign-p256-sha256 --wrapped-key-file ${join(d, 'out', 'p256.bin')}`,
     );
@@ -104,11 +144,32 @@ describe("wrapBatch({ target: 'gcp' }): Cloud KMS's import methods and its wrapp
     const p521 = der(generateKeyPairSync('ec', { namedCurve: 'secp521r1' }).privateKey.export({ type: 'pkcs8', format: 'der' }));
     const entries: BatchEntry[] = [
       { material: p521, publicKey: join(dir, 'k3072.pem'), algorithm: 'RSA_OAEP_3072_SHA256_AES_256', output: join(d, 'out', 'p521.bin') },
-      { material: join(dir, 'rsa.der'), publicKey: join(dir, 'k3072.pem'), algorithm: 'RSA_OAEP_3072_SHA256', output: join(d, 'out', 'direct.bin') },
-      { material: join(dir, 'p256.der'), parameters: join(dir, 'params.json'), algorithm: 'RSA_OAEP_3072_SHA256_AES_256', output: join(d, 'out', 'params.bin') },
-      { material: join(dir, 'p256.der'), publicKey: join(dir, 'k3072.pem'), algorithm: 'RSA_OAEP_3072_SHA256_AES_256', region: 'china', output: join(d, 'out', 'china.bin') },
+      {
+        material: join(dir, 'rsa.der'),
+        publicKey: join(dir, 'k3072.pem'),
+        algorithm: 'RSA_OAEP_3072_SHA256',
+        output: join(d, 'out', 'direct.bin'),
+      },
+      {
+        material: join(dir, 'p256.der'),
+        parameters: join(dir, 'params.json'),
+        algorithm: 'RSA_OAEP_3072_SHA256_AES_256',
+        output: join(d, 'out', 'params.bin'),
+      },
+      {
+        material: join(dir, 'p256.der'),
+        publicKey: join(dir, 'k3072.pem'),
+        algorithm: 'RSA_OAEP_3072_SHA256_AES_256',
+        region: 'china',
+        output: join(d, 'out', 'china.bin'),
+      },
       { material: join(dir, 'p256.der'), publicKey: join(dir, 'k3072.pem'), output: join(d, 'out', 'no-algorithm.bin') } as BatchEntry,
-      { material: join(dir, 'p256.der'), publicKey: join(dir, 'k3072.pem'), algorithm: 'RSA_OAEP_3072_SHA256_AES_256', output: join(d, 'out', 'ok.bin') },
+      {
+        material: join(dir, 'p256.der'),
+        publicKey: join(dir, 'k3072.pem'),
+        algorithm: 'RSA_OAEP_3072_SHA256_AES_256',
+        output: join(d, 'out', 'ok.bin'),
+      },
     ];
     const s = await wrapBatch(entries, { target: 'gcp', concurrency: 2 });
     expect(failures(s)).toEqual({
@@ -120,7 +181,9 @@ describe("wrapBatch({ target: 'gcp' }): Cloud KMS's import methods and its wrapp
     });
     expect(messageOf(s, 0)).toContain('Google Cloud KMS does not import ECC_NIST_P521');
     expect(messageOf(s, 1)).toContain('— use RSA_OAEP_3072_SHA256_AES_256');
-    expect(messageOf(s, 2)).toBe("parameters (GetParametersForImport output) are AWS KMS's — give Google Cloud KMS's wrapping public key as publicKey (see docs/targets/gcp.md)");
+    expect(messageOf(s, 2)).toBe(
+      "parameters (GetParametersForImport output) are AWS KMS's — give Google Cloud KMS's wrapping public key as publicKey (see docs/targets/gcp.md)",
+    );
     expect(messageOf(s, 3)).toBe("region is AWS KMS's (the China Regions); Google Cloud KMS has none — leave it out");
     expect(messageOf(s, 4)).toMatch(/^the entry has no algorithm — give Google Cloud KMS's: RSA_OAEP_3072_SHA256_AES_256, /);
     expect(readdirSync(join(d, 'out'))).toEqual(['ok.bin']);
@@ -135,15 +198,29 @@ describe("a manifest for Azure Key Vault: lines carry the target's options; each
     const d = fresh();
     const lines = [
       { material: '../rsa.der', publicKey: '../k3072.pem', output: 'out/rsa.byok', keyName: 'ContosoFirstHSMkey' },
-      { material: '../p256.der', publicKey: '../k2048.pem', algorithm: 'CKM_RSA_AES_KEY_WRAP', output: 'out/p256.byok', kekId: KID.replace('KEKforBYOK', 'OtherKEK') },
+      {
+        material: '../p256.der',
+        publicKey: '../k2048.pem',
+        algorithm: 'CKM_RSA_AES_KEY_WRAP',
+        output: 'out/p256.byok',
+        kekId: KID.replace('KEKforBYOK', 'OtherKEK'),
+      },
     ];
     writeFileSync(join(d, 'm.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
     const manifest = await streamBatchManifest(join(d, 'm.jsonl'), { target: 'azure' });
     expect(manifest.target).toBe(AZURE_KEY_VAULT);
     const seen: BatchEntryResult[] = [];
-    const t = await wrapManifest(manifest, { concurrency: 2, envelope: { options: { kekId: KID }, generator: 'kms-wrap/test' }, onResult: (r, phase) => phase === 'wrap' && seen.push(r) });
+    const t = await wrapManifest(manifest, {
+      concurrency: 2,
+      envelope: { options: { kekId: KID }, generator: 'kms-wrap/test' },
+      onResult: (r, phase) => phase === 'wrap' && seen.push(r),
+    });
     expect(t).toMatchObject({ total: 2, wrapped: 2, failed: 0, refused: false });
-    const rsaBlob = JSON.parse(readFileSync(join(d, 'out', 'rsa.byok'), 'utf8')) as { header: { kid: string; enc: string }; ciphertext: string; generator: string };
+    const rsaBlob = JSON.parse(readFileSync(join(d, 'out', 'rsa.byok'), 'utf8')) as {
+      header: { kid: string; enc: string };
+      ciphertext: string;
+      generator: string;
+    };
     expect(rsaBlob.header).toEqual({ kid: KID, alg: 'dir', enc: 'CKM_RSA_AES_KEY_WRAP' });
     expect(rsaBlob.generator).toBe('kms-wrap/test');
     expect(same(unwrapKeyWrap(Buffer.from(rsaBlob.ciphertext, 'base64url'), k3072.privateKey, 3072, 'sha1'), rsaMaterial)).toBe(true);
@@ -154,18 +231,33 @@ describe("a manifest for Azure Key Vault: lines carry the target's options; each
       `az keyvault key import --vault-name contoso-kv --name ContosoFirstHSMkey --byok-file ${join(d, 'out', 'rsa.byok')}`,
       `az keyvault key import --vault-name contoso-kv --name <KEY_NAME> --kty EC-HSM --curve-name P-256 --byok-file ${join(d, 'out', 'p256.byok')}`,
     ]);
-    expect(seen.map((r) => r.status === 'wrapped' && r.bytes)).toEqual([readFileSync(join(d, 'out', 'rsa.byok')).length, readFileSync(join(d, 'out', 'p256.byok')).length]);
+    expect(seen.map((r) => r.status === 'wrapped' && r.bytes)).toEqual([
+      readFileSync(join(d, 'out', 'rsa.byok')).length,
+      readFileSync(join(d, 'out', 'p256.byok')).length,
+    ]);
   });
 
   it("one line refused by Azure's rules or its envelope refuses the batch: HMAC (AWS KMS takes it), AES into a key vault, no or a malformed kekId; nothing is written", async () => {
     const d = fresh();
     const lines = [
       JSON.stringify({ material: '../hmac384.bin', publicKey: '../k2048.pem', output: 'out/hmac.byok', kekId: KID }),
-      JSON.stringify({ material: '../aes.bin', publicKey: '../k2048.pem', keySpec: 'SYMMETRIC_DEFAULT', output: 'out/aes.byok', kekId: KID }),
+      JSON.stringify({
+        material: '../aes.bin',
+        publicKey: '../k2048.pem',
+        keySpec: 'SYMMETRIC_DEFAULT',
+        output: 'out/aes.byok',
+        kekId: KID,
+      }),
       JSON.stringify({ material: '../p256.der', publicKey: '../k2048.pem', output: 'out/no-kek.byok' }),
       JSON.stringify({ material: '../p256.der', publicKey: '../k2048.pem', output: 'out/bad-kek.byok', kekId: 'KEKforBYOK' }),
       JSON.stringify({ material: '../p256.der', publicKey: '../k2048.pem', output: 'out/good.byok', kekId: KID, importJob: 'strider' }),
-      JSON.stringify({ material: '../aes.bin', publicKey: '../k2048.pem', keySpec: 'SYMMETRIC_DEFAULT', output: 'out/hsm.byok', kekId: HSM_KID }),
+      JSON.stringify({
+        material: '../aes.bin',
+        publicKey: '../k2048.pem',
+        keySpec: 'SYMMETRIC_DEFAULT',
+        output: 'out/hsm.byok',
+        kekId: HSM_KID,
+      }),
     ];
     writeFileSync(join(d, 'm.jsonl'), `${lines.join('\n')}\n`);
     const problems = new Map<number, KmsWrapError>();
@@ -187,13 +279,18 @@ describe("a manifest for Azure Key Vault: lines carry the target's options; each
     expect(problems.get(2)!.message).toContain('only into a Managed HSM');
     expect(problems.get(3)!.message).toMatch(/^Azure Key Vault needs --kek-id: /);
     expect(problems.get(4)!.message).toContain('is not a Key Vault key identifier');
-    expect(problems.get(5)!.message).toBe('unknown field "importJob" — the fields are material, publicKey, parameters, algorithm, keySpec, region, output, kekId, vaultName, hsmName, keyName');
+    expect(problems.get(5)!.message).toBe(
+      'unknown field "importJob" — the fields are material, publicKey, parameters, algorithm, keySpec, region, output, kekId, vaultName, hsmName, keyName',
+    );
     // The same HMAC line for AWS KMS, with its algorithm: taken.
-    const aws = await wrapBatch([{ material: hmac384, publicKey: join(dir, 'k2048.pem'), algorithm: 'RSAES_OAEP_SHA_256', output: join(d, 'out', 'hmac.bin') }], { concurrency: 1 });
+    const aws = await wrapBatch(
+      [{ material: hmac384, publicKey: join(dir, 'k2048.pem'), algorithm: 'RSAES_OAEP_SHA_256', output: join(d, 'out', 'hmac.bin') }],
+      { concurrency: 1 },
+    );
     expect(aws.wrapped).toBe(1);
   });
 
-  it('checkBatch (checks only, nothing wrapped) finds the envelope\'s refusals too', async () => {
+  it("checkBatch (checks only, nothing wrapped) finds the envelope's refusals too", async () => {
     const problems = await checkBatch(
       [
         { material: aes, publicKey: join(dir, 'k2048.pem'), keySpec: 'SYMMETRIC_DEFAULT', output: join(dir, 'x.byok') },
@@ -213,7 +310,12 @@ describe("wrapBatch({ target: 'vault' }): Vault transit's base64 ciphertext", ()
   it('takes Ed25519 (AWS KMS does not) with the default SHA256, and SHA1 by name; refuses any wrapping key but RSA-4096 (AWS KMS takes RSA-2048)', async () => {
     const d = fresh();
     const entries: BatchEntry[] = [
-      { material: join(dir, 'ed25519.der'), publicKey: join(dir, 'k4096.pem'), output: join(d, 'out', 'ed.b64'), targetOptions: { keyName: 'signer' } },
+      {
+        material: join(dir, 'ed25519.der'),
+        publicKey: join(dir, 'k4096.pem'),
+        output: join(d, 'out', 'ed.b64'),
+        targetOptions: { keyName: 'signer' },
+      },
       { material: join(dir, 'p256.der'), publicKey: join(dir, 'k4096.pem'), algorithm: 'SHA1', output: join(d, 'out', 'p256.b64') },
       { material: join(dir, 'p256.der'), publicKey: join(dir, 'k2048.pem'), output: join(d, 'out', 'small-key.b64') },
     ];
@@ -223,7 +325,9 @@ describe("wrapBatch({ target: 'vault' }): Vault transit's base64 ciphertext", ()
     const ed = readFileSync(join(d, 'out', 'ed.b64'), 'ascii');
     expect(ed).toMatch(/^[A-Za-z0-9+/]+=*$/);
     expect(same(unwrapKeyWrap(Buffer.from(ed, 'base64'), k4096.privateKey, 4096, 'sha256'), ed25519)).toBe(true);
-    expect(same(unwrapKeyWrap(Buffer.from(readFileSync(join(d, 'out', 'p256.b64'), 'ascii'), 'base64'), k4096.privateKey, 4096, 'sha1'), p256)).toBe(true);
+    expect(
+      same(unwrapKeyWrap(Buffer.from(readFileSync(join(d, 'out', 'p256.b64'), 'ascii'), 'base64'), k4096.privateKey, 4096, 'sha1'), p256),
+    ).toBe(true);
     expect((s.results[0] as Extract<BatchEntryResult, { status: 'wrapped' }>).nextCommand).toBe(
       `vault write transit/keys/signer/import ciphertext=@${join(d, 'out', 'ed.b64')} hash_function=SHA256 type=ed25519`,
     );
@@ -242,12 +346,19 @@ describe("wrapBatch({ target: 'vault' }): Vault transit's base64 ciphertext", ()
 
 describe('the target option: AWS KMS as before, and misuse', () => {
   it("AWS KMS's manifest fields and sentences are unchanged; another target's options are not its fields", () => {
-    const m = parseBatchManifest(`${JSON.stringify({ material: 'm', publicKey: 'k', algorithm: 'RSAES_OAEP_SHA_256', output: 'o', kekId: KID })}\n`, '/base');
-    expect(m.problems[0]!.error.message).toBe('unknown field "kekId" — the fields are material, publicKey, parameters, algorithm, keySpec, region, output');
+    const m = parseBatchManifest(
+      `${JSON.stringify({ material: 'm', publicKey: 'k', algorithm: 'RSAES_OAEP_SHA_256', output: 'o', kekId: KID })}\n`,
+      '/base',
+    );
+    expect(m.problems[0]!.error.message).toBe(
+      'unknown field "kekId" — the fields are material, publicKey, parameters, algorithm, keySpec, region, output',
+    );
     const noAlgorithm = parseBatchManifest(`${JSON.stringify({ material: 'm', publicKey: 'k', output: 'o' })}\n`, '/base');
     expect(noAlgorithm.problems[0]!.error.message).toMatch(/^"algorithm" is missing — /);
     // Vault has a default algorithm; its options are fields.
-    const vault = parseBatchManifest(`${JSON.stringify({ material: 'm', publicKey: 'k', output: 'o', mount: 'kms' })}\n`, '/base', { target: 'transit' });
+    const vault = parseBatchManifest(`${JSON.stringify({ material: 'm', publicKey: 'k', output: 'o', mount: 'kms' })}\n`, '/base', {
+      target: 'transit',
+    });
     expect(vault.problems).toEqual([]);
     expect(vault.entries[0]).toEqual({ material: '/base/m', publicKey: '/base/k', output: '/base/o', targetOptions: { mount: 'kms' } });
   });

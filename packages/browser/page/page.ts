@@ -255,7 +255,10 @@ function optionValues(): Record<string, string> {
 function validToOf(value: string): string {
   const at = new Date(`${value.length === 16 ? `${value}:00` : value}Z`);
   if (!Number.isFinite(at.getTime())) {
-    throw new KmsWrapError(ERROR_CODES.VALID_TO_INVALID, `the expiry “${value}” is not a date — pick a date and time in step 5, or leave it empty`);
+    throw new KmsWrapError(
+      ERROR_CODES.VALID_TO_INVALID,
+      `the expiry “${value}” is not a date — pick a date and time in step 5, or leave it empty`,
+    );
   }
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -313,7 +316,10 @@ async function useKeyFile(file: File): Promise<void> {
 function useKeyText(): void {
   const text = ui.keyText.value.trim();
   if (text === '') {
-    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, `nothing was pasted — paste the wrapping public key in base64 or PEM (${target.wrappingKeySource})`);
+    throw new KmsWrapError(
+      ERROR_CODES.PUBLIC_KEY_INVALID,
+      `nothing was pasted — paste the wrapping public key in base64 or PEM (${target.wrappingKeySource})`,
+    );
   }
   try {
     setWrapping(parseKeyInput(text, 'the pasted text'));
@@ -402,8 +408,12 @@ function selectedAlgorithm(): string | undefined {
 
 /** Every algorithm, accepted or disabled with the sentence the engine would refuse it with. */
 function currentOptions(): AlgorithmOption[] {
-  const known = [...Object.keys(wrapper.rules.algorithms), ...[...wrapper.algorithms.keys()].filter((id) => !(id in wrapper.rules.algorithms))];
-  const waiting = (reason: string): AlgorithmOption[] => known.map((algorithm) => ({ algorithm, accepted: false, available: wrapper.algorithms.has(algorithm), reason }));
+  const known = [
+    ...Object.keys(wrapper.rules.algorithms),
+    ...[...wrapper.algorithms.keys()].filter((id) => !(id in wrapper.rules.algorithms)),
+  ];
+  const waiting = (reason: string): AlgorithmOption[] =>
+    known.map((algorithm) => ({ algorithm, accepted: false, available: wrapper.algorithms.has(algorithm), reason }));
   const keySpec = materialKeySpec();
   let materialInfo: MaterialInfo | undefined;
   if (material) {
@@ -471,9 +481,11 @@ function renderAlgorithms(): void {
 
 /** Enabled once there is a wrapping key, material and an accepted algorithm; the hint says what is missing. */
 function updateWrapButton(): void {
-  const missing = [!wrapping && 'the wrapping public key (step 2)', !material && 'the key material (step 3)', !selectedAlgorithm() && 'an algorithm the target accepts (step 4)'].filter(
-    (m): m is string => typeof m === 'string',
-  );
+  const missing = [
+    !wrapping && 'the wrapping public key (step 2)',
+    !material && 'the key material (step 3)',
+    !selectedAlgorithm() && 'an algorithm the target accepts (step 4)',
+  ].filter((m): m is string => typeof m === 'string');
   ui.wrap.disabled = missing.length > 0 || document.body.hasAttribute('aria-busy');
   ui.wrapHint.textContent = missing.length > 0 ? `Choose ${missing.join(', ')} first.` : '';
 }
@@ -486,22 +498,35 @@ function hideResult(): void {
 
 async function wrapNow(): Promise<void> {
   if (!wrapping) {
-    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_INVALID, `no wrapping public key yet — pick it or paste it in step 2 (${target.wrappingKeySource})`);
+    throw new KmsWrapError(
+      ERROR_CODES.PUBLIC_KEY_INVALID,
+      `no wrapping public key yet — pick it or paste it in step 2 (${target.wrappingKeySource})`,
+    );
   }
   if (!material) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'no key material yet — generate it or pick the material file (step 3)');
   }
-  if (target === AWS_KMS) checkParametersExpiry(wrapping.validTo, Date.now(), { refetch: 'call get-parameters-for-import again (they are valid for 24 hours)' });
+  if (target === AWS_KMS)
+    checkParametersExpiry(wrapping.validTo, Date.now(), { refetch: 'call get-parameters-for-import again (they are valid for 24 hours)' });
   const algorithm = selectedAlgorithm();
   if (!algorithm) {
     const reason = ui.algorithms.querySelector('.reason')?.textContent?.replace(/^Not available: /, '');
-    throw new KmsWrapError(ERROR_CODES.COMBINATION_REJECTED, `no wrapping algorithm ${target.name} accepts is chosen — ${reason ?? 'choose one in step 4'}`);
+    throw new KmsWrapError(
+      ERROR_CODES.COMBINATION_REJECTED,
+      `no wrapping algorithm ${target.name} accepts is chosen — ${reason ?? 'choose one in step 4'}`,
+    );
   }
   // Every option is checked before anything is wrapped or downloaded.
   const options = optionValues();
   const keySpec = materialKeySpec();
   status(`Wrapping with ${algorithm}…`);
-  const result = await wrapper.wrap({ material: material.bytes, wrappingPublicKey: wrapping.key, algorithm, region, ...(keySpec ? { keySpec } : {}) });
+  const result = await wrapper.wrap({
+    material: material.bytes,
+    wrappingPublicKey: wrapping.key,
+    algorithm,
+    region,
+    ...(keySpec ? { keySpec } : {}),
+  });
   const envelope = target.envelope(result, { options, generator: `kms-wrap-page/${VERSION}` });
   output = { bytes: envelope.bytes, fileName: envelope.fileName };
   downloadBytes(output.bytes, output.fileName);
@@ -523,7 +548,8 @@ async function copyCommand(): Promise<void> {
     await navigator.clipboard.writeText(text);
   } catch {
     ui.command.select();
-    if (!document.execCommand('copy')) throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, 'the clipboard is not available here — select the command and copy it by hand');
+    if (!document.execCommand('copy'))
+      throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, 'the clipboard is not available here — select the command and copy it by hand');
   }
   status('Copied the command.');
 }

@@ -56,7 +56,11 @@ await writeFile(join(dist, 'kms-wrap.browser.js'), libJs);
 const shared = new Set();
 const keygen = await esbuild.build({
   ...common,
-  stdin: { contents: `import * as keygen from '@kms-wrap/keygen';\nglobalThis.${KEYGEN_READY}(keygen);\n`, resolveDir: root, sourcefile: 'keygen-script.js' },
+  stdin: {
+    contents: `import * as keygen from '@kms-wrap/keygen';\nglobalThis.${KEYGEN_READY}(keygen);\n`,
+    resolveDir: root,
+    sourcefile: 'keygen-script.js',
+  },
   outfile: join(dist, 'keygen.js'),
   write: false,
   plugins: [fromPage(shared)],
@@ -73,7 +77,8 @@ const page = await esbuild.build({
 });
 const pageJs = escapeForInlineScript(page.outputFiles[0].text);
 checkSelfContained('kms-wrap.html script', page.metafile, pageJs);
-if (/\bpkijs\b/.test(Object.keys(page.metafile.inputs).join('\n'))) throw new Error('the page script pulls in pkijs: keygen must stay in its own script');
+if (/\bpkijs\b/.test(Object.keys(page.metafile.inputs).join('\n')))
+  throw new Error('the page script pulls in pkijs: keygen must stay in its own script');
 
 // The wrap path alone, as an application that only wraps would bundle it.
 const wrapPath = await esbuild.build({
@@ -109,7 +114,8 @@ const csp = [
 const fill = { CSP: csp, CSS: css, SCRIPT: pageJs, KEYGEN: keygenJs, VERSION: pkg.version };
 // A function replacer: `$&` and friends in the minified scripts must stay as they are.
 const html = template.replace(/\{\{(CSP|CSS|SCRIPT|KEYGEN|VERSION)\}\}/g, (_, name) => fill[name]);
-if (/\{\{[A-Z]+\}\}/.test(html.replace(pageJs, '').replace(keygenJs, ''))) throw new Error('page/index.html has a placeholder the build does not fill');
+if (/\{\{[A-Z]+\}\}/.test(html.replace(pageJs, '').replace(keygenJs, '')))
+  throw new Error('page/index.html has a placeholder the build does not fill');
 await writeFile(join(dist, 'kms-wrap.html'), html);
 
 report('dist/kms-wrap.browser.js', libJs, lib.metafile);
@@ -119,7 +125,9 @@ report('  its keygen script, run when the user generates', keygenJs, keygen.meta
 const wrapJs = wrapPath.outputFiles[0].text;
 report('the wrap path alone (core + RSA plugins + WebCrypto/KWP provider)', wrapJs, wrapPath.metafile);
 const wrapGz = gzipSync(wrapJs, { level: 9 }).length;
-console.log(`  wrap path budget: ${kb(WRAP_PATH_BUDGET)} gzipped — ${wrapGz <= WRAP_PATH_BUDGET ? 'within it' : `over by ${kb(wrapGz - WRAP_PATH_BUDGET)}`}`);
+console.log(
+  `  wrap path budget: ${kb(WRAP_PATH_BUDGET)} gzipped — ${wrapGz <= WRAP_PATH_BUDGET ? 'within it' : `over by ${kb(wrapGz - WRAP_PATH_BUDGET)}`}`,
+);
 
 // ---------------------------------------------------------------------------------------
 
@@ -145,7 +153,9 @@ function fromPage(shared) {
 
 /** The file `specifier` is for core: asn1js is core's dependency, not this package's. */
 async function resolveAsCore(build, specifier) {
-  const from = specifier.startsWith('@kms-wrap/core') ? root : dirname(fileURLToPath(import.meta.resolve('@kms-wrap/core/package.json', pathToFileURL(join(root, 'package.json')))));
+  const from = specifier.startsWith('@kms-wrap/core')
+    ? root
+    : dirname(fileURLToPath(import.meta.resolve('@kms-wrap/core/package.json', pathToFileURL(join(root, 'package.json')))));
   const r = await build.resolve(specifier, { resolveDir: from, kind: 'import-statement' });
   if (r.errors.length > 0) throw new Error(`cannot resolve ${specifier} as core does`);
   return r.path;
@@ -164,7 +174,9 @@ function lazyKeygen(shared) {
         resolveDir: root,
         loader: 'js',
         contents: [
-          ...(await Promise.all(shared.map((s) => resolveAsCore(build, s)))).map((path, i) => `import * as shared${i} from ${JSON.stringify(path)};`),
+          ...(await Promise.all(shared.map((s) => resolveAsCore(build, s)))).map(
+            (path, i) => `import * as shared${i} from ${JSON.stringify(path)};`,
+          ),
           'let loading;',
           'function load() {',
           '  loading ??= new Promise((resolve, reject) => {',

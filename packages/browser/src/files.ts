@@ -11,13 +11,20 @@ export const MAX_INPUT_BYTES = 1 << 20;
 export async function readFileBytes(file: Blob, what = 'the file'): Promise<Uint8Array> {
   const name = typeof (file as Partial<File>).name === 'string' ? ` ${(file as File).name}` : '';
   if (file.size > MAX_INPUT_BYTES) {
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file${name} is ${file.size} bytes, far larger than any key — pick the right file`);
+    throw new KmsWrapError(
+      ERROR_CODES.FILE_UNREADABLE,
+      `${what} file${name} is ${file.size} bytes, far larger than any key — pick the right file`,
+    );
   }
   let buffer: ArrayBuffer;
   try {
     buffer = await file.arrayBuffer();
   } catch (cause) {
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} file${name} (${(cause as Error)?.name ?? 'error'}) — pick it again`, { cause });
+    throw new KmsWrapError(
+      ERROR_CODES.FILE_UNREADABLE,
+      `cannot read ${what} file${name} (${(cause as Error)?.name ?? 'error'}) — pick it again`,
+      { cause },
+    );
   }
   if (buffer.byteLength === 0) {
     throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `${what} file${name} is empty — check that it was saved whole`);

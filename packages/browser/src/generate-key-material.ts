@@ -20,7 +20,10 @@ export async function generateKeyMaterial(keySpec: KeySpec | string, options: Ge
   keygen ??= importOptional(PACKAGE, () => import('@kms-wrap/keygen'));
   const mod = await keygen;
   if (!mod) {
-    throw new KmsWrapError(ERROR_CODES.ALGORITHM_NOT_AVAILABLE, `generating key material needs ${PACKAGE}, which is not installed — npm install ${PACKAGE}`);
+    throw new KmsWrapError(
+      ERROR_CODES.ALGORITHM_NOT_AVAILABLE,
+      `generating key material needs ${PACKAGE}, which is not installed — npm install ${PACKAGE}`,
+    );
   }
   return mod.generateKeyMaterial(keySpec, { region, crypto: webCryptoProvider() });
 }

@@ -59,7 +59,10 @@ function _cause(e: unknown): string {
 function _rsaJwk(jwk: JsonWebKey): RsaPrivateJwk {
   const { n, e, d, p, q, dp, dq, qi } = jwk;
   if (jwk.kty !== 'RSA' || !n || !e || !d || !p || !q || !dp || !dq || !qi) {
-    throw new KmsWrapError(ERROR_CODES.PROVIDER_UNSUPPORTED, 'WebCrypto exported an RSA key without its CRT members — use another browser or the Node runtime');
+    throw new KmsWrapError(
+      ERROR_CODES.PROVIDER_UNSUPPORTED,
+      'WebCrypto exported an RSA key without its CRT members — use another browser or the Node runtime',
+    );
   }
   return { kty: 'RSA', n, e, d, p, q, dp, dq, qi };
 }
@@ -68,7 +71,10 @@ function _rsaJwk(jwk: JsonWebKey): RsaPrivateJwk {
 function _ecJwk(jwk: JsonWebKey, crv: EcPrivateJwk['crv']): EcPrivateJwk {
   const { x, y, d } = jwk;
   if (jwk.kty !== 'EC' || jwk.crv !== crv || !x || !y || !d) {
-    throw new KmsWrapError(ERROR_CODES.PROVIDER_UNSUPPORTED, `WebCrypto exported an incomplete ${crv} key — use another browser or the Node runtime`);
+    throw new KmsWrapError(
+      ERROR_CODES.PROVIDER_UNSUPPORTED,
+      `WebCrypto exported an incomplete ${crv} key — use another browser or the Node runtime`,
+    );
   }
   return { kty: 'EC', crv, x, y, d };
 }
@@ -151,11 +157,10 @@ export function createWebCryptoProvider(): CryptoProvider {
 
     async generateRsaKey(bits) {
       // Any RSA algorithm name gives the same key; RSA-PSS keeps the key's usages to signing.
-      const pair = await _subtle().generateKey(
-        { name: 'RSA-PSS', modulusLength: bits, publicExponent: _E_65537, hash: 'SHA-256' },
-        true,
-        ['sign', 'verify'],
-      );
+      const pair = await _subtle().generateKey({ name: 'RSA-PSS', modulusLength: bits, publicExponent: _E_65537, hash: 'SHA-256' }, true, [
+        'sign',
+        'verify',
+      ]);
       return _rsaJwk(await _subtle().exportKey('jwk', pair.privateKey));
     },
 

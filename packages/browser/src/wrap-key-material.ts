@@ -18,7 +18,9 @@ const wrappers = new Map<string, Promise<Wrapper>>();
 function installedWrapper(target: Target): Promise<Wrapper> {
   let w = wrappers.get(target.id);
   if (!w) {
-    w = loadInstalledAlgorithms().then((algorithms) => createWrapper({ algorithms, crypto: webCryptoProvider(), ...(target === AWS_KMS ? {} : { target }) }));
+    w = loadInstalledAlgorithms().then((algorithms) =>
+      createWrapper({ algorithms, crypto: webCryptoProvider(), ...(target === AWS_KMS ? {} : { target }) }),
+    );
     wrappers.set(target.id, w);
   }
   return w;

@@ -43,7 +43,9 @@ function load(file) {
   // './chunk-....js': another file of the bundle, run here; a file: URL (what import() took): its path.
   const requireHere = (id) => (id.startsWith('./') ? load(join(dir, id)) : nodeRequire(id.startsWith('file:') ? fileURLToPath(id) : id));
   try {
-    script.runInThisContext().call(module.exports, module.exports, Object.assign(requireHere, { resolve: nodeRequire.resolve }), module, file, dir);
+    script
+      .runInThisContext()
+      .call(module.exports, module.exports, Object.assign(requireHere, { resolve: nodeRequire.resolve }), module, file, dir);
   } catch (e) {
     loaded.delete(file);
     throw e;

@@ -72,7 +72,9 @@ function versionAtBuild() {
     name: 'version-at-build',
     setup(b) {
       b.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, (args) =>
-        args.path === join(root, 'src', 'version.ts') ? { contents: `export const VERSION: string = ${JSON.stringify(version)};`, loader: 'ts' } : undefined,
+        args.path === join(root, 'src', 'version.ts')
+          ? { contents: `export const VERSION: string = ${JSON.stringify(version)};`, loader: 'ts' }
+          : undefined,
       );
     },
   };
@@ -110,7 +112,9 @@ function eagerImports(keep) {
           statics.push(`import * as __eager${statics.length} from '${spec}';`);
           return `Promise.resolve(__eager${statics.length - 1})`;
         });
-        return statics.length === 0 ? undefined : { contents: `${statics.join('')}${code}`, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+        return statics.length === 0
+          ? undefined
+          : { contents: `${statics.join('')}${code}`, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
       });
     },
   };
@@ -159,7 +163,8 @@ async function bundleCommand(dir, name, seen) {
 rmSync(outdir, { recursive: true, force: true });
 const commands = new Set();
 await bundleCommand(NO_COMMAND, undefined, commands);
-if ([...OWN_BUNDLE].some((name) => !commands.has(name)) || commands.has(NO_COMMAND)) throw new Error(`src/main.ts's commands were not found right (${[...commands].join(', ') || 'none'})`);
+if ([...OWN_BUNDLE].some((name) => !commands.has(name)) || commands.has(NO_COMMAND))
+  throw new Error(`src/main.ts's commands were not found right (${[...commands].join(', ') || 'none'})`);
 await Promise.all([
   ...[...OWN_BUNDLE].map((name) => bundleCommand(name, name)),
   bundleCommand(SHARED, undefined),
@@ -187,4 +192,7 @@ writeFileSync(join(outdir, 'kms-wrap.js'), bin.replace('/* COMMANDS */ {}', JSON
 // The code caches, made by a plain `node` (V8 refuses a cache made under other V8 flags). It
 // also checks that every file is ASCII, as the bin reads them (latin1, one byte a character).
 const { NODE_OPTIONS: _, ...env } = process.env;
-execFileSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs'), outdir, ...commands], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+execFileSync(process.execPath, [join(root, 'scripts', 'code-cache.mjs'), outdir, ...commands], {
+  env,
+  stdio: ['ignore', 'inherit', 'inherit'],
+});

@@ -25,12 +25,32 @@ const sym = file('sym.bin', randomBytes(32));
 const rsaDer = file('rsa.der', rsa.privateKey.export(der('pkcs8')));
 const ecDer = file('ec.der', ec.privateKey.export(der('pkcs8')));
 const ecPem = file('ec.pem', ec.privateKey.export({ type: 'sec1', format: 'pem' }));
-file('manifest.jsonl', `${JSON.stringify({ material: sym, publicKey: pub, algorithm: 'RSAES_OAEP_SHA_256', keySpec: 'SYMMETRIC_DEFAULT', output: 'b.bin' })}\n`);
-const wrap = (material, algorithm, ...more) => ['wrap', '--material', material, '--public-key', pub, '--algorithm', algorithm, '-o', 'out.bin', '--force', ...more];
+file(
+  'manifest.jsonl',
+  `${JSON.stringify({ material: sym, publicKey: pub, algorithm: 'RSAES_OAEP_SHA_256', keySpec: 'SYMMETRIC_DEFAULT', output: 'b.bin' })}\n`,
+);
+const wrap = (material, algorithm, ...more) => [
+  'wrap',
+  '--material',
+  material,
+  '--public-key',
+  pub,
+  '--algorithm',
+  algorithm,
+  '-o',
+  'out.bin',
+  '--force',
+  ...more,
+];
 
 // [argv, exit code]: for each command, what runs most; '' is the bundle of no command.
 const RUNS = {
-  '': [[['--help'], 0], [['--version'], 0], [['help', 'wrap'], 0], [['no-such-command'], 2]],
+  '': [
+    [['--help'], 0],
+    [['--version'], 0],
+    [['help', 'wrap'], 0],
+    [['no-such-command'], 2],
+  ],
   wrap: [
     [wrap(rsaDer, 'RSA_AES_KEY_WRAP_SHA_256'), 0],
     [wrap(sym, 'RSAES_OAEP_SHA_256', '--key-spec', 'SYMMETRIC_DEFAULT'), 0],
@@ -39,11 +59,36 @@ const RUNS = {
     [['wrap', '--help'], 0],
   ],
   batch: [[['batch', 'manifest.jsonl', '--check'], 0]],
-  import: [[['import', '--key-id', '1234abcd-12ab-34cd-56ef-1234567890ab', '--region', 'eu-west-1', '--material', sym, '--algorithm', 'RSAES_OAEP_SHA_256', '--dry-run'], 0]],
-  keygen: [[['keygen', 'SYMMETRIC_DEFAULT', '-o', 'k.bin', '--force'], 0], [['keygen', 'ECC_NIST_P256', '-o', 'k.der', '--force'], 0]],
-  inspect: [[['inspect', rsaDer], 0], [['inspect', pub, '--json'], 0]],
+  import: [
+    [
+      [
+        'import',
+        '--key-id',
+        '1234abcd-12ab-34cd-56ef-1234567890ab',
+        '--region',
+        'eu-west-1',
+        '--material',
+        sym,
+        '--algorithm',
+        'RSAES_OAEP_SHA_256',
+        '--dry-run',
+      ],
+      0,
+    ],
+  ],
+  keygen: [
+    [['keygen', 'SYMMETRIC_DEFAULT', '-o', 'k.bin', '--force'], 0],
+    [['keygen', 'ECC_NIST_P256', '-o', 'k.der', '--force'], 0],
+  ],
+  inspect: [
+    [['inspect', rsaDer], 0],
+    [['inspect', pub, '--json'], 0],
+  ],
   convert: [[['convert', ecPem, '-o', 'c.der', '--force'], 0]],
-  algorithms: [[['algorithms'], 0], [['algorithms', '--json'], 0]],
+  algorithms: [
+    [['algorithms'], 0],
+    [['algorithms', '--json'], 0],
+  ],
   demo: [[['demo', '--help'], 0]],
 };
 

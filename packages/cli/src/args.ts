@@ -20,7 +20,12 @@ const FREE_TEXT = new Set(['description']);
 export function parse(command: string, argv: string[], options: Options, positionals: { min: number; max: number }): Parsed {
   let result;
   try {
-    result = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    result = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '');
     // An option misspelt (--public-kye): name the one meant.
@@ -38,8 +43,12 @@ export function parse(command: string, argv: string[], options: Options, positio
     throw usageError(`kms-wrap ${command} does not read standard input or write standard output yet (${where}) — name a file instead`);
   }
   const n = result.positionals.length;
-  if (n < positionals.min) throw usageError(`kms-wrap ${command} needs ${positionals.min === 1 ? 'an argument' : `${positionals.min} arguments`} — see kms-wrap ${command} --help`);
-  if (n > positionals.max) throw usageError(`unexpected argument '${result.positionals[positionals.max]}' — see kms-wrap ${command} --help`);
+  if (n < positionals.min)
+    throw usageError(
+      `kms-wrap ${command} needs ${positionals.min === 1 ? 'an argument' : `${positionals.min} arguments`} — see kms-wrap ${command} --help`,
+    );
+  if (n > positionals.max)
+    throw usageError(`unexpected argument '${result.positionals[positionals.max]}' — see kms-wrap ${command} --help`);
   return { values, positionals: result.positionals };
 }
 

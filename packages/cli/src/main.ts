@@ -74,8 +74,11 @@ export function fail(io: Io, e: unknown, json: boolean): number {
     return USAGE_MISTAKES.has(e.code) ? 2 : 1;
   }
   // Not ours: say so without a stack, and never echo the error's data.
-  const what = e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e;
-  io.stderr.write(`kms-wrap: ${ERROR_CODES.INTERNAL}: an unexpected ${what} stopped the command; nothing was written — please report it with the command line you ran\n`);
+  const what =
+    e instanceof Error ? `${e.name}${(e as NodeJS.ErrnoException).code ? ` ${(e as NodeJS.ErrnoException).code}` : ''}` : typeof e;
+  io.stderr.write(
+    `kms-wrap: ${ERROR_CODES.INTERNAL}: an unexpected ${what} stopped the command; nothing was written — please report it with the command line you ran\n`,
+  );
   if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: ERROR_CODES.INTERNAL, message: what } })}\n`);
   return 1;
 }

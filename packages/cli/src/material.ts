@@ -11,10 +11,17 @@ export interface LoadedMaterial {
 }
 
 /** `keySpecs`: the material specs the target imports (another target than AWS KMS; see InspectOptions). */
-export async function loadMaterial(path: string, options: { keySpec?: string; region: Region; keySpecs?: readonly MaterialSpec[] }): Promise<LoadedMaterial> {
+export async function loadMaterial(
+  path: string,
+  options: { keySpec?: string; region: Region; keySpecs?: readonly MaterialSpec[] },
+): Promise<LoadedMaterial> {
   const bytes = await readInputFile(path, 'the key material');
   const inspect = (b: Uint8Array): MaterialInfo =>
-    inspectMaterial(b, { region: options.region, ...(options.keySpec ? { keySpec: options.keySpec } : {}), ...(options.keySpecs ? { keySpecs: options.keySpecs } : {}) });
+    inspectMaterial(b, {
+      region: options.region,
+      ...(options.keySpec ? { keySpec: options.keySpec } : {}),
+      ...(options.keySpecs ? { keySpecs: options.keySpecs } : {}),
+    });
   try {
     return { bytes, info: inspect(bytes) };
   } catch (e) {

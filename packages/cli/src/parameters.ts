@@ -66,7 +66,9 @@ export function parseValidToOption(text: string, now: number, command: string): 
     ms = Date.parse(zoned);
   }
   if (!Number.isFinite(ms)) {
-    throw usageError(`--valid-to takes an ISO 8601 date-time such as 2030-01-31T12:00:00Z, or epoch seconds, not '${text}' — see kms-wrap ${command} --help`);
+    throw usageError(
+      `--valid-to takes an ISO 8601 date-time such as 2030-01-31T12:00:00Z, or epoch seconds, not '${text}' — see kms-wrap ${command} --help`,
+    );
   }
   const date = new Date(ms);
   checkValidTo(date, now);

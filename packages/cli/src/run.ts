@@ -13,7 +13,10 @@ export { main };
 export async function runCommandLine(): Promise<void> {
   const stop = removeTempFilesOnSignals();
   try {
-    process.exitCode = await main(process.argv.slice(2), { stdout: output(1, () => process.stdout), stderr: output(2, () => process.stderr) });
+    process.exitCode = await main(process.argv.slice(2), {
+      stdout: output(1, () => process.stdout),
+      stderr: output(2, () => process.stderr),
+    });
   } finally {
     stop();
   }

@@ -34,12 +34,16 @@ export function targetOptionValues(p: Parsed, target: Target, command: string): 
     if (value === undefined) continue;
     const option = target.options.find((o) => o.flag === flag);
     if (!option) {
-      throw usageError(`--${flag} is for --target ${owners.map((t) => t.id).join(' or ')}, not ${target.id} (${target.name}) — leave it out, or see kms-wrap ${command} --help`);
+      throw usageError(
+        `--${flag} is for --target ${owners.map((t) => t.id).join(' or ')}, not ${target.id} (${target.name}) — leave it out, or see kms-wrap ${command} --help`,
+      );
     }
     out[option.name] = value;
   }
   if (str(p, 'hash-function') !== undefined && target.id !== 'vault') {
-    throw usageError(`--hash-function is for --target vault (Vault transit's hash_function), not ${target.id} — name the algorithm with --algorithm`);
+    throw usageError(
+      `--hash-function is for --target vault (Vault transit's hash_function), not ${target.id} — name the algorithm with --algorithm`,
+    );
   }
   return out;
 }

@@ -48,7 +48,18 @@ beforeAll(async () => {
       ossl('rsa.der', ['pkcs8', '-topk8', '-nocrypt', '-in', p['rsa.pem']!, '-outform', 'DER']),
       ossl('rsa-pkcs1.pem', ['rsa', '-in', p['rsa.pem']!, '-traditional']),
       ossl('rsa-encrypted.pem', ['pkcs8', '-topk8', '-in', p['rsa.pem']!, '-v2', 'aes-256-cbc', '-passout', 'pass:secret']),
-      ossl('rsa-encrypted.der', ['pkcs8', '-topk8', '-in', p['rsa.pem']!, '-v2', 'aes-256-cbc', '-passout', 'pass:secret', '-outform', 'DER']),
+      ossl('rsa-encrypted.der', [
+        'pkcs8',
+        '-topk8',
+        '-in',
+        p['rsa.pem']!,
+        '-v2',
+        'aes-256-cbc',
+        '-passout',
+        'pass:secret',
+        '-outform',
+        'DER',
+      ]),
       ossl('rsa-public.der', ['pkey', '-in', p['rsa.pem']!, '-pubout', '-outform', 'DER']),
       ossl('rsa-public.pem', ['pkey', '-in', p['rsa.pem']!, '-pubout']),
     ]);
@@ -98,59 +109,291 @@ interface BadInput {
   readonly says: readonly (string | RegExp)[];
 }
 
-const wrap = (material: string, publicKey: string, algorithm = 'RSAES_OAEP_SHA_256', ...extra: string[]) => ['wrap', '--material', material, '--public-key', publicKey, '--algorithm', algorithm, ...extra];
+const wrap = (material: string, publicKey: string, algorithm = 'RSAES_OAEP_SHA_256', ...extra: string[]) => [
+  'wrap',
+  '--material',
+  material,
+  '--public-key',
+  publicKey,
+  '--algorithm',
+  algorithm,
+  ...extra,
+];
 
 const BAD: readonly BadInput[] = [
-  { name: 'empty material file', args: () => wrap(p['empty.bin']!, rsa.publicDer), code: 'ERR_FILE_UNREADABLE', says: ['key material file', 'is empty', '— check that it was saved whole'] },
-  { name: 'missing material file', args: () => wrap(join(f, 'nope.bin'), rsa.publicDer), code: 'ERR_FILE_UNREADABLE', says: ['cannot read the key material', 'no such file', '— check the path'] },
-  { name: 'truncated material (PKCS#8 DER cut short)', args: () => wrap(p['rsa-truncated.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'), code: 'ERR_MATERIAL_INVALID', says: ['truncated', 'has only 300 bytes'] },
-  { name: 'material path is a directory', args: () => wrap(p['a-directory']!, rsa.publicDer), code: 'ERR_FILE_UNREADABLE', says: ['is a directory', '— name the file inside it'] },
-  { name: 'material file over 1 MiB', args: () => wrap(p['huge.bin']!, rsa.publicDer), code: 'ERR_FILE_UNREADABLE', says: ['far larger than any key'] },
-  { name: 'empty public key file', args: () => wrap(p['sym32.bin']!, p['empty.bin']!), code: 'ERR_FILE_UNREADABLE', says: ['wrapping public key file', 'is empty'] },
-  { name: 'missing public key file', args: () => wrap(p['sym32.bin']!, join(f, 'WrappingPublicKey.bin')), code: 'ERR_FILE_UNREADABLE', says: ['cannot read the wrapping public key', 'no such file'] },
-  { name: 'truncated public key', args: () => wrap(p['sym32.bin']!, p['public-truncated.der']!), code: 'ERR_PUBLIC_KEY_INVALID', says: ['not valid DER', 'check that the file is whole'] },
-  { name: 'public key path is a directory', args: () => wrap(p['sym32.bin']!, p['a-directory']!), code: 'ERR_FILE_UNREADABLE', says: ['wrapping public key path', 'is a directory'] },
-  { name: 'a public key (DER) given as material', args: () => wrap(p['rsa-public.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'), code: 'ERR_MATERIAL_INVALID', says: ['the material is a public key', 'KMS imports the private key', '— use the private key file'] },
-  { name: 'a public key (PEM) given as material', args: () => wrap(p['rsa-public.pem']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'), code: 'ERR_MATERIAL_INVALID', says: ['public key (PEM)', '— use the private key file'] },
-  { name: 'the wrapping public key given as material', args: () => wrap(rsa.publicDer, rsa.publicDer), code: 'ERR_MATERIAL_INVALID', says: ['public key'] },
-  { name: 'raw material given as the public key', args: () => wrap(p['sym32.bin']!, p['sym32.bin']!), code: 'ERR_PUBLIC_KEY_INVALID', says: ['wrapping public key'] },
-  { name: 'encrypted PKCS#8 PEM material', args: () => wrap(p['rsa-encrypted.pem']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'), code: 'ERR_MATERIAL_ENCRYPTED', says: ['encrypted private key', 'openssl pkcs8 -topk8 -nocrypt -in KEY -outform DER -out KEY.der'] },
-  { name: 'encrypted PKCS#8 DER material', args: () => wrap(p['rsa-encrypted.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'), code: 'ERR_MATERIAL_ENCRYPTED', says: ['encrypted PKCS#8 private key', 'openssl pkcs8 -topk8 -nocrypt'] },
-  { name: 'a PKCS#8 DER private key given as --public-key', args: () => wrap(p['sym32.bin']!, p['rsa.der']!), code: 'ERR_PUBLIC_KEY_IS_PRIVATE', says: ['private key', 'give the public key (WrappingPublicKey.bin)'] },
-  { name: 'a PEM private key given as --public-key', args: () => wrap(p['sym32.bin']!, p['rsa.pem']!), code: 'ERR_PUBLIC_KEY_IS_PRIVATE', says: ['PEM PRIVATE KEY', 'give the public key'] },
-  { name: 'a PKCS#1 PEM private key given as --public-key', args: () => wrap(p['sym32.bin']!, p['rsa-pkcs1.pem']!), code: 'ERR_PUBLIC_KEY_IS_PRIVATE', says: ['give the public key'] },
-  { name: 'an RSA 1024 wrapping key', args: () => wrap(p['sym32.bin']!, p['rsa1024-public.der']!), code: 'ERR_PUBLIC_KEY_WEAK', says: ['1024 bits', 'under the 2048 bits', 'RSA_4096'] },
-  { name: 'an EC P-256 public key as the wrapping key', args: () => wrap(p['sym32.bin']!, p['ec-public.der']!), code: 'ERR_PUBLIC_KEY_TYPE', says: ['EC P-256 key', 'RSA (RSA_2048, RSA_3072, RSA_4096) or SM2'] },
-  { name: '33 raw bytes', args: () => wrap(p['33.bin']!, rsa.publicDer), code: 'ERR_MATERIAL_INVALID', says: ['33 bytes, which is no KMS key spec', 'SYMMETRIC_DEFAULT 32'] },
-  { name: 'an Ed25519 private key', args: () => wrap(p['ed25519.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'), code: 'ERR_KEY_SPEC_UNSUPPORTED', says: ['Ed25519', 'cannot import'] },
-  { name: '--key-spec HMAC_384 for 32 bytes', args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'HMAC_384'), code: 'ERR_KEY_SPEC_MISMATCH', says: ['HMAC_384 material is 48 bytes, but this is 32 bytes'] },
-  { name: '--key-spec RSA_3072 for an RSA_2048 key', args: () => wrap(p['rsa.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256', '--key-spec', 'RSA_3072'), code: 'ERR_KEY_SPEC_MISMATCH', says: ['the material is RSA_2048', 'not RSA_3072', 'create the KMS key with key spec RSA_2048'] },
-  { name: 'unknown algorithm', args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_512'), code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'RSAES_OAEP_SHA_512' is not a wrapping algorithm", 'RSAES_OAEP_SHA_256', 'SM2PKE'] },
-  { name: 'unknown key spec', args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'AES_256'), code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'AES_256' is not a KMS key spec", 'SYMMETRIC_DEFAULT'] },
-  { name: 'unknown region', args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--region', 'mars'), code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'mars' is not a region", "'china'"] },
-  { name: 'unknown option', args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--frobnicate'), code: 'ERR_USAGE', exit: 2, says: ["Unknown option '--frobnicate'", 'kms-wrap wrap --help'] },
-  { name: 'an option without its value', args: () => ['wrap', '--public-key', rsa.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '--material'], code: 'ERR_USAGE', exit: 2, says: ['--material', 'kms-wrap wrap --help'] },
-  { name: 'missing --material', args: () => ['wrap', '--public-key', rsa.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256'], code: 'ERR_USAGE', exit: 2, says: ['needs --material'] },
-  { name: 'missing --algorithm', args: () => ['wrap', '--material', p['sym32.bin']!, '--public-key', rsa.publicDer], code: 'ERR_USAGE', exit: 2, says: ['needs --algorithm'] },
-  { name: 'both --public-key and --parameters', args: () => [...wrap(p['sym32.bin']!, rsa.publicDer), '--parameters', p['no-public-key.json']!], code: 'ERR_USAGE', exit: 2, says: ['exactly one of --public-key FILE or --parameters FILE'] },
-  { name: 'neither --public-key nor --parameters', args: () => ['wrap', '--material', p['sym32.bin']!, '--algorithm', 'RSAES_OAEP_SHA_256'], code: 'ERR_USAGE', exit: 2, says: ['exactly one of'] },
-  { name: 'a stray argument', args: () => [...wrap(p['sym32.bin']!, rsa.publicDer), 'EncryptedKeyMaterial.bin'], code: 'ERR_USAGE', exit: 2, says: ["unexpected argument 'EncryptedKeyMaterial.bin'"] },
-  { name: 'an unknown command', args: () => ['wrapp', '--material', p['sym32.bin']!], code: 'ERR_USAGE', exit: 2, says: ["'wrapp' is not a kms-wrap command", 'kms-wrap --help'] },
-  { name: 'a misspelt command', args: () => ['wrpa', '--material', p['sym32.bin']!], code: 'ERR_USAGE', exit: 2, says: ["'wrpa' is not a kms-wrap command — did you mean wrap? Otherwise use one of"] },
-  { name: 'a misspelt option', args: () => ['wrap', '--material', p['sym32.bin']!, '--public-kye', rsa.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256'], code: 'ERR_USAGE', exit: 2, says: ["Unknown option '--public-kye' — did you mean --public-key? see kms-wrap wrap --help"] },
-  { name: 'an algorithm without one underscore', args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA256'), code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'RSAES_OAEP_SHA256' is not a wrapping algorithm AWS KMS accepts — did you mean RSAES_OAEP_SHA_256? Otherwise use"] },
-  { name: 'a key spec without its underscore', args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'HMAC256'), code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'HMAC256' is not a KMS key spec — did you mean HMAC_256? Otherwise use one of"] },
-  { name: 'parameters that are not JSON', args: () => ['wrap', '--material', p['sym32.bin']!, '--parameters', p['not-json.json']!, '--algorithm', 'RSAES_OAEP_SHA_256'], code: 'ERR_PARAMETERS_INVALID', says: ['not JSON', 'get-parameters-for-import'] },
-  { name: 'parameters without PublicKey', args: () => ['wrap', '--material', p['sym32.bin']!, '--parameters', p['no-public-key.json']!, '--algorithm', 'RSAES_OAEP_SHA_256'], code: 'ERR_PARAMETERS_INVALID', says: ['no PublicKey'] },
+  {
+    name: 'empty material file',
+    args: () => wrap(p['empty.bin']!, rsa.publicDer),
+    code: 'ERR_FILE_UNREADABLE',
+    says: ['key material file', 'is empty', '— check that it was saved whole'],
+  },
+  {
+    name: 'missing material file',
+    args: () => wrap(join(f, 'nope.bin'), rsa.publicDer),
+    code: 'ERR_FILE_UNREADABLE',
+    says: ['cannot read the key material', 'no such file', '— check the path'],
+  },
+  {
+    name: 'truncated material (PKCS#8 DER cut short)',
+    args: () => wrap(p['rsa-truncated.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'),
+    code: 'ERR_MATERIAL_INVALID',
+    says: ['truncated', 'has only 300 bytes'],
+  },
+  {
+    name: 'material path is a directory',
+    args: () => wrap(p['a-directory']!, rsa.publicDer),
+    code: 'ERR_FILE_UNREADABLE',
+    says: ['is a directory', '— name the file inside it'],
+  },
+  {
+    name: 'material file over 1 MiB',
+    args: () => wrap(p['huge.bin']!, rsa.publicDer),
+    code: 'ERR_FILE_UNREADABLE',
+    says: ['far larger than any key'],
+  },
+  {
+    name: 'empty public key file',
+    args: () => wrap(p['sym32.bin']!, p['empty.bin']!),
+    code: 'ERR_FILE_UNREADABLE',
+    says: ['wrapping public key file', 'is empty'],
+  },
+  {
+    name: 'missing public key file',
+    args: () => wrap(p['sym32.bin']!, join(f, 'WrappingPublicKey.bin')),
+    code: 'ERR_FILE_UNREADABLE',
+    says: ['cannot read the wrapping public key', 'no such file'],
+  },
+  {
+    name: 'truncated public key',
+    args: () => wrap(p['sym32.bin']!, p['public-truncated.der']!),
+    code: 'ERR_PUBLIC_KEY_INVALID',
+    says: ['not valid DER', 'check that the file is whole'],
+  },
+  {
+    name: 'public key path is a directory',
+    args: () => wrap(p['sym32.bin']!, p['a-directory']!),
+    code: 'ERR_FILE_UNREADABLE',
+    says: ['wrapping public key path', 'is a directory'],
+  },
+  {
+    name: 'a public key (DER) given as material',
+    args: () => wrap(p['rsa-public.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'),
+    code: 'ERR_MATERIAL_INVALID',
+    says: ['the material is a public key', 'KMS imports the private key', '— use the private key file'],
+  },
+  {
+    name: 'a public key (PEM) given as material',
+    args: () => wrap(p['rsa-public.pem']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'),
+    code: 'ERR_MATERIAL_INVALID',
+    says: ['public key (PEM)', '— use the private key file'],
+  },
+  {
+    name: 'the wrapping public key given as material',
+    args: () => wrap(rsa.publicDer, rsa.publicDer),
+    code: 'ERR_MATERIAL_INVALID',
+    says: ['public key'],
+  },
+  {
+    name: 'raw material given as the public key',
+    args: () => wrap(p['sym32.bin']!, p['sym32.bin']!),
+    code: 'ERR_PUBLIC_KEY_INVALID',
+    says: ['wrapping public key'],
+  },
+  {
+    name: 'encrypted PKCS#8 PEM material',
+    args: () => wrap(p['rsa-encrypted.pem']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'),
+    code: 'ERR_MATERIAL_ENCRYPTED',
+    says: ['encrypted private key', 'openssl pkcs8 -topk8 -nocrypt -in KEY -outform DER -out KEY.der'],
+  },
+  {
+    name: 'encrypted PKCS#8 DER material',
+    args: () => wrap(p['rsa-encrypted.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'),
+    code: 'ERR_MATERIAL_ENCRYPTED',
+    says: ['encrypted PKCS#8 private key', 'openssl pkcs8 -topk8 -nocrypt'],
+  },
+  {
+    name: 'a PKCS#8 DER private key given as --public-key',
+    args: () => wrap(p['sym32.bin']!, p['rsa.der']!),
+    code: 'ERR_PUBLIC_KEY_IS_PRIVATE',
+    says: ['private key', 'give the public key (WrappingPublicKey.bin)'],
+  },
+  {
+    name: 'a PEM private key given as --public-key',
+    args: () => wrap(p['sym32.bin']!, p['rsa.pem']!),
+    code: 'ERR_PUBLIC_KEY_IS_PRIVATE',
+    says: ['PEM PRIVATE KEY', 'give the public key'],
+  },
+  {
+    name: 'a PKCS#1 PEM private key given as --public-key',
+    args: () => wrap(p['sym32.bin']!, p['rsa-pkcs1.pem']!),
+    code: 'ERR_PUBLIC_KEY_IS_PRIVATE',
+    says: ['give the public key'],
+  },
+  {
+    name: 'an RSA 1024 wrapping key',
+    args: () => wrap(p['sym32.bin']!, p['rsa1024-public.der']!),
+    code: 'ERR_PUBLIC_KEY_WEAK',
+    says: ['1024 bits', 'under the 2048 bits', 'RSA_4096'],
+  },
+  {
+    name: 'an EC P-256 public key as the wrapping key',
+    args: () => wrap(p['sym32.bin']!, p['ec-public.der']!),
+    code: 'ERR_PUBLIC_KEY_TYPE',
+    says: ['EC P-256 key', 'RSA (RSA_2048, RSA_3072, RSA_4096) or SM2'],
+  },
+  {
+    name: '33 raw bytes',
+    args: () => wrap(p['33.bin']!, rsa.publicDer),
+    code: 'ERR_MATERIAL_INVALID',
+    says: ['33 bytes, which is no KMS key spec', 'SYMMETRIC_DEFAULT 32'],
+  },
+  {
+    name: 'an Ed25519 private key',
+    args: () => wrap(p['ed25519.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256'),
+    code: 'ERR_KEY_SPEC_UNSUPPORTED',
+    says: ['Ed25519', 'cannot import'],
+  },
+  {
+    name: '--key-spec HMAC_384 for 32 bytes',
+    args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'HMAC_384'),
+    code: 'ERR_KEY_SPEC_MISMATCH',
+    says: ['HMAC_384 material is 48 bytes, but this is 32 bytes'],
+  },
+  {
+    name: '--key-spec RSA_3072 for an RSA_2048 key',
+    args: () => wrap(p['rsa.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256', '--key-spec', 'RSA_3072'),
+    code: 'ERR_KEY_SPEC_MISMATCH',
+    says: ['the material is RSA_2048', 'not RSA_3072', 'create the KMS key with key spec RSA_2048'],
+  },
+  {
+    name: 'unknown algorithm',
+    args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_512'),
+    code: 'ERR_UNKNOWN_NAME',
+    exit: 2,
+    says: ["'RSAES_OAEP_SHA_512' is not a wrapping algorithm", 'RSAES_OAEP_SHA_256', 'SM2PKE'],
+  },
+  {
+    name: 'unknown key spec',
+    args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'AES_256'),
+    code: 'ERR_UNKNOWN_NAME',
+    exit: 2,
+    says: ["'AES_256' is not a KMS key spec", 'SYMMETRIC_DEFAULT'],
+  },
+  {
+    name: 'unknown region',
+    args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--region', 'mars'),
+    code: 'ERR_UNKNOWN_NAME',
+    exit: 2,
+    says: ["'mars' is not a region", "'china'"],
+  },
+  {
+    name: 'unknown option',
+    args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--frobnicate'),
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ["Unknown option '--frobnicate'", 'kms-wrap wrap --help'],
+  },
+  {
+    name: 'an option without its value',
+    args: () => ['wrap', '--public-key', rsa.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '--material'],
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ['--material', 'kms-wrap wrap --help'],
+  },
+  {
+    name: 'missing --material',
+    args: () => ['wrap', '--public-key', rsa.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256'],
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ['needs --material'],
+  },
+  {
+    name: 'missing --algorithm',
+    args: () => ['wrap', '--material', p['sym32.bin']!, '--public-key', rsa.publicDer],
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ['needs --algorithm'],
+  },
+  {
+    name: 'both --public-key and --parameters',
+    args: () => [...wrap(p['sym32.bin']!, rsa.publicDer), '--parameters', p['no-public-key.json']!],
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ['exactly one of --public-key FILE or --parameters FILE'],
+  },
+  {
+    name: 'neither --public-key nor --parameters',
+    args: () => ['wrap', '--material', p['sym32.bin']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ['exactly one of'],
+  },
+  {
+    name: 'a stray argument',
+    args: () => [...wrap(p['sym32.bin']!, rsa.publicDer), 'EncryptedKeyMaterial.bin'],
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ["unexpected argument 'EncryptedKeyMaterial.bin'"],
+  },
+  {
+    name: 'an unknown command',
+    args: () => ['wrapp', '--material', p['sym32.bin']!],
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ["'wrapp' is not a kms-wrap command", 'kms-wrap --help'],
+  },
+  {
+    name: 'a misspelt command',
+    args: () => ['wrpa', '--material', p['sym32.bin']!],
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ["'wrpa' is not a kms-wrap command — did you mean wrap? Otherwise use one of"],
+  },
+  {
+    name: 'a misspelt option',
+    args: () => ['wrap', '--material', p['sym32.bin']!, '--public-kye', rsa.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256'],
+    code: 'ERR_USAGE',
+    exit: 2,
+    says: ["Unknown option '--public-kye' — did you mean --public-key? see kms-wrap wrap --help"],
+  },
+  {
+    name: 'an algorithm without one underscore',
+    args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA256'),
+    code: 'ERR_UNKNOWN_NAME',
+    exit: 2,
+    says: ["'RSAES_OAEP_SHA256' is not a wrapping algorithm AWS KMS accepts — did you mean RSAES_OAEP_SHA_256? Otherwise use"],
+  },
+  {
+    name: 'a key spec without its underscore',
+    args: () => wrap(p['sym32.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'HMAC256'),
+    code: 'ERR_UNKNOWN_NAME',
+    exit: 2,
+    says: ["'HMAC256' is not a KMS key spec — did you mean HMAC_256? Otherwise use one of"],
+  },
+  {
+    name: 'parameters that are not JSON',
+    args: () => ['wrap', '--material', p['sym32.bin']!, '--parameters', p['not-json.json']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+    code: 'ERR_PARAMETERS_INVALID',
+    says: ['not JSON', 'get-parameters-for-import'],
+  },
+  {
+    name: 'parameters without PublicKey',
+    args: () => ['wrap', '--material', p['sym32.bin']!, '--parameters', p['no-public-key.json']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+    code: 'ERR_PARAMETERS_INVALID',
+    says: ['no PublicKey'],
+  },
 ];
 
 describe.concurrent('wrap: bad input is one clear line, no stack, no file', () => {
-  it.each(BAD.map((b, i) => [`${b.name} [${i % 2 === 0 ? 'binary' : 'in-process'}]`, b, i % 2 === 0 ? cli : run] as const))('%s', async (_, b, via) => {
-    const cwd = await scratch.fresh(b.name);
-    const r = await expectUnchanged([cwd, f], () => via(b.args(), cwd));
-    expectRefusal(r, { code: b.code, exit: b.exit ?? 1, says: b.says });
-    expect(r.stdout).toBe('');
-  });
+  it.each(BAD.map((b, i) => [`${b.name} [${i % 2 === 0 ? 'binary' : 'in-process'}]`, b, i % 2 === 0 ? cli : run] as const))(
+    '%s',
+    async (_, b, via) => {
+      const cwd = await scratch.fresh(b.name);
+      const r = await expectUnchanged([cwd, f], () => via(b.args(), cwd));
+      expectRefusal(r, { code: b.code, exit: b.exit ?? 1, says: b.says });
+      expect(r.stdout).toBe('');
+    },
+  );
 });
 
 describe.concurrent('wrap: private keys in other forms are converted, with a note', () => {
@@ -178,7 +421,12 @@ describe.concurrent('wrap: private keys in other forms are converted, with a not
     const cwd = await scratch.fresh('convert-json');
     const r = await run([...wrap(p['ec-sec1.pem']!, rsa.publicDer), '--json'], cwd);
     expect(r.code, r.stderr).toBe(0);
-    expect(parseOneJson(r.stdout)).toMatchObject({ ok: true, convertedFrom: 'sec1-pem', materialFormat: 'pkcs8-der', keySpec: 'ECC_NIST_P256' });
+    expect(parseOneJson(r.stdout)).toMatchObject({
+      ok: true,
+      convertedFrom: 'sec1-pem',
+      materialFormat: 'pkcs8-der',
+      keySpec: 'ECC_NIST_P256',
+    });
   });
 });
 
@@ -222,14 +470,24 @@ describe.concurrent('wrap: output files', () => {
     const cwd = await scratch.fresh('over-dir');
     await mkdir(join(cwd, 'out.bin'));
     await writeFile(join(cwd, 'out.bin', 'keep'), 'x');
-    const r = await expectUnchanged([cwd, join(cwd, 'out.bin'), f], () => run([...wrap(p['sym32.bin']!, rsa.publicDer), '-o', 'out.bin', '--force'], cwd));
+    const r = await expectUnchanged([cwd, join(cwd, 'out.bin'), f], () =>
+      run([...wrap(p['sym32.bin']!, rsa.publicDer), '-o', 'out.bin', '--force'], cwd),
+    );
     expectRefusal(r, { code: 'ERR_FILE_UNWRITABLE', says: ['is a directory'] });
     await expectNoTempFiles(cwd);
   });
 
   it('ImportToken.bin that cannot be written: the output is not left behind, nor an earlier one lost (--force)', async () => {
     const cwd = await scratch.fresh('token-fails');
-    await write(join(cwd, 'params.json'), parametersJson({ keyId: KEY_ARN, importToken: new Uint8Array(64).fill(1), spki: rsa.spki, validTo: epochSeconds(Date.now() + 86_400_000) }));
+    await write(
+      join(cwd, 'params.json'),
+      parametersJson({
+        keyId: KEY_ARN,
+        importToken: new Uint8Array(64).fill(1),
+        spki: rsa.spki,
+        validTo: epochSeconds(Date.now() + 86_400_000),
+      }),
+    );
     await mkdir(join(cwd, 'ImportToken.bin'));
     const args = ['wrap', '--material', p['sym32.bin']!, '--parameters', 'params.json', '--algorithm', 'RSAES_OAEP_SHA_256', '--force'];
     // No earlier output: none is created.
@@ -252,7 +510,11 @@ describe.concurrent('`-` is refused until standard input and output are supporte
   ])('%s', async (_, args, where) => {
     const d = await scratch.fresh('dash');
     const r = await cli(args, d);
-    expectRefusal(r, { code: 'ERR_USAGE', exit: 2, says: ['does not read standard input or write standard output yet', where, 'name a file instead'] });
+    expectRefusal(r, {
+      code: 'ERR_USAGE',
+      exit: 2,
+      says: ['does not read standard input or write standard output yet', where, 'name a file instead'],
+    });
     expect(await readdir(d)).toEqual([]);
   });
 });

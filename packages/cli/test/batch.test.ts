@@ -14,7 +14,19 @@ import { createWrapper } from '@kms-wrap/core';
 import { createNodeCryptoProvider } from '@kms-wrap/node';
 import { algorithms as kwAlgorithms } from '@kms-wrap/rsa-aes-key-wrap';
 import { algorithms as oaepAlgorithms } from '@kms-wrap/rsaes-oaep';
-import { BIN, ERROR_LINE, PACKAGE_DIR, Scratch, cli, expectNoStack, lines, opensslUnwrap, opensslWrappingKey, run, type WrappingKey } from './helpers.js';
+import {
+  BIN,
+  ERROR_LINE,
+  PACKAGE_DIR,
+  Scratch,
+  cli,
+  expectNoStack,
+  lines,
+  opensslUnwrap,
+  opensslWrappingKey,
+  run,
+  type WrappingKey,
+} from './helpers.js';
 
 const scratch = new Scratch();
 let fixtures: string;
@@ -59,7 +71,13 @@ async function batchDir(label: string, rows: (Line | string)[]): Promise<string>
   return d;
 }
 
-const kw = (name: string, over: Line = {}): Line => ({ material: 'rsa.der', publicKey: 'WrappingPublicKey.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output: `out/${name}`, ...over });
+const kw = (name: string, over: Line = {}): Line => ({
+  material: 'rsa.der',
+  publicKey: 'WrappingPublicKey.bin',
+  algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+  output: `out/${name}`,
+  ...over,
+});
 
 async function expectUnwraps(path: string, algorithm: string, material: Uint8Array): Promise<void> {
   const back = await verifier.unwrap({ ciphertext: new Uint8Array(await readFile(path)), algorithm, privateKey: privateDer });
@@ -85,7 +103,9 @@ describe('kms-wrap batch: refusals before any work', () => {
     expect(err).toEqual([
       expect.stringMatching(/^kms-wrap: ERR_MANIFEST_INVALID: line 2: not JSON — /),
       expect.stringMatching(/^kms-wrap: ERR_MANIFEST_INVALID: line 3: unknown field "outptu" — /),
-      expect.stringMatching(/^kms-wrap: ERR_FILE_UNREADABLE: line 5: cannot read the key material from .*missing\.der: no such file or directory — /),
+      expect.stringMatching(
+        /^kms-wrap: ERR_FILE_UNREADABLE: line 5: cannot read the key material from .*missing\.der: no such file or directory — /,
+      ),
       expect.stringMatching(/^kms-wrap: ERR_COMBINATION_REJECTED: line 6: .*RSAES_OAEP_SHA_256.* — use RSA_AES_KEY_WRAP_SHA_256/),
       expect.stringMatching(/^kms-wrap: ERR_KEY_SPEC_MISMATCH: line 7: /),
       'kms-wrap: ERR_MANIFEST_INVALID: 5 of 7 manifest lines are refused (each named above) — nothing was wrapped; fix them and run the batch again',
@@ -113,9 +133,13 @@ describe('kms-wrap batch: refusals before any work', () => {
     const d = await batchDir('collide', [kw('a.bin'), kw('x.bin'), kw('x.bin', { material: 'p256.der' }), kw('', { output: 'rsa.der' })]);
     const r = await run(['batch', 'manifest.jsonl'], d);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ERR_MANIFEST_INVALID: line 2: the output .*x\.bin is named by line 2 and line 3 — give each entry its own output/);
+    expect(r.stderr).toMatch(
+      /ERR_MANIFEST_INVALID: line 2: the output .*x\.bin is named by line 2 and line 3 — give each entry its own output/,
+    );
     expect(r.stderr).toMatch(/ERR_MANIFEST_INVALID: line 3: /);
-    expect(r.stderr).toMatch(/ERR_MANIFEST_INVALID: line 4: the output .*rsa\.der is the key material of line \d, which writing it would destroy/);
+    expect(r.stderr).toMatch(
+      /ERR_MANIFEST_INVALID: line 4: the output .*rsa\.der is the key material of line \d, which writing it would destroy/,
+    );
     expect(await readdir(join(d, 'out'))).toEqual([]);
   });
 
@@ -176,8 +200,26 @@ describe('kms-wrap batch: a run', () => {
     expect(j.seconds).toBeGreaterThan(0);
     const kwBytes = 256 + Math.ceil(rsaMaterial.length / 8) * 8 + 8; // RSA part, then RFC 5649 §4.1 blocks and the AIV
     expect(j.results).toEqual([
-      { line: 1, output: join(d, 'out', 'a.bin'), status: 'wrapped', bytes: kwBytes, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', keySpec: 'RSA_2048', keySpecCandidates: ['RSA_2048'], wrappingKeySpec: 'RSA_2048' },
-      { line: 3, output: join(d, 'out', 'b.bin'), status: 'wrapped', bytes: 256, algorithm: 'RSAES_OAEP_SHA_256', keySpec: null, keySpecCandidates: ['SYMMETRIC_DEFAULT', 'HMAC_256'], wrappingKeySpec: 'RSA_2048' },
+      {
+        line: 1,
+        output: join(d, 'out', 'a.bin'),
+        status: 'wrapped',
+        bytes: kwBytes,
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+        keySpec: 'RSA_2048',
+        keySpecCandidates: ['RSA_2048'],
+        wrappingKeySpec: 'RSA_2048',
+      },
+      {
+        line: 3,
+        output: join(d, 'out', 'b.bin'),
+        status: 'wrapped',
+        bytes: 256,
+        algorithm: 'RSAES_OAEP_SHA_256',
+        keySpec: null,
+        keySpecCandidates: ['SYMMETRIC_DEFAULT', 'HMAC_256'],
+        wrappingKeySpec: 'RSA_2048',
+      },
     ]);
 
     const refused = await cli(['batch', 'manifest.jsonl', '--json'], d); // outputs exist now
@@ -195,7 +237,10 @@ describe('kms-wrap batch: interrupted', () => {
   const total = 6000;
   /** A large batch of small wraps; resolves with the exit code once `signal` was sent after the first output appeared. */
   async function interrupt(label: string, signal: NodeJS.Signals) {
-    const d = await batchDir(label, Array.from({ length: total }, (_, i) => kw(`${i}.bin`, { material: i % 2 ? 'p256.der' : 'rsa.der' })));
+    const d = await batchDir(
+      label,
+      Array.from({ length: total }, (_, i) => kw(`${i}.bin`, { material: i % 2 ? 'p256.der' : 'rsa.der' })),
+    );
     const child = spawn(process.execPath, [BIN, 'batch', 'manifest.jsonl'], { cwd: d, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -217,7 +262,8 @@ describe('kms-wrap batch: interrupted', () => {
   async function expectOnlyWholeFiles(out: string): Promise<number> {
     const names = await readdir(out);
     expect(names.filter((n) => n.startsWith('.'))).toEqual([]); // no temporary files left
-    for (const n of names) await expectUnwraps(join(out, n), 'RSA_AES_KEY_WRAP_SHA_256', Number(n.split('.')[0]) % 2 ? p256Material : rsaMaterial);
+    for (const n of names)
+      await expectUnwraps(join(out, n), 'RSA_AES_KEY_WRAP_SHA_256', Number(n.split('.')[0]) % 2 ? p256Material : rsaMaterial);
     return names.length;
   }
 
@@ -240,7 +286,7 @@ describe('kms-wrap batch: interrupted', () => {
   });
 });
 
-describe('the bundled bin (dist/bundle/kms-wrap.js, the package\'s bin)', () => {
+describe("the bundled bin (dist/bundle/kms-wrap.js, the package's bin)", () => {
   const bundled = join(PACKAGE_DIR, 'dist', 'bundle', 'kms-wrap.js');
   beforeAll(() => {
     // The bundle `pnpm build` made (the test target depends on the build). Never rebuilt here:
@@ -253,7 +299,19 @@ describe('the bundled bin (dist/bundle/kms-wrap.js, the package\'s bin)', () => 
     const node = (args: string[]) => execFileSync(process.execPath, [bundled, ...args], { cwd: d, encoding: 'utf8' });
     expect(node(['batch', 'manifest.jsonl'])).toMatch(/^2 of 2 wrapped in /);
     expect(await opensslUnwrap(await readFile(join(d, 'out', 'a.bin')), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(Buffer.from(rsaMaterial));
-    node(['wrap', '--material', 'hmac.bin', '--key-spec', 'HMAC_256', '--public-key', 'WrappingPublicKey.bin', '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'out/c.bin']);
+    node([
+      'wrap',
+      '--material',
+      'hmac.bin',
+      '--key-spec',
+      'HMAC_256',
+      '--public-key',
+      'WrappingPublicKey.bin',
+      '--algorithm',
+      'RSAES_OAEP_SHA_256',
+      '-o',
+      'out/c.bin',
+    ]);
     expect(await opensslUnwrap(await readFile(join(d, 'out', 'c.bin')), 'RSAES_OAEP_SHA_256', key)).toEqual(Buffer.from(hmac));
     const pkg = JSON.parse(await readFile(join(PACKAGE_DIR, 'package.json'), 'utf8'));
     expect(join(PACKAGE_DIR, pkg.bin['kms-wrap'])).toBe(bundled);
@@ -262,29 +320,57 @@ describe('the bundled bin (dist/bundle/kms-wrap.js, the package\'s bin)', () => 
   // The bundles require @kms-wrap/aes-kwp-native by name from where they are installed: a
   // preload records every native module loaded (process.dlopen), in the main thread and workers.
   // Without pnpm's NODE_PATH (its virtual store), which would find the package from anywhere.
-  const aesNi = process.platform === 'linux' && process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
-  it.runIf(aesNi)('wraps KWP on the AES-NI addon (Linux x64), in the main thread and the workers; KMS_WRAP_NATIVE_KWP=0 turns it off', async () => {
-    const d = await batchDir('bundle-native', Array.from({ length: 24 }, (_, i) => kw(`n${i}.bin`)));
-    const preload = join(d, 'dlopen-log.cjs');
-    await writeFile(
-      preload,
-      `const { appendFileSync } = require('node:fs'); const { isMainThread } = require('node:worker_threads'); const dlopen = process.dlopen;
+  const aesNi =
+    process.platform === 'linux' && process.arch === 'x64' && /^flags\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  it.runIf(aesNi)(
+    'wraps KWP on the AES-NI addon (Linux x64), in the main thread and the workers; KMS_WRAP_NATIVE_KWP=0 turns it off',
+    async () => {
+      const d = await batchDir(
+        'bundle-native',
+        Array.from({ length: 24 }, (_, i) => kw(`n${i}.bin`)),
+      );
+      const preload = join(d, 'dlopen-log.cjs');
+      await writeFile(
+        preload,
+        `const { appendFileSync } = require('node:fs'); const { isMainThread } = require('node:worker_threads'); const dlopen = process.dlopen;
        process.dlopen = function (m, file, ...rest) { appendFileSync(process.env.DLOPEN_LOG, (isMainThread ? 'main ' : 'worker ') + file + '\\n'); return dlopen.call(this, m, file, ...rest); };`,
-    );
-    const loaded = async (args: string[], env: Record<string, string> = {}) => {
-      const log = join(d, `dlopen-${args[0]}-${Object.keys(env).length}.log`);
-      await writeFile(log, '');
-      execFileSync(process.execPath, ['--require', preload, bundled, ...args], { cwd: d, env: { ...process.env, NODE_PATH: '', ...env, DLOPEN_LOG: log }, encoding: 'utf8' });
-      return lines(await readFile(log, 'utf8')).filter((l) => l.endsWith('aes_kwp-linux-x64.node'));
-    };
-    const wrapArgs = ['wrap', '--material', 'rsa.der', '--public-key', 'WrappingPublicKey.bin', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256', '-o', 'out/w.bin'];
-    expect(await loaded(wrapArgs)).toEqual([expect.stringMatching(/^main /)]);
-    expect(await opensslUnwrap(await readFile(join(d, 'out', 'w.bin')), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(Buffer.from(rsaMaterial));
-    const batchLoads = await loaded(['batch', 'manifest.jsonl', '--concurrency', '2']);
-    expect(batchLoads.length).toBeGreaterThan(0);
-    expect(batchLoads.every((l) => /^(main|worker) /.test(l))).toBe(true);
-    for (const i of [0, 23]) expect(await opensslUnwrap(await readFile(join(d, 'out', `n${i}.bin`)), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(Buffer.from(rsaMaterial));
-    expect(await loaded([...wrapArgs.slice(0, -1), 'out/off.bin'], { KMS_WRAP_NATIVE_KWP: '0' })).toEqual([]);
-    expect(await opensslUnwrap(await readFile(join(d, 'out', 'off.bin')), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(Buffer.from(rsaMaterial));
-  });
+      );
+      const loaded = async (args: string[], env: Record<string, string> = {}) => {
+        const log = join(d, `dlopen-${args[0]}-${Object.keys(env).length}.log`);
+        await writeFile(log, '');
+        execFileSync(process.execPath, ['--require', preload, bundled, ...args], {
+          cwd: d,
+          env: { ...process.env, NODE_PATH: '', ...env, DLOPEN_LOG: log },
+          encoding: 'utf8',
+        });
+        return lines(await readFile(log, 'utf8')).filter((l) => l.endsWith('aes_kwp-linux-x64.node'));
+      };
+      const wrapArgs = [
+        'wrap',
+        '--material',
+        'rsa.der',
+        '--public-key',
+        'WrappingPublicKey.bin',
+        '--algorithm',
+        'RSA_AES_KEY_WRAP_SHA_256',
+        '-o',
+        'out/w.bin',
+      ];
+      expect(await loaded(wrapArgs)).toEqual([expect.stringMatching(/^main /)]);
+      expect(await opensslUnwrap(await readFile(join(d, 'out', 'w.bin')), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(
+        Buffer.from(rsaMaterial),
+      );
+      const batchLoads = await loaded(['batch', 'manifest.jsonl', '--concurrency', '2']);
+      expect(batchLoads.length).toBeGreaterThan(0);
+      expect(batchLoads.every((l) => /^(main|worker) /.test(l))).toBe(true);
+      for (const i of [0, 23])
+        expect(await opensslUnwrap(await readFile(join(d, 'out', `n${i}.bin`)), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(
+          Buffer.from(rsaMaterial),
+        );
+      expect(await loaded([...wrapArgs.slice(0, -1), 'out/off.bin'], { KMS_WRAP_NATIVE_KWP: '0' })).toEqual([]);
+      expect(await opensslUnwrap(await readFile(join(d, 'out', 'off.bin')), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(
+        Buffer.from(rsaMaterial),
+      );
+    },
+  );
 });

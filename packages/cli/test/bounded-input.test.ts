@@ -28,13 +28,18 @@ afterAll(() => scratch.dispose());
 /** `node dist/bin.js ...args`, killed after 15 s (a read that does not stop fails the test, not hangs it). */
 function cliBounded(args: readonly string[], cwd: string): Promise<Run & { killed: boolean }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 15_000, killSignal: 'SIGKILL', env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number' && !error.killed) {
-        reject(error);
-        return;
-      }
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr, killed: error?.killed ?? false });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, encoding: 'utf8', timeout: 15_000, killSignal: 'SIGKILL', env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number' && !error.killed) {
+          reject(error);
+          return;
+        }
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr, killed: error?.killed ?? false });
+      },
+    );
   });
 }
 
@@ -48,11 +53,29 @@ function fifo(): string {
 /** A separate process that writes `bytes` bytes of 0x05 into the FIFO, then exits. */
 function writer(path: string, bytes: number): void {
   writers.push(
-    spawn(process.execPath, ['-e', 'try { require("fs").writeFileSync(process.argv[1], Buffer.alloc(Number(process.argv[2]), 5)) } catch {}', path, String(bytes)], { stdio: 'ignore' }),
+    spawn(
+      process.execPath,
+      [
+        '-e',
+        'try { require("fs").writeFileSync(process.argv[1], Buffer.alloc(Number(process.argv[2]), 5)) } catch {}',
+        path,
+        String(bytes),
+      ],
+      { stdio: 'ignore' },
+    ),
   );
 }
 
-const wrap = (material: string, publicKey: string, ...extra: string[]) => ['wrap', '--material', material, '--public-key', publicKey, '--algorithm', 'RSAES_OAEP_SHA_256', ...extra];
+const wrap = (material: string, publicKey: string, ...extra: string[]) => [
+  'wrap',
+  '--material',
+  material,
+  '--public-key',
+  publicKey,
+  '--algorithm',
+  'RSAES_OAEP_SHA_256',
+  ...extra,
+];
 const TOO_LARGE = { code: 'ERR_FILE_UNREADABLE', says: ['is more than 1048576 bytes, far larger than any key'] };
 
 describe.skipIf(!existsSync('/dev/zero'))('kms-wrap and /dev/zero', () => {

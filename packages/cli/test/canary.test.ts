@@ -7,7 +7,20 @@ import { createHash, createPrivateKey } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_ARN, Scratch, cli, epochSeconds, expectNoStack, openssl, opensslWrappingKey, parametersJson, run, write, type Run, type WrappingKey } from './helpers.js';
+import {
+  KEY_ARN,
+  Scratch,
+  cli,
+  epochSeconds,
+  expectNoStack,
+  openssl,
+  opensslWrappingKey,
+  parametersJson,
+  run,
+  write,
+  type Run,
+  type WrappingKey,
+} from './helpers.js';
 
 const scratch = new Scratch();
 let f = '';
@@ -38,7 +51,10 @@ beforeAll(async () => {
     for (const part of [jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq, jwk.qi]) secrets.push(Buffer.from(part!, 'base64url'));
     const der = await readFile(p['rsa.der']!);
     p['rsa-truncated.der'] = await write(join(f, 'rsa-truncated.der'), der.subarray(0, der.length - 1));
-    p['rsa-params.json'] = await write(join(f, 'rsa-params.json'), parametersJson({ keyId: KEY_ARN, importToken: KNOWN, spki: der, validTo: epochSeconds(Date.now() + 86_400_000) }));
+    p['rsa-params.json'] = await write(
+      join(f, 'rsa-params.json'),
+      parametersJson({ keyId: KEY_ARN, importToken: KNOWN, spki: der, validTo: epochSeconds(Date.now() + 86_400_000) }),
+    );
     p['rsa.b64'] = await write(join(f, 'rsa.b64'), `${der.toString('base64')}\n`);
   };
   const weakKey = async () => {
@@ -51,7 +67,10 @@ beforeAll(async () => {
   p['known.hex'] = await write(join(f, 'known.hex'), `${KNOWN.toString('hex')}\n`);
   p['known.b64'] = await write(join(f, 'known.b64'), `${KNOWN.toString('base64')}\n`);
   p['known-33.bin'] = await write(join(f, 'known-33.bin'), Buffer.concat([KNOWN, Buffer.from([0])]));
-  p['known-params.json'] = await write(join(f, 'known-params.json'), parametersJson({ keyId: KEY_ARN, importToken: KNOWN, spki: KNOWN, validTo: epochSeconds(Date.now() + 86_400_000) }));
+  p['known-params.json'] = await write(
+    join(f, 'known-params.json'),
+    parametersJson({ keyId: KEY_ARN, importToken: KNOWN, spki: KNOWN, validTo: epochSeconds(Date.now() + 86_400_000) }),
+  );
 });
 
 afterAll(() => scratch.dispose());
@@ -77,7 +96,16 @@ function needles(secret: Buffer): string[] {
   return [...out];
 }
 
-const wrap = (material: string, publicKey: string, algorithm: string, ...extra: string[]) => ['wrap', '--material', material, '--public-key', publicKey, '--algorithm', algorithm, ...extra];
+const wrap = (material: string, publicKey: string, algorithm: string, ...extra: string[]) => [
+  'wrap',
+  '--material',
+  material,
+  '--public-key',
+  publicKey,
+  '--algorithm',
+  algorithm,
+  ...extra,
+];
 
 /** Commands that fail with the material in play. */
 function failing(): { name: string; args: string[]; presetOutput?: boolean }[] {
@@ -86,7 +114,10 @@ function failing(): { name: string; args: string[]; presetOutput?: boolean }[] {
   return [
     { name: 'symmetric with RSA_AES_KEY_WRAP', args: wrap(k, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256') },
     { name: 'symmetric with a contradicting --key-spec', args: wrap(k, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'HMAC_384') },
-    { name: '32 bytes as SYMMETRIC_DEFAULT in China', args: wrap(k, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'SYMMETRIC_DEFAULT', '--region', 'china') },
+    {
+      name: '32 bytes as SYMMETRIC_DEFAULT in China',
+      args: wrap(k, rsa.publicDer, 'RSAES_OAEP_SHA_256', '--key-spec', 'SYMMETRIC_DEFAULT', '--region', 'china'),
+    },
     { name: 'symmetric with SM2PKE', args: wrap(k, sm2.publicDer, 'SM2PKE', '--region', 'china') },
     { name: 'RSAES_PKCS1_V1_5', args: wrap(k, rsa.publicDer, 'RSAES_PKCS1_V1_5') },
     { name: 'a weak wrapping key', args: wrap(k, weak, 'RSAES_OAEP_SHA_256') },
@@ -95,7 +126,10 @@ function failing(): { name: string; args: string[]; presetOutput?: boolean }[] {
     { name: 'the material as base64 text', args: wrap(p['known.b64']!, rsa.publicDer, 'RSAES_OAEP_SHA_256') },
     { name: 'the material plus one byte', args: wrap(p['known-33.bin']!, rsa.publicDer, 'RSAES_OAEP_SHA_256') },
     { name: 'the material as --parameters', args: ['wrap', '--material', k, '--parameters', k, '--algorithm', 'RSAES_OAEP_SHA_256'] },
-    { name: 'parameters whose PublicKey is the material', args: ['wrap', '--material', k, '--parameters', p['known-params.json']!, '--algorithm', 'RSAES_OAEP_SHA_256'] },
+    {
+      name: 'parameters whose PublicKey is the material',
+      args: ['wrap', '--material', k, '--parameters', p['known-params.json']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+    },
     { name: 'an existing output', args: wrap(k, rsa.publicDer, 'RSAES_OAEP_SHA_256'), presetOutput: true },
     { name: 'convert raw material', args: ['convert', k, '-o', 'out.der'] },
     { name: 'keygen over the material', args: ['keygen', 'SYMMETRIC_DEFAULT', '-o', k] },
@@ -107,8 +141,11 @@ function failing(): { name: string; args: string[]; presetOutput?: boolean }[] {
     { name: 'RSA key, truncated by one byte', args: wrap(p['rsa-truncated.der']!, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256') },
     { name: 'RSA key (PKCS#1 PEM, converted) with RSAES_OAEP', args: wrap(p['rsa-pkcs1.pem']!, rsa.publicDer, 'RSAES_OAEP_SHA_1') },
     { name: 'RSA key with RSA_AES_KEY_WRAP in China', args: wrap(r, rsa.publicDer, 'RSA_AES_KEY_WRAP_SHA_256', '--region', 'china') },
-    { name: 'parameters whose PublicKey is the RSA private key', args: ['wrap', '--material', r, '--parameters', p['rsa-params.json']!, '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256'] },
-    { name: 'RSA key as an unknown command\'s argument', args: ['wrapp', '--material', r] },
+    {
+      name: 'parameters whose PublicKey is the RSA private key',
+      args: ['wrap', '--material', r, '--parameters', p['rsa-params.json']!, '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256'],
+    },
+    { name: "RSA key as an unknown command's argument", args: ['wrapp', '--material', r] },
   ];
 }
 
@@ -151,10 +188,16 @@ describe('canary: no encoding of the material in any output', () => {
     const cwd = await scratch.fresh('inspect');
     const files = ['known.bin', 'known.hex', 'known.b64', 'rsa.der', 'rsa.pem', 'rsa-pkcs1.pem', 'rsa.b64', 'rsa-params.json'];
     for (const [i, file] of files.entries()) {
-      for (const r of await Promise.all([(i % 4 === 0 ? cli : run)(['inspect', p[file]!], cwd), run(['inspect', p[file]!, '--json'], cwd)])) {
+      for (const r of await Promise.all([
+        (i % 4 === 0 ? cli : run)(['inspect', p[file]!], cwd),
+        run(['inspect', p[file]!, '--json'], cwd),
+      ])) {
         expect(r.code, r.stderr).toBe(0);
         const text = `${r.stdout}\n${r.stderr}`;
-        expect(all.find((n) => text.includes(n)), `inspect ${file}: ${text}`).toBeUndefined();
+        expect(
+          all.find((n) => text.includes(n)),
+          `inspect ${file}: ${text}`,
+        ).toBeUndefined();
       }
     }
   });

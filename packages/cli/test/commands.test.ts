@@ -7,7 +7,21 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_HELP } from '../src/help.js';
-import { BIN, PACKAGE_DIR, Scratch, bytesOf, cli, expectNoStack, expectRefusal, lines, listing, opensslWrappingKey, parseOneJson, run, write } from './helpers.js';
+import {
+  BIN,
+  PACKAGE_DIR,
+  Scratch,
+  bytesOf,
+  cli,
+  expectNoStack,
+  expectRefusal,
+  lines,
+  listing,
+  opensslWrappingKey,
+  parseOneJson,
+  run,
+  write,
+} from './helpers.js';
 import { mkdir } from 'node:fs/promises';
 
 const scratch = new Scratch();
@@ -19,7 +33,10 @@ const ALGORITHMS = ['RSA_AES_KEY_WRAP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'RSAES
 /** The commands the main help lists ("Commands:" up to the next blank line). */
 function listedCommands(): string[] {
   const section = MAIN_HELP.split('Commands:\n')[1]!.split('\n\n')[0]!;
-  return section.split('\n').map((l) => /^ {2}([a-z]+)/.exec(l)?.[1]).filter((c): c is string => c !== undefined);
+  return section
+    .split('\n')
+    .map((l) => /^ {2}([a-z]+)/.exec(l)?.[1])
+    .filter((c): c is string => c !== undefined);
 }
 
 describe.concurrent('algorithms', () => {
@@ -27,7 +44,9 @@ describe.concurrent('algorithms', () => {
     const r = await cli(['algorithms'], await scratch.fresh('algorithms'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
-    const ids = lines(r.stdout).filter((l) => /^[A-Z0-9_]+( |$)/.test(l)).map((l) => l.split(' ')[0]);
+    const ids = lines(r.stdout)
+      .filter((l) => /^[A-Z0-9_]+( |$)/.test(l))
+      .map((l) => l.split(' ')[0]);
     expect(ids).toEqual(ALGORITHMS);
     expect(r.stdout).toContain('capacity:      RSA_2048 190 bytes, RSA_3072 318 bytes, RSA_4096 446 bytes');
     expect(r.stdout).toContain('capacity:      RSA_2048 214 bytes, RSA_3072 342 bytes, RSA_4096 470 bytes');
@@ -41,7 +60,14 @@ describe.concurrent('algorithms', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = parseOneJson(r.stdout);
     expect(j['ok']).toBe(true);
-    const algorithms = j['algorithms'] as { id: string; installed: boolean; materials: string[]; wrappingKeySpecs: string[]; regions: string[]; capacityBytes: Record<string, number> }[];
+    const algorithms = j['algorithms'] as {
+      id: string;
+      installed: boolean;
+      materials: string[];
+      wrappingKeySpecs: string[];
+      regions: string[];
+      capacityBytes: Record<string, number>;
+    }[];
     expect(algorithms.map((a) => a.id)).toEqual(ALGORITHMS);
     for (const a of algorithms) expect(a.installed).toBe(true);
     const byId = Object.fromEntries(algorithms.map((a) => [a.id, a]));
@@ -56,14 +82,18 @@ describe.concurrent('algorithms', () => {
   });
 
   it('takes no arguments', async () => {
-    expectRefusal(await run(['algorithms', 'RSAES_OAEP_SHA_256'], await scratch.fresh('algorithms-arg')), { code: 'ERR_USAGE', exit: 2, says: ["unexpected argument 'RSAES_OAEP_SHA_256'"] });
+    expectRefusal(await run(['algorithms', 'RSAES_OAEP_SHA_256'], await scratch.fresh('algorithms-arg')), {
+      code: 'ERR_USAGE',
+      exit: 2,
+      says: ["unexpected argument 'RSAES_OAEP_SHA_256'"],
+    });
   });
 });
 
 describe.concurrent('help and version', () => {
   const commands = listedCommands();
 
-  it('the main help lists at least the contract\'s commands', () => {
+  it("the main help lists at least the contract's commands", () => {
     for (const c of ['keygen', 'wrap', 'inspect', 'convert', 'algorithms', 'demo']) expect(commands).toContain(c);
   });
 
@@ -74,7 +104,11 @@ describe.concurrent('help and version', () => {
     expect(r.stderr).toBe(MAIN_HELP);
   });
 
-  it.each([['--help', ['--help']], ['-h', ['-h']], ['help', ['help']]] as const)('kms-wrap %s: the main help, exit 0', async (_, args) => {
+  it.each([
+    ['--help', ['--help']],
+    ['-h', ['-h']],
+    ['help', ['help']],
+  ] as const)('kms-wrap %s: the main help, exit 0', async (_, args) => {
     const r = await cli([...args], await scratch.fresh('help'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
@@ -113,7 +147,10 @@ describe.concurrent('help and version', () => {
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         child.on('close', (code) => resolve({ code, stderr }));
       });
-    const [listing, refusal] = await Promise.all([closed(['algorithms'], false), closed(['wrap', '--material', 'nope.bin', '--public-key', 'nope.der', '--algorithm', 'RSAES_OAEP_SHA_256'], true)]);
+    const [listing, refusal] = await Promise.all([
+      closed(['algorithms'], false),
+      closed(['wrap', '--material', 'nope.bin', '--public-key', 'nope.der', '--algorithm', 'RSAES_OAEP_SHA_256'], true),
+    ]);
     expect(listing).toEqual({ code: 0, stderr: '' });
     expect(refusal.code).toBe(1);
   });
@@ -140,7 +177,16 @@ describe.concurrent('demo', () => {
     expect(j).toMatchObject({ ok: true, failed: 0 });
     expect(j['verified'] as number).toBeGreaterThan(100);
     expect(j['refused'] as number).toBeGreaterThan(0);
-    const outcomes = j['outcomes'] as { region: string; keySpec: string; algorithm: string; wrappingKeySpec: string; outcome: string; bytes?: number; code?: string; reason?: string }[];
+    const outcomes = j['outcomes'] as {
+      region: string;
+      keySpec: string;
+      algorithm: string;
+      wrappingKeySpec: string;
+      outcome: string;
+      bytes?: number;
+      code?: string;
+      reason?: string;
+    }[];
     expect(outcomes.length).toBe((j['verified'] as number) + (j['refused'] as number));
     for (const o of outcomes) {
       expect(['verified', 'refused']).toContain(o.outcome);
@@ -148,14 +194,27 @@ describe.concurrent('demo', () => {
       else expect(o.reason).toMatch(/ — /);
     }
     // Every algorithm is verified somewhere; the rules show through.
-    for (const a of ALGORITHMS) expect(outcomes.some((o) => o.algorithm === a && o.outcome === 'verified'), a).toBe(true);
+    for (const a of ALGORITHMS)
+      expect(
+        outcomes.some((o) => o.algorithm === a && o.outcome === 'verified'),
+        a,
+      ).toBe(true);
     const find = (region: string, keySpec: string, algorithm: string, key: string) =>
       outcomes.find((o) => o.region === region && o.keySpec === keySpec && o.algorithm === algorithm && o.wrappingKeySpec === key);
-    expect(find('standard', 'ECC_NIST_P521', 'RSAES_OAEP_SHA_256', 'RSA_2048')).toMatchObject({ outcome: 'refused', code: 'ERR_CAPACITY_EXCEEDED' });
+    expect(find('standard', 'ECC_NIST_P521', 'RSAES_OAEP_SHA_256', 'RSA_2048')).toMatchObject({
+      outcome: 'refused',
+      code: 'ERR_CAPACITY_EXCEEDED',
+    });
     expect(find('standard', 'ECC_NIST_P521', 'RSAES_OAEP_SHA_256', 'RSA_3072')).toMatchObject({ outcome: 'verified', bytes: 384 });
     expect(find('standard', 'RSA_4096', 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_2048')).toMatchObject({ outcome: 'verified' });
-    expect(find('standard', 'RSA_2048', 'RSAES_OAEP_SHA_256', 'RSA_2048')).toMatchObject({ outcome: 'refused', code: 'ERR_COMBINATION_REJECTED' });
-    expect(find('china', 'RSA_2048', 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_2048')).toMatchObject({ outcome: 'refused', code: 'ERR_REGION_MISMATCH' });
+    expect(find('standard', 'RSA_2048', 'RSAES_OAEP_SHA_256', 'RSA_2048')).toMatchObject({
+      outcome: 'refused',
+      code: 'ERR_COMBINATION_REJECTED',
+    });
+    expect(find('china', 'RSA_2048', 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_2048')).toMatchObject({
+      outcome: 'refused',
+      code: 'ERR_REGION_MISMATCH',
+    });
     expect(find('china', 'SM2', 'SM2PKE', 'SM2')).toMatchObject({ outcome: 'verified' });
     expect(find('china', 'SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_256', 'RSA_2048')).toMatchObject({ outcome: 'verified', bytes: 256 });
   });
@@ -175,7 +234,9 @@ describe.concurrent('demo', () => {
     expect(out).toMatch(/^ECC_NIST_P521 +PKCS#8 +2048 3072 4096 +2048 3072 4096 +3072 4096 +3072 4096$/m);
     expect(out).toMatch(/^SM2 +PKCS#8 +2048 4096 +2048 4096 +SM2$/m);
     expect(out).toContain('Why combinations are refused (one example of each):');
-    expect(out).toMatch(/ERR_CAPACITY_EXCEEDED: ECC_NIST_P521 material \(241 bytes\) does not fit RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key \(190 bytes at most\)/);
+    expect(out).toMatch(
+      /ERR_CAPACITY_EXCEEDED: ECC_NIST_P521 material \(241 bytes\) does not fit RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key \(190 bytes at most\)/,
+    );
     const total = /^(\d+) wraps verified, (\d+) combinations refused as KMS would, 0 failed \(\d+\.\d s\)$/m.exec(out);
     expect(total, out.slice(-300)).not.toBeNull();
     expect(Number(total![1])).toBeGreaterThan(100);
@@ -208,10 +269,16 @@ describe.concurrent('the order of refusals: arguments before the file system, a 
     const key = await opensslWrappingKey(d, 'RSA');
     await write(join(d, 'm.bin'), new Uint8Array(32).fill(7));
     await write(join(d, 'a.bin'), 'already here');
-    const r = await cli(['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA256', '-o', 'a.bin'], d);
+    const r = await cli(
+      ['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA256', '-o', 'a.bin'],
+      d,
+    );
     expectRefusal(r, { code: 'ERR_UNKNOWN_NAME', exit: 2, says: ['did you mean RSAES_OAEP_SHA_256?'] });
     // With a good name the output that exists is the refusal.
-    const again = await cli(['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'a.bin'], d);
+    const again = await cli(
+      ['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'a.bin'],
+      d,
+    );
     expectRefusal(again, { code: 'ERR_FILE_EXISTS', says: ['a.bin exists'] });
     expect(await bytesOf(join(d, 'a.bin'))).toEqual(Buffer.from('already here'));
   });
@@ -221,10 +288,19 @@ describe.concurrent('the order of refusals: arguments before the file system, a 
     const key = await opensslWrappingKey(d, 'RSA');
     await write(join(d, 'm.bin'), new Uint8Array(32).fill(7));
     await mkdir(join(d, 'out'));
-    const r = await cli(['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'out', ...extra], d);
-    expectRefusal(r, { code: 'ERR_FILE_UNWRITABLE', says: [`${join(d, 'out')} is a directory — name a file inside it (-o ${join(d, 'out', 'EncryptedKeyMaterial.bin')})`] });
+    const r = await cli(
+      ['wrap', '--material', 'm.bin', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'out', ...extra],
+      d,
+    );
+    expectRefusal(r, {
+      code: 'ERR_FILE_UNWRITABLE',
+      says: [`${join(d, 'out')} is a directory — name a file inside it (-o ${join(d, 'out', 'EncryptedKeyMaterial.bin')})`],
+    });
     expect(await listing(join(d, 'out'))).toEqual([]);
     const k = await cli(['keygen', 'HMAC_384', '-o', 'out', ...extra], d);
-    expectRefusal(k, { code: 'ERR_FILE_UNWRITABLE', says: [`is a directory — name a file inside it (-o ${join(d, 'out', 'HMAC_384_PlaintextKey.bin')})`] });
+    expectRefusal(k, {
+      code: 'ERR_FILE_UNWRITABLE',
+      says: [`is a directory — name a file inside it (-o ${join(d, 'out', 'HMAC_384_PlaintextKey.bin')})`],
+    });
   });
 });

@@ -87,7 +87,11 @@ describe('one source: the help texts', () => {
   });
 
   it('an unknown shell is a usage error naming the three', async () => {
-    expectRefusal(await run(['completion', 'powershell'], dir), { code: 'ERR_USAGE', exit: 2, says: ["'powershell' is not a shell kms-wrap completes — use bash, zsh or fish"] });
+    expectRefusal(await run(['completion', 'powershell'], dir), {
+      code: 'ERR_USAGE',
+      exit: 2,
+      says: ["'powershell' is not a shell kms-wrap completes — use bash, zsh or fish"],
+    });
   });
 });
 

@@ -6,7 +6,19 @@ import { createPrivateKey } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Scratch, cli, expectRefusal, expectUnchanged, listing, modeOf, openssl, opensslPkcs8, parseOneJson, run, write } from './helpers.js';
+import {
+  Scratch,
+  cli,
+  expectRefusal,
+  expectUnchanged,
+  listing,
+  modeOf,
+  openssl,
+  opensslPkcs8,
+  parseOneJson,
+  run,
+  write,
+} from './helpers.js';
 
 const scratch = new Scratch();
 let f = '';
@@ -62,7 +74,10 @@ const FORMS = [
 ] as const;
 
 describe.concurrent('convert: the same bytes as openssl pkcs8 -topk8 -nocrypt -outform DER', () => {
-  const cases = FORMS.map(([name, file, key, from, spec], i) => [`${name} [${i % 2 === 0 ? 'binary' : 'in-process'}]`, { file, key, from, spec, via: i % 2 === 0 ? cli : run }] as const);
+  const cases = FORMS.map(
+    ([name, file, key, from, spec], i) =>
+      [`${name} [${i % 2 === 0 ? 'binary' : 'in-process'}]`, { file, key, from, spec, via: i % 2 === 0 ? cli : run }] as const,
+  );
   it.each(cases)('%s', async (_, { file, key, from, spec, via }) => {
     const cwd = await scratch.fresh(file);
     const out = join(cwd, 'key.pkcs8.der');
@@ -80,7 +95,14 @@ describe.concurrent('convert: the same bytes as openssl pkcs8 -topk8 -nocrypt -o
     await write(join(cwd, 'server.pem'), await readFile(p['rsa-pkcs1.pem']!));
     const a = await cli(['convert', 'server.pem', '--json'], cwd);
     expect(a.code, a.stderr).toBe(0);
-    expect(parseOneJson(a.stdout)).toMatchObject({ ok: true, input: join(cwd, 'server.pem'), output: join(cwd, 'server.der'), from: 'pkcs1-pem', keySpec: 'RSA_2048', bytes: canonical['rsa']!.length });
+    expect(parseOneJson(a.stdout)).toMatchObject({
+      ok: true,
+      input: join(cwd, 'server.pem'),
+      output: join(cwd, 'server.der'),
+      from: 'pkcs1-pem',
+      keySpec: 'RSA_2048',
+      bytes: canonical['rsa']!.length,
+    });
     await write(join(cwd, 'ec.der'), await readFile(p['p256-sec1.der']!));
     const b = await run(['convert', 'ec.der'], cwd);
     expect(b.code, b.stderr).toBe(0);
@@ -107,7 +129,10 @@ describe.concurrent('convert: the same bytes as openssl pkcs8 -topk8 -nocrypt -o
 
   it('an encrypted key is refused with the openssl command that decrypts it', async () => {
     const cwd = await scratch.fresh('encrypted');
-    const enc = await write(join(cwd, 'enc.pem'), await openssl(['pkcs8', '-topk8', '-in', p['p256-sec1.pem']!, '-passout', 'pass:secret']));
+    const enc = await write(
+      join(cwd, 'enc.pem'),
+      await openssl(['pkcs8', '-topk8', '-in', p['p256-sec1.pem']!, '-passout', 'pass:secret']),
+    );
     const r = await expectUnchanged([cwd, f], () => run(['convert', enc], cwd));
     expectRefusal(r, { code: 'ERR_MATERIAL_ENCRYPTED', says: ['openssl pkcs8 -topk8 -nocrypt'] });
   });

@@ -46,12 +46,25 @@ beforeAll(async () => {
   await writeFile(join(fixtures, 'WrappingPublicKey.bin'), spki);
   await writeFile(
     join(fixtures, 'params.json'),
-    JSON.stringify({ KeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', ImportToken: token.toString('base64'), PublicKey: spki.toString('base64'), ParametersValidTo: Date.now() / 1000 + 86_400 }),
+    JSON.stringify({
+      KeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      ImportToken: token.toString('base64'),
+      PublicKey: spki.toString('base64'),
+      ParametersValidTo: Date.now() / 1000 + 86_400,
+    }),
   );
   const lines: string[] = [];
   for (let i = 0; i < MATERIALS; i++) {
     await writeFile(join(fixtures, `m${i}.bin`), randomBytes(32));
-    lines.push(JSON.stringify({ material: join(fixtures, `m${i}.bin`), publicKey: join(fixtures, 'WrappingPublicKey.bin'), algorithm: 'RSAES_OAEP_SHA_256', keySpec: 'SYMMETRIC_DEFAULT', output: `o${i}.bin` }));
+    lines.push(
+      JSON.stringify({
+        material: join(fixtures, `m${i}.bin`),
+        publicKey: join(fixtures, 'WrappingPublicKey.bin'),
+        algorithm: 'RSAES_OAEP_SHA_256',
+        keySpec: 'SYMMETRIC_DEFAULT',
+        output: `o${i}.bin`,
+      }),
+    );
   }
   await writeFile(join(fixtures, 'manifest.jsonl'), `${lines.join('\n')}\n`);
 }, 120_000);
@@ -65,7 +78,13 @@ interface Outcome {
 }
 
 /** Runs the command in `cwd`; kills it with `signal` after `delay` ms, or when the `nth` temporary file appears (`delay` = 'on-temp'). */
-function runAndKill(args: readonly string[], cwd: string, signal: Signal | undefined, delay: number | 'on-temp', nth = 1): Promise<Outcome> {
+function runAndKill(
+  args: readonly string[],
+  cwd: string,
+  signal: Signal | undefined,
+  delay: number | 'on-temp',
+  nth = 1,
+): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -113,12 +132,24 @@ interface Command {
   readonly files: number;
 }
 
-const decrypt = (ciphertext: Buffer) => privateDecrypt({ key: wrappingKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, ciphertext);
+const decrypt = (ciphertext: Buffer) =>
+  privateDecrypt({ key: wrappingKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, ciphertext);
 
 const COMMANDS: Command[] = [
   {
     name: 'wrap --parameters (EncryptedKeyMaterial.bin, then ImportToken.bin)',
-    args: (_dir, force) => ['wrap', '--material', join(fixtures, 'm0.bin'), '--parameters', join(fixtures, 'params.json'), '--algorithm', 'RSAES_OAEP_SHA_256', '--key-spec', 'SYMMETRIC_DEFAULT', ...(force ? ['--force'] : [])],
+    args: (_dir, force) => [
+      'wrap',
+      '--material',
+      join(fixtures, 'm0.bin'),
+      '--parameters',
+      join(fixtures, 'params.json'),
+      '--algorithm',
+      'RSAES_OAEP_SHA_256',
+      '--key-spec',
+      'SYMMETRIC_DEFAULT',
+      ...(force ? ['--force'] : []),
+    ],
     check(dir, name) {
       const bytes = readFileSync(join(dir, name));
       if (name === 'ImportToken.bin') expect(bytes.equals(token), 'ImportToken.bin is not the whole token').toBe(true);
@@ -171,12 +202,14 @@ async function prepare(command: Command, dir: string): Promise<string[]> {
 
 async function pool<T>(items: readonly T[], f: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: PARALLEL }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await f(items[i]!, i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await f(items[i]!, i);
+      }
+    }),
+  );
 }
 
 describe('crash safety: killed at random moments, only whole outputs or none', () => {
@@ -218,7 +251,10 @@ describe('crash safety: killed at random moments, only whole outputs or none', (
         if (outcome.code !== 0) {
           // Stopped by the signal: by our handlers (130, 143) or by the default action.
           const expectedCode = { SIGINT: 130, SIGTERM: 143, SIGKILL: -1 }[plan.signal];
-          expect(outcome.signal === plan.signal || outcome.code === expectedCode, `${plan.signal}: exit ${outcome.code} ${outcome.signal}: ${outcome.stderr}`).toBe(true);
+          expect(
+            outcome.signal === plan.signal || outcome.code === expectedCode,
+            `${plan.signal}: exit ${outcome.code} ${outcome.signal}: ${outcome.stderr}`,
+          ).toBe(true);
         }
         if (plan.signal !== 'SIGKILL') {
           expect(temps, `${plan.signal} left temporary files`).toEqual([]);
@@ -243,7 +279,8 @@ describe('crash safety: killed at random moments, only whole outputs or none', (
         return `${s}: ${of.filter((r) => r.outcome.code !== 0).length}/${of.length} stopped, ${of.filter((r) => r.outputs > 0 && r.outcome.code !== 0).length} with outputs, ${of.reduce((n, r) => n + r.temps.length, 0)} temporary files left`;
       });
       console.log(`${command.name}: baseline ${baseline.ms.toFixed(0)} ms; ${summary.join('; ')}`);
-      if (command.name.startsWith('keygen') || command.name.startsWith('batch')) expect(partial.length, 'no kill landed while outputs were being written').toBeGreaterThan(0);
+      if (command.name.startsWith('keygen') || command.name.startsWith('batch'))
+        expect(partial.length, 'no kill landed while outputs were being written').toBeGreaterThan(0);
 
       // A SIGKILL's leftover temporary file is not an output: a rerun with --force writes every output whole beside it.
       const dirs = readdirSync(root).filter((d) => d.startsWith(`${command.args(root)[0]}-`) && !d.includes('-baseline'));

@@ -25,13 +25,18 @@ export interface Run {
 /** Runs `node dist/bin.js ...args` in `cwd`; never rejects on a non-zero exit. */
 export function cli(args: readonly string[], cwd: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') {
-        reject(error);
-        return;
-      }
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, encoding: 'utf8', maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(error);
+          return;
+        }
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -86,7 +91,11 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
     const p = join(dir, name);
     const s = await stat(p);
     const mode = (s.mode & 0o777).toString(8);
-    out[name] = s.isDirectory() ? `dir ${mode}` : `${mode} ${createHash('sha256').update(await readFile(p)).digest('hex')}`;
+    out[name] = s.isDirectory()
+      ? `dir ${mode}`
+      : `${mode} ${createHash('sha256')
+          .update(await readFile(p))
+          .digest('hex')}`;
   }
   return out;
 }

@@ -115,7 +115,20 @@ describe('wrap --parameters: the console download (zip, folder) and its README',
     const { token } = await consoleDownload(cwd, 'RSAES_OAEP_SHA_256', new Date(Date.now() + 20 * 3600_000));
     await writeFile(join(cwd, 'key.bin'), symmetric);
     await mkdir(join(cwd, 'out'));
-    const r = await run(['wrap', '--material', 'key.bin', '--parameters', 'ImportParameters.zip', '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'out/EncryptedKeyMaterial.bin'], cwd);
+    const r = await run(
+      [
+        'wrap',
+        '--material',
+        'key.bin',
+        '--parameters',
+        'ImportParameters.zip',
+        '--algorithm',
+        'RSAES_OAEP_SHA_256',
+        '-o',
+        'out/EncryptedKeyMaterial.bin',
+      ],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(await listing(join(cwd, 'out'))).toEqual(['EncryptedKeyMaterial.bin', 'ImportToken.bin']);
@@ -126,11 +139,25 @@ describe('wrap --parameters: the console download (zip, folder) and its README',
     );
   });
 
-  it('the unzipped folder: no token is written, the next command points at the folder\'s ImportToken.bin', async () => {
+  it("the unzipped folder: no token is written, the next command points at the folder's ImportToken.bin", async () => {
     const cwd = await scratch.fresh('folder');
     await consoleDownload(cwd, 'RSAES_OAEP_SHA_1', new Date(Date.now() + 20 * 3600_000));
     await writeFile(join(cwd, 'key.bin'), symmetric);
-    const r = await run(['wrap', '--material', 'key.bin', '--key-spec', 'SYMMETRIC_DEFAULT', '--parameters', 'ImportParameters', '--algorithm', 'RSAES_OAEP_SHA_1', '--json'], cwd);
+    const r = await run(
+      [
+        'wrap',
+        '--material',
+        'key.bin',
+        '--key-spec',
+        'SYMMETRIC_DEFAULT',
+        '--parameters',
+        'ImportParameters',
+        '--algorithm',
+        'RSAES_OAEP_SHA_1',
+        '--json',
+      ],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = parseOneJson(r.stdout);
     expect(j).toMatchObject({ ok: true, keyId: ARN, parametersSource: 'folder', importToken: null });
@@ -147,18 +174,30 @@ describe('wrap --parameters: the console download (zip, folder) and its README',
     await writeFile(join(cwd, 'key.bin'), symmetric);
     for (const params of ['ImportParameters.zip', 'ImportParameters']) {
       const r = await run(['wrap', '--material', 'key.bin', '--parameters', params, '--algorithm', 'RSAES_OAEP_SHA_1'], cwd);
-      expectRefusal(r, { code: 'ERR_PARAMETERS_MISMATCH', says: ['requested for RSAES_OAEP_SHA_256', '--algorithm is RSAES_OAEP_SHA_1', 'pass --algorithm RSAES_OAEP_SHA_256'] });
+      expectRefusal(r, {
+        code: 'ERR_PARAMETERS_MISMATCH',
+        says: ['requested for RSAES_OAEP_SHA_256', '--algorithm is RSAES_OAEP_SHA_1', 'pass --algorithm RSAES_OAEP_SHA_256'],
+      });
     }
     expect(await listing(cwd)).toEqual(['ImportParameters', 'ImportParameters.zip', 'key.bin']);
   });
 
-  it('expired parameters (the README\'s expiry) are refused with the time and the command to fetch new ones', async () => {
+  it("expired parameters (the README's expiry) are refused with the time and the command to fetch new ones", async () => {
     const cwd = await scratch.fresh('expired');
     const expires = new Date(Date.now() - 2 * 3600_000);
     await consoleDownload(cwd, 'RSAES_OAEP_SHA_256', expires);
     await writeFile(join(cwd, 'key.bin'), symmetric);
-    const r = await run(['wrap', '--material', 'key.bin', '--parameters', 'ImportParameters.zip', '--algorithm', 'RSAES_OAEP_SHA_256'], cwd);
-    expectRefusal(r, { code: 'ERR_PARAMETERS_EXPIRED', says: [expires.toISOString(), `aws kms get-parameters-for-import --key-id ${ARN} --wrapping-algorithm RSAES_OAEP_SHA_256 --wrapping-key-spec RSA_2048`] });
+    const r = await run(
+      ['wrap', '--material', 'key.bin', '--parameters', 'ImportParameters.zip', '--algorithm', 'RSAES_OAEP_SHA_256'],
+      cwd,
+    );
+    expectRefusal(r, {
+      code: 'ERR_PARAMETERS_EXPIRED',
+      says: [
+        expires.toISOString(),
+        `aws kms get-parameters-for-import --key-id ${ARN} --wrapping-algorithm RSAES_OAEP_SHA_256 --wrapping-key-spec RSA_2048`,
+      ],
+    });
     expect(await listing(cwd)).toEqual(['ImportParameters', 'ImportParameters.zip', 'key.bin']);
   });
 
@@ -169,7 +208,11 @@ describe('wrap --parameters: the console download (zip, folder) and its README',
     const now = Date.now();
     const validTo = new Date(Math.floor((now + 30 * DAY) / 1000) * 1000);
     const iso = validTo.toISOString().replace('.000Z', 'Z');
-    const r = await run(['wrap', '--material', 'key.bin', '--parameters', 'ImportParameters.zip', '--algorithm', 'RSAES_OAEP_SHA_256', '--valid-to', iso], cwd, { now });
+    const r = await run(
+      ['wrap', '--material', 'key.bin', '--parameters', 'ImportParameters.zip', '--algorithm', 'RSAES_OAEP_SHA_256', '--valid-to', iso],
+      cwd,
+      { now },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(lines(r.stdout).at(-1)).toBe(
       `  aws kms import-key-material --key-id ${ARN} --encrypted-key-material fileb://EncryptedKeyMaterial.bin --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_EXPIRES --valid-to ${iso}`,
@@ -178,7 +221,26 @@ describe('wrap --parameters: the console download (zip, folder) and its README',
     await consoleDownload(cwd2, 'RSAES_OAEP_SHA_256', new Date(Date.now() + 20 * 3600_000));
     await writeFile(join(cwd2, 'key.bin'), symmetric);
     const epoch = String(validTo.getTime() / 1000);
-    const j = parseOneJson((await run(['wrap', '--material', 'key.bin', '--parameters', 'ImportParameters.zip', '--algorithm', 'RSAES_OAEP_SHA_256', '--valid-to', epoch, '--json'], cwd2, { now })).stdout);
+    const j = parseOneJson(
+      (
+        await run(
+          [
+            'wrap',
+            '--material',
+            'key.bin',
+            '--parameters',
+            'ImportParameters.zip',
+            '--algorithm',
+            'RSAES_OAEP_SHA_256',
+            '--valid-to',
+            epoch,
+            '--json',
+          ],
+          cwd2,
+          { now },
+        )
+      ).stdout,
+    );
     expect(j['importKeyMaterial']).toEqual({
       keyId: ARN,
       encryptedKeyMaterial: join(cwd2, 'EncryptedKeyMaterial.bin'),
@@ -194,9 +256,21 @@ describe('wrap --parameters: the console download (zip, folder) and its README',
     const cwd = await scratch.fresh('valid-to-bad');
     await writeFile(join(cwd, 'key.bin'), symmetric);
     await writeFile(join(cwd, 'WrappingPublicKey.bin'), rsaWrapping.spki);
-    const args = ['wrap', '--material', 'key.bin', '--public-key', 'WrappingPublicKey.bin', '--algorithm', 'RSAES_OAEP_SHA_256', '--valid-to'];
+    const args = [
+      'wrap',
+      '--material',
+      'key.bin',
+      '--public-key',
+      'WrappingPublicKey.bin',
+      '--algorithm',
+      'RSAES_OAEP_SHA_256',
+      '--valid-to',
+    ];
     expectRefusal(await run([...args, '2020-01-01T00:00:00Z'], cwd), { code: 'ERR_VALID_TO_INVALID', says: ['not in the future'] });
-    expectRefusal(await run([...args, new Date(Date.now() + 400 * DAY).toISOString()], cwd), { code: 'ERR_VALID_TO_INVALID', says: ['365 days'] });
+    expectRefusal(await run([...args, new Date(Date.now() + 400 * DAY).toISOString()], cwd), {
+      code: 'ERR_VALID_TO_INVALID',
+      says: ['365 days'],
+    });
     expectRefusal(await run([...args, 'next tuesday'], cwd), { code: 'ERR_USAGE', exit: 2, says: ['ISO 8601'] });
     expect(await listing(cwd)).toEqual(['WrappingPublicKey.bin', 'key.bin']);
   });
@@ -229,7 +303,8 @@ describe('kms-wrap import: the real AWS SDK against a local fake KMS', () => {
     await server.close();
   });
 
-  const imp = (...args: string[]): Promise<Run> => run(['import', '--region', 'eu-west-1', '--endpoint-url', server.endpoint, ...args], cwd);
+  const imp = (...args: string[]): Promise<Run> =>
+    run(['import', '--region', 'eu-west-1', '--endpoint-url', server.endpoint, ...args], cwd);
 
   it('an RSA key with RSA_AES_KEY_WRAP_SHA_256: DescribeKey, GetParametersForImport, ImportKeyMaterial; KMS holds the same bytes', async () => {
     const key = kms.addKey({ keySpec: 'RSA_2048', keyUsage: 'SIGN_VERIFY' });
@@ -246,7 +321,17 @@ describe('kms-wrap import: the real AWS SDK against a local fake KMS', () => {
   it('a symmetric key with RSAES_OAEP_SHA_256 and --valid-to, --json', async () => {
     const key = kms.addKey({ alias: 'alias/cli-byok' });
     const validTo = new Date(Math.floor((Date.now() + 90 * DAY) / 1000) * 1000);
-    const r = await imp('--key-id', 'alias/cli-byok', '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256', '--valid-to', validTo.toISOString(), '--json');
+    const r = await imp(
+      '--key-id',
+      'alias/cli-byok',
+      '--material',
+      'PlaintextKeyMaterial.bin',
+      '--algorithm',
+      'RSAES_OAEP_SHA_256',
+      '--valid-to',
+      validTo.toISOString(),
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = parseOneJson(r.stdout);
     expect(j).toMatchObject({
@@ -264,7 +349,11 @@ describe('kms-wrap import: the real AWS SDK against a local fake KMS', () => {
       validTo: validTo.toISOString().replace('.000Z', 'Z'),
       keyMaterialId: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect((j['calls'] as { operation: string }[]).map((c) => c.operation)).toEqual(['DescribeKey', 'GetParametersForImport', 'ImportKeyMaterial']);
+    expect((j['calls'] as { operation: string }[]).map((c) => c.operation)).toEqual([
+      'DescribeKey',
+      'GetParametersForImport',
+      'ImportKeyMaterial',
+    ]);
     expect(r.stdout).not.toContain(Buffer.from(symmetric).toString('base64'));
     expect(key.material!.equals(symmetric)).toBe(true);
     expect(key.validTo).toEqual(validTo);
@@ -273,7 +362,16 @@ describe('kms-wrap import: the real AWS SDK against a local fake KMS', () => {
 
   it('a PEM private key is converted (a note), then imported into an ECC key with --wrapping-key-spec RSA_2048', async () => {
     const key = kms.addKey({ keySpec: 'ECC_NIST_P256' });
-    const r = await imp('--key-id', key.arn, '--material', 'ecc.pem', '--algorithm', 'RSAES_OAEP_SHA_256', '--wrapping-key-spec', 'RSA_2048');
+    const r = await imp(
+      '--key-id',
+      key.arn,
+      '--material',
+      'ecc.pem',
+      '--algorithm',
+      'RSAES_OAEP_SHA_256',
+      '--wrapping-key-spec',
+      'RSA_2048',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^kms-wrap: note: converted the material from .*PKCS#8 DER/);
     const der = createPrivateKey(eccPem).export({ type: 'pkcs8', format: 'der' });
@@ -313,15 +411,23 @@ describe('kms-wrap import: the real AWS SDK against a local fake KMS', () => {
     it(`${name} (from ${op}, through the SDK) → one line ${code}`, async () => {
       const key = kms.addKey();
       kms.failNext(op, name, `the fake KMS says ${name}`);
-      expectRefusal(await imp('--key-id', key.keyId, '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256'), { code, says: [what, ...todo] });
+      expectRefusal(await imp('--key-id', key.keyId, '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256'), {
+        code,
+        says: [what, ...todo],
+      });
       expect(key.material).toBeUndefined();
     });
   }
 
   it('IncorrectKeyMaterialException for real: another RSA key into a key that has material', async () => {
     const key = kms.addKey({ keySpec: 'RSA_2048' });
-    expect((await imp('--key-id', key.keyId, '--material', 'RSA_2048_PrivateKey.der', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_1')).code).toBe(0);
-    await writeFile(join(cwd, 'other.der'), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'der' }));
+    expect((await imp('--key-id', key.keyId, '--material', 'RSA_2048_PrivateKey.der', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_1')).code).toBe(
+      0,
+    );
+    await writeFile(
+      join(cwd, 'other.der'),
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'der' }),
+    );
     expectRefusal(await imp('--key-id', key.keyId, '--material', 'other.der', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_1'), {
       code: 'ERR_KMS_REJECTED',
       says: ['IncorrectKeyMaterialException', 'import the original key material'],
@@ -330,69 +436,186 @@ describe('kms-wrap import: the real AWS SDK against a local fake KMS', () => {
   });
 
   it('NotFoundException for real: the key is not in the region', async () => {
-    expectRefusal(await imp('--key-id', '0000abcd-0000-0000-0000-000000000000', '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256'), {
-      code: 'ERR_KMS_REJECTED',
-      says: ['was not found in eu-west-1', 'NotFoundException'],
-    });
+    expectRefusal(
+      await imp(
+        '--key-id',
+        '0000abcd-0000-0000-0000-000000000000',
+        '--material',
+        'PlaintextKeyMaterial.bin',
+        '--algorithm',
+        'RSAES_OAEP_SHA_256',
+      ),
+      {
+        code: 'ERR_KMS_REJECTED',
+        says: ['was not found in eu-west-1', 'NotFoundException'],
+      },
+    );
   });
 
   it('no credentials for the --profile named → ERR_AWS_CREDENTIALS; no KMS listening → ERR_AWS_UNREACHABLE', async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', undefined);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined);
     try {
-      expectRefusal(await imp('--key-id', 'k', '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256', '--profile', 'kms-wrap-no-such-profile'), {
-        code: 'ERR_AWS_CREDENTIALS',
-        says: ['--profile'],
-      });
+      expectRefusal(
+        await imp(
+          '--key-id',
+          'k',
+          '--material',
+          'PlaintextKeyMaterial.bin',
+          '--algorithm',
+          'RSAES_OAEP_SHA_256',
+          '--profile',
+          'kms-wrap-no-such-profile',
+        ),
+        {
+          code: 'ERR_AWS_CREDENTIALS',
+          says: ['--profile'],
+        },
+      );
     } finally {
       vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDKMSWRAPFAKE');
       vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'kms-wrap-fake-secret');
     }
     const dead = await new FakeKms().serve();
     await dead.close();
-    const r = await run(['import', '--region', 'eu-west-1', '--endpoint-url', dead.endpoint, '--key-id', 'k', '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256'], cwd);
+    const r = await run(
+      [
+        'import',
+        '--region',
+        'eu-west-1',
+        '--endpoint-url',
+        dead.endpoint,
+        '--key-id',
+        'k',
+        '--material',
+        'PlaintextKeyMaterial.bin',
+        '--algorithm',
+        'RSAES_OAEP_SHA_256',
+      ],
+      cwd,
+    );
     expectRefusal(r, { code: 'ERR_AWS_UNREACHABLE', says: ['could not reach KMS in eu-west-1'] });
   });
 
   it('--dry-run makes no call (not even to an endpoint) and prints the calls with the token elided', async () => {
     const n = kms.calls.length;
     const requests = server.requests();
-    const r = await run(['import', '--key-id', ARN, '--material', 'RSA_2048_PrivateKey.der', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256', '--dry-run', '--valid-to', new Date(Date.now() + DAY).toISOString()], cwd);
+    const r = await run(
+      [
+        'import',
+        '--key-id',
+        ARN,
+        '--material',
+        'RSA_2048_PrivateKey.der',
+        '--algorithm',
+        'RSA_AES_KEY_WRAP_SHA_256',
+        '--dry-run',
+        '--valid-to',
+        new Date(Date.now() + DAY).toISOString(),
+      ],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(kms.calls.length).toBe(n);
     expect(server.requests()).toBe(requests);
     const out = lines(r.stdout);
-    expect(out[0]).toMatch(/^dry run: nothing was sent to KMS\. RSA_2048 material, RSA_AES_KEY_WRAP_SHA_256 under an RSA_4096 wrapping key; the material expires .+ \(KEY_MATERIAL_EXPIRES\)\.$/);
+    expect(out[0]).toMatch(
+      /^dry run: nothing was sent to KMS\. RSA_2048 material, RSA_AES_KEY_WRAP_SHA_256 under an RSA_4096 wrapping key; the material expires .+ \(KEY_MATERIAL_EXPIRES\)\.$/,
+    );
     expect(out.slice(2).map((l) => l.trim().split(' ')[0])).toEqual(['DescribeKey', 'GetParametersForImport', 'ImportKeyMaterial']);
     expect(out[4]).toContain('"ImportToken":"<elided: the ImportToken from GetParametersForImport>"');
-    const j = parseOneJson((await run(['import', '--key-id', ARN, '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256', '--dry-run', '--json'], cwd)).stdout);
-    expect(j).toMatchObject({ ok: true, dryRun: true, keySpec: null, regionName: 'eu-west-1', expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+    const j = parseOneJson(
+      (
+        await run(
+          ['import', '--key-id', ARN, '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256', '--dry-run', '--json'],
+          cwd,
+        )
+      ).stdout,
+    );
+    expect(j).toMatchObject({
+      ok: true,
+      dryRun: true,
+      keySpec: null,
+      regionName: 'eu-west-1',
+      expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
     expect(kms.calls.length).toBe(n);
     // A dry run still refuses what KMS would refuse.
-    expectRefusal(await run(['import', '--key-id', ARN, '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256', '--dry-run'], cwd), { code: 'ERR_COMBINATION_REJECTED' });
+    expectRefusal(
+      await run(
+        ['import', '--key-id', ARN, '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256', '--dry-run'],
+        cwd,
+      ),
+      { code: 'ERR_COMBINATION_REJECTED' },
+    );
   });
 
   it('usage errors: --valid-to with --no-expiry, a region that is not an AWS region name, no --key-id', async () => {
-    expectRefusal(await run(['import', '--key-id', 'k', '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256', '--valid-to', '2031-01-01', '--no-expiry'], cwd), {
+    expectRefusal(
+      await run(
+        [
+          'import',
+          '--key-id',
+          'k',
+          '--material',
+          'PlaintextKeyMaterial.bin',
+          '--algorithm',
+          'RSAES_OAEP_SHA_256',
+          '--valid-to',
+          '2031-01-01',
+          '--no-expiry',
+        ],
+        cwd,
+      ),
+      {
+        code: 'ERR_USAGE',
+        exit: 2,
+        says: ['--no-expiry'],
+      },
+    );
+    expectRefusal(
+      await run(
+        ['import', '--key-id', 'k', '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256', '--region', 'china'],
+        cwd,
+      ),
+      {
+        code: 'ERR_USAGE',
+        exit: 2,
+        says: ['cn-north-1'],
+      },
+    );
+    expectRefusal(await run(['import', '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256'], cwd), {
       code: 'ERR_USAGE',
       exit: 2,
-      says: ['--no-expiry'],
+      says: ['--key-id'],
     });
-    expectRefusal(await run(['import', '--key-id', 'k', '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256', '--region', 'china'], cwd), {
-      code: 'ERR_USAGE',
-      exit: 2,
-      says: ['cn-north-1'],
-    });
-    expectRefusal(await run(['import', '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_256'], cwd), { code: 'ERR_USAGE', exit: 2, says: ['--key-id'] });
   });
 
   it('the built binary (node dist/bin.js import) against the same fake: exit 0, nothing on stderr', async () => {
     const key = kms.addKey();
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDKMSWRAPFAKE', AWS_SECRET_ACCESS_KEY: 'kms-wrap-fake-secret', AWS_EC2_METADATA_DISABLED: 'true' };
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'AKIDKMSWRAPFAKE',
+      AWS_SECRET_ACCESS_KEY: 'kms-wrap-fake-secret',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
     const r = await new Promise<Run>((resolve) => {
       execFile(
         process.execPath,
-        [BIN, 'import', '--region', 'eu-west-1', '--endpoint-url', server.endpoint, '--key-id', key.keyId, '--material', 'PlaintextKeyMaterial.bin', '--algorithm', 'RSAES_OAEP_SHA_1'],
+        [
+          BIN,
+          'import',
+          '--region',
+          'eu-west-1',
+          '--endpoint-url',
+          server.endpoint,
+          '--key-id',
+          key.keyId,
+          '--material',
+          'PlaintextKeyMaterial.bin',
+          '--algorithm',
+          'RSAES_OAEP_SHA_1',
+        ],
         { cwd, env, encoding: 'utf8' },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
       );
@@ -407,6 +630,7 @@ describe('kms-wrap import: the real AWS SDK against a local fake KMS', () => {
     expect((await run(['--help'], cwd)).stdout).toMatch(/^ {2}import {15}the whole AWS import in one run/m);
     const h = await run(['import', '--help'], cwd);
     expect(h.code).toBe(0);
-    for (const o of ['--key-id', '--valid-to', '--no-expiry', '--import-type', '--profile', '--dry-run', 'npm install @aws-sdk/client-kms']) expect(h.stdout).toContain(o);
+    for (const o of ['--key-id', '--valid-to', '--no-expiry', '--import-type', '--profile', '--dry-run', 'npm install @aws-sdk/client-kms'])
+      expect(h.stdout).toContain(o);
   });
 });

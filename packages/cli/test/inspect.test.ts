@@ -59,8 +59,14 @@ beforeAll(async () => {
     ecKeys(),
   ]);
   const token = new Uint8Array(128).fill(9);
-  p['params.json'] = await write(join(f, 'params.json'), parametersJson({ keyId: KEY_ARN, importToken: token, spki: rsa.spki, validTo: epochSeconds(Date.now() + 86_400_000) }));
-  p['expired.json'] = await write(join(f, 'expired.json'), parametersJson({ keyId: KEY_ARN, importToken: token, spki: rsa.spki, validTo: isoJson(Date.now() - 3_600_000) }));
+  p['params.json'] = await write(
+    join(f, 'params.json'),
+    parametersJson({ keyId: KEY_ARN, importToken: token, spki: rsa.spki, validTo: epochSeconds(Date.now() + 86_400_000) }),
+  );
+  p['expired.json'] = await write(
+    join(f, 'expired.json'),
+    parametersJson({ keyId: KEY_ARN, importToken: token, spki: rsa.spki, validTo: isoJson(Date.now() - 3_600_000) }),
+  );
   p['33.bin'] = await write(join(f, '33.bin'), new Uint8Array(33).fill(3));
 });
 
@@ -92,7 +98,14 @@ async function inspect(file: string, ...extra: string[]): Promise<{ human: Run; 
 describe.concurrent('inspect', () => {
   it('raw 32 bytes: key material, SYMMETRIC_DEFAULT or HMAC_256, importable as is', async () => {
     const { human, json } = await inspect(p['sym32.bin']!);
-    expect(json).toMatchObject({ type: 'key-material', format: 'raw bytes', keySpec: null, keySpecCandidates: ['SYMMETRIC_DEFAULT', 'HMAC_256'], bytes: 32, kmsImportableAsIs: true });
+    expect(json).toMatchObject({
+      type: 'key-material',
+      format: 'raw bytes',
+      keySpec: null,
+      keySpecCandidates: ['SYMMETRIC_DEFAULT', 'HMAC_256'],
+      bytes: 32,
+      kmsImportableAsIs: true,
+    });
     expect(human.stdout).toContain('  key spec: SYMMETRIC_DEFAULT or HMAC_256\n');
     expect(human.stdout).toContain('--key-spec');
   });
@@ -126,9 +139,17 @@ describe.concurrent('inspect', () => {
     expect((json['details'] as string[]).join('\n')).toContain('kms-wrap convert');
   });
 
-  it.each([['PEM', 'ec-encrypted.pem'], ['DER', 'ec-encrypted.der']])('an encrypted private key (%s): the problem and the openssl command', async (_, name) => {
+  it.each([
+    ['PEM', 'ec-encrypted.pem'],
+    ['DER', 'ec-encrypted.der'],
+  ])('an encrypted private key (%s): the problem and the openssl command', async (_, name) => {
     const { human, json } = await inspect(p[name]!);
-    expect(json).toMatchObject({ type: 'private-key', format: 'encrypted private key', kmsImportableAsIs: false, problem: { code: 'ERR_MATERIAL_ENCRYPTED' } });
+    expect(json).toMatchObject({
+      type: 'private-key',
+      format: 'encrypted private key',
+      kmsImportableAsIs: false,
+      problem: { code: 'ERR_MATERIAL_ENCRYPTED' },
+    });
     expect(human.stdout).toMatch(/ {2}problem: .*openssl pkcs8 -topk8 -nocrypt/);
   });
 
@@ -172,7 +193,12 @@ describe.concurrent('inspect', () => {
 
   it('33 bytes: not recognised, with the reason', async () => {
     const { human, json } = await inspect(p['33.bin']!);
-    expect(json).toMatchObject({ type: 'unknown', format: 'not recognised', kmsImportableAsIs: false, problem: { code: 'ERR_MATERIAL_INVALID' } });
+    expect(json).toMatchObject({
+      type: 'unknown',
+      format: 'not recognised',
+      kmsImportableAsIs: false,
+      problem: { code: 'ERR_MATERIAL_INVALID' },
+    });
     expect(human.stdout).toMatch(/ {2}problem: the material is 33 bytes/);
   });
 
@@ -221,9 +247,19 @@ describe('SM2 without --region china: the flag to add, not "none"', () => {
 describe("kms-wrap's own outputs: what made EncryptedKeyMaterial.bin, from its length", () => {
   type Reading = { algorithms: string[]; wrappingKeySpec: string; materialLength: [number, number]; keySpecs: string[] };
   /** Wraps `material` with the real CLI, then inspects the output: the reading that names what was done must be among them. */
-  async function wrapThenInspect(material: string, algorithm: string, key: WrappingKey, wrappingKeySpec: string, keySpec: string, ...extra: string[]) {
+  async function wrapThenInspect(
+    material: string,
+    algorithm: string,
+    key: WrappingKey,
+    wrappingKeySpec: string,
+    keySpec: string,
+    ...extra: string[]
+  ) {
     const cwd = await scratch.fresh('wrapped');
-    const w = await run(['wrap', '--material', material, '--public-key', key.publicDer, '--algorithm', algorithm, '-o', 'EncryptedKeyMaterial.bin', ...extra], cwd);
+    const w = await run(
+      ['wrap', '--material', material, '--public-key', key.publicDer, '--algorithm', algorithm, '-o', 'EncryptedKeyMaterial.bin', ...extra],
+      cwd,
+    );
     expect(w.code, w.stderr).toBe(0);
     const out = join(cwd, 'EncryptedKeyMaterial.bin');
     const materialLength = (await readFile(material)).length;

@@ -5,7 +5,19 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Scratch, cli, expectRefusal, expectUnchanged, listing, modeOf, openssl, opensslText, parseOneJson, run, write } from './helpers.js';
+import {
+  Scratch,
+  cli,
+  expectRefusal,
+  expectUnchanged,
+  listing,
+  modeOf,
+  openssl,
+  opensslText,
+  parseOneJson,
+  run,
+  write,
+} from './helpers.js';
 import { main } from '../src/main.js';
 
 const scratch = new Scratch();
@@ -32,7 +44,11 @@ const SPECS: readonly Spec[] = [
   { spec: 'RSA_2048', file: 'RSA_2048_PrivateKey.der', text: [/Private-Key: \(2048 bit/, /publicExponent: 65537/] },
   { spec: 'RSA_3072', file: 'RSA_3072_PrivateKey.der', text: [/Private-Key: \(3072 bit/] },
   { spec: 'RSA_4096', file: 'RSA_4096_PrivateKey.der', text: [/Private-Key: \(4096 bit/] },
-  { spec: 'ECC_NIST_P256', file: 'ECC_NIST_P256_PrivateKey.der', text: [/Private-Key: \(256 bit\)/, /ASN1 OID: prime256v1/, /NIST CURVE: P-256/] },
+  {
+    spec: 'ECC_NIST_P256',
+    file: 'ECC_NIST_P256_PrivateKey.der',
+    text: [/Private-Key: \(256 bit\)/, /ASN1 OID: prime256v1/, /NIST CURVE: P-256/],
+  },
   { spec: 'ECC_NIST_P384', file: 'ECC_NIST_P384_PrivateKey.der', text: [/Private-Key: \(384 bit\)/, /ASN1 OID: secp384r1/] },
   { spec: 'ECC_NIST_P521', file: 'ECC_NIST_P521_PrivateKey.der', text: [/Private-Key: \(521 bit\)/, /ASN1 OID: secp521r1/] },
   { spec: 'ECC_SECG_P256K1', file: 'ECC_SECG_P256K1_PrivateKey.der', text: [/Private-Key: \(256 bit\)/, /ASN1 OID: secp256k1/] },
@@ -41,7 +57,12 @@ const SPECS: readonly Spec[] = [
 
 describe.concurrent('keygen: every key spec', () => {
   // The slow RSA ones through the binary, the rest in-process as well as through it.
-  it.each(SPECS.map((s, i) => [`${s.spec}${s.china ? ' --region china' : ''} → ${s.file}`, s, i % 2 === 0 || s.spec.startsWith('RSA') ? cli : run] as const))('%s', async (_, s, via) => {
+  it.each(
+    SPECS.map(
+      (s, i) =>
+        [`${s.spec}${s.china ? ' --region china' : ''} → ${s.file}`, s, i % 2 === 0 || s.spec.startsWith('RSA') ? cli : run] as const,
+    ),
+  )('%s', async (_, s, via) => {
     const cwd = await scratch.fresh(`${s.spec}${s.china ? '-china' : ''}`);
     const r = await via(['keygen', s.spec, ...(s.china ? ['--region', 'china'] : [])], cwd);
     expect(r.code, r.stderr).toBe(0);
@@ -49,7 +70,9 @@ describe.concurrent('keygen: every key spec', () => {
     expect(await listing(cwd)).toEqual([s.file]);
     const path = join(cwd, s.file);
     expect(await modeOf(path)).toBe(0o600);
-    expect(r.stdout).toBe(`wrote ${path}: ${s.spec} key material, ${s.length ? `${s.length} random bytes` : 'an unencrypted PKCS#8 DER private key'} (mode 0600)\n`);
+    expect(r.stdout).toBe(
+      `wrote ${path}: ${s.spec} key material, ${s.length ? `${s.length} random bytes` : 'an unencrypted PKCS#8 DER private key'} (mode 0600)\n`,
+    );
     const bytes = await readFile(path);
     if (s.length !== undefined) {
       expect(bytes.length).toBe(s.length);
@@ -68,7 +91,13 @@ describe.concurrent('keygen: every key spec', () => {
     const cwd = await scratch.fresh('json');
     const r = await run(['keygen', 'HMAC_384', '--json'], cwd);
     expect(r.code, r.stderr).toBe(0);
-    expect(parseOneJson(r.stdout)).toMatchObject({ ok: true, keySpec: 'HMAC_384', region: 'standard', files: [join(cwd, 'HMAC_384_PlaintextKey.bin')], bytes: 48 });
+    expect(parseOneJson(r.stdout)).toMatchObject({
+      ok: true,
+      keySpec: 'HMAC_384',
+      region: 'standard',
+      files: [join(cwd, 'HMAC_384_PlaintextKey.bin')],
+      bytes: 48,
+    });
   });
 
   it('-o names the file', async () => {
@@ -89,23 +118,59 @@ describe.concurrent('keygen: every key spec', () => {
 
 describe.concurrent('keygen: refusals', () => {
   const cases = [
-    { name: 'SM2 without --region china', args: ['SM2'], code: 'ERR_REGION_MISMATCH', says: ['SM2 key material can be imported only in the AWS China Regions', '— pass --region china'] },
-    { name: 'ML_DSA_65', args: ['ML_DSA_65'], code: 'ERR_KEY_SPEC_UNSUPPORTED', says: ['ML_DSA_65 cannot be imported', 'KMS cannot import ML-DSA key material', 'create the ML-DSA key in KMS instead'] },
-    { name: 'RSA_1024', args: ['RSA_1024'], code: 'ERR_KEY_SPEC_UNSUPPORTED', says: ['RSA_1024 cannot be imported', 'use RSA_2048, RSA_3072 or RSA_4096'] },
-    { name: 'an unknown key spec', args: ['AES_256'], code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'AES_256' is not a KMS key spec", 'SYMMETRIC_DEFAULT'] },
+    {
+      name: 'SM2 without --region china',
+      args: ['SM2'],
+      code: 'ERR_REGION_MISMATCH',
+      says: ['SM2 key material can be imported only in the AWS China Regions', '— pass --region china'],
+    },
+    {
+      name: 'ML_DSA_65',
+      args: ['ML_DSA_65'],
+      code: 'ERR_KEY_SPEC_UNSUPPORTED',
+      says: ['ML_DSA_65 cannot be imported', 'KMS cannot import ML-DSA key material', 'create the ML-DSA key in KMS instead'],
+    },
+    {
+      name: 'RSA_1024',
+      args: ['RSA_1024'],
+      code: 'ERR_KEY_SPEC_UNSUPPORTED',
+      says: ['RSA_1024 cannot be imported', 'use RSA_2048, RSA_3072 or RSA_4096'],
+    },
+    {
+      name: 'an unknown key spec',
+      args: ['AES_256'],
+      code: 'ERR_UNKNOWN_NAME',
+      exit: 2,
+      says: ["'AES_256' is not a KMS key spec", 'SYMMETRIC_DEFAULT'],
+    },
     { name: 'no key spec', args: [], code: 'ERR_USAGE', exit: 2, says: ['kms-wrap keygen needs an argument'] },
-    { name: '--count 0', args: ['HMAC_256', '--count', '0'], code: 'ERR_USAGE', exit: 2, says: ['--count takes a whole number from 1 to 100000'] },
+    {
+      name: '--count 0',
+      args: ['HMAC_256', '--count', '0'],
+      code: 'ERR_USAGE',
+      exit: 2,
+      says: ['--count takes a whole number from 1 to 100000'],
+    },
     { name: '--count abc', args: ['HMAC_256', '--count', 'abc'], code: 'ERR_USAGE', exit: 2, says: ["not 'abc'"] },
     { name: 'an unknown option', args: ['HMAC_256', '--bits', '256'], code: 'ERR_USAGE', exit: 2, says: ["Unknown option '--bits'"] },
-    { name: 'an unknown region', args: ['HMAC_256', '--region', 'moon'], code: 'ERR_UNKNOWN_NAME', exit: 2, says: ["'moon' is not a region"] },
+    {
+      name: 'an unknown region',
+      args: ['HMAC_256', '--region', 'moon'],
+      code: 'ERR_UNKNOWN_NAME',
+      exit: 2,
+      says: ["'moon' is not a region"],
+    },
   ];
-  it.each(cases.map((c, i) => [`${c.name} [${i % 2 === 0 ? 'binary' : 'in-process'}]`, c, i % 2 === 0 ? cli : run] as const))('%s', async (_, c, via) => {
-    const cwd = await scratch.fresh(c.name);
-    const r = await expectUnchanged([cwd], () => via(['keygen', ...c.args], cwd));
-    expectRefusal(r, { code: c.code, exit: c.exit ?? 1, says: c.says });
-    expect(r.stdout).toBe('');
-    expect(await listing(cwd)).toEqual([]);
-  });
+  it.each(cases.map((c, i) => [`${c.name} [${i % 2 === 0 ? 'binary' : 'in-process'}]`, c, i % 2 === 0 ? cli : run] as const))(
+    '%s',
+    async (_, c, via) => {
+      const cwd = await scratch.fresh(c.name);
+      const r = await expectUnchanged([cwd], () => via(['keygen', ...c.args], cwd));
+      expectRefusal(r, { code: c.code, exit: c.exit ?? 1, says: c.says });
+      expect(r.stdout).toBe('');
+      expect(await listing(cwd)).toEqual([]);
+    },
+  );
 });
 
 describe.concurrent('keygen: --count and existing files', () => {
@@ -113,7 +178,12 @@ describe.concurrent('keygen: --count and existing files', () => {
     const cwd = await scratch.fresh('count');
     const r = await cli(['keygen', 'HMAC_256', '--count', '4'], cwd);
     expect(r.code, r.stderr).toBe(0);
-    const names = ['HMAC_256_PlaintextKey-1.bin', 'HMAC_256_PlaintextKey-2.bin', 'HMAC_256_PlaintextKey-3.bin', 'HMAC_256_PlaintextKey-4.bin'];
+    const names = [
+      'HMAC_256_PlaintextKey-1.bin',
+      'HMAC_256_PlaintextKey-2.bin',
+      'HMAC_256_PlaintextKey-3.bin',
+      'HMAC_256_PlaintextKey-4.bin',
+    ];
     expect(await listing(cwd)).toEqual(names);
     const contents = await Promise.all(names.map((n) => readFile(join(cwd, n))));
     for (const c of contents) expect(c.length).toBe(32);
@@ -130,7 +200,8 @@ describe.concurrent('keygen: --count and existing files', () => {
     expect(parseOneJson(r.stdout)).toMatchObject({ ok: true, files: names.map((n) => join(cwd, n)) });
     const contents = await Promise.all(names.map((n) => readFile(join(cwd, n))));
     expect(new Set(contents.map((c) => c.toString('hex'))).size).toBe(4);
-    for (const n of names) expect(await opensslText(['pkey', '-inform', 'DER', '-in', join(cwd, n), '-noout', '-text'])).toMatch(/prime256v1/);
+    for (const n of names)
+      expect(await opensslText(['pkey', '-inform', 'DER', '-in', join(cwd, n), '-noout', '-text'])).toMatch(/prime256v1/);
   });
 
   it('refuses to overwrite without --force (ERR_FILE_EXISTS), the file unchanged; --force replaces it', async () => {
@@ -162,7 +233,11 @@ describe('progress on a terminal', () => {
     const cwd = await progressScratch.fresh('progress');
     let stdout = '';
     let stderr = '';
-    const code = await main(['keygen', ...args], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s), isTTY: tty }, cwd });
+    const code = await main(['keygen', ...args], {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s), isTTY: tty },
+      cwd,
+    });
     return { code, stdout, stderr };
   }
   const progressScratch = new Scratch();

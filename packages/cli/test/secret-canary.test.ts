@@ -58,7 +58,13 @@ function needles(): { needle: string; what: string }[] {
       const b64 = buf.subarray(shift).toString('base64');
       for (let i = 0; i + 12 <= whole; i += 4) {
         out.set(b64.slice(i, i + 12), `${name} (base64)`);
-        out.set(b64.slice(i, i + 12).replace(/\+/g, '-').replace(/\//g, '_'), `${name} (base64url)`);
+        out.set(
+          b64
+            .slice(i, i + 12)
+            .replace(/\+/g, '-')
+            .replace(/\//g, '_'),
+          `${name} (base64url)`,
+        );
       }
     }
     for (let i = 0; i + 6 <= buf.length; i++) {
@@ -80,7 +86,8 @@ function leakIn(text: string): string | undefined {
 function rawLeakIn(bytes: Uint8Array): string | undefined {
   const hay = Buffer.from(bytes);
   for (const { name, bytes: s } of SECRETS) {
-    for (let i = 0; i + 8 <= s.length; i += 4) if (hay.includes(Buffer.from(s.subarray(i, i + 8)))) return `${name} (raw bytes in a property)`;
+    for (let i = 0; i + 8 <= s.length; i += 4)
+      if (hay.includes(Buffer.from(s.subarray(i, i + 8)))) return `${name} (raw bytes in a property)`;
   }
   return undefined;
 }
@@ -93,7 +100,11 @@ function errorLeak(error: unknown, path = 'error', seen = new Set<unknown>()): s
   if (typeof error !== 'object') return leakIn(String(error)) && `${path}: ${leakIn(String(error))}`;
   seen.add(error);
   if (error instanceof Error) {
-    for (const [k, v] of [['message', error.message], ['name', error.name], ['stack', error.stack ?? '']] as const) {
+    for (const [k, v] of [
+      ['message', error.message],
+      ['name', error.name],
+      ['stack', error.stack ?? ''],
+    ] as const) {
       const l = leakIn(String(v));
       if (l) return `${path}.${k}: ${l}`;
     }
@@ -133,13 +144,21 @@ beforeAll(async () => {
     'pattern.b64': `${Buffer.from(PATTERN).toString('base64')}\n`,
     'pattern.b64url': `${Buffer.from(PATTERN).toString('base64url')}\n`,
     'pattern.decimal': `${[...PATTERN].join(',')}\n`,
-    'pattern-params.json': JSON.stringify({ KeyId: 'k', ImportToken: 'AAAA', PublicKey: Buffer.from(PATTERN).toString('base64'), ParametersValidTo: 2e9 }),
+    'pattern-params.json': JSON.stringify({
+      KeyId: 'k',
+      ImportToken: 'AAAA',
+      PublicKey: Buffer.from(PATTERN).toString('base64'),
+      ParametersValidTo: 2e9,
+    }),
     'rsa.der': rsaPkcs8,
     'rsa.pem': rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }),
     'rsa-pkcs1.pem': rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }),
     'rsa.jwk': JSON.stringify(rsaJwk),
     'rsa-bad-d.der': corrupt(rsaPkcs8, dAt + 10),
-    'rsa-bad-d.jwk': JSON.stringify({ ...rsaJwk, d: Buffer.from(corrupt(Buffer.from(rsaJwk['d']!, 'base64url'), 5)).toString('base64url') }),
+    'rsa-bad-d.jwk': JSON.stringify({
+      ...rsaJwk,
+      d: Buffer.from(corrupt(Buffer.from(rsaJwk['d']!, 'base64url'), 5)).toString('base64url'),
+    }),
     'rsa-truncated.der': rsaPkcs8.subarray(0, rsaPkcs8.length - 1),
     'rsa.b64': `${rsaPkcs8.toString('base64')}\n`,
     'ec.der': ecPkcs8,
@@ -188,7 +207,18 @@ function cli(args: readonly string[]): Promise<{ code: number | null; out: strin
   });
 }
 
-const wrap = (material: string, algorithm: string, ...extra: string[]) => ['wrap', '--material', f[material]!, '--public-key', f['wrapping.der']!, '--algorithm', algorithm, '-o', join(dir, 'cwd', 'never.bin'), ...extra];
+const wrap = (material: string, algorithm: string, ...extra: string[]) => [
+  'wrap',
+  '--material',
+  f[material]!,
+  '--public-key',
+  f['wrapping.der']!,
+  '--algorithm',
+  algorithm,
+  '-o',
+  join(dir, 'cwd', 'never.bin'),
+  ...extra,
+];
 
 /** Command lines that must fail, each with key material in play. */
 const FAILING: [string, () => string[]][] = [
@@ -200,18 +230,46 @@ const FAILING: [string, () => string[]][] = [
   ['… base64', () => wrap('pattern.b64', 'RSAES_OAEP_SHA_256')],
   ['… base64url', () => wrap('pattern.b64url', 'RSAES_OAEP_SHA_256')],
   ['… decimal', () => wrap('pattern.decimal', 'RSAES_OAEP_SHA_256')],
-  ['the pattern as the wrapping public key', () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['pattern.bin']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
-  ['the pattern as --parameters', () => ['wrap', '--material', f['pattern.bin']!, '--parameters', f['pattern.bin']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
-  ['parameters whose PublicKey is the pattern', () => ['wrap', '--material', f['pattern.bin']!, '--parameters', f['pattern-params.json']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
-  ['the pattern onto an existing output', () => [...wrap('pattern.bin', 'RSAES_OAEP_SHA_256', '--key-spec', 'SYMMETRIC_DEFAULT').slice(0, -2), '-o', f['existing.bin']!]],
-  ['the pattern into a missing directory', () => [...wrap('pattern.bin', 'RSAES_OAEP_SHA_256', '--key-spec', 'SYMMETRIC_DEFAULT').slice(0, -2), '-o', join(dir, 'missing', 'x.bin')]],
+  [
+    'the pattern as the wrapping public key',
+    () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['pattern.bin']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+  ],
+  [
+    'the pattern as --parameters',
+    () => ['wrap', '--material', f['pattern.bin']!, '--parameters', f['pattern.bin']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+  ],
+  [
+    'parameters whose PublicKey is the pattern',
+    () => ['wrap', '--material', f['pattern.bin']!, '--parameters', f['pattern-params.json']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+  ],
+  [
+    'the pattern onto an existing output',
+    () => [...wrap('pattern.bin', 'RSAES_OAEP_SHA_256', '--key-spec', 'SYMMETRIC_DEFAULT').slice(0, -2), '-o', f['existing.bin']!],
+  ],
+  [
+    'the pattern into a missing directory',
+    () => [
+      ...wrap('pattern.bin', 'RSAES_OAEP_SHA_256', '--key-spec', 'SYMMETRIC_DEFAULT').slice(0, -2),
+      '-o',
+      join(dir, 'missing', 'x.bin'),
+    ],
+  ],
   ['RSA key with RSAES_OAEP (too large)', () => wrap('rsa.der', 'RSAES_OAEP_SHA_256')],
-  ['RSA key (DER, PEM, PKCS#1 PEM, base64, JWK) as the public key', () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['rsa.der']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
+  [
+    'RSA key (DER, PEM, PKCS#1 PEM, base64, JWK) as the public key',
+    () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['rsa.der']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+  ],
   ['… PEM', () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['rsa.pem']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
-  ['… PKCS#1 PEM', () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['rsa-pkcs1.pem']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
+  [
+    '… PKCS#1 PEM',
+    () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['rsa-pkcs1.pem']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+  ],
   ['… base64', () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['rsa.b64']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
   ['… JWK', () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['rsa.jwk']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
-  ['EC key (DER, SEC1 PEM) as the public key', () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['ec.der']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
+  [
+    'EC key (DER, SEC1 PEM) as the public key',
+    () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['ec.der']!, '--algorithm', 'RSAES_OAEP_SHA_256'],
+  ],
   ['… SEC1 PEM', () => ['wrap', '--material', f['pattern.bin']!, '--public-key', f['ec-sec1.pem']!, '--algorithm', 'RSAES_OAEP_SHA_256']],
   // (A PKCS#8 DER key with a corrupt d or scalar is wrapped as it is: only its structure is checked on that path; convert refuses it, below.)
   ['RSA JWK with a corrupt d (converted on the fly)', () => wrap('rsa-bad-d.jwk', 'RSA_AES_KEY_WRAP_SHA_256')],
@@ -241,12 +299,14 @@ const FAILING: [string, () => string[]][] = [
 async function pool<T, R>(items: readonly T[], width: number, f: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -263,34 +323,46 @@ describe('secret canary: the command', () => {
     expect(leakIn('kms-wrap: ERR_X: the material is 33 bytes, which is no KMS key spec — check the file')).toBeUndefined();
   });
 
-  it(`${FAILING.length} failing command lines, spawned, and again with --json: no secret on stdout, stderr or in the JSON`, { timeout: 180_000 }, async () => {
-    // Through the binary as written; with --json through the same main in-process (half the spawns on a shared machine).
-    const inProcess = async (args: string[]) => {
-      let out = '';
-      const code = await main(args, { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, cwd: join(dir, 'cwd') });
-      return { code, out };
-    };
-    const spawned = await pool(FAILING, 4, async ([name, args]) => ({ name, ...(await cli(args())) }));
-    const json = [];
-    for (const [name, args] of FAILING) json.push({ name: `${name} --json`, ...(await inProcess([...args(), '--json'])) });
-    const results = [...spawned, ...json];
-    for (const r of results) {
-      expect(r.code, `${r.name} should fail: ${r.out}`).not.toBe(0);
-      expect(leakIn(r.out), `${r.name}: ${r.out}`).toBeUndefined();
-      expect(r.out).toMatch(/ERR_[A-Z_]+/);
-    }
-  });
-
-  it('inspect of every file, text and --json: no secret either (these succeed, describing the file; in-process, the same main)', { timeout: 120_000 }, async () => {
-    for (const n of Object.keys(f).filter((x) => !x.startsWith('manifest'))) {
-      for (const json of [false, true]) {
+  it(
+    `${FAILING.length} failing command lines, spawned, and again with --json: no secret on stdout, stderr or in the JSON`,
+    { timeout: 180_000 },
+    async () => {
+      // Through the binary as written; with --json through the same main in-process (half the spawns on a shared machine).
+      const inProcess = async (args: string[]) => {
         let out = '';
-        const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, cwd: join(dir, 'cwd') };
-        await main(['inspect', f[n]!, ...(json ? ['--json'] : [])], io);
-        expect(leakIn(out), `inspect ${n}: ${out}`).toBeUndefined();
+        const code = await main(args, {
+          stdout: { write: (t: string) => (out += t) },
+          stderr: { write: (t: string) => (out += t) },
+          cwd: join(dir, 'cwd'),
+        });
+        return { code, out };
+      };
+      const spawned = await pool(FAILING, 4, async ([name, args]) => ({ name, ...(await cli(args())) }));
+      const json = [];
+      for (const [name, args] of FAILING) json.push({ name: `${name} --json`, ...(await inProcess([...args(), '--json'])) });
+      const results = [...spawned, ...json];
+      for (const r of results) {
+        expect(r.code, `${r.name} should fail: ${r.out}`).not.toBe(0);
+        expect(leakIn(r.out), `${r.name}: ${r.out}`).toBeUndefined();
+        expect(r.out).toMatch(/ERR_[A-Z_]+/);
       }
-    }
-  });
+    },
+  );
+
+  it(
+    'inspect of every file, text and --json: no secret either (these succeed, describing the file; in-process, the same main)',
+    { timeout: 120_000 },
+    async () => {
+      for (const n of Object.keys(f).filter((x) => !x.startsWith('manifest'))) {
+        for (const json of [false, true]) {
+          let out = '';
+          const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (out += t) }, cwd: join(dir, 'cwd') };
+          await main(['inspect', f[n]!, ...(json ? ['--json'] : [])], io);
+          expect(leakIn(out), `inspect ${n}: ${out}`).toBeUndefined();
+        }
+      }
+    },
+  );
 });
 
 describe('secret canary: the APIs and their error objects, cause chains included', () => {
@@ -311,27 +383,67 @@ describe('secret canary: the APIs and their error objects, cause chains included
   it('core: inspectMaterial, parseWrappingPublicKey, parseImportParameters, createWrapper().wrap', async () => {
     const wrapper = createWrapper({ algorithms: await loadInstalledAlgorithms(), crypto: createNodeCryptoProvider() });
     const spki = await read('wrapping.der');
-    const materials = ['pattern.bin', 'pattern-33.bin', 'pattern.hex', 'pattern.HEX', 'pattern.b64', 'pattern.b64url', 'pattern.decimal', 'rsa.pem', 'rsa-pkcs1.pem', 'rsa.jwk', 'rsa-truncated.der', 'ec-sec1.pem', 'ec-sec1.der', 'ec.jwk', 'ec-encrypted.pem', 'ec-truncated.der', 'ec.hex'];
+    const materials = [
+      'pattern.bin',
+      'pattern-33.bin',
+      'pattern.hex',
+      'pattern.HEX',
+      'pattern.b64',
+      'pattern.b64url',
+      'pattern.decimal',
+      'rsa.pem',
+      'rsa-pkcs1.pem',
+      'rsa.jwk',
+      'rsa-truncated.der',
+      'ec-sec1.pem',
+      'ec-sec1.der',
+      'ec.jwk',
+      'ec-encrypted.pem',
+      'ec-truncated.der',
+      'ec.hex',
+    ];
     for (const name of materials) {
       const bytes = await read(name);
       await refusalLeak(`inspectMaterial(${name}, HMAC_512)`, () => inspectMaterial(bytes, { keySpec: 'HMAC_512' }));
       await refusalLeak(`parseWrappingPublicKey(${name})`, () => parseWrappingPublicKey(bytes));
       await refusalLeak(`parseWrappingPublicKey(${name} as text)`, () => parseWrappingPublicKey(Buffer.from(bytes).toString('latin1')));
       await refusalLeak(`parseImportParameters(${name})`, () => parseImportParameters(Buffer.from(bytes).toString('utf8')));
-      await refusalLeak(`wrap(${name}, RSA_AES_KEY_WRAP in China)`, () => wrapper.wrap({ material: bytes, wrappingPublicKey: spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', region: 'china' }));
+      await refusalLeak(`wrap(${name}, RSA_AES_KEY_WRAP in China)`, () =>
+        wrapper.wrap({ material: bytes, wrappingPublicKey: spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', region: 'china' }),
+      );
     }
-    for (const [material, algorithm] of [['rsa.der', 'RSAES_OAEP_SHA_256'], ['ec.der', 'SM2PKE'], ['pattern.bin', 'RSA_AES_KEY_WRAP_SHA_1'], ['ec.der', 'RSAES_PKCS1_V1_5']] as const) {
+    for (const [material, algorithm] of [
+      ['rsa.der', 'RSAES_OAEP_SHA_256'],
+      ['ec.der', 'SM2PKE'],
+      ['pattern.bin', 'RSA_AES_KEY_WRAP_SHA_1'],
+      ['ec.der', 'RSAES_PKCS1_V1_5'],
+    ] as const) {
       const bytes = await read(material);
       await refusalLeak(`wrap(${material}, ${algorithm})`, () => wrapper.wrap({ material: bytes, wrappingPublicKey: spki, algorithm }));
     }
     for (const key of ['rsa.der', 'rsa.pem', 'ec.der', 'ec-sec1.pem', 'ec.jwk', 'pattern.bin']) {
       const bytes = await read(key);
-      await refusalLeak(`wrap with ${key} as the wrapping key`, () => wrapper.wrap({ material: PATTERN, wrappingPublicKey: bytes, algorithm: 'RSAES_OAEP_SHA_256', keySpec: 'SYMMETRIC_DEFAULT' }));
+      await refusalLeak(`wrap with ${key} as the wrapping key`, () =>
+        wrapper.wrap({ material: PATTERN, wrappingPublicKey: bytes, algorithm: 'RSAES_OAEP_SHA_256', keySpec: 'SYMMETRIC_DEFAULT' }),
+      );
     }
   });
 
   it('keygen: toPkcs8, describeKeyFile, encodePkcs8', async () => {
-    for (const name of ['pattern.bin', 'pattern.hex', 'pattern-33.bin', 'rsa-bad-d.der', 'rsa-bad-d.jwk', 'rsa-truncated.der', 'ec-bad-scalar.der', 'ec-bad-x.jwk', 'ec-encrypted.pem', 'ec-truncated.der', 'ec.hex', 'wrapping.der']) {
+    for (const name of [
+      'pattern.bin',
+      'pattern.hex',
+      'pattern-33.bin',
+      'rsa-bad-d.der',
+      'rsa-bad-d.jwk',
+      'rsa-truncated.der',
+      'ec-bad-scalar.der',
+      'ec-bad-x.jwk',
+      'ec-encrypted.pem',
+      'ec-truncated.der',
+      'ec.hex',
+      'wrapping.der',
+    ]) {
       const bytes = await read(name);
       await refusalLeak(`toPkcs8(${name})`, () => toPkcs8(bytes));
       await refusalLeak(`toPkcs8(${name} as text)`, () => toPkcs8(Buffer.from(bytes).toString('utf8')));
@@ -346,22 +458,45 @@ describe('secret canary: the APIs and their error objects, cause chains included
       { ...rsaJwk, p: undefined },
       { ...rsaJwk, kty: 'OKP' },
     ];
-    for (const [i, jwk] of bad.entries()) await refusalLeak(`encodePkcs8(bad JWK ${i})`, () => encodePkcs8(jwk as unknown as PrivateKeyJwk));
+    for (const [i, jwk] of bad.entries())
+      await refusalLeak(`encodePkcs8(bad JWK ${i})`, () => encodePkcs8(jwk as unknown as PrivateKeyJwk));
   });
 
   it('node: wrapKeyMaterial refusals, file errors with their errno causes, and unwrap with the wrong key', async () => {
     const spki = await read('wrapping.der');
-    for (const [material, algorithm, keySpec] of [['pattern.bin', 'RSA_AES_KEY_WRAP_SHA_256', undefined], ['pattern.bin', 'RSAES_OAEP_SHA_256', 'ECC_NIST_P256'], ['rsa.der', 'RSAES_OAEP_SHA_1', undefined], ['ec-sec1.pem', 'RSAES_OAEP_SHA_256', 'ECC_NIST_P384'], ['ec-encrypted.pem', 'RSA_AES_KEY_WRAP_SHA_256', undefined], ['rsa-bad-d.jwk', 'RSA_AES_KEY_WRAP_SHA_256', undefined]] as const) {
+    for (const [material, algorithm, keySpec] of [
+      ['pattern.bin', 'RSA_AES_KEY_WRAP_SHA_256', undefined],
+      ['pattern.bin', 'RSAES_OAEP_SHA_256', 'ECC_NIST_P256'],
+      ['rsa.der', 'RSAES_OAEP_SHA_1', undefined],
+      ['ec-sec1.pem', 'RSAES_OAEP_SHA_256', 'ECC_NIST_P384'],
+      ['ec-encrypted.pem', 'RSA_AES_KEY_WRAP_SHA_256', undefined],
+      ['rsa-bad-d.jwk', 'RSA_AES_KEY_WRAP_SHA_256', undefined],
+    ] as const) {
       const bytes = await read(material);
-      await refusalLeak(`wrapKeyMaterial(${material}, ${algorithm})`, () => wrapKeyMaterial({ material: bytes, wrappingPublicKey: spki, algorithm, ...(keySpec ? { keySpec } : {}) }));
+      await refusalLeak(`wrapKeyMaterial(${material}, ${algorithm})`, () =>
+        wrapKeyMaterial({ material: bytes, wrappingPublicKey: spki, algorithm, ...(keySpec ? { keySpec } : {}) }),
+      );
     }
-    await refusalLeak('wrapKeyMaterial with the EC key as the wrapping key', async () => wrapKeyMaterial({ material: PATTERN, wrappingPublicKey: await read('ec.der'), algorithm: 'RSAES_OAEP_SHA_256', keySpec: 'SYMMETRIC_DEFAULT' }));
+    await refusalLeak('wrapKeyMaterial with the EC key as the wrapping key', async () =>
+      wrapKeyMaterial({
+        material: PATTERN,
+        wrappingPublicKey: await read('ec.der'),
+        algorithm: 'RSAES_OAEP_SHA_256',
+        keySpec: 'SYMMETRIC_DEFAULT',
+      }),
+    );
     await refusalLeak('writeFileAtomic of the pattern onto an existing file', () => writeFileAtomic(f['existing.bin']!, PATTERN));
-    await refusalLeak('writeFileAtomic of the EC key into a missing folder (an ENOENT cause)', async () => writeFileAtomic(join(dir, 'missing', 'k.der'), await read('ec.der')));
+    await refusalLeak('writeFileAtomic of the EC key into a missing folder (an ENOENT cause)', async () =>
+      writeFileAtomic(join(dir, 'missing', 'k.der'), await read('ec.der')),
+    );
     await refusalLeak('readInputFile of a folder', () => readInputFile(dir, 'the key material'));
     // The KMS side: the wrong private key gives a VERIFY_FAILED whose cause is OpenSSL's error.
     const wrapper = createWrapper({ algorithms: await loadInstalledAlgorithms(), crypto: createNodeCryptoProvider() });
-    const { ciphertext } = await wrapper.wrap({ material: await read('ec.der'), wrappingPublicKey: spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
+    const { ciphertext } = await wrapper.wrap({
+      material: await read('ec.der'),
+      wrappingPublicKey: spki,
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+    });
     const wrongKey = b(createPrivateKey(await read('rsa.pem').then((x) => Buffer.from(x))).export({ type: 'pkcs8', format: 'der' }));
     let error: unknown;
     try {

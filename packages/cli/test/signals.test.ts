@@ -75,8 +75,11 @@ function writeAndKill(signal: 'SIGINT' | 'SIGTERM', otherListener: boolean): Pro
   return runAndKill(signal, body, 'on-temp');
 }
 
-describe('the command\'s signals while writeFileAtomic writes', () => {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+describe("the command's signals while writeFileAtomic writes", () => {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${signal} during the write: the temporary file is removed, exit ${code}, no partial output`, async () => {
       const r = await writeAndKill(signal, false);
       expect(r.code).toBe(code);
@@ -96,7 +99,7 @@ describe('the command\'s signals while writeFileAtomic writes', () => {
     expect(bytes.every((b) => b === 0x5a)).toBe(true);
   });
 
-  it('with no write under way, the signal\'s default action stops the process (no handler of ours)', async () => {
+  it("with no write under way, the signal's default action stops the process (no handler of ours)", async () => {
     // A write done first: the handlers came and went.
     const body = `
       await writeFileAtomic(${JSON.stringify(join(dir, 'done.bin'))}, new Uint8Array(16));

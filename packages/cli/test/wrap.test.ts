@@ -97,9 +97,23 @@ interface Case {
 
 // Every algorithm, every material kind (symmetric, HMAC, RSA, ECC, SM2), every wrapping key size.
 const CASES: readonly Case[] = [
-  { material: 'SYMMETRIC_DEFAULT', algorithm: 'RSAES_OAEP_SHA_256', key: 'RSA_2048', keySpec: 'SYMMETRIC_DEFAULT', reports: 'SYMMETRIC_DEFAULT', binary: true },
+  {
+    material: 'SYMMETRIC_DEFAULT',
+    algorithm: 'RSAES_OAEP_SHA_256',
+    key: 'RSA_2048',
+    keySpec: 'SYMMETRIC_DEFAULT',
+    reports: 'SYMMETRIC_DEFAULT',
+    binary: true,
+  },
   { material: 'SYMMETRIC_DEFAULT', algorithm: 'RSAES_OAEP_SHA_1', key: 'RSA_4096', reports: 'SYMMETRIC_DEFAULT or HMAC_256' },
-  { material: 'SYMMETRIC_DEFAULT (China, 16 bytes)', algorithm: 'RSAES_OAEP_SHA_1', key: 'RSA_3072', china: true, reports: 'SYMMETRIC_DEFAULT', binary: true },
+  {
+    material: 'SYMMETRIC_DEFAULT (China, 16 bytes)',
+    algorithm: 'RSAES_OAEP_SHA_1',
+    key: 'RSA_3072',
+    china: true,
+    reports: 'SYMMETRIC_DEFAULT',
+    binary: true,
+  },
   { material: 'HMAC_224', algorithm: 'RSAES_OAEP_SHA_1', key: 'RSA_2048', reports: 'HMAC_224' },
   { material: 'HMAC_256', algorithm: 'RSAES_OAEP_SHA_256', key: 'RSA_3072', keySpec: 'HMAC_256', reports: 'HMAC_256' },
   { material: 'HMAC_256', algorithm: 'RSAES_OAEP_SHA_256', key: 'RSA_4096', china: true, reports: 'HMAC_256' },
@@ -128,7 +142,13 @@ function expectedLength(c: Case, materialLength: number): number | undefined {
 }
 
 describe.concurrent('wrap: what OpenSSL unwraps to the exact material', () => {
-  const named = CASES.map((c) => [`${c.material} with ${c.algorithm} under ${c.key}${c.china ? ' (China)' : ''}${c.keySpec ? ` --key-spec ${c.keySpec}` : ''}${c.binary ? ' [binary]' : ''}`, c] as const);
+  const named = CASES.map(
+    (c) =>
+      [
+        `${c.material} with ${c.algorithm} under ${c.key}${c.china ? ' (China)' : ''}${c.keySpec ? ` --key-spec ${c.keySpec}` : ''}${c.binary ? ' [binary]' : ''}`,
+        c,
+      ] as const,
+  );
   it.each(named)('%s', async (_, c) => {
     const cwd = await scratch.fresh(`${c.material}-${c.algorithm}-${c.key}`);
     const material = await readFile(materials[c.material]!);
@@ -136,9 +156,12 @@ describe.concurrent('wrap: what OpenSSL unwraps to the exact material', () => {
     const r = await (c.binary ? cli : run)(
       [
         'wrap',
-        '--material', materials[c.material]!,
-        '--public-key', key.publicDer,
-        '--algorithm', c.algorithm,
+        '--material',
+        materials[c.material]!,
+        '--public-key',
+        key.publicDer,
+        '--algorithm',
+        c.algorithm,
         ...(c.china ? ['--region', 'china'] : []),
         ...(c.keySpec ? ['--key-spec', c.keySpec] : []),
       ],
@@ -155,8 +178,12 @@ describe.concurrent('wrap: what OpenSSL unwraps to the exact material', () => {
     const length = expectedLength(c, material.length);
     if (length !== undefined) expect(ciphertext.length).toBe(length);
     else expect(ciphertext.length).toBeGreaterThan(material.length + 96); // C1 (x, y) + C3 (32) + C2
-    expect(r.stdout).toContain(`wrote ${out} (${ciphertext.length} bytes): ${c.reports} material wrapped with ${c.algorithm} under an ${c.key} wrapping key`);
-    expect(r.stdout).toContain(`aws kms import-key-material --key-id <KEY_ID> --encrypted-key-material fileb://${OUT} --import-token fileb://ImportToken.bin`);
+    expect(r.stdout).toContain(
+      `wrote ${out} (${ciphertext.length} bytes): ${c.reports} material wrapped with ${c.algorithm} under an ${c.key} wrapping key`,
+    );
+    expect(r.stdout).toContain(
+      `aws kms import-key-material --key-id <KEY_ID> --encrypted-key-material fileb://${OUT} --import-token fileb://ImportToken.bin`,
+    );
     // The peer: OpenSSL, as KMS would.
     const unwrapped = await opensslUnwrap(ciphertext, c.algorithm, key);
     expect(unwrapped.equals(material)).toBe(true);
@@ -167,30 +194,56 @@ describe.concurrent('wrap: the wrapping public key in every form KMS hands it ou
   const forms = [
     ['DER (WrappingPublicKey.bin)', (k: WrappingKey) => readFile(k.publicDer)],
     ['base64 text, one line', (k: WrappingKey) => readFile(k.publicBase64)],
-    ['base64 text, wrapped at 76 columns', async (k: WrappingKey) => Buffer.from(`${k.spki.toString('base64').replace(/.{76}/g, '$&\n')}\n`)],
+    [
+      'base64 text, wrapped at 76 columns',
+      async (k: WrappingKey) => Buffer.from(`${k.spki.toString('base64').replace(/.{76}/g, '$&\n')}\n`),
+    ],
     ['PEM', (k: WrappingKey) => readFile(k.publicPem)],
     ['PEM with CRLF line ends', async (k: WrappingKey) => Buffer.from((await readFile(k.publicPem, 'utf8')).replace(/\n/g, '\r\n'))],
   ] as const;
 
   // Alternately through the binary and in-process.
-  it.each(forms.map(([name, make], i) => [`${name} [${i % 2 === 0 ? 'binary' : 'in-process'}]`, make, i % 2 === 0 ? cli : run] as const))('%s', async (name, make, via) => {
-    const cwd = await scratch.fresh(`form-${name}`);
-    const key = keys['RSA_3072']!;
-    const publicKey = await write(join(cwd, 'wrapping-public-key'), await make(key));
-    const r = await via(['wrap', '--material', materials['HMAC_384']!, '--public-key', publicKey, '--algorithm', 'RSAES_OAEP_SHA_256'], cwd);
-    expect(r.code, r.stderr).toBe(0);
-    const ciphertext = await readFile(join(cwd, OUT));
-    expect(ciphertext.length).toBe(384);
-    expect((await opensslUnwrap(ciphertext, 'RSAES_OAEP_SHA_256', key)).equals(await readFile(materials['HMAC_384']!))).toBe(true);
-  });
+  it.each(forms.map(([name, make], i) => [`${name} [${i % 2 === 0 ? 'binary' : 'in-process'}]`, make, i % 2 === 0 ? cli : run] as const))(
+    '%s',
+    async (name, make, via) => {
+      const cwd = await scratch.fresh(`form-${name}`);
+      const key = keys['RSA_3072']!;
+      const publicKey = await write(join(cwd, 'wrapping-public-key'), await make(key));
+      const r = await via(
+        ['wrap', '--material', materials['HMAC_384']!, '--public-key', publicKey, '--algorithm', 'RSAES_OAEP_SHA_256'],
+        cwd,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const ciphertext = await readFile(join(cwd, OUT));
+      expect(ciphertext.length).toBe(384);
+      expect((await opensslUnwrap(ciphertext, 'RSAES_OAEP_SHA_256', key)).equals(await readFile(materials['HMAC_384']!))).toBe(true);
+    },
+  );
 
   it('an SM2 wrapping key as base64 text and PEM (China Regions)', async () => {
     const cwd = await scratch.fresh('sm2-forms');
     const key = keys['SM2']!;
     for (const [i, publicKey] of [key.publicBase64, key.publicPem].entries()) {
-      const r = await run(['wrap', '--material', materials['SM2']!, '--public-key', publicKey, '--algorithm', 'SM2PKE', '--region', 'china', '-o', `sm2-${i}.bin`], cwd);
+      const r = await run(
+        [
+          'wrap',
+          '--material',
+          materials['SM2']!,
+          '--public-key',
+          publicKey,
+          '--algorithm',
+          'SM2PKE',
+          '--region',
+          'china',
+          '-o',
+          `sm2-${i}.bin`,
+        ],
+        cwd,
+      );
       expect(r.code, r.stderr).toBe(0);
-      expect((await opensslUnwrap(await readFile(join(cwd, `sm2-${i}.bin`)), 'SM2PKE', key)).equals(await readFile(materials['SM2']!))).toBe(true);
+      expect(
+        (await opensslUnwrap(await readFile(join(cwd, `sm2-${i}.bin`)), 'SM2PKE', key)).equals(await readFile(materials['SM2']!)),
+      ).toBe(true);
     }
   });
 });
@@ -199,7 +252,16 @@ describe.concurrent('wrap: output for people and for scripts', () => {
   it('--json prints one JSON object with the documented fields, and nothing on stderr', async () => {
     const cwd = await scratch.fresh('json');
     const r = await cli(
-      ['wrap', '--material', materials['ECC_NIST_P256']!, '--public-key', keys['RSA_4096']!.publicDer, '--algorithm', 'RSAES_OAEP_SHA_1', '--json'],
+      [
+        'wrap',
+        '--material',
+        materials['ECC_NIST_P256']!,
+        '--public-key',
+        keys['RSA_4096']!.publicDer,
+        '--algorithm',
+        'RSAES_OAEP_SHA_1',
+        '--json',
+      ],
       cwd,
     );
     expect(r.code, r.stderr).toBe(0);
@@ -227,18 +289,51 @@ describe.concurrent('wrap: output for people and for scripts', () => {
 
   it('--json for raw 32 bytes lists both candidate key specs', async () => {
     const cwd = await scratch.fresh('json-candidates');
-    const r = await run(['wrap', '--material', materials['SYMMETRIC_DEFAULT']!, '--public-key', keys['RSA_2048']!.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '--json'], cwd);
+    const r = await run(
+      [
+        'wrap',
+        '--material',
+        materials['SYMMETRIC_DEFAULT']!,
+        '--public-key',
+        keys['RSA_2048']!.publicDer,
+        '--algorithm',
+        'RSAES_OAEP_SHA_256',
+        '--json',
+      ],
+      cwd,
+    );
     const j = parseOneJson(r.stdout);
-    expect(j).toMatchObject({ ok: true, keySpec: null, keySpecCandidates: ['SYMMETRIC_DEFAULT', 'HMAC_256'], materialFormat: 'raw', bytes: 256 });
+    expect(j).toMatchObject({
+      ok: true,
+      keySpec: null,
+      keySpecCandidates: ['SYMMETRIC_DEFAULT', 'HMAC_256'],
+      materialFormat: 'raw',
+      bytes: 256,
+    });
   });
 
   it('prints what it wrote and the next command, with the output path as given (-o)', async () => {
     const cwd = await scratch.fresh('next');
     await mkdir(join(cwd, 'out'));
-    const r = await cli(['wrap', '--material', materials['HMAC_224']!, '--public-key', keys['RSA_2048']!.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'out/hmac.bin'], cwd);
+    const r = await cli(
+      [
+        'wrap',
+        '--material',
+        materials['HMAC_224']!,
+        '--public-key',
+        keys['RSA_2048']!.publicDer,
+        '--algorithm',
+        'RSAES_OAEP_SHA_256',
+        '-o',
+        'out/hmac.bin',
+      ],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = lines(r.stdout);
-    expect(out[0]).toBe(`wrote ${join(cwd, 'out/hmac.bin')} (256 bytes): HMAC_224 material wrapped with RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key`);
+    expect(out[0]).toBe(
+      `wrote ${join(cwd, 'out/hmac.bin')} (256 bytes): HMAC_224 material wrapped with RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key`,
+    );
     expect(out).toContain('next, import it:');
     expect(out.at(-1)).toBe(
       '  aws kms import-key-material --key-id <KEY_ID> --encrypted-key-material fileb://out/hmac.bin --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
@@ -249,7 +344,15 @@ describe.concurrent('wrap: output for people and for scripts', () => {
 
   it('wraps afresh each time: two wraps of the same material differ, and both unwrap', async () => {
     const cwd = await scratch.fresh('random');
-    const args = ['wrap', '--material', materials['RSA_2048']!, '--public-key', keys['RSA_2048']!.publicDer, '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256'];
+    const args = [
+      'wrap',
+      '--material',
+      materials['RSA_2048']!,
+      '--public-key',
+      keys['RSA_2048']!.publicDer,
+      '--algorithm',
+      'RSA_AES_KEY_WRAP_SHA_256',
+    ];
     const [a, b] = await Promise.all([run([...args, '-o', 'a.bin'], cwd), run([...args, '-o', 'b.bin'], cwd)]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const [ca, cb] = await Promise.all([readFile(join(cwd, 'a.bin')), readFile(join(cwd, 'b.bin'))]);
@@ -260,9 +363,16 @@ describe.concurrent('wrap: output for people and for scripts', () => {
 
   it('takes the algorithm name in any case', async () => {
     const cwd = await scratch.fresh('case');
-    const r = await run(['wrap', '--material', materials['HMAC_512']!, '--public-key', keys['RSA_2048']!.publicDer, '--algorithm', 'rsaes_oaep_sha_256'], cwd);
+    const r = await run(
+      ['wrap', '--material', materials['HMAC_512']!, '--public-key', keys['RSA_2048']!.publicDer, '--algorithm', 'rsaes_oaep_sha_256'],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect((await opensslUnwrap(await readFile(join(cwd, OUT)), 'RSAES_OAEP_SHA_256', keys['RSA_2048']!)).equals(await readFile(materials['HMAC_512']!))).toBe(true);
+    expect(
+      (await opensslUnwrap(await readFile(join(cwd, OUT)), 'RSAES_OAEP_SHA_256', keys['RSA_2048']!)).equals(
+        await readFile(materials['HMAC_512']!),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -278,7 +388,20 @@ describe.concurrent('wrap --parameters: the GetParametersForImport JSON', () => 
     const key = keys['RSA_4096']!;
     await paramsFile(cwd, key, epochSeconds(Date.now() + 23 * HOUR));
     await mkdir(join(cwd, 'out'));
-    const r = await cli(['wrap', '--material', materials['ECC_NIST_P521']!, '--parameters', 'params.json', '--algorithm', 'RSAES_OAEP_SHA_256', '-o', 'out/P521.bin'], cwd);
+    const r = await cli(
+      [
+        'wrap',
+        '--material',
+        materials['ECC_NIST_P521']!,
+        '--parameters',
+        'params.json',
+        '--algorithm',
+        'RSAES_OAEP_SHA_256',
+        '-o',
+        'out/P521.bin',
+      ],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(await listing(join(cwd, 'out'))).toEqual(['ImportToken.bin', 'P521.bin']);
@@ -297,7 +420,10 @@ describe.concurrent('wrap --parameters: the GetParametersForImport JSON', () => 
     const key = keys['RSA_2048']!;
     const validTo = Date.now() + 20 * HOUR;
     await paramsFile(cwd, key, isoJson(validTo));
-    const r = await cli(['wrap', '--material', materials['RSA_2048']!, '--parameters', 'params.json', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256', '--json'], cwd);
+    const r = await cli(
+      ['wrap', '--material', materials['RSA_2048']!, '--parameters', 'params.json', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256', '--json'],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = parseOneJson(r.stdout);
     expect(j).toMatchObject({
@@ -309,16 +435,30 @@ describe.concurrent('wrap --parameters: the GetParametersForImport JSON', () => 
       wrappingKeySpec: 'RSA_2048',
       parametersValidTo: new Date(validTo).toISOString(),
     });
-    expect(j['nextCommand']).toContain(`--key-id ${KEY_ARN} --encrypted-key-material fileb://${OUT} --import-token fileb://ImportToken.bin`);
+    expect(j['nextCommand']).toContain(
+      `--key-id ${KEY_ARN} --encrypted-key-material fileb://${OUT} --import-token fileb://ImportToken.bin`,
+    );
     expect(await listing(cwd)).toEqual(['EncryptedKeyMaterial.bin', 'ImportToken.bin', 'params.json']);
     expect((await readFile(join(cwd, 'ImportToken.bin'))).equals(token)).toBe(true);
-    expect((await opensslUnwrap(await readFile(join(cwd, OUT)), 'RSA_AES_KEY_WRAP_SHA_256', key)).equals(await readFile(materials['RSA_2048']!))).toBe(true);
+    expect(
+      (await opensslUnwrap(await readFile(join(cwd, OUT)), 'RSA_AES_KEY_WRAP_SHA_256', key)).equals(await readFile(materials['RSA_2048']!)),
+    ).toBe(true);
   });
 
-  it('the guide\'s own example, ParametersValidTo 1568290320.0, judged against the clock it is given', async () => {
+  it("the guide's own example, ParametersValidTo 1568290320.0, judged against the clock it is given", async () => {
     const cwd = await scratch.fresh('params-example');
     await paramsFile(cwd, keys['RSA_2048']!, '1568290320.0');
-    const args = ['wrap', '--material', materials['HMAC_256']!, '--key-spec', 'HMAC_256', '--parameters', 'params.json', '--algorithm', 'RSAES_OAEP_SHA_256'];
+    const args = [
+      'wrap',
+      '--material',
+      materials['HMAC_256']!,
+      '--key-spec',
+      'HMAC_256',
+      '--parameters',
+      'params.json',
+      '--algorithm',
+      'RSAES_OAEP_SHA_256',
+    ];
     const validTo = 1568290320_000;
     const expired = await expectUnchanged([cwd], () => run(args, cwd, { now: validTo + 1000 }));
     expectRefusal(expired, { code: 'ERR_PARAMETERS_EXPIRED', says: ['2019-09-12T12:12:00.000Z', 'get-parameters-for-import'] });
@@ -336,7 +476,10 @@ describe.concurrent('wrap --parameters: the GetParametersForImport JSON', () => 
     );
     expectRefusal(r, {
       code: 'ERR_PARAMETERS_EXPIRED',
-      says: ['expired', `aws kms get-parameters-for-import --key-id ${KEY_ARN} --wrapping-algorithm RSAES_OAEP_SHA_256 --wrapping-key-spec RSA_2048`],
+      says: [
+        'expired',
+        `aws kms get-parameters-for-import --key-id ${KEY_ARN} --wrapping-algorithm RSAES_OAEP_SHA_256 --wrapping-key-spec RSA_2048`,
+      ],
     });
     expect(r.stdout).toBe('');
     expect(await listing(cwd)).toEqual(['params.json']);
@@ -346,7 +489,19 @@ describe.concurrent('wrap --parameters: the GetParametersForImport JSON', () => 
     const cwd = await scratch.fresh('params-expired-iso');
     await paramsFile(cwd, keys['RSA_2048']!, isoJson(Date.now() - 25 * HOUR));
     const r = await expectUnchanged([cwd], () =>
-      cli(['wrap', '--material', materials['SYMMETRIC_DEFAULT']!, '--parameters', 'params.json', '--algorithm', 'RSAES_OAEP_SHA_256', '--json'], cwd),
+      cli(
+        [
+          'wrap',
+          '--material',
+          materials['SYMMETRIC_DEFAULT']!,
+          '--parameters',
+          'params.json',
+          '--algorithm',
+          'RSAES_OAEP_SHA_256',
+          '--json',
+        ],
+        cwd,
+      ),
     );
     expectRefusal(r, { code: 'ERR_PARAMETERS_EXPIRED', says: ['hours ago'] });
     expect(parseOneJson(r.stdout)).toMatchObject({ ok: false, error: { code: 'ERR_PARAMETERS_EXPIRED' } });
@@ -356,19 +511,27 @@ describe.concurrent('wrap --parameters: the GetParametersForImport JSON', () => 
     const cwd = await scratch.fresh('params-soon');
     const key = keys['RSA_3072']!;
     await paramsFile(cwd, key, epochSeconds(Date.now() + 20 * 60_000));
-    const r = await cli(['wrap', '--material', materials['HMAC_224']!, '--parameters', 'params.json', '--algorithm', 'RSAES_OAEP_SHA_1'], cwd);
+    const r = await cli(
+      ['wrap', '--material', materials['HMAC_224']!, '--parameters', 'params.json', '--algorithm', 'RSAES_OAEP_SHA_1'],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     const warnings = lines(r.stderr);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^kms-wrap: warning: the import parameters expire in (19|20) minutes \(at .+\): import before then$/);
     expect(await listing(cwd)).toEqual(['EncryptedKeyMaterial.bin', 'ImportToken.bin', 'params.json']);
-    expect((await opensslUnwrap(await readFile(join(cwd, OUT)), 'RSAES_OAEP_SHA_1', key)).equals(await readFile(materials['HMAC_224']!))).toBe(true);
+    expect(
+      (await opensslUnwrap(await readFile(join(cwd, OUT)), 'RSAES_OAEP_SHA_1', key)).equals(await readFile(materials['HMAC_224']!)),
+    ).toBe(true);
   });
 
   it('more than an hour left: no warning', async () => {
     const cwd = await scratch.fresh('params-fine');
     await paramsFile(cwd, keys['RSA_2048']!, epochSeconds(Date.now() + 61 * 60_000));
-    const r = await run(['wrap', '--material', materials['HMAC_224']!, '--parameters', 'params.json', '--algorithm', 'RSAES_OAEP_SHA_1'], cwd);
+    const r = await run(
+      ['wrap', '--material', materials['HMAC_224']!, '--parameters', 'params.json', '--algorithm', 'RSAES_OAEP_SHA_1'],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
   });
@@ -385,17 +548,24 @@ describe.concurrent('wrap --parameters: the GetParametersForImport JSON', () => 
     expect((await readFile(join(cwd, 'ImportToken.bin'))).equals(token)).toBe(true);
   });
 
-  it('the console\'s unzipped folder (WrappingPublicKey.bin, ImportToken.bin) is read in place', async () => {
+  it("the console's unzipped folder (WrappingPublicKey.bin, ImportToken.bin) is read in place", async () => {
     const cwd = await scratch.fresh('params-folder');
     const folder = join(cwd, 'ImportParameters');
     await mkdir(folder);
     const key = keys['RSA_2048']!;
     await write(join(folder, 'WrappingPublicKey.bin'), key.spki, 0o644);
     await write(join(folder, 'ImportToken.bin'), token, 0o644);
-    const r = await run(['wrap', '--material', materials['ECC_SECG_P256K1']!, '--parameters', 'ImportParameters', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256'], cwd);
+    const r = await run(
+      ['wrap', '--material', materials['ECC_SECG_P256K1']!, '--parameters', 'ImportParameters', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256'],
+      cwd,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(await listing(cwd)).toEqual(['EncryptedKeyMaterial.bin', 'ImportParameters']);
     expect(r.stdout).toContain(`--import-token fileb://${relative(cwd, join(folder, 'ImportToken.bin'))}`);
-    expect((await opensslUnwrap(await readFile(join(cwd, OUT)), 'RSA_AES_KEY_WRAP_SHA_256', key)).equals(await readFile(materials['ECC_SECG_P256K1']!))).toBe(true);
+    expect(
+      (await opensslUnwrap(await readFile(join(cwd, OUT)), 'RSA_AES_KEY_WRAP_SHA_256', key)).equals(
+        await readFile(materials['ECC_SECG_P256K1']!),
+      ),
+    ).toBe(true);
   });
 });

@@ -98,7 +98,18 @@ async function expectReadZeroed(path: string): Promise<void> {
   }
 }
 
-const wrap = (material: string, algorithm: string, ...extra: string[]) => ['wrap', '--material', material, '--public-key', f['wrapping.der']!, '--algorithm', algorithm, '-o', join(dir, `out-${randomBytes(4).toString('hex')}.bin`), ...extra];
+const wrap = (material: string, algorithm: string, ...extra: string[]) => [
+  'wrap',
+  '--material',
+  material,
+  '--public-key',
+  f['wrapping.der']!,
+  '--algorithm',
+  algorithm,
+  '-o',
+  join(dir, `out-${randomBytes(4).toString('hex')}.bin`),
+  ...extra,
+];
 
 describe('wrap zeroes the material it read, and what it handed the plugins', () => {
   it('raw 32 bytes with RSAES_OAEP_SHA_256: the read buffer is the one handed to RSA-OAEP, zeroed after', async () => {
@@ -152,7 +163,10 @@ describe('wrap zeroes the material it read, and what it handed the plugins', () 
 
 describe('keygen, convert and inspect zero the material they hold', () => {
   it('keygen SYMMETRIC_DEFAULT and ECC_NIST_P256 --count 3: every buffer written is zeros after', async () => {
-    for (const args of [['keygen', 'SYMMETRIC_DEFAULT', '-o', join(dir, 'sym.bin')], ['keygen', 'ECC_NIST_P256', '--count', '3', '-o', join(dir, 'ec-gen.der')]]) {
+    for (const args of [
+      ['keygen', 'SYMMETRIC_DEFAULT', '-o', join(dir, 'sym.bin')],
+      ['keygen', 'ECC_NIST_P256', '--count', '3', '-o', join(dir, 'ec-gen.der')],
+    ]) {
       writes.length = 0;
       const r = await run(...args);
       expect(r.code, r.stderr).toBe(0);

@@ -63,7 +63,10 @@ export function readBer(bytes: Uint8Array, maxNodes: number = LIMITS.maxNodes): 
   }
   if (parsed.offset === -1 || parsed.result.error) return { problem: 'is not valid DER (truncated or corrupt)', todo: WHOLE };
   if (parsed.offset !== bytes.length) {
-    return { problem: `has ${bytes.length - parsed.offset} bytes after its DER value`, todo: 'check that the file holds one key and nothing else' };
+    return {
+      problem: `has ${bytes.length - parsed.offset} bytes after its DER value`,
+      todo: 'check that the file holds one key and nothing else',
+    };
   }
   return { node: parsed.result as Asn1 };
 }
@@ -171,7 +174,7 @@ export function derProblem(b: Uint8Array): string | undefined {
 
 function walk(b: Uint8Array, start: number, end: number, depth: number): string | undefined {
   if (depth > MAX_WALK_DEPTH) return `nesting deeper than ${MAX_WALK_DEPTH} at byte ${start}`;
-  for (let p = start; p < end; ) {
+  for (let p = start; p < end;) {
     const h = derHeader(b, p, end);
     if (typeof h === 'string') return h;
     const { tag } = h;

@@ -21,7 +21,15 @@ import {
   type Judge,
   type RuleSet,
 } from './rules.js';
-import { KMS_ALGORITHM_IDS, MATERIAL_SPECS, parseRegion, type KmsAlgorithmId, type MaterialSpec, type Region, type WrappingKeySpec } from './specs.js';
+import {
+  KMS_ALGORITHM_IDS,
+  MATERIAL_SPECS,
+  parseRegion,
+  type KmsAlgorithmId,
+  type MaterialSpec,
+  type Region,
+  type WrappingKeySpec,
+} from './specs.js';
 import type { Target } from './target.js';
 import { toWrappingPublicKey } from './wrapping-public-key.js';
 
@@ -94,7 +102,10 @@ export interface Wrapper {
 
 export function createWrapper(options: WrapperOptions): Wrapper {
   if (options.rules && options.target && options.rules !== options.target.rules) {
-    throw new KmsWrapError(ERROR_CODES.PLUGIN_INVALID, `both rules (${options.rules.name}) and a target (${options.target.name}) were given — pass one of them`);
+    throw new KmsWrapError(
+      ERROR_CODES.PLUGIN_INVALID,
+      `both rules (${options.rules.name}) and a target (${options.target.name}) were given — pass one of them`,
+    );
   }
   const rules = options.target?.rules ?? options.rules ?? AWS_KMS_RULES;
   const { crypto } = options;
@@ -132,7 +143,13 @@ export function createWrapper(options: WrapperOptions): Wrapper {
     const algorithmId = request.algorithm.trim().toUpperCase();
     const { region, wrappingKey, material, candidates } = prepare(request);
     // Every key spec the bytes could be must pass: raw 32 bytes are SYMMETRIC_DEFAULT or HMAC_256.
-    const refusal = judgeEvery(j, { algorithm: algorithmId, keySpecs: candidates, materialLength: material.length, wrappingKeySpec: wrappingKey.spec, region });
+    const refusal = judgeEvery(j, {
+      algorithm: algorithmId,
+      keySpecs: candidates,
+      materialLength: material.length,
+      wrappingKeySpec: wrappingKey.spec,
+      region,
+    });
     if (refusal) throw refusal;
     const algorithm = pluginFor(j, algorithmId);
     if (!algorithm) {
@@ -191,7 +208,10 @@ export function createWrapper(options: WrapperOptions): Wrapper {
   async function unwrap(request: UnwrapRequest): Promise<Uint8Array> {
     const algorithm = pluginFor(j, request.algorithm);
     if (!algorithm?.unwrap) {
-      throw new KmsWrapError(ERROR_CODES.ALGORITHM_NOT_AVAILABLE, `no plugin given to the wrapper can unwrap ${request.algorithm} — pass one that implements unwrap`);
+      throw new KmsWrapError(
+        ERROR_CODES.ALGORITHM_NOT_AVAILABLE,
+        `no plugin given to the wrapper can unwrap ${request.algorithm} — pass one that implements unwrap`,
+      );
     }
     return algorithm.unwrap({ ciphertext: request.ciphertext, privateKey: request.privateKey, crypto });
   }
@@ -219,7 +239,11 @@ function validatePlugin(a: WrappingAlgorithm, rules: RuleSet): void {
   // An id the rule set does not know is judged by the plugin's own `accepts`: without it, every
   // request would fail later as an unknown algorithm.
   // The AWS KMS ids are constructions core knows: another target may be given them and use some, or none.
-  const known = rules.algorithms[a.id] !== undefined || rules.deprecated[a.id] !== undefined || isConstruction(rules, a.id) || (KMS_ALGORITHM_IDS as readonly string[]).includes(a.id);
+  const known =
+    rules.algorithms[a.id] !== undefined ||
+    rules.deprecated[a.id] !== undefined ||
+    isConstruction(rules, a.id) ||
+    (KMS_ALGORITHM_IDS as readonly string[]).includes(a.id);
   if (!known && !isAcceptance(a.accepts)) {
     throw new KmsWrapError(
       ERROR_CODES.PLUGIN_INVALID,
@@ -237,7 +261,10 @@ function isAcceptance(value: unknown): boolean {
 /** Postconditions on a plugin's output: a byte array of the declared length that does not hold the plaintext. */
 function checkOutput(algorithm: WrappingAlgorithm, spec: WrappingKeySpec, material: Uint8Array, out: unknown): asserts out is Uint8Array {
   if (!(out instanceof Uint8Array)) {
-    throw new KmsWrapError(ERROR_CODES.OUTPUT_CHECK_FAILED, `${algorithm.id} returned no bytes — nothing was written; report this to ${algorithm.packageName}`);
+    throw new KmsWrapError(
+      ERROR_CODES.OUTPUT_CHECK_FAILED,
+      `${algorithm.id} returned no bytes — nothing was written; report this to ${algorithm.packageName}`,
+    );
   }
   const expected = algorithm.outputLength(spec, material.length);
   const [min, max] = typeof expected === 'number' ? [expected, expected] : expected;
@@ -248,7 +275,10 @@ function checkOutput(algorithm: WrappingAlgorithm, spec: WrappingKeySpec, materi
     );
   }
   if (containsPlaintext(out, material)) {
-    throw new KmsWrapError(ERROR_CODES.OUTPUT_CHECK_FAILED, `${algorithm.id} output contains the plaintext material — nothing was written; report this to ${algorithm.packageName}`);
+    throw new KmsWrapError(
+      ERROR_CODES.OUTPUT_CHECK_FAILED,
+      `${algorithm.id} output contains the plaintext material — nothing was written; report this to ${algorithm.packageName}`,
+    );
   }
 }
 
@@ -279,7 +309,8 @@ function kindOf(value: unknown): string {
 function checkArguments(request: unknown, call: 'wrap' | 'options'): asserts request is WrapRequest {
   const bad = (what: string) => new KmsWrapError(ERROR_CODES.ARGUMENT_INVALID, what);
   const shape = call === 'wrap' ? '{ material, wrappingPublicKey, algorithm }' : '{ material, wrappingPublicKey }';
-  if (typeof request !== 'object' || request === null) throw bad(`${call}() takes a request object ${shape}, not ${kindOf(request)} — pass ${shape}`);
+  if (typeof request !== 'object' || request === null)
+    throw bad(`${call}() takes a request object ${shape}, not ${kindOf(request)} — pass ${shape}`);
   const r = request as Record<string, unknown>;
   if (!(r['material'] instanceof Uint8Array)) {
     throw bad(
@@ -288,10 +319,14 @@ function checkArguments(request: unknown, call: 'wrap' | 'options'): asserts req
   }
   const key = r['wrappingPublicKey'];
   if (!(key instanceof Uint8Array) && typeof key !== 'string' && (typeof key !== 'object' || key === null)) {
-    throw bad(`wrappingPublicKey must be the key's DER bytes (a Uint8Array), its base64 or PEM text, or a key parseWrappingPublicKey made, not ${kindOf(key)}`);
+    throw bad(
+      `wrappingPublicKey must be the key's DER bytes (a Uint8Array), its base64 or PEM text, or a key parseWrappingPublicKey made, not ${kindOf(key)}`,
+    );
   }
   if (call === 'wrap' && typeof r['algorithm'] !== 'string') {
-    throw bad(`algorithm must be a wrapping algorithm's name as a string (RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_256...), not ${kindOf(r['algorithm'])}`);
+    throw bad(
+      `algorithm must be a wrapping algorithm's name as a string (RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_256...), not ${kindOf(r['algorithm'])}`,
+    );
   }
   for (const name of ['keySpec', 'region'] as const) {
     if (r[name] !== undefined && typeof r[name] !== 'string') throw bad(`${name} must be a string (or left out), not ${kindOf(r[name])}`);

@@ -7,15 +7,7 @@ import * as asn1js from 'asn1js';
 import { OID, children, isSequence, oidOf, smallInteger, octetsOf, bitStringBytes, type Asn1 } from './der.js';
 import type { CurveName } from './specs.js';
 
-export type DerKind =
-  | 'pkcs8'
-  | 'encrypted-pkcs8'
-  | 'pkcs1-private'
-  | 'sec1-private'
-  | 'spki'
-  | 'pkcs1-public'
-  | 'certificate'
-  | 'unknown';
+export type DerKind = 'pkcs8' | 'encrypted-pkcs8' | 'pkcs1-private' | 'sec1-private' | 'spki' | 'pkcs1-public' | 'certificate' | 'unknown';
 
 /** The named curves of the key specs KMS imports (RFC 5480 §2.1.1.1, SEC 2 v2 §A.2.1, GM/T 0006-2012). */
 export const CURVE_BY_OID: Readonly<Record<string, CurveName>> = {

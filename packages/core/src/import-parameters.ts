@@ -17,11 +17,13 @@ export interface ImportParameters {
 }
 
 const INVALID = ERROR_CODES.PARAMETERS_INVALID;
-const REFETCH = 'save the whole output of aws kms get-parameters-for-import --key-id KEY --wrapping-algorithm ALG --wrapping-key-spec RSA_4096';
+const REFETCH =
+  'save the whole output of aws kms get-parameters-for-import --key-id KEY --wrapping-algorithm ALG --wrapping-key-spec RSA_4096';
 
 export function parseImportParameters(json: string): ImportParameters {
   let value: unknown;
-  if (jsonTooDeep(json, 16)) throw new KmsWrapError(INVALID, `the parameters file nests far deeper than GetParametersForImport output — ${REFETCH}`);
+  if (jsonTooDeep(json, 16))
+    throw new KmsWrapError(INVALID, `the parameters file nests far deeper than GetParametersForImport output — ${REFETCH}`);
   try {
     value = JSON.parse(json);
   } catch (cause) {
@@ -55,7 +57,10 @@ export function parseValidTo(value: unknown): Date | undefined {
   // A Date holds ±8.64e15 ms: a larger finite number is an Invalid Date, which passes every
   // expiry comparison (NaN) and throws a RangeError when printed.
   if (!Number.isFinite(new Date(ms).getTime())) {
-    throw new KmsWrapError(INVALID, `the parameters' ParametersValidTo (${JSON.stringify(value).slice(0, 40)}) is neither epoch seconds nor ISO 8601 — ${REFETCH}`);
+    throw new KmsWrapError(
+      INVALID,
+      `the parameters' ParametersValidTo (${JSON.stringify(value).slice(0, 40)}) is neither epoch seconds nor ISO 8601 — ${REFETCH}`,
+    );
   }
   return new Date(ms);
 }

@@ -3,7 +3,20 @@
  * bytes alone. Raw symmetric/HMAC material is known by its length; private keys by their
  * PKCS#8 structure. Everything KMS would not take as is gets a reason and a way out.
  */
-import { OID, assertDer, bitLength, children, decodeBer, decodeDer, integerBytes, looksLikeDerSequence, octetsOf, oidOf, rsaParametersProblem, smallInteger } from './der.js';
+import {
+  OID,
+  assertDer,
+  bitLength,
+  children,
+  decodeBer,
+  decodeDer,
+  integerBytes,
+  looksLikeDerSequence,
+  octetsOf,
+  oidOf,
+  rsaParametersProblem,
+  smallInteger,
+} from './der.js';
 import { bytesToText, looksLikeText, parsePem } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, identifyDer } from './identify-der.js';
@@ -36,7 +49,10 @@ const CONVERT_HINT = 'convert it to binary PKCS#8 DER first (`kms-wrap convert F
 const DECRYPT_HINT = 'decrypt it first: openssl pkcs8 -topk8 -nocrypt -in KEY -outform DER -out KEY.der';
 
 /** Inspects material and settles its key spec. Throws a KmsWrapError that says why if it cannot. */
-export function inspectMaterial(material: Uint8Array, options?: InspectOptions & { readonly keySpecs?: undefined; readonly keySpec?: KeySpec | string }): MaterialInfo<KeySpec>;
+export function inspectMaterial(
+  material: Uint8Array,
+  options?: InspectOptions & { readonly keySpecs?: undefined; readonly keySpec?: KeySpec | string },
+): MaterialInfo<KeySpec>;
 export function inspectMaterial(material: Uint8Array, options?: InspectOptions): MaterialInfo;
 export function inspectMaterial(material: Uint8Array, options: InspectOptions = {}): MaterialInfo {
   const region = options.region ?? 'standard';
@@ -68,9 +84,17 @@ function describeFound(m: MaterialInfo): string {
   return `PKCS#8 ${m.curve} private key`;
 }
 
-function identifyMaterial(bytes: Uint8Array, region: Region, named: MaterialSpec | undefined, allowed: readonly MaterialSpec[]): MaterialInfo {
+function identifyMaterial(
+  bytes: Uint8Array,
+  region: Region,
+  named: MaterialSpec | undefined,
+  allowed: readonly MaterialSpec[],
+): MaterialInfo {
   if (bytes.length === 0) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key material is empty — check the file (KMS needs the binary key, never an empty file)');
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      'the key material is empty — check the file (KMS needs the binary key, never an empty file)',
+    );
   }
   // A SEQUENCE with an indefinite length (BER) is looked at too, so that it is refused as not DER.
   if (looksLikeDerSequence(bytes) || (bytes.length > 4 && bytes[0] === 0x30 && bytes[1] === 0x80)) {
@@ -109,7 +133,10 @@ function refuseRawLength(length: number, region: Region): never {
       other === 'china'
         ? `${length}-byte symmetric keys (SM4) exist only in the AWS China Regions — pass --region china if the KMS key is there, or use 32 bytes`
         : `in the China Regions symmetric key material is 16 bytes (SM4-128) — use 16 bytes, or leave out --region china if the key is elsewhere`;
-    throw new KmsWrapError(ERROR_CODES.REGION_MISMATCH, `${length} raw bytes are not ${elsewhere.join(' or ')} material in this region: ${hint}`);
+    throw new KmsWrapError(
+      ERROR_CODES.REGION_MISMATCH,
+      `${length} raw bytes are not ${elsewhere.join(' or ')} material in this region: ${hint}`,
+    );
   }
   const lengths = KEY_SPECS.filter((s) => rawLengthOf(s, region) !== undefined)
     .map((s) => `${s} ${rawLengthOf(s, region)}`)
@@ -152,15 +179,27 @@ function refuseText(text: string, rawFits: readonly KeySpec[]): never {
     const blocks = parsePem(text);
     const label = blocks.find((b) => !b.label.endsWith('PARAMETERS'))?.label ?? blocks[0]?.label ?? 'unknown';
     if (label === 'ENCRYPTED PRIVATE KEY' || blocks.some((b) => b.headers.some((h) => /ENCRYPTED/.test(h)))) {
-      throw new KmsWrapError(ERROR_CODES.MATERIAL_ENCRYPTED, `the material is an encrypted private key (PEM) and KMS needs the plaintext key — ${DECRYPT_HINT}`);
+      throw new KmsWrapError(
+        ERROR_CODES.MATERIAL_ENCRYPTED,
+        `the material is an encrypted private key (PEM) and KMS needs the plaintext key — ${DECRYPT_HINT}`,
+      );
     }
     if (/PUBLIC KEY|CERTIFICATE/.test(label)) {
-      throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `the material is a ${label.toLowerCase()} (PEM); KMS imports the private key — use the private key file`);
+      throw new KmsWrapError(
+        ERROR_CODES.MATERIAL_INVALID,
+        `the material is a ${label.toLowerCase()} (PEM); KMS imports the private key — use the private key file`,
+      );
     }
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_FORMAT, `the material is PEM text (${label}) and KMS takes binary PKCS#8 DER — ${CONVERT_HINT}`);
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_FORMAT,
+      `the material is PEM text (${label}) and KMS takes binary PKCS#8 DER — ${CONVERT_HINT}`,
+    );
   }
   if (trimmed.startsWith('{')) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_FORMAT, `the material is JSON (a JWK?) and KMS takes binary key material — ${CONVERT_HINT}`);
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_FORMAT,
+      `the material is JSON (a JWK?) and KMS takes binary key material — ${CONVERT_HINT}`,
+    );
   }
   throw new KmsWrapError(
     ERROR_CODES.MATERIAL_FORMAT,
@@ -191,14 +230,20 @@ function tryPkcs8(bytes: Uint8Array, allowed: readonly MaterialSpec[]): Material
       assertDer(bytes, 'the PKCS#8 key material', ERROR_CODES.MATERIAL_INVALID);
       return pkcs8Info(children(node), bytes.length, allowed);
     case 'encrypted-pkcs8':
-      throw new KmsWrapError(ERROR_CODES.MATERIAL_ENCRYPTED, `the material is an encrypted PKCS#8 private key and KMS needs the plaintext key — ${DECRYPT_HINT}`);
+      throw new KmsWrapError(
+        ERROR_CODES.MATERIAL_ENCRYPTED,
+        `the material is an encrypted PKCS#8 private key and KMS needs the plaintext key — ${DECRYPT_HINT}`,
+      );
     case 'pkcs1-private':
     case 'sec1-private':
       throw new KmsWrapError(ERROR_CODES.MATERIAL_FORMAT, `the material is ${DER_KIND_NAMES[kind]} and KMS takes PKCS#8 — ${CONVERT_HINT}`);
     case 'spki':
     case 'pkcs1-public':
     case 'certificate':
-      throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `the material is ${DER_KIND_NAMES[kind]}; KMS imports the private key — use the private key file`);
+      throw new KmsWrapError(
+        ERROR_CODES.MATERIAL_INVALID,
+        `the material is ${DER_KIND_NAMES[kind]}; KMS imports the private key — use the private key file`,
+      );
     case 'unknown':
       return undefined;
   }
@@ -214,7 +259,10 @@ function tryPkcs8(bytes: Uint8Array, allowed: readonly MaterialSpec[]): Material
 function pkcs8Info(c: ReturnType<typeof children>, length: number, allowed: readonly MaterialSpec[]): MaterialInfo {
   const version = smallInteger(c[0]);
   if (version !== 0 && version !== 1) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `the PKCS#8 key has version ${version ?? '?'} (expected 0) — re-export it with openssl pkcs8 -topk8 -nocrypt -outform DER`);
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      `the PKCS#8 key has version ${version ?? '?'} (expected 0) — re-export it with openssl pkcs8 -topk8 -nocrypt -outform DER`,
+    );
   }
   const alg = children(c[1]);
   const algOid = oidOf(alg[0]);
@@ -222,7 +270,10 @@ function pkcs8Info(c: ReturnType<typeof children>, length: number, allowed: read
   if (algOid === OID.rsaEncryption) {
     const problem = rsaParametersProblem(alg);
     if (problem !== undefined) {
-      throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `the PKCS#8 RSA key's algorithm has ${problem} (RFC 8017 §A.1) — re-export it with openssl pkcs8 -topk8 -nocrypt -outform DER`);
+      throw new KmsWrapError(
+        ERROR_CODES.MATERIAL_INVALID,
+        `the PKCS#8 RSA key's algorithm has ${problem} (RFC 8017 §A.1) — re-export it with openssl pkcs8 -topk8 -nocrypt -outform DER`,
+      );
     }
     // RSAPrivateKey ::= SEQUENCE { version, modulus INTEGER, ... }   -- RFC 8017 §A.1.2
     const rsa = children(decodeDer(inner, 'the RSA private key inside the PKCS#8', ERROR_CODES.MATERIAL_INVALID));
@@ -233,7 +284,10 @@ function pkcs8Info(c: ReturnType<typeof children>, length: number, allowed: read
     const bits = bitLength(modulus);
     const spec = KEY_SPECS.find((s) => KEY_SPEC_INFO[s].rsaBits === bits);
     if (!spec) {
-      throw new KmsWrapError(ERROR_CODES.KEY_SPEC_UNSUPPORTED, `the material is a ${bits}-bit RSA key and KMS imports RSA_2048, RSA_3072 or RSA_4096 — use a key of one of those sizes`);
+      throw new KmsWrapError(
+        ERROR_CODES.KEY_SPEC_UNSUPPORTED,
+        `the material is a ${bits}-bit RSA key and KMS imports RSA_2048, RSA_3072 or RSA_4096 — use a key of one of those sizes`,
+      );
     }
     return { format: 'pkcs8-der', kind: 'rsa', keySpec: spec, candidates: [spec], length, rsaBits: bits };
   }

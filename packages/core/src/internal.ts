@@ -5,7 +5,19 @@
  * wrap the adapters build on. Not part of the public API: names here may change in any release.
  * The public API is the package root; the DER/PEM/base64 toolkit is @kms-wrap/core/encoding.
  */
-export { accepts, algorithmOptions, importedSpecs, importsSpec, isConstruction, judge, judgeAlgorithm, judgeEvery, knownAlgorithms, orList, pluginFor } from './rules.js';
+export {
+  accepts,
+  algorithmOptions,
+  importedSpecs,
+  importsSpec,
+  isConstruction,
+  judge,
+  judgeAlgorithm,
+  judgeEvery,
+  knownAlgorithms,
+  orList,
+  pluginFor,
+} from './rules.js';
 export { closestName, didYouMean } from './suggest.js';
 export { standardAlgorithms } from './standard-algorithms.js';
 export type { AlgorithmModule, StandardAlgorithms } from './standard-algorithms.js';

@@ -68,17 +68,38 @@ const ALL_REGIONS: readonly Region[] = ['standard', 'china'];
 export const AWS_KMS_RULES: RuleSet = {
   name: 'AWS KMS',
   algorithms: {
-    RSA_AES_KEY_WRAP_SHA_256: { materials: ['rsa', 'ecc'], wrappingKeySpecs: RSA_KEYS, regions: ['standard'], packageName: '@kms-wrap/rsa-aes-key-wrap' },
-    RSA_AES_KEY_WRAP_SHA_1: { materials: ['rsa', 'ecc'], wrappingKeySpecs: RSA_KEYS, regions: ['standard'], packageName: '@kms-wrap/rsa-aes-key-wrap' },
-    RSAES_OAEP_SHA_256: { materials: ['symmetric', 'hmac', 'ecc', 'sm2'], wrappingKeySpecs: RSA_KEYS, regions: ALL_REGIONS, packageName: '@kms-wrap/rsaes-oaep' },
-    RSAES_OAEP_SHA_1: { materials: ['symmetric', 'hmac', 'ecc', 'sm2'], wrappingKeySpecs: RSA_KEYS, regions: ALL_REGIONS, packageName: '@kms-wrap/rsaes-oaep' },
+    RSA_AES_KEY_WRAP_SHA_256: {
+      materials: ['rsa', 'ecc'],
+      wrappingKeySpecs: RSA_KEYS,
+      regions: ['standard'],
+      packageName: '@kms-wrap/rsa-aes-key-wrap',
+    },
+    RSA_AES_KEY_WRAP_SHA_1: {
+      materials: ['rsa', 'ecc'],
+      wrappingKeySpecs: RSA_KEYS,
+      regions: ['standard'],
+      packageName: '@kms-wrap/rsa-aes-key-wrap',
+    },
+    RSAES_OAEP_SHA_256: {
+      materials: ['symmetric', 'hmac', 'ecc', 'sm2'],
+      wrappingKeySpecs: RSA_KEYS,
+      regions: ALL_REGIONS,
+      packageName: '@kms-wrap/rsaes-oaep',
+    },
+    RSAES_OAEP_SHA_1: {
+      materials: ['symmetric', 'hmac', 'ecc', 'sm2'],
+      wrappingKeySpecs: RSA_KEYS,
+      regions: ALL_REGIONS,
+      packageName: '@kms-wrap/rsaes-oaep',
+    },
     SM2PKE: { materials: ['rsa', 'ecc', 'sm2'], wrappingKeySpecs: ['SM2'], regions: ['china'], packageName: '@kms-wrap/sm2pke' },
   },
   deprecated: DEPRECATED_ALGORITHMS,
   preferredWrappingKeySpec: 'RSA_4096',
   // Material only other targets import; inspectMaterial refuses it for AWS KMS before the rules see it.
   keySpecRefusals: {
-    ED25519: 'the AWS KMS import requirements this tool encodes have no Ed25519 key spec — import an Ed25519 key into Vault transit (--target vault)',
+    ED25519:
+      'the AWS KMS import requirements this tool encodes have no Ed25519 key spec — import an Ed25519 key into Vault transit (--target vault)',
   },
 };
 
@@ -160,7 +181,10 @@ export function judgeAlgorithm(j: Judge, algorithm: string): KmsWrapError | unde
  * Material whose bytes could be several key specs (raw 32 bytes are SYMMETRIC_DEFAULT or
  * HMAC_256) is accepted only if every one of them is: the first refused says why.
  */
-export function judgeEvery(j: Judge, c: Omit<Combination, 'keySpec'> & { readonly keySpecs: readonly MaterialSpec[] }): KmsWrapError | undefined {
+export function judgeEvery(
+  j: Judge,
+  c: Omit<Combination, 'keySpec'> & { readonly keySpecs: readonly MaterialSpec[] },
+): KmsWrapError | undefined {
   const { keySpecs, ...rest } = c;
   for (const keySpec of keySpecs) {
     const refusal = judge(j, { ...rest, keySpec });
@@ -291,8 +315,6 @@ export function algorithmOptions(j: Judge, c: Omit<Combination, 'algorithm'>): A
     const refusal = judge(j, { ...c, algorithm });
     // Another target's algorithm (Azure's CKM_RSA_AES_KEY_WRAP) is made by its construction's plugin.
     const available = pluginFor(j, algorithm) !== undefined;
-    return refusal
-      ? { algorithm, accepted: false, available, reason: refusal.message }
-      : { algorithm, accepted: true, available };
+    return refusal ? { algorithm, accepted: false, available, reason: refusal.message } : { algorithm, accepted: true, available };
   });
 }

@@ -63,11 +63,41 @@ export interface KeySpecInfo {
 const BOTH: readonly Region[] = ['standard', 'china'];
 
 export const KEY_SPEC_INFO: Readonly<Record<KeySpec, KeySpecInfo>> = {
-  SYMMETRIC_DEFAULT: { spec: 'SYMMETRIC_DEFAULT', kind: 'symmetric', rawLength: { standard: 32, china: 16 }, regions: BOTH, fileName: 'PlaintextKeyMaterial.bin' },
-  HMAC_224: { spec: 'HMAC_224', kind: 'hmac', rawLength: { standard: 28, china: 28 }, regions: BOTH, fileName: 'HMAC_224_PlaintextKey.bin' },
-  HMAC_256: { spec: 'HMAC_256', kind: 'hmac', rawLength: { standard: 32, china: 32 }, regions: BOTH, fileName: 'HMAC_256_PlaintextKey.bin' },
-  HMAC_384: { spec: 'HMAC_384', kind: 'hmac', rawLength: { standard: 48, china: 48 }, regions: BOTH, fileName: 'HMAC_384_PlaintextKey.bin' },
-  HMAC_512: { spec: 'HMAC_512', kind: 'hmac', rawLength: { standard: 64, china: 64 }, regions: BOTH, fileName: 'HMAC_512_PlaintextKey.bin' },
+  SYMMETRIC_DEFAULT: {
+    spec: 'SYMMETRIC_DEFAULT',
+    kind: 'symmetric',
+    rawLength: { standard: 32, china: 16 },
+    regions: BOTH,
+    fileName: 'PlaintextKeyMaterial.bin',
+  },
+  HMAC_224: {
+    spec: 'HMAC_224',
+    kind: 'hmac',
+    rawLength: { standard: 28, china: 28 },
+    regions: BOTH,
+    fileName: 'HMAC_224_PlaintextKey.bin',
+  },
+  HMAC_256: {
+    spec: 'HMAC_256',
+    kind: 'hmac',
+    rawLength: { standard: 32, china: 32 },
+    regions: BOTH,
+    fileName: 'HMAC_256_PlaintextKey.bin',
+  },
+  HMAC_384: {
+    spec: 'HMAC_384',
+    kind: 'hmac',
+    rawLength: { standard: 48, china: 48 },
+    regions: BOTH,
+    fileName: 'HMAC_384_PlaintextKey.bin',
+  },
+  HMAC_512: {
+    spec: 'HMAC_512',
+    kind: 'hmac',
+    rawLength: { standard: 64, china: 64 },
+    regions: BOTH,
+    fileName: 'HMAC_512_PlaintextKey.bin',
+  },
   RSA_2048: { spec: 'RSA_2048', kind: 'rsa', rsaBits: 2048, regions: BOTH, fileName: 'RSA_2048_PrivateKey.der' },
   RSA_3072: { spec: 'RSA_3072', kind: 'rsa', rsaBits: 3072, regions: BOTH, fileName: 'RSA_3072_PrivateKey.der' },
   RSA_4096: { spec: 'RSA_4096', kind: 'rsa', rsaBits: 4096, regions: BOTH, fileName: 'RSA_4096_PrivateKey.der' },
@@ -177,7 +207,10 @@ export function parseKeySpec(name: string): KeySpec {
   if (why !== undefined) {
     throw new KmsWrapError(ERROR_CODES.KEY_SPEC_UNSUPPORTED, `${n} cannot be imported — ${why}`);
   }
-  throw new KmsWrapError(ERROR_CODES.UNKNOWN_NAME, `'${name}' is not a KMS key spec — ${didYouMean(name, KEY_SPECS)}use one of ${KEY_SPECS.join(', ')}`);
+  throw new KmsWrapError(
+    ERROR_CODES.UNKNOWN_NAME,
+    `'${name}' is not a KMS key spec — ${didYouMean(name, KEY_SPECS)}use one of ${KEY_SPECS.join(', ')}`,
+  );
 }
 
 export function parseWrappingKeySpec(name: string): WrappingKeySpec {

@@ -35,7 +35,10 @@ export function standardAlgorithms(loaders: Readonly<Record<string, () => Promis
       if (!pkg || !(pkg in loaders)) return undefined;
       const mod = await load(pkg);
       if (!mod) {
-        throw new KmsWrapError(ERROR_CODES.ALGORITHM_NOT_AVAILABLE, `${id} is provided by ${pkg}, which is not installed — npm install ${pkg}`);
+        throw new KmsWrapError(
+          ERROR_CODES.ALGORITHM_NOT_AVAILABLE,
+          `${id} is provided by ${pkg}, which is not installed — npm install ${pkg}`,
+        );
       }
       return mod.algorithms.find((a) => a.id === (rule.construction ?? id));
     },

@@ -35,7 +35,12 @@ export const AWS_KMS: Target = {
   defaultFileName: 'EncryptedKeyMaterial.bin',
   options: [
     { name: 'keyId', flag: 'key-id', required: false, description: 'the KMS key (key id, ARN or alias) the material is for' },
-    { name: 'importToken', flag: 'import-token', required: false, description: 'the import token file from GetParametersForImport (default ImportToken.bin)' },
+    {
+      name: 'importToken',
+      flag: 'import-token',
+      required: false,
+      description: 'the import token file from GetParametersForImport (default ImportToken.bin)',
+    },
     { name: 'validTo', flag: 'valid-to', required: false, description: 'when the imported material expires (ISO 8601)' },
   ],
   docs: 'docs/targets/aws.md',

@@ -24,7 +24,8 @@ import { ERROR_CODES, KmsWrapError } from './errors.js';
 import type { RuleSet } from './rules.js';
 import { checkTargetOptions, shellWord, valueOr, type Target, type Wrapped } from './target.js';
 
-const NO_HMAC = 'Azure Key Vault has no HMAC keys (BYOK imports RSA, EC and, in a Managed HSM, AES keys) — import HMAC keys into AWS KMS, Cloud KMS or Vault transit (--target aws, gcp or vault)';
+const NO_HMAC =
+  'Azure Key Vault has no HMAC keys (BYOK imports RSA, EC and, in a Managed HSM, AES keys) — import HMAC keys into AWS KMS, Cloud KMS or Vault transit (--target aws, gcp or vault)';
 
 export const AZURE_KEY_VAULT_RULES: RuleSet = {
   name: 'Azure Key Vault',
@@ -54,7 +55,8 @@ export const AZURE_KEY_VAULT_RULES: RuleSet = {
     HMAC_256: NO_HMAC,
     HMAC_384: NO_HMAC,
     HMAC_512: NO_HMAC,
-    ECC_SECG_P256K1: 'Azure BYOK imports EC keys on P-256, P-384 and P-521 — import a secp256k1 key into AWS KMS or Cloud KMS (--target aws or gcp)',
+    ECC_SECG_P256K1:
+      'Azure BYOK imports EC keys on P-256, P-384 and P-521 — import a secp256k1 key into AWS KMS or Cloud KMS (--target aws or gcp)',
     SM2: 'Azure Key Vault has no SM2 keys — SM2 key material imports into AWS KMS in the China Regions (--target aws --region china)',
     ED25519: 'Azure Key Vault has no Ed25519 keys — import an Ed25519 key into Vault transit (--target vault)',
   },
@@ -104,7 +106,12 @@ export const AZURE_KEY_VAULT: Target = {
   defaultFileName: 'key.byok',
   defaultAlgorithm: 'CKM_RSA_AES_KEY_WRAP',
   options: [
-    { name: 'kekId', flag: 'kek-id', required: true, description: "the KEK's key identifier (kid), https://VAULT.vault.azure.net/keys/KEK/VERSION, written into the .byok header" },
+    {
+      name: 'kekId',
+      flag: 'kek-id',
+      required: true,
+      description: "the KEK's key identifier (kid), https://VAULT.vault.azure.net/keys/KEK/VERSION, written into the .byok header",
+    },
     { name: 'vaultName', flag: 'vault-name', required: false, description: 'the key vault to import into (default: from the KEK id)' },
     { name: 'hsmName', flag: 'hsm-name', required: false, description: 'the Managed HSM to import into (default: from the KEK id)' },
     { name: 'keyName', flag: 'key-name', required: false, description: 'the name of the imported key' },
@@ -114,7 +121,10 @@ export const AZURE_KEY_VAULT: Target = {
     const o = checkTargetOptions(AZURE_KEY_VAULT, context.options ?? {});
     const kek = parseKid(o['kekId']!);
     if (o['vaultName'] !== undefined && o['hsmName'] !== undefined) {
-      throw new KmsWrapError(ERROR_CODES.TARGET_OPTION_INVALID, 'give --vault-name or --hsm-name, not both — the KEK and the imported key live in one vault or one Managed HSM');
+      throw new KmsWrapError(
+        ERROR_CODES.TARGET_OPTION_INVALID,
+        'give --vault-name or --hsm-name, not both — the KEK and the imported key live in one vault or one Managed HSM',
+      );
     }
     // The BYOK specification: the KEK "must be in the same vault where the target key will be imported".
     const named = o['vaultName'] ?? o['hsmName'];
@@ -126,7 +136,8 @@ export const AZURE_KEY_VAULT: Target = {
       );
     }
     const hsm = kek.hsm;
-    const symmetric = wrapped.keySpec === 'SYMMETRIC_DEFAULT' || (wrapped.keySpec === undefined && wrapped.keySpecCandidates.includes('SYMMETRIC_DEFAULT'));
+    const symmetric =
+      wrapped.keySpec === 'SYMMETRIC_DEFAULT' || (wrapped.keySpec === undefined && wrapped.keySpecCandidates.includes('SYMMETRIC_DEFAULT'));
     if (symmetric && !hsm) {
       throw new KmsWrapError(
         ERROR_CODES.COMBINATION_REJECTED,

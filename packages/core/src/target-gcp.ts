@@ -38,10 +38,17 @@ function keyWrap(bits: 3072 | 4096, hash: 'SHA_1' | 'SHA_256'): AlgorithmRule {
 
 function direct(bits: 3072 | 4096): AlgorithmRule {
   // Every kind is listed: OAEP capacity (318 / 446 bytes) refuses what does not fit, RSA keys among them.
-  return { materials: ALL, wrappingKeySpecs: [`RSA_${bits}` as WrappingKeySpec], regions: ['standard'], packageName: '@kms-wrap/rsaes-oaep', construction: 'RSAES_OAEP_SHA_256' };
+  return {
+    materials: ALL,
+    wrappingKeySpecs: [`RSA_${bits}` as WrappingKeySpec],
+    regions: ['standard'],
+    packageName: '@kms-wrap/rsaes-oaep',
+    construction: 'RSAES_OAEP_SHA_256',
+  };
 }
 
-const ELSEWHERE_P521 = 'Cloud KMS has no algorithm on the P-521 curve (its EC keys are P-256, P-384 and secp256k1) — import a P-521 key into AWS KMS, Azure Key Vault or Vault transit (--target aws, azure or vault), or use a P-256 or P-384 key';
+const ELSEWHERE_P521 =
+  'Cloud KMS has no algorithm on the P-521 curve (its EC keys are P-256, P-384 and secp256k1) — import a P-521 key into AWS KMS, Azure Key Vault or Vault transit (--target aws, azure or vault), or use a P-256 or P-384 key';
 
 export const GCP_KMS_RULES: RuleSet = {
   name: 'Google Cloud KMS',
@@ -81,7 +88,8 @@ export const GCP_KMS: Target = {
   id: 'gcp',
   name: 'Google Cloud KMS',
   rules: GCP_KMS_RULES,
-  wrappingKeySource: 'the import job\'s public key (PEM): gcloud kms import-jobs describe JOB --location L --keyring R --format="value(publicKey.pem)" > wrapping-key.pem',
+  wrappingKeySource:
+    'the import job\'s public key (PEM): gcloud kms import-jobs describe JOB --location L --keyring R --format="value(publicKey.pem)" > wrapping-key.pem',
   defaultFileName: 'wrapped-key.bin',
   options: [
     { name: 'keyName', flag: 'key-name', required: false, description: 'the crypto key to import into' },
@@ -92,7 +100,8 @@ export const GCP_KMS: Target = {
       name: 'keyAlgorithm',
       flag: 'key-algorithm',
       required: false,
-      description: 'the algorithm of the new key version (default: google-symmetric-encryption, hmac-sha256, rsa-sign-pss-3072-sha256, ec-sign-p256-sha256, ... by material)',
+      description:
+        'the algorithm of the new key version (default: google-symmetric-encryption, hmac-sha256, rsa-sign-pss-3072-sha256, ec-sign-p256-sha256, ... by material)',
     },
   ],
   docs: 'docs/targets/gcp.md',

@@ -54,8 +54,10 @@ export const VAULT_TRANSIT_RULES: RuleSet = {
     ED25519: 'ed25519',
   },
   keySpecRefusals: {
-    HMAC_224: 'Vault transit HMAC keys are 32 to 512 bytes, and HMAC_224 material is 28 — use an HMAC key of 32 bytes or more (HMAC_256, HMAC_384, HMAC_512)',
-    ECC_SECG_P256K1: 'Vault transit has no secp256k1 keys (its ECDSA types are ecdsa-p256, ecdsa-p384, ecdsa-p521) — import a secp256k1 key into AWS KMS or Cloud KMS (--target aws or gcp)',
+    HMAC_224:
+      'Vault transit HMAC keys are 32 to 512 bytes, and HMAC_224 material is 28 — use an HMAC key of 32 bytes or more (HMAC_256, HMAC_384, HMAC_512)',
+    ECC_SECG_P256K1:
+      'Vault transit has no secp256k1 keys (its ECDSA types are ecdsa-p256, ecdsa-p384, ecdsa-p521) — import a secp256k1 key into AWS KMS or Cloud KMS (--target aws or gcp)',
     SM2: 'Vault transit has no SM2 keys — SM2 key material imports into AWS KMS in the China Regions (--target aws --region china)',
   },
   newKeyHint: "Vault's wrapping key is always RSA-4096: vault read -field=public_key transit/wrapping_key > wrapping_key.pem",

@@ -90,7 +90,10 @@ export function checkTargetOptions(
   }
   for (const option of target.options) {
     if (option.required && (out[option.name] === undefined || out[option.name] === '')) {
-      throw new KmsWrapError(ERROR_CODES.TARGET_OPTION_INVALID, `${target.name} needs ${say(option)}: ${option.description} (see ${target.docs})`);
+      throw new KmsWrapError(
+        ERROR_CODES.TARGET_OPTION_INVALID,
+        `${target.name} needs ${say(option)}: ${option.description} (see ${target.docs})`,
+      );
     }
   }
   return out;

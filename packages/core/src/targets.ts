@@ -46,9 +46,18 @@ const ALIASES: Readonly<Record<string, TargetId>> = {
 /** A target by id or a common name of it (aws, gcp, azure, vault; google, az, transit...). */
 export function parseTarget(name: string | Target): Target {
   if (typeof name !== 'string') return name;
-  const id = ALIASES[name.trim().toLowerCase().replace(/[_\s]+/g, '-')];
+  const id =
+    ALIASES[
+      name
+        .trim()
+        .toLowerCase()
+        .replace(/[_\s]+/g, '-')
+    ];
   if (id === undefined) {
-    throw new KmsWrapError(ERROR_CODES.UNKNOWN_NAME, `'${name}' is not a target — use ${orList([...TARGET_IDS])} (AWS KMS, Google Cloud KMS, Azure Key Vault, HashiCorp Vault transit)`);
+    throw new KmsWrapError(
+      ERROR_CODES.UNKNOWN_NAME,
+      `'${name}' is not a target — use ${orList([...TARGET_IDS])} (AWS KMS, Google Cloud KMS, Azure Key Vault, HashiCorp Vault transit)`,
+    );
   }
   return TARGETS[id];
 }
@@ -93,7 +102,13 @@ export function fitsTarget(
   const base = { target: target.id, name: target.name, keySpecs: taken, targetNames: names, algorithms };
   if (algorithms.length > 0) return { ...base, fits: true };
   const first = ids[0]!;
-  const refusal = judge(j, { algorithm: first, keySpec: specs[0]!, materialLength: material.length, wrappingKeySpec: target.rules.preferredWrappingKeySpec, region });
+  const refusal = judge(j, {
+    algorithm: first,
+    keySpec: specs[0]!,
+    materialLength: material.length,
+    wrappingKeySpec: target.rules.preferredWrappingKeySpec,
+    region,
+  });
   return { ...base, fits: false, reason: refusal?.message ?? `${target.name} takes no algorithm for this material` };
 }
 

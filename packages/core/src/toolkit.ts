@@ -34,7 +34,16 @@ export {
   tagged,
   unsignedInteger,
 } from './der.js';
-export { asn1UnsignedInteger, concatBytes, derLength, derTlv, derTlvLength, derUnsignedInteger, toDer, unsignedIntegerContent } from './der-encode.js';
+export {
+  asn1UnsignedInteger,
+  concatBytes,
+  derLength,
+  derTlv,
+  derTlvLength,
+  derUnsignedInteger,
+  toDer,
+  unsignedIntegerContent,
+} from './der-encode.js';
 export { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, OID_BY_CURVE, UNIMPORTABLE_SPEC_BY_OID, identifyDer } from './identify-der.js';
 export type { DerKind } from './identify-der.js';
 export {

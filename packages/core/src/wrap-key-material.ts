@@ -47,7 +47,10 @@ export async function wrapKeyMaterialWith(options: WrapKeyMaterialOptions, runti
   const target = parseTarget(options.target ?? 'aws');
   const id = (options.algorithm ?? target.defaultAlgorithm ?? '').trim().toUpperCase();
   if (id === '') {
-    throw new KmsWrapError(ERROR_CODES.UNKNOWN_NAME, `${target.name} needs an algorithm — use ${orList(Object.keys(target.rules.algorithms))}`);
+    throw new KmsWrapError(
+      ERROR_CODES.UNKNOWN_NAME,
+      `${target.name} needs an algorithm — use ${orList(Object.keys(target.rules.algorithms))}`,
+    );
   }
   // Names the package to install when the requested algorithm's is missing.
   await runtime.loadStandardAlgorithm(id, target.rules);

@@ -3,7 +3,19 @@
  * SubjectPublicKeyInfo (WrappingPublicKey.bin), or its base64 (the JSON's PublicKey) or PEM.
  * Refuses private keys, certificates, weak RSA keys and key types KMS never issues.
  */
-import { OID, bitLength, bitStringBytes, children, decodeDer, integerBytes, isDerUnsigned, isSequence, oidOf, rsaParametersProblem, type Asn1 } from './der.js';
+import {
+  OID,
+  bitLength,
+  bitStringBytes,
+  children,
+  decodeDer,
+  integerBytes,
+  isDerUnsigned,
+  isSequence,
+  oidOf,
+  rsaParametersProblem,
+  type Asn1,
+} from './der.js';
 import { bytesToText, equalBytes, fromBase64, looksLikeText, parsePem } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, identifyDer } from './identify-der.js';
@@ -35,7 +47,10 @@ export function toWrappingPublicKey(input: Uint8Array | string | WrappingPublicK
   if (PARSED.has(input)) return input;
   const spki = typeof input === 'object' && input !== null ? (input as { spki?: unknown }).spki : undefined;
   if (!(spki instanceof Uint8Array)) {
-    throw new KmsWrapError(INVALID, `the wrapping public key is an object without spki bytes — give its DER bytes, base64 or PEM, or a key from parseWrappingPublicKey`);
+    throw new KmsWrapError(
+      INVALID,
+      `the wrapping public key is an object without spki bytes — give its DER bytes, base64 or PEM, or a key from parseWrappingPublicKey`,
+    );
   }
   return parseWrappingPublicKey(spki);
 }
@@ -72,7 +87,10 @@ export function parseWrappingPublicKey(input: Uint8Array | string): WrappingPubl
     );
   }
   if (kind === 'certificate') {
-    throw new KmsWrapError(INVALID, `the wrapping public key file holds an X.509 certificate, and KMS gives a bare public key — ${FETCH_HINT}`);
+    throw new KmsWrapError(
+      INVALID,
+      `the wrapping public key file holds an X.509 certificate, and KMS gives a bare public key — ${FETCH_HINT}`,
+    );
   }
   if (kind === 'pkcs1-public') {
     throw new KmsWrapError(
@@ -80,7 +98,8 @@ export function parseWrappingPublicKey(input: Uint8Array | string): WrappingPubl
       'the wrapping public key is a PKCS#1 RSAPublicKey, and KMS gives a SubjectPublicKeyInfo — convert it with openssl rsa -RSAPublicKey_in -pubout -outform DER, or use the file KMS gave',
     );
   }
-  if (kind !== 'spki') throw new KmsWrapError(INVALID, `the wrapping public key is not a public key (${DER_KIND_NAMES[kind]}) — ${FETCH_HINT}`);
+  if (kind !== 'spki')
+    throw new KmsWrapError(INVALID, `the wrapping public key is not a public key (${DER_KIND_NAMES[kind]}) — ${FETCH_HINT}`);
   const key = fromSpki(der, children(node));
   if (key.rsa) Object.freeze(key.rsa);
   if (key.ec) Object.freeze(key.ec);
@@ -102,7 +121,10 @@ function toDer(input: Uint8Array | string): Uint8Array {
     const blocks = parsePem(text, INVALID);
     const block = blocks[0]!;
     if (/PRIVATE KEY/.test(block.label)) {
-      throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_IS_PRIVATE, `the wrapping public key file holds a PEM ${block.label} — give the public key (WrappingPublicKey.bin); never hand a private key to the wrapping step`);
+      throw new KmsWrapError(
+        ERROR_CODES.PUBLIC_KEY_IS_PRIVATE,
+        `the wrapping public key file holds a PEM ${block.label} — give the public key (WrappingPublicKey.bin); never hand a private key to the wrapping step`,
+      );
     }
     return block.der;
   }
@@ -125,7 +147,8 @@ function fromSpki(spki: Uint8Array, c: Asn1[]): WrappingPublicKey {
   if (key === undefined) throw new KmsWrapError(INVALID, `the wrapping public key's key bits are malformed — ${FETCH_HINT}`);
   if (algOid === OID.rsaEncryption) {
     const problem = rsaParametersProblem(alg);
-    if (problem !== undefined) throw new KmsWrapError(INVALID, `the wrapping public key's algorithm has ${problem} (RFC 8017 §A.1) — ${FETCH_HINT}`);
+    if (problem !== undefined)
+      throw new KmsWrapError(INVALID, `the wrapping public key's algorithm has ${problem} (RFC 8017 §A.1) — ${FETCH_HINT}`);
     return rsaKey(spki, key);
   }
   if (algOid === OID.ecPublicKey || algOid === OID.sm2) {
@@ -138,7 +161,10 @@ function fromSpki(spki: Uint8Array, c: Asn1[]): WrappingPublicKey {
       );
     }
     if (key.length !== 65 && key.length !== 33) {
-      throw new KmsWrapError(INVALID, `the SM2 wrapping public key's point is ${key.length} bytes (expected 65 uncompressed or 33 compressed) — ${FETCH_HINT}`);
+      throw new KmsWrapError(
+        INVALID,
+        `the SM2 wrapping public key's point is ${key.length} bytes (expected 65 uncompressed or 33 compressed) — ${FETCH_HINT}`,
+      );
     }
     return { spec: 'SM2', type: 'sm2', spki, ec: { curve, point: key } };
   }
@@ -166,18 +192,30 @@ function rsaKey(spki: Uint8Array, key: Uint8Array): WrappingPublicKey {
   // RFC 8017 §3.1: e is an odd integer, 3 <= e <= n - 1. KMS uses 65537.
   const eBits = bitLength(publicExponent);
   if (eBits < 2 || (publicExponent[publicExponent.length - 1]! & 1) === 0 || eBits >= bits) {
-    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, `the RSA wrapping public key has an invalid public exponent (must be odd and at least 3) — ${FETCH_HINT}`);
+    throw new KmsWrapError(
+      ERROR_CODES.PUBLIC_KEY_WEAK,
+      `the RSA wrapping public key has an invalid public exponent (must be odd and at least 3) — ${FETCH_HINT}`,
+    );
   }
   checkWrappingKeyExponent(publicExponent);
   if ((modulus[modulus.length - 1]! & 1) === 0) {
-    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, `the RSA wrapping public key's modulus is even, so it is not an RSA key — ${FETCH_HINT}`);
+    throw new KmsWrapError(
+      ERROR_CODES.PUBLIC_KEY_WEAK,
+      `the RSA wrapping public key's modulus is even, so it is not an RSA key — ${FETCH_HINT}`,
+    );
   }
   if (bits < 2048) {
-    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, `the RSA wrapping public key is ${bits} bits, under the 2048 bits KMS uses — ${FETCH_HINT}, with wrapping key spec RSA_4096 (preferred), RSA_3072 or RSA_2048`);
+    throw new KmsWrapError(
+      ERROR_CODES.PUBLIC_KEY_WEAK,
+      `the RSA wrapping public key is ${bits} bits, under the 2048 bits KMS uses — ${FETCH_HINT}, with wrapping key spec RSA_4096 (preferred), RSA_3072 or RSA_2048`,
+    );
   }
   const spec = WRAPPING_KEY_SPECS.find((s) => WRAPPING_KEY_SPEC_INFO[s].type === 'rsa' && WRAPPING_KEY_SPEC_INFO[s].bits === bits);
   if (!spec) {
-    throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, `the RSA wrapping public key is ${bits} bits, which is not a wrapping key spec KMS issues (2048, 3072, 4096) — ${FETCH_HINT}`);
+    throw new KmsWrapError(
+      ERROR_CODES.PUBLIC_KEY_WEAK,
+      `the RSA wrapping public key is ${bits} bits, which is not a wrapping key spec KMS issues (2048, 3072, 4096) — ${FETCH_HINT}`,
+    );
   }
   return { spec, type: 'rsa', spki, rsa: { modulus, publicExponent, bits } };
 }

@@ -97,7 +97,10 @@ const cases = [
 
 describe('BER that is not DER is refused as wrapping key and as material, naming the byte', () => {
   for (const [name, pair] of cases) {
-    for (const [form, key] of [['SubjectPublicKeyInfo', 'spki'], ['PKCS#8', 'pkcs8']] as const) {
+    for (const [form, key] of [
+      ['SubjectPublicKeyInfo', 'spki'],
+      ['PKCS#8', 'pkcs8'],
+    ] as const) {
       const check = (bytes: Uint8Array, message: string) => {
         const e = key === 'spki' ? asKey(bytes) : asMaterial(bytes);
         expect(e.code).toBe(key === 'spki' ? ERROR_CODES.PUBLIC_KEY_INVALID : ERROR_CODES.MATERIAL_INVALID);

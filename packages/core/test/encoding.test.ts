@@ -47,12 +47,19 @@ describe('PEM', () => {
 
   it('is strict: a block ends with its own label and holds canonical base64 (RFC 7468 §3, RFC 4648 §3.5)', () => {
     expect(() => parsePem('-----BEGIN PRIVATE KEY-----\nAAEC\n-----END EC PRIVATE KEY-----\n')).toThrow(
-      expect.objectContaining({ code: ERROR_CODES.MATERIAL_INVALID, message: 'the PEM block PRIVATE KEY ends with a different label — the file is damaged' }),
+      expect.objectContaining({
+        code: ERROR_CODES.MATERIAL_INVALID,
+        message: 'the PEM block PRIVATE KEY ends with a different label — the file is damaged',
+      }),
     );
     // 'AAF=' decodes to 00 01 with a set bit left over: not the canonical 'AAE='.
     expect(toHex(parsePem('-----BEGIN X-----\nAAE=\n-----END X-----')[0]!.der)).toBe('0001');
-    expect(() => parsePem('-----BEGIN X-----\nAAF=\n-----END X-----')).toThrow(expect.objectContaining({ message: 'the PEM block X is not valid base64 — the file is damaged or truncated' }));
-    expect(() => parsePem('-----BEGIN X-----\nA-_C\n-----END X-----')).toThrow(expect.objectContaining({ message: expect.stringContaining('not valid base64') }));
+    expect(() => parsePem('-----BEGIN X-----\nAAF=\n-----END X-----')).toThrow(
+      expect.objectContaining({ message: 'the PEM block X is not valid base64 — the file is damaged or truncated' }),
+    );
+    expect(() => parsePem('-----BEGIN X-----\nA-_C\n-----END X-----')).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('not valid base64') }),
+    );
     // Text around the blocks is ignored; a last block cut short leaves the complete ones.
     const text = 'Bag Attributes\n-----BEGIN A-----\nAAEC\n-----END A-----\n-----BEGIN B-----\nAAEC\n';
     expect(parsePem(text).map((b) => b.label)).toEqual(['A']);
@@ -63,7 +70,9 @@ describe('PEM', () => {
   });
 
   it('refuses a block with bad base64 or no END line, with the code asked for', () => {
-    expect(() => parsePem('-----BEGIN X-----\n@@@@\n-----END X-----')).toThrow(expect.objectContaining({ code: ERROR_CODES.MATERIAL_INVALID }));
+    expect(() => parsePem('-----BEGIN X-----\n@@@@\n-----END X-----')).toThrow(
+      expect.objectContaining({ code: ERROR_CODES.MATERIAL_INVALID }),
+    );
     expect(() => parsePem('-----BEGIN X-----\nAAAA\n', ERROR_CODES.PUBLIC_KEY_INVALID)).toThrow(
       expect.objectContaining({ code: ERROR_CODES.PUBLIC_KEY_INVALID, message: expect.stringContaining('truncated') }),
     );
@@ -72,7 +81,8 @@ describe('PEM', () => {
 
 describe('bytes', () => {
   it('textToBytes is UTF-8', () => {
-    for (const s of ['', 'abc', 'é', '€', '𝄞', 'mixed é € 𝄞 text']) expect(toHex(textToBytes(s))).toBe(Buffer.from(s, 'utf8').toString('hex'));
+    for (const s of ['', 'abc', 'é', '€', '𝄞', 'mixed é € 𝄞 text'])
+      expect(toHex(textToBytes(s))).toBe(Buffer.from(s, 'utf8').toString('hex'));
   });
 
   it('equalBytes compares length and content', () => {

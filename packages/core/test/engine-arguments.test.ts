@@ -25,15 +25,45 @@ async function refusal(request: unknown, call: 'wrap' | 'options' = 'wrap'): Pro
 
 describe('wrong argument types are coded refusals', () => {
   it.each([
-    ['material as a string', { material: 'c2VjcmV0LWtleS1tYXRlcmlhbA==', wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256' }, 'material must be a Uint8Array', 'not a string'],
-    ['material as an array of numbers', { material: [1, 2, 3], wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256' }, 'material must be a Uint8Array', 'not an array'],
-    ['material as an ArrayBuffer', { material: new ArrayBuffer(32), wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256' }, 'material must be a Uint8Array', 'not an ArrayBuffer'],
+    [
+      'material as a string',
+      { material: 'c2VjcmV0LWtleS1tYXRlcmlhbA==', wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256' },
+      'material must be a Uint8Array',
+      'not a string',
+    ],
+    [
+      'material as an array of numbers',
+      { material: [1, 2, 3], wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256' },
+      'material must be a Uint8Array',
+      'not an array',
+    ],
+    [
+      'material as an ArrayBuffer',
+      { material: new ArrayBuffer(32), wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256' },
+      'material must be a Uint8Array',
+      'not an ArrayBuffer',
+    ],
     ['no material', { wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256' }, 'material must be a Uint8Array', 'not undefined'],
-    ['a number as the wrapping key', { material, wrappingPublicKey: 42, algorithm: 'RSAES_OAEP_SHA_256' }, 'wrappingPublicKey must be', 'not a number'],
+    [
+      'a number as the wrapping key',
+      { material, wrappingPublicKey: 42, algorithm: 'RSAES_OAEP_SHA_256' },
+      'wrappingPublicKey must be',
+      'not a number',
+    ],
     ['no algorithm', { material, wrappingPublicKey: key }, 'algorithm must be', 'not undefined'],
     ['an algorithm that is not a string', { material, wrappingPublicKey: key, algorithm: 1 }, 'algorithm must be', 'not a number'],
-    ['a region that is not a string', { material, wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256', region: true }, 'region must be a string', 'not a boolean'],
-    ['a key spec that is not a string', { material, wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256', keySpec: {} }, 'keySpec must be a string', 'not an object'],
+    [
+      'a region that is not a string',
+      { material, wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256', region: true },
+      'region must be a string',
+      'not a boolean',
+    ],
+    [
+      'a key spec that is not a string',
+      { material, wrappingPublicKey: key, algorithm: 'RSAES_OAEP_SHA_256', keySpec: {} },
+      'keySpec must be a string',
+      'not an object',
+    ],
     ['no request', undefined, 'wrap() takes a request object', 'not undefined'],
     ['null', null, 'wrap() takes a request object', 'not null'],
   ])('%s', async (_, request, says, kind) => {

@@ -69,7 +69,12 @@ async function rejection(p: Promise<unknown>): Promise<KmsWrapError> {
 
 describe('a third-party plugin (XOR_DEMO, defined in this test)', () => {
   const wrapper = createWrapper({ algorithms: [XOR_DEMO, ...STAND_INS], crypto: randomOnlyProvider });
-  const request = (r: Partial<WrapRequest> = {}): WrapRequest => ({ material: raw(48), wrappingPublicKey: k.rsa2048.spki, algorithm: 'XOR_DEMO', ...r });
+  const request = (r: Partial<WrapRequest> = {}): WrapRequest => ({
+    material: raw(48),
+    wrappingPublicKey: k.rsa2048.spki,
+    algorithm: 'XOR_DEMO',
+    ...r,
+  });
 
   it('registers through createWrapper and is known by its id', () => {
     expect(wrapper.algorithms.get('XOR_DEMO')).toBe(XOR_DEMO);
@@ -79,9 +84,17 @@ describe('a third-party plugin (XOR_DEMO, defined in this test)', () => {
   it('wraps what its accepts allows, and unwraps to the same bytes', async () => {
     const material = raw(48);
     const result = await wrapper.wrap(request({ material }));
-    expect(result).toMatchObject({ algorithm: 'XOR_DEMO', keySpec: 'HMAC_384', wrappingKeySpec: 'RSA_2048', region: 'standard', materialFormat: 'raw' });
+    expect(result).toMatchObject({
+      algorithm: 'XOR_DEMO',
+      keySpec: 'HMAC_384',
+      wrappingKeySpec: 'RSA_2048',
+      region: 'standard',
+      materialFormat: 'raw',
+    });
     expect(result.ciphertext.length).toBe(96);
-    expect(Array.from(await wrapper.unwrap({ ciphertext: result.ciphertext, algorithm: 'XOR_DEMO', privateKey: k.rsa2048.pkcs8 }))).toEqual(Array.from(material));
+    expect(Array.from(await wrapper.unwrap({ ciphertext: result.ciphertext, algorithm: 'XOR_DEMO', privateKey: k.rsa2048.pkcs8 }))).toEqual(
+      Array.from(material),
+    );
     expect(Array.from(material)).toEqual(Array.from(raw(48))); // not modified
   });
 
@@ -126,7 +139,9 @@ describe('checks after wrap', () => {
       },
     };
     const w = createWrapper({ algorithms: [leaky], crypto: randomOnlyProvider });
-    const e = await rejection(w.wrap({ material: raw(32), wrappingPublicKey: k.rsa2048.spki, algorithm: 'LEAKY_DEMO', keySpec: 'HMAC_256' }));
+    const e = await rejection(
+      w.wrap({ material: raw(32), wrappingPublicKey: k.rsa2048.spki, algorithm: 'LEAKY_DEMO', keySpec: 'HMAC_256' }),
+    );
     expect(e.code).toBe(ERROR_CODES.OUTPUT_CHECK_FAILED);
     expect(e.message).toBe('LEAKY_DEMO output contains the plaintext material — nothing was written; report this to leaky-plugin');
   });
@@ -164,7 +179,8 @@ describe('checks before wrap', () => {
       ...XOR_DEMO,
       wrap,
       checkWrappingKey: (key) => {
-        if (key.spec !== 'RSA_4096') throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, 'XOR_DEMO wants RSA_4096 — request an RSA_4096 wrapping key');
+        if (key.spec !== 'RSA_4096')
+          throw new KmsWrapError(ERROR_CODES.PUBLIC_KEY_WEAK, 'XOR_DEMO wants RSA_4096 — request an RSA_4096 wrapping key');
       },
     };
     const w = createWrapper({ algorithms: [picky], crypto: randomOnlyProvider });
@@ -180,7 +196,9 @@ describe('checks before wrap', () => {
     const w = createWrapper({ algorithms: [sm2ish], crypto: randomOnlyProvider });
     const e = refusal(() => w.check({ material: raw(28), wrappingPublicKey: k.rsa2048.spki, algorithm: 'XOR_DEMO' }));
     expect(e.code).toBe(ERROR_CODES.PUBLIC_KEY_TYPE);
-    expect(e.message).toBe('XOR_DEMO needs an SM2 wrapping key, and this one is RSA_2048 — request parameters with a matching wrapping key spec');
+    expect(e.message).toBe(
+      'XOR_DEMO needs an SM2 wrapping key, and this one is RSA_2048 — request parameters with a matching wrapping key spec',
+    );
   });
 
   it('a parsed wrapping key is taken as is', async () => {
@@ -200,7 +218,9 @@ describe('ALGORITHM_NOT_AVAILABLE names the package to install', () => {
     it(`${id} → ${pkg}`, async () => {
       const e = await rejection(w.wrap({ material: material(), wrappingPublicKey: spki(), algorithm: id, region }));
       expect(e.code).toBe(ERROR_CODES.ALGORITHM_NOT_AVAILABLE);
-      expect(e.message).toBe(`${id} is accepted here but no plugin for it was given to the wrapper — install ${pkg} and pass its algorithms to createWrapper`);
+      expect(e.message).toBe(
+        `${id} is accepted here but no plugin for it was given to the wrapper — install ${pkg} and pass its algorithms to createWrapper`,
+      );
     });
   }
 
@@ -231,12 +251,19 @@ describe('plugins set up wrongly are refused by createWrapper', () => {
     const { accepts: _a, ...noAccepts } = XOR_DEMO;
     const e = refusal(() => createWrapper({ algorithms: [noAccepts], crypto: randomOnlyProvider }));
     expect(e.code).toBe(ERROR_CODES.PLUGIN_INVALID);
-    expect(e.message).toBe('XOR_DEMO is not an algorithm AWS KMS knows, and the plugin declares no accepts { materials, wrappingKeySpecs, regions } — add accepts to the plugin, or use a known id');
+    expect(e.message).toBe(
+      'XOR_DEMO is not an algorithm AWS KMS knows, and the plugin declares no accepts { materials, wrappingKeySpecs, regions } — add accepts to the plugin, or use a known id',
+    );
   });
 
   it('a known id needs no accepts, and cannot widen the rules with one', () => {
-    const widened: WrappingAlgorithm = { ...STAND_INS[2]!, accepts: { materials: ['rsa'], wrappingKeySpecs: ['RSA_2048'], regions: ['standard'] } };
+    const widened: WrappingAlgorithm = {
+      ...STAND_INS[2]!,
+      accepts: { materials: ['rsa'], wrappingKeySpecs: ['RSA_2048'], regions: ['standard'] },
+    };
     const w = createWrapper({ algorithms: [widened], crypto: randomOnlyProvider });
-    expect(refusal(() => w.check({ material: k.rsa2048.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_256' })).code).toBe(ERROR_CODES.COMBINATION_REJECTED);
+    expect(
+      refusal(() => w.check({ material: k.rsa2048.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_256' })).code,
+    ).toBe(ERROR_CODES.COMBINATION_REJECTED);
   });
 });

@@ -20,13 +20,7 @@ import {
   parseWrappingPublicKey,
   type WrappingPublicKey,
 } from '../src/index.js';
-import {
-  bitLength,
-  bytesToBigInt,
-  fromBase64,
-  jsonTooDeep,
-  parsePem,
-} from '../src/toolkit.js';
+import { bitLength, bytesToBigInt, fromBase64, jsonTooDeep, parsePem } from '../src/toolkit.js';
 import { derLength, derNodes, mutateBytes, mutateBytesOnce, mutateText, mutateValue, type Mutation } from '../../../tools/fuzz/mutate.mjs';
 import { parametersJson } from '../../../tools/fuzz/seeds.mjs';
 import { der, keys, pem } from './keys.js';
@@ -68,13 +62,20 @@ const jsonSeeds = [parametersJson(k.rsa2048.spki), parametersJson(k.sm2.spki, '2
 
 const mutation: fc.Arbitrary<Mutation> = fc.record({ op: fc.nat(), a: fc.nat(), b: fc.nat(), c: fc.nat() });
 const mutations = fc.array(mutation, { maxLength: 4 });
-const mutated = (pool: readonly Uint8Array[]) => fc.tuple(fc.nat(), mutations).map(([i, m]) => mutateBytes(pool[i % pool.length]!, m, pool));
+const mutated = (pool: readonly Uint8Array[]) =>
+  fc.tuple(fc.nat(), mutations).map(([i, m]) => mutateBytes(pool[i % pool.length]!, m, pool));
 const mutatedText = (pool: readonly string[]) => fc.tuple(fc.nat(), mutations).map(([i, m]) => mutateText(pool[i % pool.length]!, m, pool));
 /** Mutated DER, as is or re-armoured as base64 / PEM text (so the DER inside the text is hostile too). */
 const derOrText = (pool: readonly Uint8Array[]) =>
-  fc.tuple(mutated(pool), fc.constantFrom('bytes', 'base64', 'pem'), fc.constantFrom('PRIVATE KEY', 'PUBLIC KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'CERTIFICATE')).map(([b, form, label]) =>
-    form === 'bytes' ? b : new Uint8Array(Buffer.from(form === 'base64' ? Buffer.from(b).toString('base64') : pem(label, b), 'latin1')),
-  );
+  fc
+    .tuple(
+      mutated(pool),
+      fc.constantFrom('bytes', 'base64', 'pem'),
+      fc.constantFrom('PRIVATE KEY', 'PUBLIC KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'CERTIFICATE'),
+    )
+    .map(([b, form, label]) =>
+      form === 'bytes' ? b : new Uint8Array(Buffer.from(form === 'base64' ? Buffer.from(b).toString('base64') : pem(label, b), 'latin1')),
+    );
 
 /** Runs `f`: it returns (and `check` holds) or throws a coded KmsWrapError; within LIMIT_MS. */
 function hostile<T>(f: () => T, check?: (value: T) => void): void {
@@ -96,7 +97,9 @@ function hostile<T>(f: () => T, check?: (value: T) => void): void {
 
 function expectCoded(error: unknown): void {
   if (!(error instanceof KmsWrapError)) {
-    throw new Error(`a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+    throw new Error(
+      `a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`,
+    );
   }
   expect(CODES.has(error.code), error.code).toBe(true);
   expect(error.message.length).toBeGreaterThan(0);
@@ -117,21 +120,37 @@ function checkWrappingKey(key: WrappingPublicKey): void {
   }
 }
 
-const KEY_SPEC_NAMES = [undefined, 'SYMMETRIC_DEFAULT', 'HMAC_256', 'HMAC_512', 'RSA_2048', 'ECC_NIST_P256', 'SM2', 'RSA_1024', 'ML_DSA_44', 'nonsense'];
+const KEY_SPEC_NAMES = [
+  undefined,
+  'SYMMETRIC_DEFAULT',
+  'HMAC_256',
+  'HMAC_512',
+  'RSA_2048',
+  'ECC_NIST_P256',
+  'SM2',
+  'RSA_1024',
+  'ML_DSA_44',
+  'nonsense',
+];
 
 describe('fuzz: inspectMaterial', () => {
   it('mutated keys, raw bytes and text: a MaterialInfo that holds together, or a coded refusal', () => {
     fc.assert(
-      fc.property(derOrText(derSeeds), fc.constantFrom(...KEY_SPEC_NAMES), fc.constantFrom('standard', 'china') as fc.Arbitrary<'standard' | 'china'>, (material, keySpec, region) => {
-        hostile(
-          () => inspectMaterial(material, { region, ...(keySpec === undefined ? {} : { keySpec }) }),
-          (info) => {
-            expect(info.candidates.length).toBeGreaterThan(0);
-            expect(info.length).toBe(material.length);
-            if (info.format === 'pkcs8-der') expect(info.keySpec).toBeDefined();
-          },
-        );
-      }),
+      fc.property(
+        derOrText(derSeeds),
+        fc.constantFrom(...KEY_SPEC_NAMES),
+        fc.constantFrom('standard', 'china') as fc.Arbitrary<'standard' | 'china'>,
+        (material, keySpec, region) => {
+          hostile(
+            () => inspectMaterial(material, { region, ...(keySpec === undefined ? {} : { keySpec }) }),
+            (info) => {
+              expect(info.candidates.length).toBeGreaterThan(0);
+              expect(info.length).toBe(material.length);
+              if (info.format === 'pkcs8-der') expect(info.keySpec).toBeDefined();
+            },
+          );
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
   });
@@ -188,7 +207,9 @@ describe('fuzz: parseImportParameters', () => {
   it('mutated GetParametersForImport JSON (text and member values, hostile DER in PublicKey)', () => {
     const json = fc.oneof(
       mutatedText(jsonSeeds),
-      fc.tuple(fc.nat(), mutations).map(([i, m]) => JSON.stringify(mutateValue(JSON.parse(jsonSeeds[i % jsonSeeds.length]!), m, spkiSeeds))),
+      fc
+        .tuple(fc.nat(), mutations)
+        .map(([i, m]) => JSON.stringify(mutateValue(JSON.parse(jsonSeeds[i % jsonSeeds.length]!), m, spkiSeeds))),
       fc.json(),
     );
     fc.assert(
@@ -209,10 +230,17 @@ describe('fuzz: parseImportParameters', () => {
 
 describe('fuzz: PEM and base64', () => {
   it('parsePem never throws anything but a coded refusal; fromBase64 never throws', () => {
-    const text = fc.oneof(mutatedText(textSeeds), fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: fc.constantFrom('-', 'BEGIN ', 'END ', 'A', ' ', '\n', '=', ':', 'PRIVATE KEY', '-----') }));
+    const text = fc.oneof(
+      mutatedText(textSeeds),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.string({ unit: fc.constantFrom('-', 'BEGIN ', 'END ', 'A', ' ', '\n', '=', ':', 'PRIVATE KEY', '-----') }),
+    );
     fc.assert(
       fc.property(text, (t) => {
-        hostile(() => parsePem(t), (blocks) => blocks.forEach((b) => expect(b.der).toBeInstanceOf(Uint8Array)));
+        hostile(
+          () => parsePem(t),
+          (blocks) => blocks.forEach((b) => expect(b.der).toBeInstanceOf(Uint8Array)),
+        );
         for (const only of [undefined, 'base64', 'base64url'] as const) {
           const out = fromBase64(t, only);
           expect(out === undefined || out instanceof Uint8Array).toBe(true);
@@ -225,20 +253,43 @@ describe('fuzz: PEM and base64', () => {
 
 describe('fuzz: the engine checks, with hostile material and wrapping keys', () => {
   const wrapper = createWrapper({ algorithms: STAND_INS, crypto: randomOnlyProvider });
-  const ALGORITHMS = ['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'SM2PKE', 'RSAES_PKCS1_V1_5', 'nope'];
+  const ALGORITHMS = [
+    'RSAES_OAEP_SHA_256',
+    'RSAES_OAEP_SHA_1',
+    'RSA_AES_KEY_WRAP_SHA_256',
+    'RSA_AES_KEY_WRAP_SHA_1',
+    'SM2PKE',
+    'RSAES_PKCS1_V1_5',
+    'nope',
+  ];
   it('check() and options() refuse with a code, or plan a wrap', () => {
     fc.assert(
-      fc.property(fc.boolean(), mutated(derSeeds), mutated(spkiSeeds), fc.nat(), fc.constantFrom(...ALGORITHMS), fc.constantFrom(...KEY_SPEC_NAMES), fc.boolean(), (which, m, key, i, algorithm, keySpec, china) => {
-        const request = {
-          material: which ? m : derSeeds[i % derSeeds.length]!,
-          wrappingPublicKey: which ? spkiSeeds[i % spkiSeeds.length]! : key,
-          algorithm,
-          region: china ? 'china' : 'standard',
-          ...(keySpec === undefined ? {} : { keySpec }),
-        };
-        hostile(() => wrapper.check(request), (plan) => expect(plan.material.candidates.length).toBeGreaterThan(0));
-        hostile(() => wrapper.options(request), (options) => expect(options.length).toBeGreaterThan(0));
-      }),
+      fc.property(
+        fc.boolean(),
+        mutated(derSeeds),
+        mutated(spkiSeeds),
+        fc.nat(),
+        fc.constantFrom(...ALGORITHMS),
+        fc.constantFrom(...KEY_SPEC_NAMES),
+        fc.boolean(),
+        (which, m, key, i, algorithm, keySpec, china) => {
+          const request = {
+            material: which ? m : derSeeds[i % derSeeds.length]!,
+            wrappingPublicKey: which ? spkiSeeds[i % spkiSeeds.length]! : key,
+            algorithm,
+            region: china ? 'china' : 'standard',
+            ...(keySpec === undefined ? {} : { keySpec }),
+          };
+          hostile(
+            () => wrapper.check(request),
+            (plan) => expect(plan.material.candidates.length).toBeGreaterThan(0),
+          );
+          hostile(
+            () => wrapper.options(request),
+            (options) => expect(options.length).toBeGreaterThan(0),
+          );
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -263,11 +314,26 @@ describe('hostile shapes, each at full size', () => {
     ['a SEQUENCE with an 8-byte length', Uint8Array.of(0x30, 0x88, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01, 0x00)],
     ['an RSA PKCS#8 key with an indefinite outer length', Uint8Array.from([0x30, 0x80, ...k.rsa2048.pkcs8.subarray(4), 0, 0])],
     ['a 1 MiB INTEGER', Uint8Array.from([0x30, 0x84, 0, 0x10, 0, 6, 0x02, 0x84, 0, 0x10, 0, 0, ...new Uint8Array(MiB).fill(0x7f)])],
-    ['4 KiB nodes of empty SEQUENCEs', nest(1, new Uint8Array(20_000).map((_, i) => (i % 2 === 0 ? 0x30 : 0x00)))],
-    ['1 MiB of PEM BEGIN lines without END (quadratic before)', new Uint8Array(Buffer.from('-----BEGIN PUBLIC KEY-----\n'.repeat(MiB / 27)))],
-    ['1 MiB of PEM BEGIN lines of distinct labels', new Uint8Array(Buffer.from(Array.from({ length: MiB / 24 }, (_, i) => `-----BEGIN K${i}-----\n`).join('')))],
+    [
+      '4 KiB nodes of empty SEQUENCEs',
+      nest(
+        1,
+        new Uint8Array(20_000).map((_, i) => (i % 2 === 0 ? 0x30 : 0x00)),
+      ),
+    ],
+    [
+      '1 MiB of PEM BEGIN lines without END (quadratic before)',
+      new Uint8Array(Buffer.from('-----BEGIN PUBLIC KEY-----\n'.repeat(MiB / 27))),
+    ],
+    [
+      '1 MiB of PEM BEGIN lines of distinct labels',
+      new Uint8Array(Buffer.from(Array.from({ length: MiB / 24 }, (_, i) => `-----BEGIN K${i}-----\n`).join(''))),
+    ],
     ['1 MiB of base64', new Uint8Array(Buffer.from('A'.repeat(MiB)))],
-    ['a tag number of a million continuation octets (long-form tag)', Uint8Array.from([0x3f, ...new Uint8Array(MiB).fill(0x81), 0x01, 0x00])],
+    [
+      'a tag number of a million continuation octets (long-form tag)',
+      Uint8Array.from([0x3f, ...new Uint8Array(MiB).fill(0x81), 0x01, 0x00]),
+    ],
   ];
   for (const [name, input] of shapes) {
     it(name, () => {

@@ -1,6 +1,13 @@
 /** parseImportParameters: the JSON of aws kms get-parameters-for-import, both ParametersValidTo forms. */
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, KmsWrapError, checkParametersAlgorithm, checkParametersExpiry, parseImportParameters, parseValidTo } from '../src/index.js';
+import {
+  ERROR_CODES,
+  KmsWrapError,
+  checkParametersAlgorithm,
+  checkParametersExpiry,
+  parseImportParameters,
+  parseValidTo,
+} from '../src/index.js';
 import { keys } from './keys.js';
 
 const k = await keys();
@@ -33,7 +40,16 @@ describe('parseImportParameters', () => {
   });
 
   it('takes ParametersValidTo as epoch seconds (number, fractional, string "1568290320.0") or ISO 8601', () => {
-    for (const v of [1568290320, 1568290320.0, '1568290320.0', '1568290320', ' 1568290320.0 ', '2019-09-12T12:12:00Z', '2019-09-12T12:12:00.000Z', '2019-09-12T14:12:00+02:00']) {
+    for (const v of [
+      1568290320,
+      1568290320.0,
+      '1568290320.0',
+      '1568290320',
+      ' 1568290320.0 ',
+      '2019-09-12T12:12:00Z',
+      '2019-09-12T12:12:00.000Z',
+      '2019-09-12T14:12:00+02:00',
+    ]) {
       expect(parseImportParameters(json({ ParametersValidTo: v })).validTo?.toISOString(), String(v)).toBe('2019-09-12T12:12:00.000Z');
     }
     expect(parseImportParameters(json({ ParametersValidTo: '1568290320.5' })).validTo?.toISOString()).toBe('2019-09-12T12:12:00.500Z');
@@ -67,7 +83,7 @@ describe('parseImportParameters', () => {
   it('refuses an ImportToken that is not base64', () => {
     const e = refusal(json({ ImportToken: 'not base64 at all!' }));
     expect(e.code).toBe(ERROR_CODES.PARAMETERS_INVALID);
-    expect(e.message).toContain("ImportToken is not base64");
+    expect(e.message).toContain('ImportToken is not base64');
     expect(refusal(json({ ImportToken: '' })).code).toBe(ERROR_CODES.PARAMETERS_INVALID);
   });
 
@@ -92,7 +108,7 @@ describe('parseImportParameters', () => {
   });
 });
 
-describe('checkParametersExpiry and checkParametersAlgorithm: one check, each caller\'s words', () => {
+describe("checkParametersExpiry and checkParametersAlgorithm: one check, each caller's words", () => {
   const validTo = new Date('2030-01-01T00:00:00Z');
   const at = (minutes: number) => validTo.getTime() + minutes * 60_000;
   const refusal = (f: () => unknown): KmsWrapError => {
@@ -105,13 +121,17 @@ describe('checkParametersExpiry and checkParametersAlgorithm: one check, each ca
     throw new Error('expected a refusal');
   };
 
-  it('expired: the CLI\'s sentence (how long ago, the refetch command) and the batch\'s (the file, its command)', () => {
-    const cli = refusal(() => checkParametersExpiry(validTo, at(180), { refetch: 'aws kms get-parameters-for-import --key-id K', sayHowLongAgo: true }));
+  it("expired: the CLI's sentence (how long ago, the refetch command) and the batch's (the file, its command)", () => {
+    const cli = refusal(() =>
+      checkParametersExpiry(validTo, at(180), { refetch: 'aws kms get-parameters-for-import --key-id K', sayHowLongAgo: true }),
+    );
     expect(cli.code).toBe('ERR_PARAMETERS_EXPIRED');
     expect(cli.message).toBe(
       'the import parameters expired at 2030-01-01T00:00:00.000Z (3 hours ago), and KMS refuses an expired token — fetch new ones: aws kms get-parameters-for-import --key-id K',
     );
-    const batch = refusal(() => checkParametersExpiry(validTo, at(0), { path: '/p/params.json', refetch: 'aws kms get-parameters-for-import --key-id KEY ...' }));
+    const batch = refusal(() =>
+      checkParametersExpiry(validTo, at(0), { path: '/p/params.json', refetch: 'aws kms get-parameters-for-import --key-id KEY ...' }),
+    );
     expect(batch.message).toBe(
       'the import parameters in /p/params.json expired at 2030-01-01T00:00:00.000Z, and KMS refuses an expired token — fetch new ones: aws kms get-parameters-for-import --key-id KEY ...',
     );
@@ -119,13 +139,21 @@ describe('checkParametersExpiry and checkParametersAlgorithm: one check, each ca
   });
 
   it('not expired: a warning under an hour, nothing otherwise or without a date', () => {
-    expect(checkParametersExpiry(validTo, at(-30))).toBe('the import parameters expire in 30 minutes (at 2030-01-01T00:00:00.000Z): import before then');
+    expect(checkParametersExpiry(validTo, at(-30))).toBe(
+      'the import parameters expire in 30 minutes (at 2030-01-01T00:00:00.000Z): import before then',
+    );
     expect(checkParametersExpiry(validTo, at(-61))).toBeUndefined();
     expect(checkParametersExpiry(undefined, at(10))).toBeUndefined();
   });
 
   it('another algorithm: --algorithm and the refetch command (CLI), or "the algorithm" (batch); the same algorithm passes', () => {
-    const cli = refusal(() => checkParametersAlgorithm('RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', { path: 'params.zip', refetch: 'CMD', algorithmOption: '--algorithm' }));
+    const cli = refusal(() =>
+      checkParametersAlgorithm('RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', {
+        path: 'params.zip',
+        refetch: 'CMD',
+        algorithmOption: '--algorithm',
+      }),
+    );
     expect(cli.code).toBe('ERR_PARAMETERS_MISMATCH');
     expect(cli.message).toBe(
       'the parameters in params.zip were requested for RSAES_OAEP_SHA_1 (their README says so), and --algorithm is RSAES_OAEP_SHA_256: KMS unwraps only with the algorithm the parameters were requested for — pass --algorithm RSAES_OAEP_SHA_1, or fetch new parameters for RSAES_OAEP_SHA_256: CMD',

@@ -63,18 +63,26 @@ describe('raw material, by length', () => {
     expect(info.keySpec).toBe('HMAC_256');
     const e = refusal(raw(32), { region: 'china', keySpec: 'SYMMETRIC_DEFAULT' });
     expect(e.code).toBe(ERROR_CODES.KEY_SPEC_MISMATCH);
-    expect(e.message).toBe('SYMMETRIC_DEFAULT material is 16 bytes in the China Regions, but this is 32 bytes (HMAC_256) — use material of the right length or the matching key spec');
+    expect(e.message).toBe(
+      'SYMMETRIC_DEFAULT material is 16 bytes in the China Regions, but this is 32 bytes (HMAC_256) — use material of the right length or the matching key spec',
+    );
   });
 
   it('a named key spec settles 32 ambiguous bytes', () => {
-    expect(inspectMaterial(raw(32), { keySpec: 'HMAC_256' })).toMatchObject({ keySpec: 'HMAC_256', kind: 'hmac', candidates: ['HMAC_256'] });
+    expect(inspectMaterial(raw(32), { keySpec: 'HMAC_256' })).toMatchObject({
+      keySpec: 'HMAC_256',
+      kind: 'hmac',
+      candidates: ['HMAC_256'],
+    });
     expect(inspectMaterial(raw(32), { keySpec: 'symmetric-default' })).toMatchObject({ keySpec: 'SYMMETRIC_DEFAULT', kind: 'symmetric' });
   });
 
   it('a named key spec of another length is a mismatch that gives both lengths', () => {
     const e = refusal(raw(32), { keySpec: 'HMAC_384' });
     expect(e.code).toBe(ERROR_CODES.KEY_SPEC_MISMATCH);
-    expect(e.message).toBe('HMAC_384 material is 48 bytes, but this is 32 bytes (SYMMETRIC_DEFAULT or HMAC_256) — use material of the right length or the matching key spec');
+    expect(e.message).toBe(
+      'HMAC_384 material is 48 bytes, but this is 32 bytes (SYMMETRIC_DEFAULT or HMAC_256) — use material of the right length or the matching key spec',
+    );
   });
 
   it('empty material', () => {
@@ -123,7 +131,9 @@ describe('PKCS#8 private keys', () => {
   it('RSA 1024 is refused: KMS imports 2048, 3072 and 4096', () => {
     const e = refusal(k.rsa1024.pkcs8);
     expect(e.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
-    expect(e.message).toBe('the material is a 1024-bit RSA key and KMS imports RSA_2048, RSA_3072 or RSA_4096 — use a key of one of those sizes');
+    expect(e.message).toBe(
+      'the material is a 1024-bit RSA key and KMS imports RSA_2048, RSA_3072 or RSA_4096 — use a key of one of those sizes',
+    );
   });
 
   it('Ed25519 is refused as a key type KMS cannot import', () => {
@@ -185,7 +195,9 @@ describe('keys in a form KMS does not take as is', () => {
   it('SPKI (a public key) → use the private key', () => {
     const e = refusal(k.rsa2048.spki);
     expect(e.code).toBe(ERROR_CODES.MATERIAL_INVALID);
-    expect(e.message).toContain('the material is a public key (SubjectPublicKeyInfo); KMS imports the private key — use the private key file');
+    expect(e.message).toContain(
+      'the material is a public key (SubjectPublicKeyInfo); KMS imports the private key — use the private key file',
+    );
   });
 
   it('PEM public key → use the private key', () => {
@@ -204,7 +216,9 @@ describe('keys in a form KMS does not take as is', () => {
     const e = refusal(encrypted);
     expect(e.code).toBe(ERROR_CODES.MATERIAL_ENCRYPTED);
     expect(e.message).toContain('openssl pkcs8 -topk8 -nocrypt');
-    const e2 = refusal(text(k.p256.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string));
+    const e2 = refusal(
+      text(k.p256.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string),
+    );
     expect(e2.code).toBe(ERROR_CODES.MATERIAL_ENCRYPTED);
   });
 
@@ -217,7 +231,9 @@ describe('keys in a form KMS does not take as is', () => {
   it('base64 text of material → decode it first', () => {
     const e = refusal(text(Buffer.from(raw(32)).toString('base64')));
     expect(e.code).toBe(ERROR_CODES.MATERIAL_FORMAT);
-    expect(e.message).toBe('the material is text (base64 or hex?) and KMS takes binary key material — decode it to a binary file first (e.g. base64 -d, xxd -r -p)');
+    expect(e.message).toBe(
+      'the material is text (base64 or hex?) and KMS takes binary key material — decode it to a binary file first (e.g. base64 -d, xxd -r -p)',
+    );
   });
 
   it('64 hex digits of a 32-byte key are not taken as HMAC_512 material unless HMAC_512 is named', () => {
@@ -241,7 +257,9 @@ describe('broken DER', () => {
     for (const cut of [1, 10, 100]) {
       const e = refusal(k.p384.pkcs8.subarray(0, k.p384.pkcs8.length - cut));
       expect(e.code).toBe(ERROR_CODES.MATERIAL_INVALID);
-      expect(e.message).toContain(`a ${k.p384.pkcs8.length}-byte SEQUENCE) but has only ${k.p384.pkcs8.length - cut} bytes: it is truncated`);
+      expect(e.message).toContain(
+        `a ${k.p384.pkcs8.length}-byte SEQUENCE) but has only ${k.p384.pkcs8.length - cut} bytes: it is truncated`,
+      );
     }
   });
 
@@ -261,7 +279,10 @@ describe('broken DER', () => {
 
   it('an RSA PKCS#8 whose inner key is not an RSAPrivateKey is refused without a crash', () => {
     // rsaEncryption AlgorithmIdentifier, privateKey OCTET STRING holding an INTEGER
-    const bytes = Uint8Array.from([0x30, 0x17, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x04, 0x03, 0x02, 0x01, 0x07]);
+    const bytes = Uint8Array.from([
+      0x30, 0x17, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x04, 0x03,
+      0x02, 0x01, 0x07,
+    ]);
     const e = refusal(bytes);
     expect(e.code).toBe(ERROR_CODES.MATERIAL_INVALID);
   });

@@ -33,9 +33,14 @@ const material = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 /** An RSA_4096 SubjectPublicKeyInfo with the genuine key's modulus and e = 1. */
 function spkiWithExponent(genuine: Uint8Array, e: Uint8Array): Uint8Array {
   const n = parseWrappingPublicKey(genuine).rsa!.modulus;
-  const inner = new asn1js.Sequence({ value: [new asn1js.Integer({ valueHex: Uint8Array.from([0, ...n]) }), new asn1js.Integer({ valueHex: e })] });
+  const inner = new asn1js.Sequence({
+    value: [new asn1js.Integer({ valueHex: Uint8Array.from([0, ...n]) }), new asn1js.Integer({ valueHex: e })],
+  });
   const spki = new asn1js.Sequence({
-    value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.1.1' }), new asn1js.Null()] }), new asn1js.BitString({ valueHex: inner.toBER() })],
+    value: [
+      new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.1.1' }), new asn1js.Null()] }),
+      new asn1js.BitString({ valueHex: inner.toBER() }),
+    ],
   });
   return new Uint8Array(spki.toBER());
 }
@@ -72,7 +77,7 @@ describe('a wrapping key object is trusted only if core parsed it', () => {
     expect((await refusal(forged)).code).toBe(ERROR_CODES.PUBLIC_KEY_WEAK);
   });
 
-  it('an object with a spec that lies about its spki gets the spki\'s spec', () => {
+  it("an object with a spec that lies about its spki gets the spki's spec", () => {
     const lying = { spec: 'RSA_4096', type: 'rsa', spki: k.rsa2048.spki } as WrappingPublicKey;
     expect(toWrappingPublicKey(lying).spec).toBe('RSA_2048');
   });
@@ -92,7 +97,7 @@ describe('a wrapping key object is trusted only if core parsed it', () => {
     expect(plan.wrappingKey.spec).toBe('RSA_4096');
   });
 
-  it('a parsed key is frozen and owns its bytes: changing the caller\'s buffer later changes nothing', () => {
+  it("a parsed key is frozen and owns its bytes: changing the caller's buffer later changes nothing", () => {
     const bytes = k.rsa2048.spki.slice();
     const key = parseWrappingPublicKey(bytes);
     expect(Object.isFrozen(key)).toBe(true);

@@ -58,7 +58,25 @@ function sm2FromOpenssl(dir: string): { spki: Uint8Array; pkcs8: Uint8Array } {
 function certificate(dir: string): { der: Uint8Array; pem: string } {
   const key = join(dir, 'cert.key');
   const crt = join(dir, 'cert.der');
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', '/CN=kms-wrap test', '-days', '1', '-outform', 'DER', '-out', crt]);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-subj',
+    '/CN=kms-wrap test',
+    '-days',
+    '1',
+    '-outform',
+    'DER',
+    '-out',
+    crt,
+  ]);
   const bytes = new Uint8Array(readFileSync(crt));
   const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(bytes).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`;
   return { der: bytes, pem };

@@ -7,7 +7,12 @@ import type { CryptoProvider, WrappingAlgorithm, WrappingKeySpec } from '../src/
 
 const K: Record<WrappingKeySpec, number> = { RSA_2048: 256, RSA_3072: 384, RSA_4096: 512, SM2: 0 };
 
-function stub(id: string, wrappingKeyType: 'rsa' | 'sm2', capacity: (spec: WrappingKeySpec) => number, packageName: string): WrappingAlgorithm {
+function stub(
+  id: string,
+  wrappingKeyType: 'rsa' | 'sm2',
+  capacity: (spec: WrappingKeySpec) => number,
+  packageName: string,
+): WrappingAlgorithm {
   return {
     id,
     description: `stand-in for ${id}`,

@@ -9,7 +9,20 @@ import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, inspectMaterial, type MaterialInfo } from '../src/index.js';
-import { OID, bitLength, children, decodeDer, derHeader, integerBytes, isNull, isSequence, octetsOf, oidOf, smallInteger, type DerHeader } from '../src/der.js';
+import {
+  OID,
+  bitLength,
+  children,
+  decodeDer,
+  derHeader,
+  integerBytes,
+  isNull,
+  isSequence,
+  octetsOf,
+  oidOf,
+  smallInteger,
+  type DerHeader,
+} from '../src/der.js';
 import { concatBytes, derTlv } from '../src/der-encode.js';
 import { identifyDer } from '../src/identify-der.js';
 import { rsaPkcs8Shape } from '../src/rsa-pkcs8-shape.js';
@@ -68,7 +81,8 @@ function agreesBothWays(bytes: Uint8Array): boolean {
   const fast = rsaPkcs8Shape(bytes);
   const slow = general(bytes);
   if (fast !== undefined) expect(fast).toEqual(slow);
-  else if (slow !== 'other') expect(fastShape(bytes), 'the general path takes a key of the fast shape that the fast path refused').toBe(false);
+  else if (slow !== 'other')
+    expect(fastShape(bytes), 'the general path takes a key of the fast shape that the fast path refused').toBe(false);
   return fast !== undefined;
 }
 
@@ -76,7 +90,7 @@ function agreesBothWays(bytes: Uint8Array): boolean {
 function split(b: Uint8Array): Uint8Array[] {
   const outer = derHeader(b, 0, b.length) as DerHeader;
   const out: Uint8Array[] = [];
-  for (let p = outer.start; p < outer.end; ) {
+  for (let p = outer.start; p < outer.end;) {
     const h = derHeader(b, p, outer.end) as DerHeader;
     out.push(b.subarray(p, h.end));
     p = h.end;
@@ -91,7 +105,10 @@ function contentOf(tlv: Uint8Array): Uint8Array {
 }
 
 const opensslKey = der(
-  execFileSync('sh', ['-c', 'openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -outform DER']),
+  execFileSync('sh', [
+    '-c',
+    'openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -outform DER',
+  ]),
 );
 const samples = {
   RSA_2048: k.rsa2048.pkcs8,
@@ -171,7 +188,11 @@ describe('rsaPkcs8Shape: differential against the general path', () => {
       return concatBytes(u8(tag, 0x80 | (n + 1), 0), n === 0 ? u8(short[1]!) : short.subarray(2, 2 + n), content);
     };
     /** `right` four times in five, else one of `wrong`: most keys are wrong in one or two fields only. */
-    const mostly = <T,>(right: T, ...wrong: T[]) => fc.oneof({ arbitrary: fc.constant(right), weight: 4 * wrong.length }, ...wrong.map((w) => ({ arbitrary: fc.constant(w), weight: 1 })));
+    const mostly = <T>(right: T, ...wrong: T[]) =>
+      fc.oneof(
+        { arbitrary: fc.constant(right), weight: 4 * wrong.length },
+        ...wrong.map((w) => ({ arbitrary: fc.constant(w), weight: 1 })),
+      );
     const parts = fc.record({
       key: fc.nat(keys.length - 1),
       version: mostly(u8(2, 1, 0), u8(2, 1, 1), u8(2, 1, 2), u8(2, 2, 0, 0), u8(2, 1, 0xff), u8(2, 0)),
@@ -213,7 +234,10 @@ describe('rsaPkcs8Shape: differential against the general path', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(base, opensslKey),
-        fc.array(fc.record({ op: fc.constantFrom('set', 'insert', 'delete'), at: fc.nat(), value: fc.nat(255) }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.record({ op: fc.constantFrom('set', 'insert', 'delete'), at: fc.nat(), value: fc.nat(255) }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
         (key, edits) => {
           let b = Array.from(key);
           for (const e of edits) {

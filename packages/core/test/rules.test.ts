@@ -32,7 +32,13 @@ const kindOf = (s: KeySpec): Kind =>
 
 /** Material lengths: raw per region; PKCS#8 as node:crypto / OpenSSL print them. */
 function lengthOf(s: KeySpec, region: Region): number {
-  const raw: Partial<Record<KeySpec, number>> = { SYMMETRIC_DEFAULT: region === 'china' ? 16 : 32, HMAC_224: 28, HMAC_256: 32, HMAC_384: 48, HMAC_512: 64 };
+  const raw: Partial<Record<KeySpec, number>> = {
+    SYMMETRIC_DEFAULT: region === 'china' ? 16 : 32,
+    HMAC_224: 28,
+    HMAC_256: 32,
+    HMAC_384: 48,
+    HMAC_512: 64,
+  };
   const pkcs8: Partial<Record<KeySpec, Uint8Array>> = {
     RSA_2048: k.rsa2048.pkcs8,
     RSA_3072: k.rsa3072.pkcs8,
@@ -81,13 +87,22 @@ function expectSoundWayOut(message: string, s: KeySpec, a: string, w: WrappingKe
   const china = /--region china/.test(wayOut);
   expect(algs.length + wkeys.length + (china ? 1 : 0), `no way out in: ${message}`).toBeGreaterThan(0);
   for (const alg of algs) {
-    expect([...wkeys, w].some((spec) => designAccepts(s, alg, spec, region)), `suggests ${alg}: ${message}`).toBe(true);
+    expect(
+      [...wkeys, w].some((spec) => designAccepts(s, alg, spec, region)),
+      `suggests ${alg}: ${message}`,
+    ).toBe(true);
   }
   for (const spec of wkeys) {
-    expect([...algs, a].some((alg) => designAccepts(s, alg, spec, region) || (china && designAccepts(s, alg, spec, 'china'))), `suggests ${spec}: ${message}`).toBe(true);
+    expect(
+      [...algs, a].some((alg) => designAccepts(s, alg, spec, region) || (china && designAccepts(s, alg, spec, 'china'))),
+      `suggests ${spec}: ${message}`,
+    ).toBe(true);
   }
   if (china) {
-    expect(KMS_ALGORITHM_IDS.some((alg) => WRAPPING_KEY_SPECS.some((spec) => designAccepts(s, alg, spec, 'china'))), `suggests China: ${message}`).toBe(true);
+    expect(
+      KMS_ALGORITHM_IDS.some((alg) => WRAPPING_KEY_SPECS.some((spec) => designAccepts(s, alg, spec, 'china'))),
+      `suggests China: ${message}`,
+    ).toBe(true);
   }
 }
 
@@ -130,7 +145,12 @@ function refusal(request: WrapRequest): KmsWrapError {
 
 describe('China Regions', () => {
   it('RSA_AES_KEY_WRAP is not available there: RSA private keys go with SM2PKE', () => {
-    const e = refusal({ material: k.rsa2048.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', region: 'china' });
+    const e = refusal({
+      material: k.rsa2048.pkcs8,
+      wrappingPublicKey: k.rsa4096.spki,
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      region: 'china',
+    });
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
     expect(e.message).toBe(
       'RSA_AES_KEY_WRAP_SHA_256 is not available in the AWS China Regions — use SM2PKE with an SM2 wrapping key (request new parameters with that wrapping algorithm and key spec)',
@@ -138,7 +158,12 @@ describe('China Regions', () => {
   });
 
   it('RSA_AES_KEY_WRAP there with ECC material: RSAES_OAEP under the same key', () => {
-    const e = refusal({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_1', region: 'cn-north-1' });
+    const e = refusal({
+      material: k.p256.pkcs8,
+      wrappingPublicKey: k.rsa4096.spki,
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_1',
+      region: 'cn-north-1',
+    });
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
     expect(e.message).toMatch(/^RSA_AES_KEY_WRAP_SHA_1 is not available in the AWS China Regions — use RSAES_OAEP_SHA_256/);
   });
@@ -146,13 +171,17 @@ describe('China Regions', () => {
   it('SM2PKE outside China', () => {
     const e = refusal({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'SM2PKE' });
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
-    expect(e.message).toBe('SM2PKE is available only in the AWS China Regions — pass --region china if the KMS key is in a China Region, or use RSA_AES_KEY_WRAP_SHA_256');
+    expect(e.message).toBe(
+      'SM2PKE is available only in the AWS China Regions — pass --region china if the KMS key is in a China Region, or use RSA_AES_KEY_WRAP_SHA_256',
+    );
   });
 
   it('SM2 material outside China', () => {
     const e = refusal({ material: k.sm2.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSAES_OAEP_SHA_256' });
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
-    expect(e.message).toBe("SM2 key material can be imported only in the AWS China Regions — pass --region china (region: 'china') if the KMS key is there");
+    expect(e.message).toBe(
+      "SM2 key material can be imported only in the AWS China Regions — pass --region china (region: 'china') if the KMS key is there",
+    );
   });
 
   it('an SM2 wrapping key outside China: with SM2PKE, the way out names an algorithm for RSA_4096', () => {
@@ -166,16 +195,26 @@ describe('China Regions', () => {
   it('an SM2 wrapping key outside China: with RSAES_OAEP, just an RSA_4096 wrapping key', () => {
     const e = refusal({ material: raw(48), wrappingPublicKey: k.sm2.spki, algorithm: 'RSAES_OAEP_SHA_256' });
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
-    expect(e.message).toBe('SM2 wrapping keys exist only in the AWS China Regions — pass --region china if the KMS key is there, or request an RSA_4096 wrapping key');
+    expect(e.message).toBe(
+      'SM2 wrapping keys exist only in the AWS China Regions — pass --region china if the KMS key is there, or request an RSA_4096 wrapping key',
+    );
   });
 
   it('SM2 material in China is accepted with RSAES_OAEP under RSA and with SM2PKE under SM2', () => {
-    expect(wrapper.check({ material: k.sm2.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_256', region: 'china' }).material.keySpec).toBe('SM2');
-    expect(wrapper.check({ material: k.sm2.pkcs8, wrappingPublicKey: k.sm2.spki, algorithm: 'SM2PKE', region: 'china' }).wrappingKey.spec).toBe('SM2');
+    expect(
+      wrapper.check({ material: k.sm2.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_256', region: 'china' }).material
+        .keySpec,
+    ).toBe('SM2');
+    expect(
+      wrapper.check({ material: k.sm2.pkcs8, wrappingPublicKey: k.sm2.spki, algorithm: 'SM2PKE', region: 'china' }).wrappingKey.spec,
+    ).toBe('SM2');
   });
 
   it('16-byte SYMMETRIC_DEFAULT is accepted there with RSAES_OAEP', () => {
-    expect(wrapper.check({ material: raw(16), wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSAES_OAEP_SHA_1', region: 'china' }).material.keySpec).toBe('SYMMETRIC_DEFAULT');
+    expect(
+      wrapper.check({ material: raw(16), wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSAES_OAEP_SHA_1', region: 'china' }).material
+        .keySpec,
+    ).toBe('SYMMETRIC_DEFAULT');
   });
 });
 
@@ -214,13 +253,19 @@ describe('material and algorithm', () => {
       const e = refusal({ material: chinaMaterial, wrappingPublicKey: k.sm2.spki, algorithm: 'SM2PKE', keySpec, region: 'china' });
       expect(e.code).toBe(ERROR_CODES.COMBINATION_REJECTED);
       expect(e.message).toContain(`wrapped with SM2PKE, which is for RSA private key, ECC private key or SM2 private key material`);
-      expect(e.message).toMatch(/ — use RSAES_OAEP_SHA_256 with an RSA_4096 wrapping key \(request new parameters with that wrapping algorithm and key spec\)$/);
+      expect(e.message).toMatch(
+        / — use RSAES_OAEP_SHA_256 with an RSA_4096 wrapping key \(request new parameters with that wrapping algorithm and key spec\)$/,
+      );
     });
   }
 
   it('32 raw bytes, named or not, with RSA_AES_KEY_WRAP: refused for either key spec they could be', () => {
-    expect(refusal({ material: raw(32), wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }).code).toBe(ERROR_CODES.COMBINATION_REJECTED);
-    expect(refusal({ material: raw(32), wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', keySpec: 'HMAC_256' }).message).toContain('HMAC_256 material (HMAC)');
+    expect(refusal({ material: raw(32), wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }).code).toBe(
+      ERROR_CODES.COMBINATION_REJECTED,
+    );
+    expect(
+      refusal({ material: raw(32), wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256', keySpec: 'HMAC_256' }).message,
+    ).toContain('HMAC_256 material (HMAC)');
   });
 });
 
@@ -228,7 +273,9 @@ describe('wrapping key and algorithm', () => {
   it('RSAES_OAEP under an SM2 wrapping key', () => {
     const e = refusal({ material: k.p256.pkcs8, wrappingPublicKey: k.sm2.spki, algorithm: 'RSAES_OAEP_SHA_256', region: 'china' });
     expect(e.code).toBe(ERROR_CODES.PUBLIC_KEY_TYPE);
-    expect(e.message).toBe('RSAES_OAEP_SHA_256 needs an RSA_2048, RSA_3072 or RSA_4096 wrapping key, and this one is SM2 — use SM2PKE, or an RSA_2048, RSA_3072 or RSA_4096 wrapping key');
+    expect(e.message).toBe(
+      'RSAES_OAEP_SHA_256 needs an RSA_2048, RSA_3072 or RSA_4096 wrapping key, and this one is SM2 — use SM2PKE, or an RSA_2048, RSA_3072 or RSA_4096 wrapping key',
+    );
   });
 
   it('SM2PKE under an RSA wrapping key', () => {
@@ -250,14 +297,21 @@ describe('wrapping key and algorithm', () => {
       );
     }
     // the same material fits under RSA_3072 (318/342 bytes)
-    expect(wrapper.check({ material: k.p521.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSAES_OAEP_SHA_256' }).material.keySpec).toBe('ECC_NIST_P521');
+    expect(
+      wrapper.check({ material: k.p521.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSAES_OAEP_SHA_256' }).material.keySpec,
+    ).toBe('ECC_NIST_P521');
   });
 });
 
 describe('algorithm names', () => {
   it('RSAES_PKCS1_V1_5 is deprecated since 10 October 2023, with what to use', () => {
     for (const material of [raw(32), k.rsa2048.pkcs8]) {
-      const e = refusal({ material, wrappingPublicKey: k.rsa2048.spki, algorithm: 'rsaes_pkcs1_v1_5', keySpec: material.length === 32 ? 'SYMMETRIC_DEFAULT' : undefined });
+      const e = refusal({
+        material,
+        wrappingPublicKey: k.rsa2048.spki,
+        algorithm: 'rsaes_pkcs1_v1_5',
+        keySpec: material.length === 32 ? 'SYMMETRIC_DEFAULT' : undefined,
+      });
       expect(e.code).toBe(ERROR_CODES.ALGORITHM_DEPRECATED);
       expect(e.message).toBe(
         'RSAES_PKCS1_V1_5 has not been accepted by AWS KMS since 10 October 2023 — use RSAES_OAEP_SHA_256 (symmetric, HMAC, ECC material) or RSA_AES_KEY_WRAP_SHA_256 (RSA, ECC material)',

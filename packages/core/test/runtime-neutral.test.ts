@@ -16,7 +16,8 @@ const code = (file: string) =>
 
 const NODE_IMPORT = /\bfrom\s+['"](node:[^'"]+|fs|path|crypto|os|buffer|child_process|url|util)['"]|\bimport\(\s*['"]node:|\brequire\s*\(/;
 // "fetch new ones" / "fetch new parameters" is the English of the import-parameter refusals, not the global.
-const GLOBALS = /\b(Buffer|process|window|document|navigator|self|globalThis|TextEncoder|TextDecoder|atob|btoa|fetch(?! new )|localStorage|crypto\.subtle|setTimeout|__dirname)\b/;
+const GLOBALS =
+  /\b(Buffer|process|window|document|navigator|self|globalThis|TextEncoder|TextDecoder|atob|btoa|fetch(?! new )|localStorage|crypto\.subtle|setTimeout|__dirname)\b/;
 
 describe('core src is runtime-neutral', () => {
   it('finds every src file', () => {
@@ -44,7 +45,9 @@ describe('core src is runtime-neutral', () => {
   });
 
   it('tsconfig compiles src with no runtime types and no DOM lib', () => {
-    const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as { compilerOptions: { types?: string[]; lib?: string[] } };
+    const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: { types?: string[]; lib?: string[] };
+    };
     expect(tsconfig.compilerOptions.types).toEqual([]);
     expect((tsconfig.compilerOptions.lib ?? []).some((l) => /dom/i.test(l))).toBe(false);
   });

@@ -22,7 +22,9 @@ describe('closestName: the name meant, when one is close', () => {
 
   it('puts the suggestion before the list in the refusal', () => {
     expect(didYouMean('RSA2048', KEY_SPECS)).toBe('did you mean RSA_2048? Otherwise ');
-    expect(() => parseKeySpec('RSA2048')).toThrow("'RSA2048' is not a KMS key spec — did you mean RSA_2048? Otherwise use one of SYMMETRIC_DEFAULT");
-    expect(() => parseWrappingKeySpec('RSA4096')).toThrow("did you mean RSA_4096? Otherwise use one of RSA_2048");
+    expect(() => parseKeySpec('RSA2048')).toThrow(
+      "'RSA2048' is not a KMS key spec — did you mean RSA_2048? Otherwise use one of SYMMETRIC_DEFAULT",
+    );
+    expect(() => parseWrappingKeySpec('RSA4096')).toThrow('did you mean RSA_4096? Otherwise use one of RSA_2048');
   });
 });

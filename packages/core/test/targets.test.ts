@@ -76,7 +76,19 @@ type Expect = (spec: MaterialSpec, algorithm: string, w: WrappingKeySpec) => boo
  * asymmetric); algorithms (no P-521, no SM2, Ed25519 not covered); ImportMethod (3072/4096
  * import job keys; the direct methods "cannot be used to wrap RSA keys" — OAEP-SHA-256 capacity).
  */
-const GCP_SPECS: readonly MaterialSpec[] = ['SYMMETRIC_DEFAULT', 'HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_SECG_P256K1'];
+const GCP_SPECS: readonly MaterialSpec[] = [
+  'SYMMETRIC_DEFAULT',
+  'HMAC_224',
+  'HMAC_256',
+  'HMAC_384',
+  'HMAC_512',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_SECG_P256K1',
+];
 const gcpExpect: Expect = (spec, algorithm, w) => {
   if (!GCP_SPECS.includes(spec)) return false;
   const m = /^RSA_OAEP_(3072|4096)_SHA(1|256)(_AES_256)?$/.exec(algorithm);
@@ -86,18 +98,46 @@ const gcpExpect: Expect = (spec, algorithm, w) => {
 };
 
 /** Azure BYOK specification: RSA-HSM KEK 2048/3072/4096; target RSA, EC (P-256/384/521), AES (Managed HSM). */
-const AZURE_SPECS: readonly MaterialSpec[] = ['SYMMETRIC_DEFAULT', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521'];
+const AZURE_SPECS: readonly MaterialSpec[] = [
+  'SYMMETRIC_DEFAULT',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+];
 const azureExpect: Expect = (spec, algorithm, w) => algorithm === 'CKM_RSA_AES_KEY_WRAP' && AZURE_SPECS.includes(spec) && w !== 'SM2';
 
 /** Vault transit import: RSA-4096 wrapping key; aes256 (32), hmac (32..512), rsa-*, ecdsa-p256/384/521, ed25519. */
-const VAULT_SPECS: readonly MaterialSpec[] = ['SYMMETRIC_DEFAULT', 'HMAC_256', 'HMAC_384', 'HMAC_512', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ED25519'];
-const vaultExpect: Expect = (spec, algorithm, w) => (algorithm === 'SHA256' || algorithm === 'SHA1') && VAULT_SPECS.includes(spec) && w === 'RSA_4096';
+const VAULT_SPECS: readonly MaterialSpec[] = [
+  'SYMMETRIC_DEFAULT',
+  'HMAC_256',
+  'HMAC_384',
+  'HMAC_512',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ED25519',
+];
+const vaultExpect: Expect = (spec, algorithm, w) =>
+  (algorithm === 'SHA256' || algorithm === 'SHA1') && VAULT_SPECS.includes(spec) && w === 'RSA_4096';
 
 const EXPECT: Record<'gcp' | 'azure' | 'vault', { target: Target; expect: Expect; algorithms: string[] }> = {
   gcp: {
     target: GCP_KMS,
     expect: gcpExpect,
-    algorithms: ['RSA_OAEP_3072_SHA256_AES_256', 'RSA_OAEP_4096_SHA256_AES_256', 'RSA_OAEP_3072_SHA256', 'RSA_OAEP_4096_SHA256', 'RSA_OAEP_3072_SHA1_AES_256', 'RSA_OAEP_4096_SHA1_AES_256'],
+    algorithms: [
+      'RSA_OAEP_3072_SHA256_AES_256',
+      'RSA_OAEP_4096_SHA256_AES_256',
+      'RSA_OAEP_3072_SHA256',
+      'RSA_OAEP_4096_SHA256',
+      'RSA_OAEP_3072_SHA1_AES_256',
+      'RSA_OAEP_4096_SHA1_AES_256',
+    ],
   },
   azure: { target: AZURE_KEY_VAULT, expect: azureExpect, algorithms: ['CKM_RSA_AES_KEY_WRAP'] },
   vault: { target: VAULT_TRANSIT, expect: vaultExpect, algorithms: ['SHA256', 'SHA1'] },
@@ -109,7 +149,9 @@ describe('the matrix of each target', () => {
   for (const [id, { target, expect: expected, algorithms }] of Object.entries(EXPECT)) {
     it(`${id}: algorithms in the target's own names, in preference order`, () => {
       expect(Object.keys(target.rules.algorithms)).toEqual(algorithms);
-      expect(Object.keys(target.rules.keySpecs ?? {}).sort()).toEqual([...(id === 'gcp' ? GCP_SPECS : id === 'azure' ? AZURE_SPECS : VAULT_SPECS)].sort());
+      expect(Object.keys(target.rules.keySpecs ?? {}).sort()).toEqual(
+        [...(id === 'gcp' ? GCP_SPECS : id === 'azure' ? AZURE_SPECS : VAULT_SPECS)].sort(),
+      );
     });
 
     it(`${id}: judge() agrees with the provider's pages for every material × algorithm × wrapping key`, () => {
@@ -119,9 +161,15 @@ describe('the matrix of each target', () => {
       for (const spec of MATERIAL_SPECS) {
         for (const algorithm of algorithms) {
           for (const w of WRAPPING_KEY_SPECS) {
-            const refusal = judge({ rules: target.rules, plugins }, { algorithm, keySpec: spec, materialLength: lengthOf(spec), wrappingKeySpec: w, region: 'standard' });
+            const refusal = judge(
+              { rules: target.rules, plugins },
+              { algorithm, keySpec: spec, materialLength: lengthOf(spec), wrappingKeySpec: w, region: 'standard' },
+            );
             const want = expected(spec, algorithm, w);
-            if (want !== (refusal === undefined)) disagreements.push(`${spec} ${algorithm} ${w}: expected ${want ? 'accepted' : 'refused'}, got ${refusal?.message ?? 'accepted'}`);
+            if (want !== (refusal === undefined))
+              disagreements.push(
+                `${spec} ${algorithm} ${w}: expected ${want ? 'accepted' : 'refused'}, got ${refusal?.message ?? 'accepted'}`,
+              );
             if (refusal) {
               refused++;
               // The reason names the target's rule (its name, the algorithm or the material) and, after the dash, a way out.
@@ -141,24 +189,45 @@ describe('the matrix of each target', () => {
   it('AWS KMS is unchanged: the AWS vocabulary, no key spec list of its own, and Ed25519 refused', () => {
     expect(AWS_KMS.rules).toBe(AWS_KMS_RULES);
     expect(AWS_KMS_RULES.keySpecs).toBeUndefined();
-    expect(Object.keys(AWS_KMS_RULES.algorithms)).toEqual(['RSA_AES_KEY_WRAP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1', 'SM2PKE']);
-    const r = judge({ rules: AWS_KMS_RULES, plugins }, { algorithm: 'RSA_AES_KEY_WRAP_SHA_256', keySpec: 'ED25519', materialLength: 48, wrappingKeySpec: 'RSA_4096', region: 'standard' });
+    expect(Object.keys(AWS_KMS_RULES.algorithms)).toEqual([
+      'RSA_AES_KEY_WRAP_SHA_256',
+      'RSA_AES_KEY_WRAP_SHA_1',
+      'RSAES_OAEP_SHA_256',
+      'RSAES_OAEP_SHA_1',
+      'SM2PKE',
+    ]);
+    const r = judge(
+      { rules: AWS_KMS_RULES, plugins },
+      { algorithm: 'RSA_AES_KEY_WRAP_SHA_256', keySpec: 'ED25519', materialLength: 48, wrappingKeySpec: 'RSA_4096', region: 'standard' },
+    );
     expect(r?.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
     expect(r?.message).toContain('--target vault');
   });
 
   it("a target's refusal of an algorithm it does not know lists its own algorithms, never the constructions' ids", () => {
     for (const { target, algorithms } of Object.values(EXPECT)) {
-      const r = judge({ rules: target.rules, plugins }, { algorithm: 'RSAES_OAEP_SHA_256', keySpec: 'SYMMETRIC_DEFAULT', materialLength: 32, wrappingKeySpec: 'RSA_4096', region: 'standard' });
+      const r = judge(
+        { rules: target.rules, plugins },
+        {
+          algorithm: 'RSAES_OAEP_SHA_256',
+          keySpec: 'SYMMETRIC_DEFAULT',
+          materialLength: 32,
+          wrappingKeySpec: 'RSA_4096',
+          region: 'standard',
+        },
+      );
       expect(r?.code).toBe(ERROR_CODES.UNKNOWN_NAME);
-      expect(r?.message).toBe(`'RSAES_OAEP_SHA_256' is not a wrapping algorithm ${target.name} accepts — use ${algorithms.length === 1 ? algorithms[0] : `${algorithms.slice(0, -1).join(', ')} or ${algorithms.at(-1)}`}`);
+      expect(r?.message).toBe(
+        `'RSAES_OAEP_SHA_256' is not a wrapping algorithm ${target.name} accepts — use ${algorithms.length === 1 ? algorithms[0] : `${algorithms.slice(0, -1).join(', ')} or ${algorithms.at(-1)}`}`,
+      );
     }
   });
 });
 
 // ---- through the engine --------------------------------------------------------------------------
 
-const engine = (target: Target, algorithms: readonly WrappingAlgorithm[] = STAND_INS) => createWrapper({ algorithms, crypto: randomOnlyProvider, target });
+const engine = (target: Target, algorithms: readonly WrappingAlgorithm[] = STAND_INS) =>
+  createWrapper({ algorithms, crypto: randomOnlyProvider, target });
 
 function refusal(fn: () => unknown): KmsWrapError {
   try {
@@ -184,61 +253,96 @@ describe('refusals through the engine, each with its reason and way out', () => 
       expect(accepted.length, t.id).toBeGreaterThan(0);
       for (const o of accepted) expect(o, `${t.id} ${o.algorithm}`).toMatchObject({ available: true });
     }
-    const without = engine(AZURE_KEY_VAULT, STAND_INS.filter((a) => !a.id.startsWith('RSA_AES_KEY_WRAP')));
+    const without = engine(
+      AZURE_KEY_VAULT,
+      STAND_INS.filter((a) => !a.id.startsWith('RSA_AES_KEY_WRAP')),
+    );
     expect(without.options({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa4096.spki })).toEqual([
       { algorithm: 'CKM_RSA_AES_KEY_WRAP', accepted: true, available: false },
     ]);
   });
 
   it('gcp: an RSA key does not fit a direct RSA_OAEP method — the capacity, and the _AES_256 method to use', () => {
-    const e = refusal(() => engine(GCP_KMS).check({ material: k.rsa2048.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSA_OAEP_3072_SHA256' }));
+    const e = refusal(() =>
+      engine(GCP_KMS).check({ material: k.rsa2048.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSA_OAEP_3072_SHA256' }),
+    );
     expect(e.code).toBe(ERROR_CODES.CAPACITY_EXCEEDED);
     expect(e.message).toBe(
       `RSA_2048 material (${k.rsa2048.pkcs8.length} bytes) does not fit RSA_OAEP_3072_SHA256 under an RSA_3072 wrapping key (318 bytes at most) — use RSA_OAEP_3072_SHA256_AES_256`,
     );
   });
 
-  it("gcp: an import job key of the other size — the method that matches it", () => {
-    const e = refusal(() => engine(GCP_KMS).check({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSA_OAEP_3072_SHA256_AES_256' }));
+  it('gcp: an import job key of the other size — the method that matches it', () => {
+    const e = refusal(() =>
+      engine(GCP_KMS).check({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSA_OAEP_3072_SHA256_AES_256' }),
+    );
     expect(e.code).toBe(ERROR_CODES.PUBLIC_KEY_TYPE);
-    expect(e.message).toBe('RSA_OAEP_3072_SHA256_AES_256 needs an RSA_3072 wrapping key, and this one is RSA_4096 — use RSA_OAEP_4096_SHA256_AES_256, or an RSA_3072 wrapping key');
+    expect(e.message).toBe(
+      'RSA_OAEP_3072_SHA256_AES_256 needs an RSA_3072 wrapping key, and this one is RSA_4096 — use RSA_OAEP_4096_SHA256_AES_256, or an RSA_3072 wrapping key',
+    );
   });
 
   it('gcp: an RSA_2048 wrapping key fits no import method — the key size the method needs', () => {
-    const e = refusal(() => engine(GCP_KMS).check({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSA_OAEP_3072_SHA256_AES_256' }));
+    const e = refusal(() =>
+      engine(GCP_KMS).check({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'RSA_OAEP_3072_SHA256_AES_256' }),
+    );
     expect(e.code).toBe(ERROR_CODES.PUBLIC_KEY_TYPE);
-    expect(e.message).toBe('RSA_OAEP_3072_SHA256_AES_256 needs an RSA_3072 wrapping key, and this one is RSA_2048 — use an RSA_3072 wrapping key');
+    expect(e.message).toBe(
+      'RSA_OAEP_3072_SHA256_AES_256 needs an RSA_3072 wrapping key, and this one is RSA_2048 — use an RSA_3072 wrapping key',
+    );
   });
 
   it('gcp: P-521 and Ed25519 keys — Cloud KMS has no such algorithm; the targets that take them', () => {
-    const p521 = refusal(() => engine(GCP_KMS).check({ material: k.p521.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSA_OAEP_3072_SHA256_AES_256' }));
+    const p521 = refusal(() =>
+      engine(GCP_KMS).check({ material: k.p521.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSA_OAEP_3072_SHA256_AES_256' }),
+    );
     expect(p521.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
-    expect(p521.message).toMatch(/^Google Cloud KMS does not import ECC_NIST_P521 material \(ECC private key\): Cloud KMS has no algorithm on the P-521 curve .* — import a P-521 key into AWS KMS, Azure Key Vault or Vault transit \(--target aws, azure or vault\)/);
-    const ed = refusal(() => engine(GCP_KMS).check({ material: k.ed25519.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSA_OAEP_3072_SHA256_AES_256' }));
+    expect(p521.message).toMatch(
+      /^Google Cloud KMS does not import ECC_NIST_P521 material \(ECC private key\): Cloud KMS has no algorithm on the P-521 curve .* — import a P-521 key into AWS KMS, Azure Key Vault or Vault transit \(--target aws, azure or vault\)/,
+    );
+    const ed = refusal(() =>
+      engine(GCP_KMS).check({ material: k.ed25519.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSA_OAEP_3072_SHA256_AES_256' }),
+    );
     expect(ed.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
     expect(ed.message).toContain('--target vault');
   });
 
   it('azure: HMAC and secp256k1 material — Key Vault has no such keys; raw 32 bytes are taken as the AES key', () => {
-    const hmac = refusal(() => engine(AZURE_KEY_VAULT).check({ material: randomBytes(48), wrappingPublicKey: k.rsa2048.spki, algorithm: 'CKM_RSA_AES_KEY_WRAP' }));
+    const hmac = refusal(() =>
+      engine(AZURE_KEY_VAULT).check({ material: randomBytes(48), wrappingPublicKey: k.rsa2048.spki, algorithm: 'CKM_RSA_AES_KEY_WRAP' }),
+    );
     expect(hmac.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
-    expect(hmac.message).toMatch(/^Azure Key Vault does not import HMAC_384 material \(HMAC\): Azure Key Vault has no HMAC keys .* — import HMAC keys into AWS KMS, Cloud KMS or Vault transit/);
-    const k1 = refusal(() => engine(AZURE_KEY_VAULT).check({ material: k.secp256k1.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'CKM_RSA_AES_KEY_WRAP' }));
+    expect(hmac.message).toMatch(
+      /^Azure Key Vault does not import HMAC_384 material \(HMAC\): Azure Key Vault has no HMAC keys .* — import HMAC keys into AWS KMS, Cloud KMS or Vault transit/,
+    );
+    const k1 = refusal(() =>
+      engine(AZURE_KEY_VAULT).check({ material: k.secp256k1.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'CKM_RSA_AES_KEY_WRAP' }),
+    );
     expect(k1.message).toContain('P-256, P-384 and P-521');
-    const plan = engine(AZURE_KEY_VAULT).check({ material: randomBytes(32), wrappingPublicKey: k.rsa2048.spki, algorithm: 'CKM_RSA_AES_KEY_WRAP' });
+    const plan = engine(AZURE_KEY_VAULT).check({
+      material: randomBytes(32),
+      wrappingPublicKey: k.rsa2048.spki,
+      algorithm: 'CKM_RSA_AES_KEY_WRAP',
+    });
     expect(plan.material.candidates).toEqual(['SYMMETRIC_DEFAULT']);
     expect(plan.material.keySpec).toBe('SYMMETRIC_DEFAULT');
     expect(plan.algorithm.id).toBe('RSA_AES_KEY_WRAP_SHA_1');
   });
 
   it("vault: only Vault's RSA-4096 wrapping key; HMAC keys of 32 bytes or more; no secp256k1", () => {
-    const small = refusal(() => engine(VAULT_TRANSIT).check({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'SHA256' }));
+    const small = refusal(() =>
+      engine(VAULT_TRANSIT).check({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa2048.spki, algorithm: 'SHA256' }),
+    );
     expect(small.code).toBe(ERROR_CODES.PUBLIC_KEY_TYPE);
     expect(small.message).toBe('SHA256 needs an RSA_4096 wrapping key, and this one is RSA_2048 — use an RSA_4096 wrapping key');
-    const h224 = refusal(() => engine(VAULT_TRANSIT).check({ material: randomBytes(28), wrappingPublicKey: k.rsa4096.spki, algorithm: 'SHA256' }));
+    const h224 = refusal(() =>
+      engine(VAULT_TRANSIT).check({ material: randomBytes(28), wrappingPublicKey: k.rsa4096.spki, algorithm: 'SHA256' }),
+    );
     expect(h224.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
     expect(h224.message).toContain('32 to 512 bytes');
-    const k1 = refusal(() => engine(VAULT_TRANSIT).check({ material: k.secp256k1.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'SHA1' }));
+    const k1 = refusal(() =>
+      engine(VAULT_TRANSIT).check({ material: k.secp256k1.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'SHA1' }),
+    );
     expect(k1.message).toContain('no secp256k1 keys');
   });
 
@@ -246,7 +350,9 @@ describe('refusals through the engine, each with its reason and way out', () => 
     const plan = engine(VAULT_TRANSIT).check({ material: k.ed25519.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'SHA256' });
     expect(plan.material).toMatchObject({ format: 'pkcs8-der', kind: 'ed25519', keySpec: 'ED25519', candidates: ['ED25519'], length: 48 });
     for (const w of [createWrapper({ algorithms: STAND_INS, crypto: randomOnlyProvider }), engine(AWS_KMS)]) {
-      const e = refusal(() => w.check({ material: k.ed25519.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }));
+      const e = refusal(() =>
+        w.check({ material: k.ed25519.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }),
+      );
       expect(e.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
       expect(e.message).toMatch(/^the material is an Ed25519 private key, which AWS KMS cannot import — /);
     }
@@ -265,7 +371,9 @@ describe('refusals through the engine, each with its reason and way out', () => 
   });
 
   it('rules or a target, not both', () => {
-    expect(refusal(() => createWrapper({ algorithms: STAND_INS, crypto: randomOnlyProvider, rules: AWS_KMS_RULES, target: VAULT_TRANSIT })).code).toBe(ERROR_CODES.PLUGIN_INVALID);
+    expect(
+      refusal(() => createWrapper({ algorithms: STAND_INS, crypto: randomOnlyProvider, rules: AWS_KMS_RULES, target: VAULT_TRANSIT })).code,
+    ).toBe(ERROR_CODES.PLUGIN_INVALID);
   });
 });
 
@@ -290,7 +398,9 @@ describe('which targets take what', () => {
     expect(parseTarget('transit')).toBe(VAULT_TRANSIT);
     const e = refusal(() => parseTarget('oci'));
     expect(e.code).toBe(ERROR_CODES.UNKNOWN_NAME);
-    expect(e.message).toBe("'oci' is not a target — use aws, gcp, azure or vault (AWS KMS, Google Cloud KMS, Azure Key Vault, HashiCorp Vault transit)");
+    expect(e.message).toBe(
+      "'oci' is not a target — use aws, gcp, azure or vault (AWS KMS, Google Cloud KMS, Azure Key Vault, HashiCorp Vault transit)",
+    );
   });
 });
 
@@ -320,15 +430,25 @@ describe('envelopes and next commands', () => {
     const text = Buffer.from(env.bytes).toString('utf8');
     const blob = JSON.parse(text);
     expect(Object.keys(blob)).toEqual(['schema_version', 'header', 'ciphertext', 'generator']);
-    expect(blob).toEqual({ schema_version: '1.0.0', header: { kid: KID, alg: 'dir', enc: 'CKM_RSA_AES_KEY_WRAP' }, ciphertext: blob.ciphertext, generator: 'kms-wrap/9.9.9' });
+    expect(blob).toEqual({
+      schema_version: '1.0.0',
+      header: { kid: KID, alg: 'dir', enc: 'CKM_RSA_AES_KEY_WRAP' },
+      ciphertext: blob.ciphertext,
+      generator: 'kms-wrap/9.9.9',
+    });
     expect(blob.ciphertext).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(new Uint8Array(fromB64url(blob.ciphertext))).toEqual(r.ciphertext);
     expect(env.nextCommand).toBe('az keyvault key import --vault-name contoso-kv --name ContosoFirstHSMkey --byok-file key.byok');
   });
 
   it('azure: EC keys get --kty EC-HSM --curve-name; AES keys need a Managed HSM (--hsm-name from its kid)', () => {
-    const ec = AZURE_KEY_VAULT.envelope(fakeResult({ keySpec: 'ECC_NIST_P384', keySpecCandidates: ['ECC_NIST_P384'] }), { options: { kekId: KID }, fileName: 'out/p384.byok' });
-    expect(ec.nextCommand).toBe('az keyvault key import --vault-name contoso-kv --name <KEY_NAME> --kty EC-HSM --curve-name P-384 --byok-file out/p384.byok');
+    const ec = AZURE_KEY_VAULT.envelope(fakeResult({ keySpec: 'ECC_NIST_P384', keySpecCandidates: ['ECC_NIST_P384'] }), {
+      options: { kekId: KID },
+      fileName: 'out/p384.byok',
+    });
+    expect(ec.nextCommand).toBe(
+      'az keyvault key import --vault-name contoso-kv --name <KEY_NAME> --kty EC-HSM --curve-name P-384 --byok-file out/p384.byok',
+    );
     const aes = fakeResult({ keySpec: 'SYMMETRIC_DEFAULT', keySpecCandidates: ['SYMMETRIC_DEFAULT'], materialFormat: 'raw' });
     expect(AZURE_KEY_VAULT.envelope(aes, { options: { kekId: HSM_KID, keyName: 'aes1' } }).nextCommand).toBe(
       'az keyvault key import --hsm-name contoso-hsm --name aes1 --kty oct-HSM --byok-file key.byok',
@@ -351,25 +471,44 @@ describe('envelopes and next commands', () => {
   });
 
   it('vault: base64 (standard alphabet, no newline) of RSA part || KWP part; hash_function and type in the command', () => {
-    const r = fakeResult({ ciphertext: new Uint8Array(randomBytes(512 + 56)), algorithm: 'SHA1', keySpec: 'ED25519', keySpecCandidates: ['ED25519'], wrappingKeySpec: 'RSA_4096' });
+    const r = fakeResult({
+      ciphertext: new Uint8Array(randomBytes(512 + 56)),
+      algorithm: 'SHA1',
+      keySpec: 'ED25519',
+      keySpecCandidates: ['ED25519'],
+      wrappingKeySpec: 'RSA_4096',
+    });
     const env = VAULT_TRANSIT.envelope(r, { options: { keyName: 'signer' } });
     const text = Buffer.from(env.bytes).toString('ascii');
     expect(text).toMatch(/^[A-Za-z0-9+/]+=*$/);
     expect(new Uint8Array(Buffer.from(text, 'base64'))).toEqual(r.ciphertext);
     expect(env.fileName).toBe('ciphertext.b64');
     expect(env.nextCommand).toBe('vault write transit/keys/signer/import ciphertext=@ciphertext.b64 hash_function=SHA1 type=ed25519');
-    const raw = VAULT_TRANSIT.envelope(fakeResult({ algorithm: 'SHA256', keySpec: undefined, keySpecCandidates: ['SYMMETRIC_DEFAULT', 'HMAC_256'] }), { options: { mount: 'kms/transit' } });
-    expect(raw.nextCommand).toBe('vault write kms/transit/keys/<KEY_NAME>/import ciphertext=@ciphertext.b64 hash_function=SHA256 type=<aes256-gcm96|hmac>');
+    const raw = VAULT_TRANSIT.envelope(
+      fakeResult({ algorithm: 'SHA256', keySpec: undefined, keySpecCandidates: ['SYMMETRIC_DEFAULT', 'HMAC_256'] }),
+      { options: { mount: 'kms/transit' } },
+    );
+    expect(raw.nextCommand).toBe(
+      'vault write kms/transit/keys/<KEY_NAME>/import ciphertext=@ciphertext.b64 hash_function=SHA256 type=<aes256-gcm96|hmac>',
+    );
   });
 
   it('gcp: the wrapped bytes as they are; the gcloud command with the key version algorithm', () => {
-    const r = fakeResult({ algorithm: 'RSA_OAEP_3072_SHA256_AES_256', keySpec: 'ECC_SECG_P256K1', keySpecCandidates: ['ECC_SECG_P256K1'], wrappingKeySpec: 'RSA_3072' });
+    const r = fakeResult({
+      algorithm: 'RSA_OAEP_3072_SHA256_AES_256',
+      keySpec: 'ECC_SECG_P256K1',
+      keySpecCandidates: ['ECC_SECG_P256K1'],
+      wrappingKeySpec: 'RSA_3072',
+    });
     const env = GCP_KMS.envelope(r, { options: { location: 'global', keyRing: 'fellowship', keyName: 'frodo', importJob: 'strider' } });
     expect(env.bytes).toBe(r.ciphertext);
     expect(env.nextCommand).toBe(
       'gcloud kms keys versions import --location global --keyring fellowship --key frodo --import-job strider --algorithm ec-sign-secp256k1-sha256 --wrapped-key-file wrapped-key.bin',
     );
-    const other = GCP_KMS.envelope(fakeResult({ keySpec: 'RSA_3072', keySpecCandidates: ['RSA_3072'] }), { options: { keyAlgorithm: 'rsa-decrypt-oaep-3072-sha256' }, fileName: 'my key.bin' });
+    const other = GCP_KMS.envelope(fakeResult({ keySpec: 'RSA_3072', keySpecCandidates: ['RSA_3072'] }), {
+      options: { keyAlgorithm: 'rsa-decrypt-oaep-3072-sha256' },
+      fileName: 'my key.bin',
+    });
     expect(other.nextCommand).toBe(
       "gcloud kms keys versions import --location <LOCATION> --keyring <KEY_RING> --key <KEY> --import-job <IMPORT_JOB> --algorithm rsa-decrypt-oaep-3072-sha256 --wrapped-key-file 'my key.bin'",
     );
@@ -455,19 +594,49 @@ function pem(pair: Pair): string {
 /** openssl pkeyutl -decrypt with OAEP and the hash, both MGF1 and the label hash. */
 function opensslOaepDecrypt(ciphertext: Uint8Array, key: Pair, hash: 'sha1' | 'sha256'): Buffer {
   const out = join(dir, `d${n++}`);
-  openssl(['pkeyutl', '-decrypt', '-keyform', 'DER', '-inkey', pem(key), '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', `rsa_oaep_md:${hash}`, '-pkeyopt', `rsa_mgf1_md:${hash}`, '-in', file(ciphertext), '-out', out]);
+  openssl([
+    'pkeyutl',
+    '-decrypt',
+    '-keyform',
+    'DER',
+    '-inkey',
+    pem(key),
+    '-pkeyopt',
+    'rsa_padding_mode:oaep',
+    '-pkeyopt',
+    `rsa_oaep_md:${hash}`,
+    '-pkeyopt',
+    `rsa_mgf1_md:${hash}`,
+    '-in',
+    file(ciphertext),
+    '-out',
+    out,
+  ]);
   return readFileSync(out);
 }
 /** Split at k; the RSA part gives the AES key, `openssl enc -d -id-aes256-wrap-pad` the material. */
 function opensslUnwrapKeyWrap(wrapped: Uint8Array, key: Pair, hash: 'sha1' | 'sha256'): Buffer {
-  const kBytes = (createPublicKey({ key: Buffer.from(key.spki), format: 'der', type: 'spki' }).asymmetricKeyDetails!.modulusLength as number) / 8;
+  const kBytes =
+    (createPublicKey({ key: Buffer.from(key.spki), format: 'der', type: 'spki' }).asymmetricKeyDetails!.modulusLength as number) / 8;
   const aes = opensslOaepDecrypt(wrapped.subarray(0, kBytes), key, hash);
   const out = join(dir, `m${n++}`);
-  openssl(['enc', '-d', '-id-aes256-wrap-pad', '-K', aes.toString('hex'), '-iv', 'A65959A6', '-in', file(wrapped.subarray(kBytes)), '-out', out]);
+  openssl([
+    'enc',
+    '-d',
+    '-id-aes256-wrap-pad',
+    '-K',
+    aes.toString('hex'),
+    '-iv',
+    'A65959A6',
+    '-in',
+    file(wrapped.subarray(kBytes)),
+    '-out',
+    out,
+  ]);
   return readFileSync(out);
 }
 
-describe('the OpenSSL CLI unwraps each target\'s output to the exact material', () => {
+describe("the OpenSSL CLI unwraps each target's output to the exact material", () => {
   const material = (spec: MaterialSpec) => (RAW[spec] ? new Uint8Array(randomBytes(RAW[spec]!)) : PKCS8[spec]!.pkcs8);
 
   const cases: { target: Target; algorithm: string; spec: MaterialSpec; key: string; hash: 'sha1' | 'sha256'; direct?: boolean }[] = [

@@ -10,7 +10,14 @@
 import { fileURLToPath } from 'node:url';
 import * as asn1js from 'asn1js';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, KmsWrapError, createWrapper, parseWrappingPublicKey, type CryptoProvider, type WrappingAlgorithm } from '../src/index.js';
+import {
+  ERROR_CODES,
+  KmsWrapError,
+  createWrapper,
+  parseWrappingPublicKey,
+  type CryptoProvider,
+  type WrappingAlgorithm,
+} from '../src/index.js';
 import { keys } from './keys.js';
 import { STAND_INS } from './plugins.js';
 
@@ -35,12 +42,19 @@ const wrapper = createWrapper({ algorithms: [...STAND_INS.filter((a) => a.id !==
 
 const material32 = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
 
-async function refused(request: { wrappingPublicKey: Uint8Array | string; algorithm: string; material?: Uint8Array; region?: string }): Promise<{ code: string; message: string }> {
+async function refused(request: {
+  wrappingPublicKey: Uint8Array | string;
+  algorithm: string;
+  material?: Uint8Array;
+  region?: string;
+}): Promise<{ code: string; message: string }> {
   calls.length = 0;
-  const error = await wrapper.wrap({ material: request.material ?? material32, keySpec: request.material ? undefined : 'SYMMETRIC_DEFAULT', ...request }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const error = await wrapper
+    .wrap({ material: request.material ?? material32, keySpec: request.material ? undefined : 'SYMMETRIC_DEFAULT', ...request })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect(error, 'the wrap was not refused').toBeDefined();
   const e = error as { name: string; code: string; message: string };
   expect(e.name).toBe('KmsWrapError');
@@ -54,9 +68,14 @@ const unsigned = (b: Uint8Array) => ((b[0]! & 0x80) !== 0 ? Uint8Array.from([0, 
 
 /** SubjectPublicKeyInfo { rsaEncryption NULL, RSAPublicKey { n, e } } with the INTEGER contents exactly as given. */
 function rsaSpki(modulusContent: Uint8Array, exponentContent: Uint8Array): Uint8Array {
-  const inner = new asn1js.Sequence({ value: [new asn1js.Integer({ valueHex: modulusContent }), new asn1js.Integer({ valueHex: exponentContent })] });
+  const inner = new asn1js.Sequence({
+    value: [new asn1js.Integer({ valueHex: modulusContent }), new asn1js.Integer({ valueHex: exponentContent })],
+  });
   const spki = new asn1js.Sequence({
-    value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.1.1' }), new asn1js.Null()] }), new asn1js.BitString({ valueHex: inner.toBER() })],
+    value: [
+      new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.1.1' }), new asn1js.Null()] }),
+      new asn1js.BitString({ valueHex: inner.toBER() }),
+    ],
   });
   return new Uint8Array(spki.toBER());
 }
@@ -84,7 +103,9 @@ describe('RSA wrapping keys under 2048 bits, or of a size KMS does not issue, ar
   it('the real RSA 1024 key from node:crypto, with every RSA algorithm', async () => {
     for (const algorithm of ['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1']) {
       const material = algorithm.startsWith('RSA_AES') ? k.p256.pkcs8 : undefined;
-      expect((await refused({ wrappingPublicKey: k.rsa1024.spki, algorithm, ...(material ? { material } : {}) })).code).toBe(ERROR_CODES.PUBLIC_KEY_WEAK);
+      expect((await refused({ wrappingPublicKey: k.rsa1024.spki, algorithm, ...(material ? { material } : {}) })).code).toBe(
+        ERROR_CODES.PUBLIC_KEY_WEAK,
+      );
     }
   });
 });
@@ -104,7 +125,6 @@ describe('public exponents: 1, even, zero, as large as the modulus → ERR_PUBLI
       expect(error.message).toMatch(/public exponent/);
     });
   }
-
 });
 
 describe('public exponents other than 65537 (valid RSA, but no KMS wrapping key) → ERR_PUBLIC_KEY_WEAK, naming the exponent', () => {
@@ -113,8 +133,18 @@ describe('public exponents other than 65537 (valid RSA, but no KMS wrapping key)
     ['e = 3', unsigned(modulus2048), Uint8Array.of(3), /public exponent is 3; AWS KMS wrapping keys use 65537/],
     ['e = 17', unsigned(modulus2048), Uint8Array.of(17), /public exponent is 17; AWS KMS wrapping keys use 65537/],
     ['e = 65539', unsigned(modulus2048), Uint8Array.of(1, 0, 3), /public exponent is 65539; AWS KMS wrapping keys use 65537/],
-    ['a 2047-bit e on RSA_2048', unsigned(modulus2048), unsigned(modulusOfBits(2047)), /public exponent is a 2047-bit number; AWS KMS wrapping keys use 65537/],
-    ['a 65-bit e on RSA_4096', modulus4096, unsigned(modulusOfBits(65)), /public exponent is a 65-bit number; AWS KMS wrapping keys use 65537/],
+    [
+      'a 2047-bit e on RSA_2048',
+      unsigned(modulus2048),
+      unsigned(modulusOfBits(2047)),
+      /public exponent is a 2047-bit number; AWS KMS wrapping keys use 65537/,
+    ],
+    [
+      'a 65-bit e on RSA_4096',
+      modulus4096,
+      unsigned(modulusOfBits(65)),
+      /public exponent is a 65-bit number; AWS KMS wrapping keys use 65537/,
+    ],
   ];
   for (const [name, n, e, message] of cases) {
     it(name, async () => {
@@ -183,7 +213,9 @@ describe('SM2 points not on the curve, through the engine with the SM2PKE plugin
   it('the unmodified key is accepted (the cases below differ from it in the point only)', () => {
     expect(point[0]).toBe(0x04);
     calls.length = 0;
-    expect(wrapper.check({ material: k.p256.pkcs8, wrappingPublicKey: k.sm2.spki, algorithm: 'SM2PKE', region: 'china' }).wrappingKey.spec).toBe('SM2');
+    expect(
+      wrapper.check({ material: k.p256.pkcs8, wrappingPublicKey: k.sm2.spki, algorithm: 'SM2PKE', region: 'china' }).wrappingKey.spec,
+    ).toBe('SM2');
   });
 
   const cases: [string, () => Uint8Array, RegExp][] = [
@@ -191,7 +223,15 @@ describe('SM2 points not on the curve, through the engine with the SM2PKE plugin
     ['x with a bit flipped', () => point.map((v, i) => (i === 10 ? v ^ 0x10 : v)), /not on the curve sm2p256v1/],
     ['x = p (a coordinate out of the field)', () => Uint8Array.from([0x04, ...P, ...point.subarray(33)]), /not on the curve/],
     ['all-zero coordinates', () => Uint8Array.from([0x04, ...new Uint8Array(64)]), /not on the curve|infinity/],
-    ['the P-256 generator (a point of another curve)', () => Buffer.from('046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5', 'hex'), /not on the curve/],
+    [
+      'the P-256 generator (a point of another curve)',
+      () =>
+        Buffer.from(
+          '046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5',
+          'hex',
+        ),
+      /not on the curve/,
+    ],
     ['the hybrid form (prefix 0x06)', () => point.map((v, i) => (i === 0 ? 0x06 : v)), /hybrid/],
     ['an unknown prefix (0x05)', () => point.map((v, i) => (i === 0 ? 0x05 : v)), /not an uncompressed/],
   ];

@@ -147,7 +147,9 @@ describe('refusals', () => {
   it('EC P-256 → PUBLIC_KEY_TYPE: KMS wrapping keys are RSA or SM2', () => {
     const e = refusal(k.p256.spki);
     expect(e.code).toBe(ERROR_CODES.PUBLIC_KEY_TYPE);
-    expect(e.message).toContain('the wrapping public key is an EC P-256 key, and KMS wrapping keys are RSA (RSA_2048, RSA_3072, RSA_4096) or SM2');
+    expect(e.message).toContain(
+      'the wrapping public key is an EC P-256 key, and KMS wrapping keys are RSA (RSA_2048, RSA_3072, RSA_4096) or SM2',
+    );
   });
 
   it('Ed25519 → PUBLIC_KEY_TYPE', () => {
@@ -216,6 +218,6 @@ describe('refusals', () => {
     );
     const e = refusal(spki);
     expect(e.code).toBe(ERROR_CODES.PUBLIC_KEY_INVALID);
-    expect(e.message).toContain("point is 64 bytes");
+    expect(e.message).toContain('point is 64 bytes');
   });
 });

@@ -23,13 +23,26 @@ export function checkRsaKey(key: RsaKeyParts, what: string): void {
   }
   // Every other value is smaller than n (RFC 8017 §3.2); a longer one is corrupt, and not worth the arithmetic.
   if ([key.e, key.d, key.p, key.q, key.dp, key.dq, key.qi].some((v) => bitLength(v) > bits)) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is not a consistent RSA key (a value is larger than the modulus) — the key is corrupt; export it again`);
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      `${what} is not a consistent RSA key (a value is larger than the modulus) — the key is corrupt; export it again`,
+    );
   }
   const [n, e, d, p, q, dp, dq, qi] = [key.n, key.e, key.d, key.p, key.q, key.dp, key.dq, key.qi].map(bytesToBigInt) as [
-    bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
   ];
   const fail = (why: string): never => {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is not a consistent RSA key (${why}) — the key is corrupt; export it again`);
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      `${what} is not a consistent RSA key (${why}) — the key is corrupt; export it again`,
+    );
   };
   if (p < 3n || q < 3n || e < 3n || e % 2n === 0n) fail('a prime or the public exponent is out of range');
   // RFC 8017 §3.2: n = r_1 · r_2 (two-prime form).

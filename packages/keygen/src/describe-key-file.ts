@@ -3,16 +3,7 @@
  * size, format, and whether KMS can import the bytes as they are. Raw symmetric/HMAC
  * material is known only by its length.
  */
-import {
-  ERROR_CODES,
-  KEY_SPECS,
-  KEY_SPEC_INFO,
-  KmsWrapError,
-  REGIONS,
-  type CurveName,
-  type KeySpec,
-  type Region,
-} from '@kms-wrap/core';
+import { ERROR_CODES, KEY_SPECS, KEY_SPEC_INFO, KmsWrapError, REGIONS, type CurveName, type KeySpec, type Region } from '@kms-wrap/core';
 import { bitLength, equalBytes, zeroize } from '@kms-wrap/core/encoding';
 import { keySpecOf } from './key-spec-of.js';
 import { encodePrivateKey, wipePrivateKey } from './private-key.js';

@@ -40,7 +40,10 @@ export function completeEcKey(curveName: CurveName, d: Uint8Array, given: Uint8A
       same = Point.fromBytes(given).equals(Point.fromBytes(point));
     } catch {
       zeroize(scalar);
-      throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has a public key that is not a point on ${curveName} — export the key again`);
+      throw new KmsWrapError(
+        ERROR_CODES.MATERIAL_INVALID,
+        `${what} has a public key that is not a point on ${curveName} — export the key again`,
+      );
     }
     if (!same) {
       zeroize(scalar);

@@ -40,7 +40,11 @@ const ecPrivateKeySchema = (): asn1js.Sequence =>
       new asn1js.Integer({ name: 'version' }),
       new asn1js.OctetString({ name: 'privateKey' }),
       new asn1js.Constructed({ optional: true, idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Any({ name: 'parameters' })] }),
-      new asn1js.Constructed({ optional: true, idBlock: { tagClass: 3, tagNumber: 1 }, value: [new asn1js.BitString({ name: 'publicKey' })] }),
+      new asn1js.Constructed({
+        optional: true,
+        idBlock: { tagClass: 3, tagNumber: 1 },
+        value: [new asn1js.BitString({ name: 'publicKey' })],
+      }),
     ],
   });
 

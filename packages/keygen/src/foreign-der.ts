@@ -35,11 +35,17 @@ export const DECRYPT_HINT = 'decrypt it first: openssl pkcs8 -topk8 -nocrypt -in
 export function refuseForeignDer(node: Asn1, what: string): never {
   const kind = identifyDer(node);
   if (kind === 'encrypted-pkcs8') {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_ENCRYPTED, `${what} is an encrypted PKCS#8 private key and KMS needs the plaintext key — ${DECRYPT_HINT}`);
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_ENCRYPTED,
+      `${what} is an encrypted PKCS#8 private key and KMS needs the plaintext key — ${DECRYPT_HINT}`,
+    );
   }
   const name = NOT_A_PRIVATE_KEY[kind];
   if (name !== undefined) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is ${name}, not a private key — KMS imports the private key; use the private key file`);
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      `${what} is ${name}, not a private key — KMS imports the private key; use the private key file`,
+    );
   }
   throw new KmsWrapError(
     ERROR_CODES.MATERIAL_INVALID,

@@ -41,11 +41,17 @@ export async function generateKeyMaterial(keySpec: KeySpec | string, options: Ge
   const region = parseRegion(options?.region ?? 'standard');
   const crypto = options?.crypto;
   if (typeof crypto?.randomBytes !== 'function') {
-    throw new KmsWrapError(ERROR_CODES.PROVIDER_UNSUPPORTED, 'no crypto provider was given — pass { crypto } from @kms-wrap/node or @kms-wrap/browser');
+    throw new KmsWrapError(
+      ERROR_CODES.PROVIDER_UNSUPPORTED,
+      'no crypto provider was given — pass { crypto } from @kms-wrap/node or @kms-wrap/browser',
+    );
   }
   const info = KEY_SPEC_INFO[spec];
   if (!info.regions.includes(region)) {
-    throw new KmsWrapError(ERROR_CODES.REGION_MISMATCH, `${spec} key material can be imported only in the AWS China Regions — pass --region china`);
+    throw new KmsWrapError(
+      ERROR_CODES.REGION_MISMATCH,
+      `${spec} key material can be imported only in the AWS China Regions — pass --region china`,
+    );
   }
   switch (info.kind) {
     case 'symmetric':
@@ -62,7 +68,10 @@ export async function generateKeyMaterial(keySpec: KeySpec | string, options: Ge
 function randomBytes(crypto: CryptoProvider, length: number): Uint8Array {
   const bytes = crypto.randomBytes(length);
   if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
-    throw new KmsWrapError(ERROR_CODES.OUTPUT_CHECK_FAILED, `the crypto provider '${crypto.name}' returned the wrong number of random bytes — fix the provider`);
+    throw new KmsWrapError(
+      ERROR_CODES.OUTPUT_CHECK_FAILED,
+      `the crypto provider '${crypto.name}' returned the wrong number of random bytes — fix the provider`,
+    );
   }
   return bytes;
 }
@@ -84,7 +93,11 @@ async function fromProvider<T>(crypto: CryptoProvider, what: string, make: () =>
     return await make();
   } catch (cause) {
     if (cause instanceof KmsWrapError) throw cause;
-    throw new KmsWrapError(ERROR_CODES.PROVIDER_UNSUPPORTED, `the crypto provider '${crypto.name}' failed to generate ${what} — check the runtime's crypto support`, { cause });
+    throw new KmsWrapError(
+      ERROR_CODES.PROVIDER_UNSUPPORTED,
+      `the crypto provider '${crypto.name}' failed to generate ${what} — check the runtime's crypto support`,
+      { cause },
+    );
   }
 }
 
@@ -99,7 +112,10 @@ async function rsaKey(crypto: CryptoProvider, bits: 2048 | 3072 | 4096): Promise
   const jwk = await fromProvider(crypto, `an RSA ${bits} key`, () => generate.call(crypto, bits));
   // RFC 8017 §3.1; KMS expects the usual public exponent 65537 ("AQAB").
   if (jwk?.e !== 'AQAB') {
-    throw new KmsWrapError(ERROR_CODES.OUTPUT_CHECK_FAILED, `the crypto provider '${crypto.name}' returned an RSA key whose exponent is not 65537 — fix the provider`);
+    throw new KmsWrapError(
+      ERROR_CODES.OUTPUT_CHECK_FAILED,
+      `the crypto provider '${crypto.name}' returned an RSA key whose exponent is not 65537 — fix the provider`,
+    );
   }
   return readJwk(jwk);
 }
@@ -109,7 +125,10 @@ async function ecKey(crypto: CryptoProvider, curveName: CurveName): Promise<Priv
   if (generate !== undefined && (curveName === 'P-256' || curveName === 'P-384' || curveName === 'P-521')) {
     const jwk = await fromProvider(crypto, `a ${curveName} key`, () => generate.call(crypto, curveName));
     if (jwk?.crv !== curveName) {
-      throw new KmsWrapError(ERROR_CODES.OUTPUT_CHECK_FAILED, `the crypto provider '${crypto.name}' returned a key on another curve than ${curveName} — fix the provider`);
+      throw new KmsWrapError(
+        ERROR_CODES.OUTPUT_CHECK_FAILED,
+        `the crypto provider '${crypto.name}' returned a key on another curve than ${curveName} — fix the provider`,
+      );
     }
     return readJwk(jwk); // checks that x, y belong to d
   }

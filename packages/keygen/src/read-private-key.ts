@@ -72,7 +72,9 @@ export function readPrivateKey(input: Uint8Array | string): ReadKey {
   } catch (error) {
     if (error instanceof KmsWrapError) throw error;
     // A bug or an unexpected library failure: still one line, still no key material.
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key could not be read — check that the file is a private key', { cause: error });
+    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key could not be read — check that the file is a private key', {
+      cause: error,
+    });
   }
 }
 
@@ -235,13 +237,16 @@ function readPkcs8(fields: PrivateKeyInfoFields, what: string): PrivateKey {
   const { algorithm, parameters } = fields;
   if (algorithm === OID.rsaEncryption) {
     // RFC 8017 §A.1: the parameters field shall be NULL (absent is tolerated, as OpenSSL does).
-    if (parameters !== undefined && !isNull(parameters)) throw invalid(`${what} has rsaEncryption parameters other than NULL — export it again`);
+    if (parameters !== undefined && !isNull(parameters))
+      throw invalid(`${what} has rsaEncryption parameters other than NULL — export it again`);
     return readRsa(parseDer(fields.privateKey, `the RSA key inside ${what}`), what);
   }
   if (algorithm === OID.ecPublicKey || algorithm === OID.sm2) {
     const named = oidOf(parameters);
     if (algorithm === OID.ecPublicKey && named === undefined) {
-      throw invalid(`${what} ${isSequence(parameters) ? 'uses explicit curve parameters' : 'does not name its curve'} — ${NAMED_CURVE_HINT}`);
+      throw invalid(
+        `${what} ${isSequence(parameters) ? 'uses explicit curve parameters' : 'does not name its curve'} — ${NAMED_CURVE_HINT}`,
+      );
     }
     const curve = curveFor(named ?? OID.sm2, what);
     if (algorithm === OID.sm2 && curve !== 'sm2p256v1') throw invalid(`${what} is an SM2 key on another curve — export it again`);

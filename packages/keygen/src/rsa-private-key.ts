@@ -80,12 +80,18 @@ export function isRsaPrivateKey(node: asn1js.AsnType): boolean {
 export function readRsaPrivateKey(node: asn1js.AsnType, what: string): RsaKeyParts {
   const { verified, result } = asn1js.compareSchema(node, node, rsaPrivateKeySchema());
   if (!verified) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is not a PKCS#1 RSAPrivateKey — check that the file is an RSA private key`);
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      `${what} is not a PKCS#1 RSAPrivateKey — check that the file is an RSA private key`,
+    );
   }
   const r = result as Record<string, asn1js.AsnType | undefined>;
   const version = smallInteger(r['version']);
   if (version === 1 || r['otherPrimeInfos'] !== undefined) {
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is a multi-prime RSA key, which KMS cannot import — use a two-prime RSA key`);
+    throw new KmsWrapError(
+      ERROR_CODES.MATERIAL_INVALID,
+      `${what} is a multi-prime RSA key, which KMS cannot import — use a two-prime RSA key`,
+    );
   }
   if (version !== 0) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has an unknown RSAPrivateKey version — re-export it as PKCS#8`);
@@ -95,7 +101,10 @@ export function readRsaPrivateKey(node: asn1js.AsnType, what: string): RsaKeyPar
     const v = unsignedInteger(r[f])?.slice();
     if (v === undefined) {
       for (const g of RSA_FIELDS) zeroize(out[g]);
-      throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has a negative or empty RSA integer — the key is corrupt; export it again`);
+      throw new KmsWrapError(
+        ERROR_CODES.MATERIAL_INVALID,
+        `${what} has a negative or empty RSA integer — the key is corrupt; export it again`,
+      );
     }
     out[f] = v;
   }

@@ -38,7 +38,9 @@ export function toPkcs8(input: Uint8Array | string): Pkcs8Result {
     return { der, from, converted };
   } catch (error) {
     if (error instanceof KmsWrapError) throw error;
-    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key could not be converted — check that the file is a private key', { cause: error });
+    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key could not be converted — check that the file is a private key', {
+      cause: error,
+    });
   } finally {
     wipePrivateKey(key);
   }

@@ -21,7 +21,13 @@ function shape(text: string): string[] {
   return text
     .trim()
     .split('\n')
-    .map((l) => l.replace(/^\s*\d+:d=(\d+)\s+hl=\s*\d+\s+l=\s*\d+\s+/, '$1 ').replace(/\s+/g, ' ').replace(/\[HEX DUMP\]:[0-9A-F]+/, '[HEX DUMP]').trim());
+    .map((l) =>
+      l
+        .replace(/^\s*\d+:d=(\d+)\s+hl=\s*\d+\s+l=\s*\d+\s+/, '$1 ')
+        .replace(/\s+/g, ' ')
+        .replace(/\[HEX DUMP\]:[0-9A-F]+/, '[HEX DUMP]')
+        .trim(),
+    );
 }
 
 describe('PKCS#8 structure of generated keys', () => {
@@ -49,20 +55,29 @@ describe('PKCS#8 structure of generated keys', () => {
     ['ECC_NIST_P521', 'secp521r1', 66],
     ['ECC_SECG_P256K1', 'secp256k1', 32],
     ['SM2', 'sm2', 32],
-  ] as const)('%s: id-ecPublicKey + %s; ECPrivateKey v1 with a %i-byte scalar, [1] public key, no [0] parameters', async (spec, curve, size) => {
-    const der = await generateKeyMaterial(spec, { crypto, region: spec === 'SM2' ? 'china' : 'standard' });
-    expect(shape(opensslAsn1(der))).toEqual([
-      '0 cons: SEQUENCE',
-      '1 prim: INTEGER :00',
-      '1 cons: SEQUENCE',
-      '2 prim: OBJECT :id-ecPublicKey',
-      `2 prim: OBJECT :${curve}`,
-      '1 prim: OCTET STRING [HEX DUMP]',
-    ]);
-    const inner = opensslAsn1(der, privateKeyOffset(der));
-    const lines = shape(inner);
-    expect(lines).toEqual(['0 cons: SEQUENCE', '1 prim: INTEGER :01', '1 prim: OCTET STRING [HEX DUMP]', '1 cons: cont [ 1 ]', '2 prim: BIT STRING']);
-    expect(inner).toMatch(new RegExp(`l=\\s*${size} prim: OCTET STRING`));
-    expect(inner).toMatch(new RegExp(`l=\\s*${2 * size + 2} prim: BIT STRING`));
-  });
+  ] as const)(
+    '%s: id-ecPublicKey + %s; ECPrivateKey v1 with a %i-byte scalar, [1] public key, no [0] parameters',
+    async (spec, curve, size) => {
+      const der = await generateKeyMaterial(spec, { crypto, region: spec === 'SM2' ? 'china' : 'standard' });
+      expect(shape(opensslAsn1(der))).toEqual([
+        '0 cons: SEQUENCE',
+        '1 prim: INTEGER :00',
+        '1 cons: SEQUENCE',
+        '2 prim: OBJECT :id-ecPublicKey',
+        `2 prim: OBJECT :${curve}`,
+        '1 prim: OCTET STRING [HEX DUMP]',
+      ]);
+      const inner = opensslAsn1(der, privateKeyOffset(der));
+      const lines = shape(inner);
+      expect(lines).toEqual([
+        '0 cons: SEQUENCE',
+        '1 prim: INTEGER :01',
+        '1 prim: OCTET STRING [HEX DUMP]',
+        '1 cons: cont [ 1 ]',
+        '2 prim: BIT STRING',
+      ]);
+      expect(inner).toMatch(new RegExp(`l=\\s*${size} prim: OCTET STRING`));
+      expect(inner).toMatch(new RegExp(`l=\\s*${2 * size + 2} prim: BIT STRING`));
+    },
+  );
 });

@@ -38,7 +38,14 @@ describe('describeKeyFile: private keys', () => {
 
   it('RSA 2048 in PKCS#8 DER, PKCS#1 PEM and JWK', () => {
     const key = opensslRsaKey(2048);
-    expect(describeKeyFile(key.canonical)).toMatchObject({ type: 'rsa', keySpec: 'RSA_2048', bits: 2048, importable: true, canonical: true, regions: ['standard', 'china'] });
+    expect(describeKeyFile(key.canonical)).toMatchObject({
+      type: 'rsa',
+      keySpec: 'RSA_2048',
+      bits: 2048,
+      importable: true,
+      canonical: true,
+      regions: ['standard', 'china'],
+    });
     expect(describeKeyFile(key.forms['pkcs1-pem']!)).toMatchObject({ format: 'pkcs1-pem', keySpec: 'RSA_2048', importable: false });
     expect(describeKeyFile(key.forms['pkcs1-der']!)).toMatchObject({ format: 'pkcs1-der', keySpec: 'RSA_2048', importable: false });
     expect(describeKeyFile(key.forms.jwk!)).toMatchObject({ format: 'jwk', keySpec: 'RSA_2048', importable: false });
@@ -56,7 +63,13 @@ describe('describeKeyFile: private keys', () => {
     'generated %s material is described as that spec',
     async (spec: KeySpec) => {
       const der = await generateKeyMaterial(spec, { crypto, region: spec === 'SM2' ? 'china' : 'standard' });
-      expect(describeKeyFile(der)).toMatchObject({ keySpec: spec, candidates: [spec], importable: true, canonical: true, length: der.length });
+      expect(describeKeyFile(der)).toMatchObject({
+        keySpec: spec,
+        candidates: [spec],
+        importable: true,
+        canonical: true,
+        length: der.length,
+      });
     },
   );
 });

@@ -13,7 +13,9 @@ const fromB64u = (s: string): Buffer => Buffer.from(s, 'base64url');
 /** A key pair from Node: its private JWK, and OpenSSL's canonical PKCS#8 of the same key. */
 function nodeKey(type: 'rsa' | 'ec', option: number | string): { jwk: Record<string, string>; canonical: Uint8Array } {
   const { privateKey } =
-    type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: option as number }) : generateKeyPairSync('ec', { namedCurve: option as string });
+    type === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: option as number })
+      : generateKeyPairSync('ec', { namedCurve: option as string });
   const pkcs8 = new Uint8Array(privateKey.export({ type: 'pkcs8', format: 'der' }));
   return { jwk: privateKey.export({ format: 'jwk' }) as Record<string, string>, canonical: opensslPkcs8FromDer(pkcs8) };
 }
@@ -76,7 +78,11 @@ describe('encodePkcs8: refusals', () => {
 
   it('an RSA JWK whose n is not p·q', () => {
     const other = nodeKey('rsa', 2048).jwk;
-    const e = expectRefusal(() => encodePkcs8({ ...rsa, n: other['n']! } as unknown as PrivateKeyJwk), ERROR_CODES.MATERIAL_INVALID, secrets);
+    const e = expectRefusal(
+      () => encodePkcs8({ ...rsa, n: other['n']! } as unknown as PrivateKeyJwk),
+      ERROR_CODES.MATERIAL_INVALID,
+      secrets,
+    );
     expect(e.message).toMatch(/n is not p·q/);
   });
 
@@ -86,7 +92,11 @@ describe('encodePkcs8: refusals', () => {
 
   it('an EC JWK whose x, y do not belong to d', () => {
     const other = nodeKey('ec', 'P-256').jwk;
-    const e = expectRefusal(() => encodePkcs8({ ...ec, x: other['x']!, y: other['y']! } as unknown as PrivateKeyJwk), ERROR_CODES.MATERIAL_INVALID, secrets);
+    const e = expectRefusal(
+      () => encodePkcs8({ ...ec, x: other['x']!, y: other['y']! } as unknown as PrivateKeyJwk),
+      ERROR_CODES.MATERIAL_INVALID,
+      secrets,
+    );
     expect(e.message).toMatch(/does not belong to its private key/);
   });
 
@@ -108,7 +118,12 @@ describe('encodePkcs8: refusals', () => {
     ['a symmetric JWK', { kty: 'oct', k: 'AAAA' }, ERROR_CODES.MATERIAL_FORMAT, /raw bytes/],
     ['an Ed25519 JWK', { kty: 'OKP', crv: 'Ed25519', d: 'AAAA', x: 'AAAA' }, ERROR_CODES.MATERIAL_INVALID, /OKP/],
     ['an unknown curve', { kty: 'EC', crv: 'P-192', d: 'AAAA' }, ERROR_CODES.MATERIAL_INVALID, /curve 'P-192'/],
-    ['a curve name that is not a name', { kty: 'EC', crv: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', d: 'AAAA' }, ERROR_CODES.MATERIAL_INVALID, /\(unrecognised\)/],
+    [
+      'a curve name that is not a name',
+      { kty: 'EC', crv: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', d: 'AAAA' },
+      ERROR_CODES.MATERIAL_INVALID,
+      /\(unrecognised\)/,
+    ],
     ['d that is not base64url', { kty: 'EC', crv: 'P-256', d: 'not base64!' }, ERROR_CODES.MATERIAL_INVALID, /'d' is not base64url/],
     ['no kty', { d: 'AAAA' }, ERROR_CODES.MATERIAL_INVALID, /kty/],
     ['null', null, ERROR_CODES.MATERIAL_INVALID, /not a JWK object/],

@@ -28,19 +28,25 @@ const sm2 = await generateKeyMaterial('SM2', { crypto, region: 'china' });
 const k1 = await generateKeyMaterial('ECC_SECG_P256K1', { crypto });
 const derSeeds = [...seeds.der, sm2, k1];
 const textSeeds = [...seeds.text, ...seeds.jwk.map((j) => JSON.stringify(j))];
-const jwkSeeds: Record<string, unknown>[] = [...seeds.jwk, { kty: 'EC', crv: 'SM2', d: Buffer.from(sm2.subarray(sm2.length - 32)).toString('base64url') }];
+const jwkSeeds: Record<string, unknown>[] = [
+  ...seeds.jwk,
+  { kty: 'EC', crv: 'SM2', d: Buffer.from(sm2.subarray(sm2.length - 32)).toString('base64url') },
+];
 
 const mutation: fc.Arbitrary<Mutation> = fc.record({ op: fc.nat(), a: fc.nat(), b: fc.nat(), c: fc.nat() });
 const mutations = fc.array(mutation, { maxLength: 4 });
-const pemOf = (label: string, der: Uint8Array) => `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${label}-----\n`;
+const pemOf = (label: string, der: Uint8Array) =>
+  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END ${label}-----\n`;
 const LABELS = ['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'SM2 PRIVATE KEY', 'ENCRYPTED PRIVATE KEY', 'PUBLIC KEY'];
 /** A mutated key as DER bytes, as PEM bytes or as a PEM string (the DER inside the armour is hostile too). */
-const hostileKey = fc.tuple(fc.nat(), mutations, fc.constantFrom('der', 'pem-bytes', 'pem-string'), fc.constantFrom(...LABELS)).map(([i, m, form, label]) => {
-  const der = mutateBytes(derSeeds[i % derSeeds.length]!, m, derSeeds);
-  if (form === 'der') return der;
-  const text = pemOf(label, der);
-  return form === 'pem-string' ? text : new Uint8Array(Buffer.from(text, 'latin1'));
-});
+const hostileKey = fc
+  .tuple(fc.nat(), mutations, fc.constantFrom('der', 'pem-bytes', 'pem-string'), fc.constantFrom(...LABELS))
+  .map(([i, m, form, label]) => {
+    const der = mutateBytes(derSeeds[i % derSeeds.length]!, m, derSeeds);
+    if (form === 'der') return der;
+    const text = pemOf(label, der);
+    return form === 'pem-string' ? text : new Uint8Array(Buffer.from(text, 'latin1'));
+  });
 const hostileText = fc.tuple(fc.nat(), mutations, fc.boolean()).map(([i, m, asBytes]) => {
   const text = mutateText(textSeeds[i % textSeeds.length]!, m, textSeeds);
   return asBytes ? new Uint8Array(Buffer.from(text, 'utf8')) : text;
@@ -65,7 +71,9 @@ function hostile<T>(f: () => T, check?: (value: T) => void): void {
   }
   const error = r.error;
   if (!(error instanceof KmsWrapError)) {
-    throw new Error(`a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+    throw new Error(
+      `a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`,
+    );
   }
   expect(CODES.has(error.code), error.code).toBe(true);
   expect(error.message).not.toMatch(/[\r\n]/);
@@ -84,11 +92,27 @@ function canonical(der: Uint8Array): void {
 
 describe('fuzz: toPkcs8', () => {
   it('mutated keys as DER and PEM (bytes and string): canonical PKCS#8, or a coded refusal', () => {
-    fc.assert(fc.property(hostileKey, (input) => hostile(() => toPkcs8(input), (r) => canonical(r.der))), { numRuns: RUNS * 3 });
+    fc.assert(
+      fc.property(hostileKey, (input) =>
+        hostile(
+          () => toPkcs8(input),
+          (r) => canonical(r.der),
+        ),
+      ),
+      { numRuns: RUNS * 3 },
+    );
   });
 
   it('mutated PEM and JWK text', () => {
-    fc.assert(fc.property(hostileText, (input) => hostile(() => toPkcs8(input), (r) => canonical(r.der))), { numRuns: RUNS * 2 });
+    fc.assert(
+      fc.property(hostileText, (input) =>
+        hostile(
+          () => toPkcs8(input),
+          (r) => canonical(r.der),
+        ),
+      ),
+      { numRuns: RUNS * 2 },
+    );
   });
 
   it('the seeds themselves convert (the property is not vacuous)', () => {
@@ -98,7 +122,10 @@ describe('fuzz: toPkcs8', () => {
 
 describe('fuzz: describeKeyFile', () => {
   it('mutated keys and raw bytes: a description of the bytes given, or a coded refusal', () => {
-    const input = fc.oneof(hostileKey, fc.tuple(fc.nat(), mutations).map(([i, m]) => mutateBytes(seeds.raw[i % seeds.raw.length]!, m, seeds.raw)));
+    const input = fc.oneof(
+      hostileKey,
+      fc.tuple(fc.nat(), mutations).map(([i, m]) => mutateBytes(seeds.raw[i % seeds.raw.length]!, m, seeds.raw)),
+    );
     fc.assert(
       fc.property(input, (b) =>
         hostile(
@@ -122,25 +149,57 @@ describe('fuzz: encodePkcs8 (JWK objects from API callers)', () => {
       expect(info.format).toBe('pkcs8-der');
       expect(info.canonical).toBe(true);
     };
-    fc.assert(fc.property(hostileJwk, (jwk) => hostile(() => encodePkcs8(jwk as unknown as PrivateKeyJwk), encoded)), { numRuns: RUNS * 2 });
+    fc.assert(
+      fc.property(hostileJwk, (jwk) => hostile(() => encodePkcs8(jwk as unknown as PrivateKeyJwk), encoded)),
+      { numRuns: RUNS * 2 },
+    );
   });
 });
 
 describe('hostile shapes, each at full size', () => {
   const MiB = 1 << 20;
   const b64u = (n: number, fill: number) => Buffer.alloc(n, fill).toString('base64url');
-  const derInt = (n: number, fill: number) => Uint8Array.from([0x02, 0x83, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff, ...new Uint8Array(n).fill(fill)]);
+  const derInt = (n: number, fill: number) =>
+    Uint8Array.from([0x02, 0x83, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff, ...new Uint8Array(n).fill(fill)]);
   const seq = (parts: Uint8Array[]) => {
     const content = Buffer.concat(parts);
-    return new Uint8Array(Buffer.concat([Uint8Array.of(0x30, 0x83, (content.length >> 16) & 0xff, (content.length >> 8) & 0xff, content.length & 0xff), content]));
+    return new Uint8Array(
+      Buffer.concat([
+        Uint8Array.of(0x30, 0x83, (content.length >> 16) & 0xff, (content.length >> 8) & 0xff, content.length & 0xff),
+        content,
+      ]),
+    );
   };
   // [name, the input (made before the clock starts), the call]
   const shapes: [string, () => Uint8Array | string, (input: Uint8Array | string) => unknown][] = [
-    ['a PKCS#1 key of eight 100 kB integers (BigInt arithmetic on them was quadratic: minutes)', () => seq([Uint8Array.of(2, 1, 0), ...Array.from({ length: 8 }, (_, i) => derInt(100_000, 0x11 + i))]), toPkcs8],
-    ['a JWK of 200 kB members', () => JSON.stringify({ kty: 'RSA', n: b64u(200_000, 0x7f), e: 'AQAB', d: b64u(200_000, 1), p: b64u(100_000, 3), q: b64u(100_000, 5), dp: 'AQ', dq: 'AQ', qi: 'AQ' }), toPkcs8],
+    [
+      'a PKCS#1 key of eight 100 kB integers (BigInt arithmetic on them was quadratic: minutes)',
+      () => seq([Uint8Array.of(2, 1, 0), ...Array.from({ length: 8 }, (_, i) => derInt(100_000, 0x11 + i))]),
+      toPkcs8,
+    ],
+    [
+      'a JWK of 200 kB members',
+      () =>
+        JSON.stringify({
+          kty: 'RSA',
+          n: b64u(200_000, 0x7f),
+          e: 'AQAB',
+          d: b64u(200_000, 1),
+          p: b64u(100_000, 3),
+          q: b64u(100_000, 5),
+          dp: 'AQ',
+          dq: 'AQ',
+          qi: 'AQ',
+        }),
+      toPkcs8,
+    ],
     ['an RSA key whose d is longer than n', () => JSON.stringify({ ...seeds.jwk[0], d: b64u(600, 0x55) }), toPkcs8],
     ['1 MiB of PEM BEGIN lines without END (quadratic before: a minute)', () => '-----BEGIN PRIVATE KEY-----\n'.repeat(MiB / 28), toPkcs8],
-    ['the same, as bytes, through describeKeyFile', () => new Uint8Array(Buffer.from('-----BEGIN EC PRIVATE KEY-----\n'.repeat(MiB / 31))), describeKeyFile],
+    [
+      'the same, as bytes, through describeKeyFile',
+      () => new Uint8Array(Buffer.from('-----BEGIN EC PRIVATE KEY-----\n'.repeat(MiB / 31))),
+      describeKeyFile,
+    ],
     ['a JWK nested a million deep', () => `{"kty":${'['.repeat(MiB)}`, toPkcs8],
     ['50,000 indefinite-length SEQUENCEs', () => new Uint8Array(100_000).map((_, i) => (i % 2 === 0 ? 0x30 : 0x80)), toPkcs8],
   ];

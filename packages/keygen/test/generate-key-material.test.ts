@@ -52,9 +52,24 @@ interface AsymmetricCase {
 const ASYMMETRIC: readonly AsymmetricCase[] = [
   { spec: 'RSA_2048', region: 'standard', kind: 'rsa', openssl: /Private-Key: \(2048 bit, 2 primes\)[\s\S]*publicExponent: 65537/ },
   { spec: 'RSA_3072', region: 'standard', kind: 'rsa', openssl: /Private-Key: \(3072 bit, 2 primes\)[\s\S]*publicExponent: 65537/ },
-  { spec: 'ECC_NIST_P256', region: 'standard', kind: 'ec', openssl: /Private-Key: \(256 bit\)[\s\S]*ASN1 OID: prime256v1[\s\S]*NIST CURVE: P-256/ },
-  { spec: 'ECC_NIST_P384', region: 'standard', kind: 'ec', openssl: /Private-Key: \(384 bit\)[\s\S]*ASN1 OID: secp384r1[\s\S]*NIST CURVE: P-384/ },
-  { spec: 'ECC_NIST_P521', region: 'standard', kind: 'ec', openssl: /Private-Key: \(521 bit\)[\s\S]*ASN1 OID: secp521r1[\s\S]*NIST CURVE: P-521/ },
+  {
+    spec: 'ECC_NIST_P256',
+    region: 'standard',
+    kind: 'ec',
+    openssl: /Private-Key: \(256 bit\)[\s\S]*ASN1 OID: prime256v1[\s\S]*NIST CURVE: P-256/,
+  },
+  {
+    spec: 'ECC_NIST_P384',
+    region: 'standard',
+    kind: 'ec',
+    openssl: /Private-Key: \(384 bit\)[\s\S]*ASN1 OID: secp384r1[\s\S]*NIST CURVE: P-384/,
+  },
+  {
+    spec: 'ECC_NIST_P521',
+    region: 'standard',
+    kind: 'ec',
+    openssl: /Private-Key: \(521 bit\)[\s\S]*ASN1 OID: secp521r1[\s\S]*NIST CURVE: P-521/,
+  },
   { spec: 'ECC_SECG_P256K1', region: 'standard', kind: 'ec', openssl: /Private-Key: \(256 bit\)[\s\S]*ASN1 OID: secp256k1/ },
   { spec: 'SM2', region: 'china', kind: 'sm2', openssl: /Private-Key: \(256 bit\)[\s\S]*ASN1 OID: SM2/ },
 ];
@@ -67,15 +82,18 @@ describe('generateKeyMaterial: private keys as PKCS#8 DER, checked by OpenSSL', 
     return first.get(c.spec)!;
   };
 
-  it.each(ASYMMETRIC)('$spec: OpenSSL re-encodes it to identical bytes, reads the right key type, checks, signs and verifies', async (c) => {
-    const der = await firstKey(c);
-    expect(hex(opensslPkcs8FromDer(der))).toBe(hex(der));
-    expect(opensslDescribe(der)).toMatch(c.openssl);
-    expect(opensslCheck(der)).toBe(true);
-    expect(opensslSignVerify(der, c.kind)).toBe(true);
-    const info = describeKeyFile(der);
-    expect(info).toMatchObject({ keySpec: c.spec, format: 'pkcs8-der', importable: true, canonical: true });
-  });
+  it.each(ASYMMETRIC)(
+    '$spec: OpenSSL re-encodes it to identical bytes, reads the right key type, checks, signs and verifies',
+    async (c) => {
+      const der = await firstKey(c);
+      expect(hex(opensslPkcs8FromDer(der))).toBe(hex(der));
+      expect(opensslDescribe(der)).toMatch(c.openssl);
+      expect(opensslCheck(der)).toBe(true);
+      expect(opensslSignVerify(der, c.kind)).toBe(true);
+      const info = describeKeyFile(der);
+      expect(info).toMatchObject({ keySpec: c.spec, format: 'pkcs8-der', importable: true, canonical: true });
+    },
+  );
 
   it.each(ASYMMETRIC)('$spec: two runs never give the same key', async (c) => {
     const a = await firstKey(c);
@@ -177,12 +195,18 @@ describe('generateKeyMaterial: refusals', () => {
   it('refuses a provider that returns an EC key on another curve', async () => {
     const real = nodeTestProvider();
     const provider = nodeTestProvider({ generateEcKey: () => real.generateEcKey!('P-384') });
-    expectRefusalShape(await asyncRefusalOf(() => generateKeyMaterial('ECC_NIST_P256', { crypto: provider })), ERROR_CODES.OUTPUT_CHECK_FAILED);
+    expectRefusalShape(
+      await asyncRefusalOf(() => generateKeyMaterial('ECC_NIST_P256', { crypto: provider })),
+      ERROR_CODES.OUTPUT_CHECK_FAILED,
+    );
   });
 
   it('turns a provider failure into a KmsWrapError', async () => {
     const provider = nodeTestProvider({ generateRsaKey: async () => Promise.reject(new TypeError('boom')) });
-    const e = expectRefusalShape(await asyncRefusalOf(() => generateKeyMaterial('RSA_2048', { crypto: provider })), ERROR_CODES.PROVIDER_UNSUPPORTED);
+    const e = expectRefusalShape(
+      await asyncRefusalOf(() => generateKeyMaterial('RSA_2048', { crypto: provider })),
+      ERROR_CODES.PROVIDER_UNSUPPORTED,
+    );
     expect(e.cause).toBeInstanceOf(TypeError);
   });
 });

@@ -60,7 +60,11 @@ describe('encrypted private keys: MATERIAL_ENCRYPTED, naming the openssl command
 describe('public keys and certificates: MATERIAL_INVALID, saying what the file is', () => {
   it('SubjectPublicKeyInfo PEM and DER', () => {
     refuseBoth(opensslText(['pkey', '-in', ec.path, '-pubout']), ERROR_CODES.MATERIAL_INVALID, /"PUBLIC KEY", not a private key/);
-    refuseBoth(openssl(['pkey', '-in', rsa.path, '-pubout', '-outform', 'DER']), ERROR_CODES.MATERIAL_INVALID, /public key \(SubjectPublicKeyInfo\)/);
+    refuseBoth(
+      openssl(['pkey', '-in', rsa.path, '-pubout', '-outform', 'DER']),
+      ERROR_CODES.MATERIAL_INVALID,
+      /public key \(SubjectPublicKeyInfo\)/,
+    );
   });
 
   it('PKCS#1 RSAPublicKey PEM and DER', () => {
@@ -87,7 +91,11 @@ describe('keys KMS cannot import: KEY_SPEC_UNSUPPORTED', () => {
   it.each([
     ['Ed25519', ['genpkey', '-algorithm', 'ed25519'], /Ed25519/],
     ['X25519', ['genpkey', '-algorithm', 'x25519'], /X25519/],
-    ['brainpoolP256r1', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:brainpoolP256r1'], /curve 1\.3\.36\.3\.3\.2\.8\.1\.1\.7/],
+    [
+      'brainpoolP256r1',
+      ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:brainpoolP256r1'],
+      /curve 1\.3\.36\.3\.3\.2\.8\.1\.1\.7/,
+    ],
     ['P-224', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-224'], /curve 1\.3\.132\.0\.33/],
   ])('%s (PKCS#8 DER from openssl genpkey)', (_name, args, why) => {
     const path = tempPath('foreign.pem');
@@ -112,7 +120,11 @@ describe('keys KMS cannot import: KEY_SPEC_UNSUPPORTED', () => {
   });
 
   it('an OpenSSH private key: says how to convert it', () => {
-    refuseBoth('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n', ERROR_CODES.MATERIAL_FORMAT, /ssh-keygen/);
+    refuseBoth(
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+      ERROR_CODES.MATERIAL_FORMAT,
+      /ssh-keygen/,
+    );
   });
 
   it('a DSA private key', () => {
@@ -136,7 +148,11 @@ describe('malformed input: MATERIAL_INVALID, never a crash', () => {
   it('every truncation of PKCS#8, PKCS#1 and SEC1 DER', () => {
     for (const der of [ec.canonical, rsa.forms['pkcs1-der'] as Uint8Array, ec.forms['sec1-der'] as Uint8Array]) {
       for (let n = 1; n < der.length; n++) {
-        const e = expectRefusalShape(refusalOf(() => toPkcs8(der.subarray(0, n))), ERROR_CODES.MATERIAL_INVALID, secrets);
+        const e = expectRefusalShape(
+          refusalOf(() => toPkcs8(der.subarray(0, n))),
+          ERROR_CODES.MATERIAL_INVALID,
+          secrets,
+        );
         expect(e.message.length).toBeLessThan(300);
       }
     }
@@ -236,7 +252,9 @@ describe('the no-key-material check itself', () => {
     const secret = new Uint8Array(Buffer.from('00112233445566778899aabbccddeeff', 'hex'));
     const leaky = (text: string): KmsWrapError => new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `bad key ${text} — fix it`);
     expect(() => expectRefusalShape(leaky('8899aabbccdd'), ERROR_CODES.MATERIAL_INVALID, [secret])).toThrow();
-    expect(() => expectRefusalShape(leaky(Buffer.from(secret.subarray(0, 6)).toString('base64')), ERROR_CODES.MATERIAL_INVALID, [secret])).toThrow();
+    expect(() =>
+      expectRefusalShape(leaky(Buffer.from(secret.subarray(0, 6)).toString('base64')), ERROR_CODES.MATERIAL_INVALID, [secret]),
+    ).toThrow();
     expect(() => expectRefusalShape(leaky('x'), ERROR_CODES.MATERIAL_INVALID, [secret])).not.toThrow();
   });
 });

@@ -23,7 +23,9 @@ describe('source rules', () => {
   });
 
   it('index.ts only re-exports', () => {
-    for (const line of source('index.ts').split('\n').filter((l) => l.trim() !== '')) {
+    for (const line of source('index.ts')
+      .split('\n')
+      .filter((l) => l.trim() !== '')) {
       expect(line).toMatch(/^export (type )?\{[^}]+\} from '\.\/[a-z0-9-]+\.js';$/);
     }
   });

@@ -76,7 +76,11 @@ export async function readInputFile(path: string, what: string): Promise<Uint8Ar
     try {
       bytes = await readFdBounded(fd, size, MAX_INPUT_BYTES);
     } catch (cause) {
-      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause)} — check the path and permissions`, { cause });
+      throw new KmsWrapError(
+        ERROR_CODES.FILE_UNREADABLE,
+        `cannot read ${what} from ${path}: ${errnoText(cause)} — check the path and permissions`,
+        { cause },
+      );
     }
     if (bytes === undefined) throw tooLarge(path, what, undefined);
     if (bytes.length === 0) throw isEmpty(path, what);
@@ -107,7 +111,11 @@ export function readInputFileSync(path: string, what: string, noEntry = 'no such
     return bytes;
   } catch (cause) {
     if (cause instanceof KmsWrapError) throw cause;
-    throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause, noEntry)} — check the path and permissions`, { cause });
+    throw new KmsWrapError(
+      ERROR_CODES.FILE_UNREADABLE,
+      `cannot read ${what} from ${path}: ${errnoText(cause, noEntry)} — check the path and permissions`,
+      { cause },
+    );
   } finally {
     try {
       closeSync(fd);
@@ -191,7 +199,9 @@ function finish(buf: Uint8Array, n: number, cap: number): Uint8Array | undefined
 function unreadable(path: string, what: string, cause: unknown, noEntry: string): KmsWrapError {
   const code = (cause as NodeJS.ErrnoException)?.code;
   const hint = code === 'EACCES' || code === 'EPERM' ? 'check the path and permissions' : 'check the path';
-  return new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause, noEntry)} — ${hint}`, { cause });
+  return new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot read ${what} from ${path}: ${errnoText(cause, noEntry)} — ${hint}`, {
+    cause,
+  });
 }
 
 function isDirectory(path: string, what: string): KmsWrapError {
@@ -266,7 +276,11 @@ function untrackTemp(tmp: string): void {
 }
 
 const existsError = (path: string, cause?: unknown) =>
-  new KmsWrapError(ERROR_CODES.FILE_EXISTS, `${path} exists — choose another output (-o) or pass --force to replace it`, cause === undefined ? undefined : { cause });
+  new KmsWrapError(
+    ERROR_CODES.FILE_EXISTS,
+    `${path} exists — choose another output (-o) or pass --force to replace it`,
+    cause === undefined ? undefined : { cause },
+  );
 
 /**
  * Refuses an output path before anything is computed for it: a directory (with or without
@@ -297,7 +311,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options: W
     // after, a signal arriving in between killed the process with the file left behind.)
     trackTemp(tmp);
     fd = openSync(tmp, 'wx', options.mode ?? 0o600);
-    for (let n = 0; n < data.length; ) n += (await writeAsync(fd, data, n, data.length - n)).bytesWritten;
+    for (let n = 0; n < data.length;) n += (await writeAsync(fd, data, n, data.length - n)).bytesWritten;
     await fsyncAsync(fd);
     await closeAsync(fd);
     fd = undefined;
@@ -319,7 +333,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options: W
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && !force) {
       throw existsError(path, cause);
     }
-    throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${path}: ${errnoText(cause)} — check the directory and permissions`, { cause });
+    throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${path}: ${errnoText(cause)} — check the directory and permissions`, {
+      cause,
+    });
   }
 }
 

@@ -16,15 +16,27 @@ const readdir = promisify(readdirCb);
 
 /** Reads GetParametersForImport output from a JSON file, the console's zip, or its unzipped folder. */
 export async function loadImportParameters(path: string): Promise<LoadedImportParameters> {
-  const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (isDir) {
     let files: string[];
     try {
       files = await readdir(path);
     } catch (cause) {
-      throw new KmsWrapError(ERROR_CODES.FILE_UNREADABLE, `cannot list the import parameters folder ${path} — check the path and permissions`, { cause });
+      throw new KmsWrapError(
+        ERROR_CODES.FILE_UNREADABLE,
+        `cannot list the import parameters folder ${path} — check the path and permissions`,
+        { cause },
+      );
     }
-    return parseImportParametersFolder({ name: path, files, read: (file, what) => readInputFile(join(path, file), what), pathOf: (file) => join(path, file) });
+    return parseImportParametersFolder({
+      name: path,
+      files,
+      read: (file, what) => readInputFile(join(path, file), what),
+      pathOf: (file) => join(path, file),
+    });
   }
   return parseImportParametersFile(await readInputFile(path, 'the import parameters'), path, { inflateRaw });
 }

@@ -1,5 +1,14 @@
 export { aesKwpImplementation, createNodeCryptoProvider, type NodeCryptoProviderOptions } from './node-crypto-provider.js';
-export { MAX_INPUT_BYTES, checkOutput, exists, onPendingTempFiles, pendingTempFiles, readInputFile, removePendingTempFiles, writeFileAtomic } from './files.js';
+export {
+  MAX_INPUT_BYTES,
+  checkOutput,
+  exists,
+  onPendingTempFiles,
+  pendingTempFiles,
+  readInputFile,
+  removePendingTempFiles,
+  writeFileAtomic,
+} from './files.js';
 export type { WriteOptions } from './files.js';
 export { loadInstalledAlgorithms, loadStandardAlgorithm } from './standard-algorithms.js';
 export { standardWrapper, wrapKeyMaterial } from './wrap-key-material.js';

@@ -62,7 +62,7 @@ function fromOpenSsl(e: unknown, code: ErrorCode, sentence: string): unknown {
 }
 
 const KWP_UNWRAP_FAILED =
-  'the AES-KWP-wrapped part failed its integrity check (RFC 5649 §3): it was changed or truncated, or wrapped under another key — check that the file is whole and that the private key is the wrapping key pair\'s';
+  "the AES-KWP-wrapped part failed its integrity check (RFC 5649 §3): it was changed or truncated, or wrapped under another key — check that the file is whole and that the private key is the wrapping key pair's";
 
 /** 65537 as the provider's backstop, read off the key OpenSSL imported (not the parsed object's fields). */
 function checkImportedExponent(k: KeyObject): void {
@@ -122,7 +122,11 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
       try {
         k = createPublicKey({ key: Buffer.from(key.spki.buffer, key.spki.byteOffset, key.spki.byteLength), format: 'der', type: 'spki' });
       } catch (e) {
-        throw fromOpenSsl(e, ERROR_CODES.PUBLIC_KEY_INVALID, 'OpenSSL cannot read the wrapping public key — use the PublicKey from GetParametersForImport (WrappingPublicKey.bin, or its base64 or PEM)');
+        throw fromOpenSsl(
+          e,
+          ERROR_CODES.PUBLIC_KEY_INVALID,
+          'OpenSSL cannot read the wrapping public key — use the PublicKey from GetParametersForImport (WrappingPublicKey.bin, or its base64 or PEM)',
+        );
       }
       checkImportedExponent(k);
       publicKeys.set(key, k);
@@ -139,7 +143,11 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
       try {
         out = publicEncrypt({ key: importKey(key), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[hash] }, plaintext);
       } catch (e) {
-        throw fromOpenSsl(e, ERROR_CODES.PUBLIC_KEY_INVALID, 'OpenSSL refused to encrypt under the wrapping public key (RSA-OAEP) — use the PublicKey from GetParametersForImport, unchanged');
+        throw fromOpenSsl(
+          e,
+          ERROR_CODES.PUBLIC_KEY_INVALID,
+          'OpenSSL refused to encrypt under the wrapping public key (RSA-OAEP) — use the PublicKey from GetParametersForImport, unchanged',
+        );
       }
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     },
@@ -153,7 +161,11 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
         const c = createCipheriv(cipher, kek, KWP_AIV);
         return Buffer.concat([c.update(plaintext), c.final()]);
       } catch (e) {
-        throw fromOpenSsl(e, ERROR_CODES.PROVIDER_UNSUPPORTED, `OpenSSL could not wrap with ${cipher} — use a Node.js whose OpenSSL has AES key wrap with padding, or another provider`);
+        throw fromOpenSsl(
+          e,
+          ERROR_CODES.PROVIDER_UNSUPPORTED,
+          `OpenSSL could not wrap with ${cipher} — use a Node.js whose OpenSSL has AES key wrap with padding, or another provider`,
+        );
       }
     },
     async rsaOaepDecrypt(privateKeyPkcs8, hash, ciphertext) {
@@ -161,7 +173,11 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
       try {
         key = createPrivateKey({ key: Buffer.from(privateKeyPkcs8), format: 'der', type: 'pkcs8' });
       } catch (e) {
-        throw fromOpenSsl(e, ERROR_CODES.MATERIAL_INVALID, 'OpenSSL cannot read the private key as PKCS#8 DER — give the wrapping key pair\'s private key, PKCS#8 DER');
+        throw fromOpenSsl(
+          e,
+          ERROR_CODES.MATERIAL_INVALID,
+          "OpenSSL cannot read the private key as PKCS#8 DER — give the wrapping key pair's private key, PKCS#8 DER",
+        );
       }
       try {
         return privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASH[hash] }, ciphertext);
@@ -177,7 +193,10 @@ export function createNodeCryptoProvider(options: NodeCryptoProviderOptions = {}
       const cipher = kwpCipher(kek);
       // RFC 5649 §4.2: n >= 1 semiblocks of data after the AIV, in 8-octet semiblocks.
       if (ciphertext.length < 16 || ciphertext.length % 8 !== 0) {
-        throw new KmsWrapError(ERROR_CODES.VERIFY_FAILED, `the AES-KWP-wrapped part is ${ciphertext.length} bytes, and RFC 5649 gives a multiple of 8, at least 16 — check that the file is whole`);
+        throw new KmsWrapError(
+          ERROR_CODES.VERIFY_FAILED,
+          `the AES-KWP-wrapped part is ${ciphertext.length} bytes, and RFC 5649 gives a multiple of 8, at least 16 — check that the file is whole`,
+        );
       }
       try {
         const d = createDecipheriv(cipher, kek, KWP_AIV);

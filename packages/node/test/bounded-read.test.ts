@@ -4,7 +4,18 @@
  * could run away without the bound has a timeout, and every writer it starts is killed.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,18 +46,30 @@ function fifo(): string {
 
 /** A separate process that writes `bytes` bytes of 0x07 to `path` (a FIFO), then exits; killed after each test. */
 function writer(path: string, bytes: number): ChildProcess {
-  const w = spawn(process.execPath, ['-e', 'try { require("fs").writeFileSync(process.argv[1], Buffer.alloc(Number(process.argv[2]), 7)) } catch {}', path, String(bytes)], {
-    stdio: 'ignore',
-  });
+  const w = spawn(
+    process.execPath,
+    ['-e', 'try { require("fs").writeFileSync(process.argv[1], Buffer.alloc(Number(process.argv[2]), 7)) } catch {}', path, String(bytes)],
+    {
+      stdio: 'ignore',
+    },
+  );
   writers.push(w);
   return w;
 }
 
 /** A separate process that appends 64 KiB blocks to `path` as fast as it can, until killed. */
 function appender(path: string): ChildProcess {
-  const w = spawn(process.execPath, ['-e', 'const fs = require("fs"); const b = Buffer.alloc(1 << 16, 9); const fd = fs.openSync(process.argv[1], "a"); for (;;) fs.writeSync(fd, b)', path], {
-    stdio: 'ignore',
-  });
+  const w = spawn(
+    process.execPath,
+    [
+      '-e',
+      'const fs = require("fs"); const b = Buffer.alloc(1 << 16, 9); const fd = fs.openSync(process.argv[1], "a"); for (;;) fs.writeSync(fd, b)',
+      path,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   writers.push(w);
   return w;
 }
@@ -84,10 +107,15 @@ describe.skipIf(!HAS_DEV_ZERO)('a device whose stat size is 0 (/dev/zero)', () =
       );`;
     const started = Date.now();
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout) => {
-        if (error) reject(new Error(`the read did not stop within 10 s (or failed): ${error.message}`));
-        else resolve(stdout);
-      });
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { timeout: 10_000, killSignal: 'SIGKILL', encoding: 'utf8' },
+        (error, stdout) => {
+          if (error) reject(new Error(`the read did not stop within 10 s (or failed): ${error.message}`));
+          else resolve(stdout);
+        },
+      );
     });
     const r = JSON.parse(out) as { code?: string; message?: string };
     expect(r.code).toBe(ERROR_CODES.FILE_UNREADABLE);
@@ -210,7 +238,12 @@ describe('a regular file that grows during the read', () => {
       };
       for (let i = 0; i < 40; i++) {
         truncateSync(p, 100 + (i % 4) * 200_000);
-        check(await readInputFile(p, 'the key material').then((b) => b.length, (e: unknown) => e));
+        check(
+          await readInputFile(p, 'the key material').then(
+            (b) => b.length,
+            (e: unknown) => e,
+          ),
+        );
         truncateSync(p, 100 + (i % 4) * 200_000);
         let r: number | unknown;
         try {

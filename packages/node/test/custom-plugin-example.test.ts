@@ -56,13 +56,30 @@ describe('RSAES_OAEP_SHA_384_EXAMPLE → openssl pkeyutl -decrypt (rsa_oaep_md:s
   ] as const) {
     it(`${name} under RSA_2048 decrypts to the same bytes`, async () => {
       const wrapper = createWrapper({ algorithms, crypto: provider });
-      const { ciphertext } = await wrapper.wrap({ material, wrappingPublicKey: rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_384_EXAMPLE', ...(keySpec ? { keySpec } : {}) });
+      const { ciphertext } = await wrapper.wrap({
+        material,
+        wrappingPublicKey: rsa2048.spki,
+        algorithm: 'RSAES_OAEP_SHA_384_EXAMPLE',
+        ...(keySpec ? { keySpec } : {}),
+      });
       expect(ciphertext.length).toBe(256);
       const key = await dir.write(`${keySpec ?? 'p256'}.key.der`, rsa2048.pkcs8);
       const ct = await dir.write(`${keySpec ?? 'p256'}.ct`, ciphertext);
       const pt = await openssl(
-        'pkeyutl', '-decrypt', '-inkey', key, '-keyform', 'DER', '-in', ct,
-        '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha384', '-pkeyopt', 'rsa_mgf1_md:sha384',
+        'pkeyutl',
+        '-decrypt',
+        '-inkey',
+        key,
+        '-keyform',
+        'DER',
+        '-in',
+        ct,
+        '-pkeyopt',
+        'rsa_padding_mode:oaep',
+        '-pkeyopt',
+        'rsa_oaep_md:sha384',
+        '-pkeyopt',
+        'rsa_mgf1_md:sha384',
       );
       expect(toHex(pt)).toBe(toHex(material));
     });
@@ -75,7 +92,11 @@ describe('what its declarations make the engine refuse, before wrap runs', () =>
     const plugin = { ...RSAES_OAEP_SHA_384_EXAMPLE, wrap: spy };
     return { spy, wrapper: createWrapper({ algorithms: [plugin], crypto: provider }) };
   };
-  const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as KmsWrapError);
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: unknown) => e as KmsWrapError,
+    );
 
   it('capacity: ECC_NIST_P384 (185 bytes) under RSA_2048 is over k − 2·48 − 2 = 158 bytes', async () => {
     expect(p384.length).toBe(185);
@@ -84,17 +105,23 @@ describe('what its declarations make the engine refuse, before wrap runs', () =>
     const e = await refusal(wrapper.wrap({ material: p384, wrappingPublicKey: rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_384_EXAMPLE' }));
     expect(e).toBeInstanceOf(KmsWrapError);
     expect(e!.code).toBe(ERROR_CODES.CAPACITY_EXCEEDED);
-    expect(e!.message).toMatch(/^ECC_NIST_P384 material \(185 bytes\) does not fit RSAES_OAEP_SHA_384_EXAMPLE under an RSA_2048 wrapping key \(158 bytes at most\) — use .*RSA_3072 or RSA_4096 wrapping key$/);
+    expect(e!.message).toMatch(
+      /^ECC_NIST_P384 material \(185 bytes\) does not fit RSAES_OAEP_SHA_384_EXAMPLE under an RSA_2048 wrapping key \(158 bytes at most\) — use .*RSA_3072 or RSA_4096 wrapping key$/,
+    );
     expect(spy).not.toHaveBeenCalled();
     // ...and it fits under RSA_3072 (286 bytes)
     const ok = await wrapper.wrap({ material: p384, wrappingPublicKey: rsa3072.spki, algorithm: 'RSAES_OAEP_SHA_384_EXAMPLE' });
-    expect(toHex(await RSAES_OAEP_SHA_384_EXAMPLE.unwrap!({ ciphertext: ok.ciphertext, privateKey: rsa3072.pkcs8, crypto: provider }))).toBe(toHex(p384));
+    expect(
+      toHex(await RSAES_OAEP_SHA_384_EXAMPLE.unwrap!({ ciphertext: ok.ciphertext, privateKey: rsa3072.pkcs8, crypto: provider })),
+    ).toBe(toHex(p384));
   });
 
   it('accepts: RSA private key material is not among its materials', async () => {
     const { spy, wrapper } = spyOn();
     const rsaMaterial = pair(2048).pkcs8;
-    const e = await refusal(wrapper.wrap({ material: rsaMaterial, wrappingPublicKey: rsa3072.spki, algorithm: 'RSAES_OAEP_SHA_384_EXAMPLE' }));
+    const e = await refusal(
+      wrapper.wrap({ material: rsaMaterial, wrappingPublicKey: rsa3072.spki, algorithm: 'RSAES_OAEP_SHA_384_EXAMPLE' }),
+    );
     expect(e!.code).toBe(ERROR_CODES.COMBINATION_REJECTED);
     expect(e!.message).toContain('wrapped with RSAES_OAEP_SHA_384_EXAMPLE, which is for symmetric, HMAC or ECC private key material');
     expect(e!.message).toMatch(/ — use RSA_AES_KEY_WRAP_SHA_256$/);
@@ -103,7 +130,9 @@ describe('what its declarations make the engine refuse, before wrap runs', () =>
 
   it('accepts: not in the China Regions', async () => {
     const { spy, wrapper } = spyOn();
-    const e = await refusal(wrapper.wrap({ material: p521, wrappingPublicKey: rsa3072.spki, algorithm: 'RSAES_OAEP_SHA_384_EXAMPLE', region: 'cn-northwest-1' }));
+    const e = await refusal(
+      wrapper.wrap({ material: p521, wrappingPublicKey: rsa3072.spki, algorithm: 'RSAES_OAEP_SHA_384_EXAMPLE', region: 'cn-northwest-1' }),
+    );
     expect(e!.code).toBe(ERROR_CODES.REGION_MISMATCH);
     expect(e!.message).toMatch(/^RSAES_OAEP_SHA_384_EXAMPLE is not available in the AWS China Regions — use /);
     expect(spy).not.toHaveBeenCalled();

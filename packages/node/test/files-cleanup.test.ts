@@ -69,7 +69,10 @@ describe('writeFileAtomic: the temporary files under way', () => {
       const tmp = await untilPending();
       removePendingTempFiles();
       expect(existsSync(tmp)).toBe(false);
-      const e = await pending.then(() => undefined, (e: unknown) => e);
+      const e = await pending.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isKmsWrapError(e) && e.code).toBe(ERROR_CODES.FILE_UNWRITABLE);
       expect(pendingTempFiles()).toEqual([]);
       expect(readdirSync(dir)).toEqual(force ? ['out.bin'] : []);

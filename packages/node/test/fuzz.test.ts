@@ -100,7 +100,9 @@ async function hostile<T>(f: () => T | Promise<T>, check?: (value: T) => void): 
   }
   const error = r.error;
   if (!(error instanceof KmsWrapError)) {
-    throw new Error(`a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`);
+    throw new Error(
+      `a crash, not a KmsWrapError: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error)}`,
+    );
   }
   expect(CODES.has(error.code), error.code).toBe(true);
   expect(error.message).not.toMatch(/[\r\n]/);
@@ -112,20 +114,24 @@ describe('fuzz: loadImportParameters on files', () => {
     let n = 0;
     const input = fc.oneof(
       hostileZip,
-      fc.tuple(fc.nat(), mutations).map(([i, m]) => new Uint8Array(Buffer.from(JSON.stringify(mutateValue(JSON.parse(seeds.json[i % 2]!), m, seeds.spki))))),
+      fc
+        .tuple(fc.nat(), mutations)
+        .map(([i, m]) => new Uint8Array(Buffer.from(JSON.stringify(mutateValue(JSON.parse(seeds.json[i % 2]!), m, seeds.spki))))),
       fc.tuple(fc.nat(), mutations).map(([i, m]) => new Uint8Array(Buffer.from(mutateText(seeds.json[i % 2]!, m, seeds.json)))),
     );
     await fc.assert(
       fc.asyncProperty(input, async (bytes) => {
         const path = join(dir, `params-${n++ % 4}`);
         await writeFile(path, bytes);
-        await hostile(() => loadImportParameters(path), (p) => {
-          expect(['RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2']).toContain(p.wrappingKey.spec);
-          expect(p.importToken.length).toBeGreaterThan(0);
-        });
+        await hostile(
+          () => loadImportParameters(path),
+          (p) => {
+            expect(['RSA_2048', 'RSA_3072', 'RSA_4096', 'SM2']).toContain(p.wrappingKey.spec);
+            expect(p.importToken.length).toBeGreaterThan(0);
+          },
+        );
       }),
       { numRuns: RUNS / 2 },
     );
   });
 });
-

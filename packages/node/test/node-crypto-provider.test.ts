@@ -11,7 +11,10 @@ const provider = createNodeCryptoProvider();
 const nodeKwpOnly = createNodeCryptoProvider({ nativeKwp: false });
 // The addon's instructions where this CPU has them (read off /proc/cpuinfo: x86-64 flags, arm64 Features).
 const INSTRUCTIONS: Record<string, string> = { x64: 'AES-NI', arm64: 'ARMv8 AES' };
-const aesHw = process.platform === 'linux' && process.arch in INSTRUCTIONS && /^(flags|Features)\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const aesHw =
+  process.platform === 'linux' &&
+  process.arch in INSTRUCTIONS &&
+  /^(flags|Features)\s*:.*\baes\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
 // RFC 5649 §6: both examples use this 192-bit KEK.
@@ -71,7 +74,8 @@ describe('AES key wrap with padding: RFC 5649 §6 vectors', () => {
   });
 
   it('refuses an empty plaintext on both paths (OpenSSL alone would return an empty "ciphertext")', async () => {
-    for (const p of [provider, nodeKwpOnly]) await expect(p.aesKwpWrap(provider.randomBytes(32), new Uint8Array(0))).rejects.toThrow(RangeError);
+    for (const p of [provider, nodeKwpOnly])
+      await expect(p.aesKwpWrap(provider.randomBytes(32), new Uint8Array(0))).rejects.toThrow(RangeError);
   });
 
   it('wraps on the AES addon where the CPU has the instructions (Linux x64, arm64), to the same bytes as node:crypto', async () => {

@@ -15,7 +15,18 @@ import { toBase64, toHex } from '@kms-wrap/core/encoding';
 import { algorithms as rsaAesKeyWrap } from '@kms-wrap/rsa-aes-key-wrap';
 import { algorithms as rsaesOaep } from '@kms-wrap/rsaes-oaep';
 import { createNodeCryptoProvider, wrapKeyMaterial } from '../src/index.js';
-import { openssl, opensslUnwrap, pkcs8Material, pool, recipeInTypeScript, rsaKeyPair, run, tempDir, type OpensslKeyPair, type TempDir } from './openssl.js';
+import {
+  openssl,
+  opensslUnwrap,
+  pkcs8Material,
+  pool,
+  recipeInTypeScript,
+  rsaKeyPair,
+  run,
+  tempDir,
+  type OpensslKeyPair,
+  type TempDir,
+} from './openssl.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', '..');
@@ -48,7 +59,12 @@ const rsaMaterial = (keySpec: KeySpec, bits: number): MaterialSpec => ({
 const ecMaterial = (keySpec: KeySpec, curve: string): MaterialSpec => ({
   keySpec,
   kind: 'ecc',
-  make: (dir) => pkcs8Material(dir, ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${curve}`, '-pkeyopt', 'ec_param_enc:named_curve'], `${keySpec}.der`),
+  make: (dir) =>
+    pkcs8Material(
+      dir,
+      ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${curve}`, '-pkeyopt', 'ec_param_enc:named_curve'],
+      `${keySpec}.der`,
+    ),
 });
 
 /** Every key spec importable in the standard Regions, with its material as DESIGN.md says. */
@@ -163,7 +179,14 @@ describe.concurrent('our wrap → OpenSSL unwrap (pkeyutl -decrypt, enc -d -id-a
       if (verdict.accepted) {
         const ciphertext = await ourWrap(m.keySpec, bytes, algorithm, key);
         expect(ciphertext.length).toBe(outputLength(algorithm, key, bytes.length));
-        const plain = await opensslUnwrap(dir, `${m.keySpec}-${algorithm}-${key}`, algorithm, ciphertext, keys.get(key)!, modulusBytes(key));
+        const plain = await opensslUnwrap(
+          dir,
+          `${m.keySpec}-${algorithm}-${key}`,
+          algorithm,
+          ciphertext,
+          keys.get(key)!,
+          modulusBytes(key),
+        );
         expect(toHex(plain)).toBe(toHex(bytes));
         return;
       }
@@ -188,7 +211,8 @@ describe.concurrent('our wrap → OpenSSL unwrap (pkeyutl -decrypt, enc -d -id-a
       const suggested = wayOut.match(/\b(RSAES_OAEP_SHA_(?:1|256)|RSA_AES_KEY_WRAP_SHA_(?:1|256))\b/g) ?? [];
       const otherKeys = (wayOut.match(/\bRSA_(?:2048|3072|4096)\b/g) ?? []) as WrappingKey[];
       expect(suggested.length + otherKeys.length, `no way out in: ${message}`).toBeGreaterThan(0);
-      for (const s of suggested) expect(expected(m.kind, bytes.length, s as Algorithm, key).accepted, `suggests ${s}: ${message}`).toBe(true);
+      for (const s of suggested)
+        expect(expected(m.kind, bytes.length, s as Algorithm, key).accepted, `suggests ${s}: ${message}`).toBe(true);
       for (const k of otherKeys) expect(expected(m.kind, bytes.length, algorithm, k).accepted, `suggests ${k}: ${message}`).toBe(true);
       // Never the key material, in any encoding
       expect(message.toLowerCase()).not.toContain(toHex(bytes.subarray(bytes.length - 8)));
@@ -202,7 +226,9 @@ describe.concurrent('our wrap → OpenSSL unwrap (pkeyutl -decrypt, enc -d -id-a
       ['RSAES_OAEP_SHA_256', 190],
       ['RSAES_OAEP_SHA_1', 214],
     ] as const) {
-      const error = await wrapKeyMaterial({ material: bytes, wrappingPublicKey: await readKey('RSA_2048'), algorithm }).catch((e: unknown) => e);
+      const error = await wrapKeyMaterial({ material: bytes, wrappingPublicKey: await readKey('RSA_2048'), algorithm }).catch(
+        (e: unknown) => e,
+      );
       expect((error as KmsWrapError).code).toBe(ERROR_CODES.CAPACITY_EXCEEDED);
       expect((error as KmsWrapError).message).toBe(
         `ECC_NIST_P521 material (241 bytes) does not fit ${algorithm} under an RSA_2048 wrapping key (${max} bytes at most) — use RSA_AES_KEY_WRAP_SHA_256, or an RSA_3072 or RSA_4096 wrapping key`,
@@ -236,33 +262,36 @@ async function recipe(name: string, materialFile: string, publicKeyDer: string, 
   return dir.read(`${name}.recipe.out`);
 }
 
-describe.concurrent(`OpenSSL recipe wrap (${existsSync(RECIPE) ? 'shared/anchors/openssl-recipe.sh' : 'the recipe re-implemented'}) → our unwrap`, () => {
-  it('covers every material, both constructions with both hashes, and every wrapping key', () => {
-    // 5 raw × RSAES_OAEP, 3 RSA × RSA_AES_KEY_WRAP, 4 ECC × both
-    expect(reverse.length).toBe(5 + 3 + 4 * 2);
-    expect(new Set(reverse.map((c) => c.m.keySpec)).size).toBe(MATERIALS.length);
-    expect(new Set(reverse.map((c) => c.algorithm)).size).toBe(4);
-    expect(new Set(reverse.map((c) => c.key)).size).toBe(3);
-  });
-
-  for (const { m, algorithm, key } of reverse) {
-    it(`${m.keySpec} × ${algorithm} × ${key}`, async ({ expect }) => {
-      const { bytes, file } = material.get(m.keySpec)!;
-      if (!expected(m.kind, bytes.length, algorithm, key).accepted) {
-        // only P-521 under RSA_2048 is over a capacity, and the rotation puts P-521 under RSA_3072
-        throw new Error(`${m.keySpec} (${bytes.length} bytes) is not accepted under ${key}`);
-      }
-      const pair = keys.get(key)!;
-      const ciphertext = await recipe(`${m.keySpec}-${algorithm}-${key}`, file, pair.spkiDer, algorithm);
-      expect(ciphertext.length).toBe(outputLength(algorithm, key, bytes.length));
-      const privateKey = await dir.read(`wrap-${key}.key.der`);
-      const back = await plugins.get(algorithm)!.unwrap!({ ciphertext, privateKey, crypto: provider });
-      expect(toHex(back)).toBe(toHex(bytes));
-      const viaEngine = await wrapper.unwrap({ ciphertext, algorithm, privateKey });
-      expect(toHex(viaEngine)).toBe(toHex(bytes));
+describe.concurrent(
+  `OpenSSL recipe wrap (${existsSync(RECIPE) ? 'shared/anchors/openssl-recipe.sh' : 'the recipe re-implemented'}) → our unwrap`,
+  () => {
+    it('covers every material, both constructions with both hashes, and every wrapping key', () => {
+      // 5 raw × RSAES_OAEP, 3 RSA × RSA_AES_KEY_WRAP, 4 ECC × both
+      expect(reverse.length).toBe(5 + 3 + 4 * 2);
+      expect(new Set(reverse.map((c) => c.m.keySpec)).size).toBe(MATERIALS.length);
+      expect(new Set(reverse.map((c) => c.algorithm)).size).toBe(4);
+      expect(new Set(reverse.map((c) => c.key)).size).toBe(3);
     });
-  }
-});
+
+    for (const { m, algorithm, key } of reverse) {
+      it(`${m.keySpec} × ${algorithm} × ${key}`, async ({ expect }) => {
+        const { bytes, file } = material.get(m.keySpec)!;
+        if (!expected(m.kind, bytes.length, algorithm, key).accepted) {
+          // only P-521 under RSA_2048 is over a capacity, and the rotation puts P-521 under RSA_3072
+          throw new Error(`${m.keySpec} (${bytes.length} bytes) is not accepted under ${key}`);
+        }
+        const pair = keys.get(key)!;
+        const ciphertext = await recipe(`${m.keySpec}-${algorithm}-${key}`, file, pair.spkiDer, algorithm);
+        expect(ciphertext.length).toBe(outputLength(algorithm, key, bytes.length));
+        const privateKey = await dir.read(`wrap-${key}.key.der`);
+        const back = await plugins.get(algorithm)!.unwrap!({ ciphertext, privateKey, crypto: provider });
+        expect(toHex(back)).toBe(toHex(bytes));
+        const viaEngine = await wrapper.unwrap({ ciphertext, algorithm, privateKey });
+        expect(toHex(viaEngine)).toBe(toHex(bytes));
+      });
+    }
+  },
+);
 
 describe.concurrent('the recipe re-implemented in this file (the fallback when shared/ is absent) agrees', () => {
   for (const [keySpec, algorithm, key] of [
@@ -275,7 +304,11 @@ describe.concurrent('the recipe re-implemented in this file (the fallback when s
       const { bytes, file } = material.get(keySpec)!;
       const ciphertext = await recipeInTypeScript(dir, `fallback-${keySpec}-${algorithm}-${key}`, file, keys.get(key)!.spkiDer, algorithm);
       expect(ciphertext.length).toBe(outputLength(algorithm, key, bytes.length));
-      const back = await plugins.get(algorithm)!.unwrap!({ ciphertext, privateKey: await dir.read(`wrap-${key}.key.der`), crypto: provider });
+      const back = await plugins.get(algorithm)!.unwrap!({
+        ciphertext,
+        privateKey: await dir.read(`wrap-${key}.key.der`),
+        crypto: provider,
+      });
       expect(toHex(back)).toBe(toHex(bytes));
     });
   }

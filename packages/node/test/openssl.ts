@@ -101,7 +101,14 @@ const oaepOptions = (md: string) => ['-pkeyopt', 'rsa_padding_mode:oaep', '-pkey
  * KMS's side with OpenSSL: RSAES_OAEP_* is one `pkeyutl -decrypt`; RSA_AES_KEY_WRAP_* is split
  * at k, the first part `pkeyutl -decrypt`ed to the AES key, the rest `enc -d -id-aes256-wrap-pad`.
  */
-export async function opensslUnwrap(dir: TempDir, name: string, algorithm: string, ciphertext: Uint8Array, key: OpensslKeyPair, k: number): Promise<Uint8Array> {
+export async function opensslUnwrap(
+  dir: TempDir,
+  name: string,
+  algorithm: string,
+  ciphertext: Uint8Array,
+  key: OpensslKeyPair,
+  k: number,
+): Promise<Uint8Array> {
   const md = OAEP_DIGEST[algorithm]!;
   const pt = dir.file(`${name}.pt`);
   if (algorithm.startsWith('RSAES_OAEP_')) {
@@ -123,7 +130,13 @@ export async function opensslUnwrap(dir: TempDir, name: string, algorithm: strin
  * shared/ beside it: pkeyutl -encrypt for RSAES_OAEP_*; rand 32, enc -id-aes256-wrap-pad,
  * pkeyutl -encrypt of the AES key, then cat for RSA_AES_KEY_WRAP_*.
  */
-export async function recipeInTypeScript(dir: TempDir, name: string, material: string, publicKeyDer: string, algorithm: string): Promise<Uint8Array> {
+export async function recipeInTypeScript(
+  dir: TempDir,
+  name: string,
+  material: string,
+  publicKeyDer: string,
+  algorithm: string,
+): Promise<Uint8Array> {
   const md = OAEP_DIGEST[algorithm]!;
   const oaep = (input: string, output: string) =>
     openssl('pkeyutl', '-encrypt', '-in', input, '-out', output, '-inkey', publicKeyDer, '-keyform', 'DER', '-pubin', ...oaepOptions(md));

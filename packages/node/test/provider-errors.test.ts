@@ -10,7 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, KmsWrapError, parseWrappingPublicKey, type WrappingPublicKey } from '@kms-wrap/core';
 import { createNodeCryptoProvider } from '../src/index.js';
 
-const providers = { 'the AES addon (where it runs)': createNodeCryptoProvider(), 'node:crypto': createNodeCryptoProvider({ nativeKwp: false }) };
+const providers = {
+  'the AES addon (where it runs)': createNodeCryptoProvider(),
+  'node:crypto': createNodeCryptoProvider({ nativeKwp: false }),
+};
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
 /** RFC 3394's W with a chosen 8-byte IV over already padded data: a KWP ciphertext with any AIV, MLI and padding. */
@@ -24,7 +27,10 @@ function wrapWithIv(kek: Uint8Array, iv: Uint8Array, padded: Uint8Array): Uint8A
   const c = createCipheriv(name, kek, iv);
   return new Uint8Array(Buffer.concat([c.update(padded), c.final()]));
 }
-const aiv = (mli: number, constant = 'a65959a6') => Uint8Array.from(Buffer.concat([Buffer.from(constant, 'hex'), Buffer.from([mli >>> 24, (mli >>> 16) & 255, (mli >>> 8) & 255, mli & 255])]));
+const aiv = (mli: number, constant = 'a65959a6') =>
+  Uint8Array.from(
+    Buffer.concat([Buffer.from(constant, 'hex'), Buffer.from([mli >>> 24, (mli >>> 16) & 255, (mli >>> 8) & 255, mli & 255])]),
+  );
 
 const kek = hex('000102030405060708090a0b0c0d0e0f');
 const kek256 = hex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
@@ -51,7 +57,11 @@ function invalidVectors(): [string, Uint8Array, Uint8Array][] {
     ['the first byte changed', kek, flipped(0)],
     ['the last byte changed', kek, flipped(valid.length - 1)],
     ['a middle byte changed', kek, flipped(13)],
-    ['two semiblocks swapped', kek, Uint8Array.from([...valid.subarray(0, 8), ...valid.subarray(16, 24), ...valid.subarray(8, 16), ...valid.subarray(24)])],
+    [
+      'two semiblocks swapped',
+      kek,
+      Uint8Array.from([...valid.subarray(0, 8), ...valid.subarray(16, 24), ...valid.subarray(8, 16), ...valid.subarray(24)]),
+    ],
     ['under another KEK', kek256, valid.slice()],
     ['a semiblock cut off the end', kek, valid.subarray(0, valid.length - 8)],
     ['one octet cut off the end', kek, valid.subarray(0, valid.length - 1)],
@@ -61,7 +71,7 @@ function invalidVectors(): [string, Uint8Array, Uint8Array][] {
   ];
 }
 
-describe('AES-KWP unwrap: every invalid ciphertext is ERR_VERIFY_FAILED with a sentence, not OpenSSL\'s words', () => {
+describe("AES-KWP unwrap: every invalid ciphertext is ERR_VERIFY_FAILED with a sentence, not OpenSSL's words", () => {
   it('the vectors are built right: the valid one unwraps', async () => {
     const ct = wrapWithIv(kek, aiv(20), Uint8Array.from([...data20, 0, 0, 0, 0]));
     expect(Buffer.from(await providers['node:crypto'].aesKwpUnwrap!(kek, ct)).toString('hex')).toBe(Buffer.from(data20).toString('hex'));
@@ -92,7 +102,9 @@ describe('RSA-OAEP under a wrapping key whose public exponent is not 65537: refu
   const spki = new Uint8Array(e3.buffer, e3.byteOffset, e3.byteLength);
 
   it('a key object claiming e = 65537 over an e = 3 spki → ERR_PUBLIC_KEY_WEAK, naming 3; nothing encrypted', async () => {
-    const genuine = parseWrappingPublicKey(new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' })));
+    const genuine = parseWrappingPublicKey(
+      new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' })),
+    );
     const forged = { ...genuine, spki } as WrappingPublicKey;
     for (const provider of Object.values(providers)) {
       const e = await provider.rsaOaepEncrypt(forged, 'SHA-256', new Uint8Array(32)).then(

@@ -29,7 +29,9 @@ describe('loadStandardAlgorithm', () => {
 describe('loadInstalledAlgorithms', () => {
   it('finds every standard plugin installed in the workspace, each once', async () => {
     const ids = (await loadInstalledAlgorithms()).map((a) => a.id);
-    expect(ids).toEqual(expect.arrayContaining(['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256']),
+    );
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(KMS_ALGORITHM_IDS as readonly string[]).toContain(id);
   });
@@ -40,26 +42,44 @@ describe('wrapKeyMaterial', () => {
 
   it('takes the algorithm id in any case and the public key as PEM text', async () => {
     const pem = `-----BEGIN PUBLIC KEY-----\n${Buffer.from(spki).toString('base64').replace(/.{64}/g, '$&\n')}\n-----END PUBLIC KEY-----\n`;
-    const out = await wrapKeyMaterial({ material: new Uint8Array(randomBytes(48)), wrappingPublicKey: pem, algorithm: ' rsaes_oaep_sha_256 ' });
+    const out = await wrapKeyMaterial({
+      material: new Uint8Array(randomBytes(48)),
+      wrappingPublicKey: pem,
+      algorithm: ' rsaes_oaep_sha_256 ',
+    });
     expect(out.length).toBe(256);
   });
 
   it('names the unknown algorithm and lists the known ones', async () => {
-    const e = await wrapKeyMaterial({ material: new Uint8Array(randomBytes(48)), wrappingPublicKey: spki, algorithm: 'RSAES_OAEP_SHA_512' }).catch((x: unknown) => x);
+    const e = await wrapKeyMaterial({
+      material: new Uint8Array(randomBytes(48)),
+      wrappingPublicKey: spki,
+      algorithm: 'RSAES_OAEP_SHA_512',
+    }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(KmsWrapError);
     expect((e as KmsWrapError).code).toBe(ERROR_CODES.UNKNOWN_NAME);
-    expect((e as KmsWrapError).message).toMatch(/^'RSAES_OAEP_SHA_512' is not a wrapping algorithm AWS KMS accepts — use RSA_AES_KEY_WRAP_SHA_256, .*RSAES_OAEP_SHA_1/);
+    expect((e as KmsWrapError).message).toMatch(
+      /^'RSAES_OAEP_SHA_512' is not a wrapping algorithm AWS KMS accepts — use RSA_AES_KEY_WRAP_SHA_256, .*RSAES_OAEP_SHA_1/,
+    );
   });
 
   it('refuses RSAES_PKCS1_V1_5 with the date KMS stopped taking it', async () => {
-    const e = await wrapKeyMaterial({ material: new Uint8Array(randomBytes(48)), wrappingPublicKey: spki, algorithm: 'RSAES_PKCS1_V1_5' }).catch((x: unknown) => x);
+    const e = await wrapKeyMaterial({
+      material: new Uint8Array(randomBytes(48)),
+      wrappingPublicKey: spki,
+      algorithm: 'RSAES_PKCS1_V1_5',
+    }).catch((x: unknown) => x);
     expect((e as KmsWrapError).code).toBe(ERROR_CODES.ALGORITHM_DEPRECATED);
     expect((e as KmsWrapError).message).toContain('10 October 2023');
     expect((e as KmsWrapError).message).toContain('use RSAES_OAEP_SHA_256');
   });
 
   it('asks for the key spec of 32 raw bytes only when the algorithm cares: both fit RSAES_OAEP', async () => {
-    const out = await wrapKeyMaterial({ material: new Uint8Array(randomBytes(32)), wrappingPublicKey: spki, algorithm: 'RSAES_OAEP_SHA_1' });
+    const out = await wrapKeyMaterial({
+      material: new Uint8Array(randomBytes(32)),
+      wrappingPublicKey: spki,
+      algorithm: 'RSAES_OAEP_SHA_1',
+    });
     expect(out.length).toBe(256);
   });
 });

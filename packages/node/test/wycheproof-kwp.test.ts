@@ -38,10 +38,14 @@ const file = JSON.parse(readFileSync(new URL('./vectors/aes_kwp_test.json', impo
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-const providers = { 'the AES addon (where it runs)': createNodeCryptoProvider(), 'node:crypto': createNodeCryptoProvider({ nativeKwp: false }) };
+const providers = {
+  'the AES addon (where it runs)': createNodeCryptoProvider(),
+  'node:crypto': createNodeCryptoProvider({ nativeKwp: false }),
+};
 
 const all = file.testGroups.flatMap((g) => g.tests.map((t) => ({ group: g, t })));
-const count = (result: KwpTest['result'], keySize?: number) => all.filter(({ group, t }) => t.result === result && (keySize === undefined || group.keySize === keySize)).length;
+const count = (result: KwpTest['result'], keySize?: number) =>
+  all.filter(({ group, t }) => t.result === result && (keySize === undefined || group.keySize === keySize)).length;
 /** Vectors actually run, per provider and result. */
 const ran: Record<string, Record<string, number>> = Object.fromEntries(Object.keys(providers).map((n) => [n, { valid: 0, invalid: 0 }]));
 
@@ -112,7 +116,7 @@ for (const [name, provider] of Object.entries(providers)) {
 }
 
 describe('every vector ran through both providers', () => {
-  it('valid and invalid counts run equal the file\'s, per provider', () => {
+  it("valid and invalid counts run equal the file's, per provider", () => {
     for (const name of Object.keys(providers)) expect(ran[name]).toEqual({ valid: count('valid'), invalid: count('invalid') });
     expect(count('valid')).toBeGreaterThan(0);
     expect(count('invalid')).toBeGreaterThan(0);

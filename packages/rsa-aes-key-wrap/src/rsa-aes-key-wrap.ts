@@ -47,7 +47,10 @@ function rsaAesKeyWrap(id: string, hash: OaepHash): WrappingAlgorithm {
     },
     async unwrap({ ciphertext, privateKey, crypto }) {
       if (!crypto.rsaOaepDecrypt || !crypto.aesKwpUnwrap) {
-        throw new KmsWrapError(ERROR_CODES.PROVIDER_UNSUPPORTED, `${crypto.name} cannot unwrap ${id} — use a provider with rsaOaepDecrypt and aesKwpUnwrap`);
+        throw new KmsWrapError(
+          ERROR_CODES.PROVIDER_UNSUPPORTED,
+          `${crypto.name} cannot unwrap ${id} — use a provider with rsaOaepDecrypt and aesKwpUnwrap`,
+        );
       }
       // The RSA part is k bytes, k the wrapping key's modulus length; RSAES-OAEP-DECRYPT refuses
       // any other length (RFC 8017 §7.1.2 step 1b). Largest first, so a guess shorter than the
@@ -83,7 +86,10 @@ function rsaAesKeyWrap(id: string, hash: OaepHash): WrappingAlgorithm {
 function rsaPartLengths(total: number): number[] {
   const ks = [512, 384, 256].filter((k) => total - k >= 16 && (total - k) % 8 === 0);
   if (ks.length === 0) {
-    throw new KmsWrapError(ERROR_CODES.VERIFY_FAILED, `a ${total}-byte ciphertext is not RSA_AES_KEY_WRAP output (an RSA part of 256, 384 or 512 bytes, then AES-KWP blocks) — check the file`);
+    throw new KmsWrapError(
+      ERROR_CODES.VERIFY_FAILED,
+      `a ${total}-byte ciphertext is not RSA_AES_KEY_WRAP output (an RSA part of 256, 384 or 512 bytes, then AES-KWP blocks) — check the file`,
+    );
   }
   return ks;
 }

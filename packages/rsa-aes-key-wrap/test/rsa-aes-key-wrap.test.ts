@@ -91,7 +91,15 @@ describe('the plugins', () => {
         return node.aesKwpWrap(kek, plaintext);
       }),
     };
-    await RSA_AES_KEY_WRAP_SHA_256.wrap({ material: p256Material, wrappingKey: createWrapper({ algorithms, crypto: node }).check({ material: p256Material, wrappingPublicKey: spki('RSA_2048'), algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }).wrappingKey, crypto });
+    await RSA_AES_KEY_WRAP_SHA_256.wrap({
+      material: p256Material,
+      wrappingKey: createWrapper({ algorithms, crypto: node }).check({
+        material: p256Material,
+        wrappingPublicKey: spki('RSA_2048'),
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      }).wrappingKey,
+      crypto,
+    });
     expect(crypto.randomBytes).toHaveBeenCalledWith(32);
     expect(crypto.aesKwpWrap).toHaveBeenCalledTimes(1);
     expect(keys).toHaveLength(1);
@@ -111,7 +119,11 @@ describe('the plugins', () => {
         throw new Error('provider failure');
       },
     };
-    const wrappingKey = createWrapper({ algorithms, crypto: node }).check({ material: p256Material, wrappingPublicKey: spki('RSA_2048'), algorithm: 'RSA_AES_KEY_WRAP_SHA_1' }).wrappingKey;
+    const wrappingKey = createWrapper({ algorithms, crypto: node }).check({
+      material: p256Material,
+      wrappingPublicKey: spki('RSA_2048'),
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_1',
+    }).wrappingKey;
     await expect(RSA_AES_KEY_WRAP_SHA_1.wrap({ material: p256Material, wrappingKey, crypto })).rejects.toThrow('provider failure');
     expect(keys[0]!.every((b) => b === 0)).toBe(true);
   });
@@ -123,7 +135,11 @@ describe('unwrap', () => {
   for (const spec of ['RSA_2048', 'RSA_3072'] as const) {
     it(`splits at the ${spec} modulus length for RSA_2048 material (${rsaMaterial.length} bytes)`, async () => {
       const wrapper = createWrapper({ algorithms, crypto: node });
-      const { ciphertext } = await wrapper.wrap({ material: rsaMaterial, wrappingPublicKey: spki(spec), algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
+      const { ciphertext } = await wrapper.wrap({
+        material: rsaMaterial,
+        wrappingPublicKey: spki(spec),
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+      });
       expect(ciphertext.length - 512).toBeGreaterThanOrEqual(16); // a 512-byte split would have been possible
       const back = await RSA_AES_KEY_WRAP_SHA_256.unwrap!({ ciphertext, privateKey: pkcs8(spec), crypto: node });
       expect(new Uint8Array(back)).toEqual(rsaMaterial);
@@ -131,14 +147,22 @@ describe('unwrap', () => {
   }
 
   it('refuses a ciphertext of a length no wrapping key size gives, with VERIFY_FAILED', async () => {
-    const error = await RSA_AES_KEY_WRAP_SHA_256.unwrap!({ ciphertext: new Uint8Array(270), privateKey: pkcs8('RSA_2048'), crypto: node }).catch((e: unknown) => e);
+    const error = await RSA_AES_KEY_WRAP_SHA_256.unwrap!({
+      ciphertext: new Uint8Array(270),
+      privateKey: pkcs8('RSA_2048'),
+      crypto: node,
+    }).catch((e: unknown) => e);
     expect((error as KmsWrapError).code).toBe(ERROR_CODES.VERIFY_FAILED);
     expect((error as KmsWrapError).message).toMatch(/270-byte ciphertext is not RSA_AES_KEY_WRAP output .* — check the file$/);
   });
 
   it('refuses under the wrong private key, with VERIFY_FAILED and the reason', async () => {
     const wrapper = createWrapper({ algorithms, crypto: node });
-    const { ciphertext } = await wrapper.wrap({ material: p256Material, wrappingPublicKey: spki('RSA_2048'), algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
+    const { ciphertext } = await wrapper.wrap({
+      material: p256Material,
+      wrappingPublicKey: spki('RSA_2048'),
+      algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+    });
     const other = der(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'der' }));
     const error = await RSA_AES_KEY_WRAP_SHA_256.unwrap!({ ciphertext, privateKey: other, crypto: node }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KmsWrapError);
@@ -156,9 +180,15 @@ describe('unwrap', () => {
 
   it('needs a provider that can decrypt and unwrap', async () => {
     const { aesKwpUnwrap: _drop, ...wrapOnly } = node;
-    const error = await RSA_AES_KEY_WRAP_SHA_1.unwrap!({ ciphertext: new Uint8Array(272), privateKey: new Uint8Array(1), crypto: wrapOnly }).catch((e: unknown) => e);
+    const error = await RSA_AES_KEY_WRAP_SHA_1.unwrap!({
+      ciphertext: new Uint8Array(272),
+      privateKey: new Uint8Array(1),
+      crypto: wrapOnly,
+    }).catch((e: unknown) => e);
     expect((error as KmsWrapError).code).toBe(ERROR_CODES.PROVIDER_UNSUPPORTED);
-    expect((error as KmsWrapError).message).toMatch(/cannot unwrap RSA_AES_KEY_WRAP_SHA_1 — use a provider with rsaOaepDecrypt and aesKwpUnwrap/);
+    expect((error as KmsWrapError).message).toMatch(
+      /cannot unwrap RSA_AES_KEY_WRAP_SHA_1 — use a provider with rsaOaepDecrypt and aesKwpUnwrap/,
+    );
   });
 });
 
@@ -166,14 +196,23 @@ describe('refusals through the engine', () => {
   const wrapper = createWrapper({ algorithms, crypto: node });
 
   it('symmetric material is for RSAES_OAEP, and the message says so', async () => {
-    const error = await wrapper.wrap({ material: new Uint8Array(randomBytes(32)), wrappingPublicKey: spki('RSA_2048'), algorithm: 'RSA_AES_KEY_WRAP_SHA_256', keySpec: 'SYMMETRIC_DEFAULT' }).catch((e: unknown) => e);
+    const error = await wrapper
+      .wrap({
+        material: new Uint8Array(randomBytes(32)),
+        wrappingPublicKey: spki('RSA_2048'),
+        algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+        keySpec: 'SYMMETRIC_DEFAULT',
+      })
+      .catch((e: unknown) => e);
     expect((error as KmsWrapError).code).toBe(ERROR_CODES.COMBINATION_REJECTED);
     expect((error as KmsWrapError).message).toContain('SYMMETRIC_DEFAULT material (symmetric) wrapped with RSA_AES_KEY_WRAP_SHA_256');
     expect((error as KmsWrapError).message).toMatch(/ — use RSAES_OAEP_SHA_256$/);
   });
 
   it('is not available in the China Regions: RSA material there goes with SM2PKE', async () => {
-    const error = await wrapper.wrap({ material: rsaMaterial, wrappingPublicKey: spki('RSA_2048'), algorithm: 'RSA_AES_KEY_WRAP_SHA_256', region: 'cn-north-1' }).catch((e: unknown) => e);
+    const error = await wrapper
+      .wrap({ material: rsaMaterial, wrappingPublicKey: spki('RSA_2048'), algorithm: 'RSA_AES_KEY_WRAP_SHA_256', region: 'cn-north-1' })
+      .catch((e: unknown) => e);
     expect((error as KmsWrapError).code).toBe(ERROR_CODES.REGION_MISMATCH);
     expect((error as KmsWrapError).message).toContain('RSA_AES_KEY_WRAP_SHA_256 is not available in the AWS China Regions');
     expect((error as KmsWrapError).message).toContain('use SM2PKE with an SM2 wrapping key');
@@ -181,7 +220,9 @@ describe('refusals through the engine', () => {
 });
 
 describe('runtime neutrality', () => {
-  const files = readdirSync(join(here, '..', 'src')).filter((f) => f.endsWith('.ts')).map((f) => join(here, '..', 'src', f));
+  const files = readdirSync(join(here, '..', 'src'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(here, '..', 'src', f));
 
   it('finds the sources it checks', () => {
     expect(files.some((f) => f.endsWith('rsa-aes-key-wrap.ts'))).toBe(true);
@@ -189,7 +230,9 @@ describe('runtime neutrality', () => {
 
   for (const file of files) {
     it(`src/${file.split(/[\\/]/).pop()} imports no node:* module and uses no Node or DOM global`, () => {
-      const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
       expect(code).not.toMatch(/from\s+['"]node:|import\(\s*['"]node:|require\(/);
       expect(code).not.toMatch(/\b(Buffer|process|window|document|navigator|self|globalThis|TextEncoder|TextDecoder|atob|btoa)\b/);
     });

@@ -65,7 +65,11 @@ function expectUsedThenZeroed(r: ReturnType<typeof recording>, wraps = 1): void 
 }
 
 describe('the ephemeral AES key of RSA_AES_KEY_WRAP_* is zeroed after wrap', () => {
-  const wrappingKey: WrappingPublicKey = createWrapper({ algorithms, crypto: createNodeCryptoProvider() }).check({ material, wrappingPublicKey: spki, algorithm: 'RSA_AES_KEY_WRAP_SHA_256' }).wrappingKey;
+  const wrappingKey: WrappingPublicKey = createWrapper({ algorithms, crypto: createNodeCryptoProvider() }).check({
+    material,
+    wrappingPublicKey: spki,
+    algorithm: 'RSA_AES_KEY_WRAP_SHA_256',
+  }).wrappingKey;
 
   for (const plugin of [RSA_AES_KEY_WRAP_SHA_256, RSA_AES_KEY_WRAP_SHA_1]) {
     it(`${plugin.id}.wrap, called directly; the material is left as it was`, async () => {

@@ -31,7 +31,10 @@ function rsaesOaep(id: string, hash: OaepHash): WrappingAlgorithm {
     wrap: ({ material, wrappingKey, crypto }) => crypto.rsaOaepEncrypt(wrappingKey, hash, material),
     unwrap: async ({ ciphertext, privateKey, crypto }) => {
       if (!crypto.rsaOaepDecrypt) {
-        throw new KmsWrapError(ERROR_CODES.PROVIDER_UNSUPPORTED, `${crypto.name} cannot decrypt RSA-OAEP — use a provider with rsaOaepDecrypt`);
+        throw new KmsWrapError(
+          ERROR_CODES.PROVIDER_UNSUPPORTED,
+          `${crypto.name} cannot decrypt RSA-OAEP — use a provider with rsaOaepDecrypt`,
+        );
       }
       return crypto.rsaOaepDecrypt(privateKey, hash, ciphertext);
     },

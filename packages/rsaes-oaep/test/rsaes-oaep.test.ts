@@ -58,7 +58,12 @@ describe('the plugins', () => {
       const crypto: CryptoProvider = { ...node, rsaOaepEncrypt };
       const material = new Uint8Array(randomBytes(32));
       const wrapper = createWrapper({ algorithms: [plugin], crypto });
-      const { ciphertext } = await wrapper.wrap({ material, wrappingPublicKey: spki2048, algorithm: plugin.id, keySpec: 'SYMMETRIC_DEFAULT' });
+      const { ciphertext } = await wrapper.wrap({
+        material,
+        wrappingPublicKey: spki2048,
+        algorithm: plugin.id,
+        keySpec: 'SYMMETRIC_DEFAULT',
+      });
       expect(rsaOaepEncrypt).toHaveBeenCalledTimes(1);
       expect(rsaOaepEncrypt.mock.calls[0]![1]).toBe(hash as OaepHash);
       const plain = privateDecrypt({ key: rsa2048.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: nodeHash }, ciphertext);
@@ -68,7 +73,11 @@ describe('the plugins', () => {
 
   it('unwrap needs a provider that can decrypt', async () => {
     const { rsaOaepDecrypt: _drop, ...wrapOnly } = node;
-    const error = await RSAES_OAEP_SHA_256.unwrap!({ ciphertext: new Uint8Array(256), privateKey: new Uint8Array(1), crypto: wrapOnly }).catch((e: unknown) => e);
+    const error = await RSAES_OAEP_SHA_256.unwrap!({
+      ciphertext: new Uint8Array(256),
+      privateKey: new Uint8Array(1),
+      crypto: wrapOnly,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KmsWrapError);
     expect((error as KmsWrapError).code).toBe(ERROR_CODES.PROVIDER_UNSUPPORTED);
     expect((error as KmsWrapError).message).toMatch(/cannot decrypt RSA-OAEP — use a provider with rsaOaepDecrypt/);
@@ -98,7 +107,9 @@ describe('refusals through the engine', () => {
   });
 
   it('RSA private key material is for RSA_AES_KEY_WRAP, and the message says so', async () => {
-    const error = await wrapper.wrap({ material: rsaMaterial, wrappingPublicKey: spki2048, algorithm: 'RSAES_OAEP_SHA_256' }).catch((e: unknown) => e);
+    const error = await wrapper
+      .wrap({ material: rsaMaterial, wrappingPublicKey: spki2048, algorithm: 'RSAES_OAEP_SHA_256' })
+      .catch((e: unknown) => e);
     expect((error as KmsWrapError).code).toBe(ERROR_CODES.COMBINATION_REJECTED);
     expect((error as KmsWrapError).message).toContain('RSA_2048 material (RSA private key)');
     expect((error as KmsWrapError).message).toMatch(/ — use RSA_AES_KEY_WRAP_SHA_256$/);
@@ -106,7 +117,10 @@ describe('refusals through the engine', () => {
 });
 
 describe('runtime neutrality', () => {
-  const sources = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+  const sources = (dir: string) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(dir, f));
   const files = [...sources(join(here, '..', 'src')), ...sources(join(here, '..', '..', '..', 'tools', 'conformance', 'src'))];
 
   it('finds the sources it checks', () => {

@@ -24,7 +24,14 @@ function _compress(v: Uint32Array, block: Uint8Array, offset: number, w: Uint32A
   for (let j = 16; j < 68; j++) {
     w[j] = (_p1(w[j - 16]! ^ w[j - 9]! ^ _rotl(w[j - 3]!, 15)) ^ _rotl(w[j - 13]!, 7) ^ w[j - 6]!) >>> 0;
   }
-  let a = v[0]!, b = v[1]!, c = v[2]!, d = v[3]!, e = v[4]!, f = v[5]!, g = v[6]!, h = v[7]!;
+  let a = v[0]!,
+    b = v[1]!,
+    c = v[2]!,
+    d = v[3]!,
+    e = v[4]!,
+    f = v[5]!,
+    g = v[6]!,
+    h = v[7]!;
   for (let j = 0; j < 64; j++) {
     const low = j < 16;
     // §4.2 constants Tj
@@ -47,7 +54,14 @@ function _compress(v: Uint32Array, block: Uint8Array, offset: number, w: Uint32A
     e = _p0(tt2);
   }
   // V(i+1) = ABCDEFGH ⊕ V(i)
-  v[0]! ^= a; v[1]! ^= b; v[2]! ^= c; v[3]! ^= d; v[4]! ^= e; v[5]! ^= f; v[6]! ^= g; v[7]! ^= h;
+  v[0]! ^= a;
+  v[1]! ^= b;
+  v[2]! ^= c;
+  v[3]! ^= d;
+  v[4]! ^= e;
+  v[5]! ^= f;
+  v[6]! ^= g;
+  v[7]! ^= h;
 }
 
 /** SM3(message): the 32-byte hash value. */

@@ -9,7 +9,18 @@
  *     CipherText  OCTET STRING              -- C2 = M ⊕ t
  *   }
  */
-import { children, concatBytes, derTlv, derTlvLength, derUnsignedInteger, isSequence, octetsOf, readDer, unsignedInteger, type Asn1 } from '@kms-wrap/core/encoding';
+import {
+  children,
+  concatBytes,
+  derTlv,
+  derTlvLength,
+  derUnsignedInteger,
+  isSequence,
+  octetsOf,
+  readDer,
+  unsignedInteger,
+  type Asn1,
+} from '@kms-wrap/core/encoding';
 import { SM2_BYTES } from '@kms-wrap/sm2';
 
 const _SEQUENCE = 0x30;

@@ -66,7 +66,9 @@ describe('createWrapper({ algorithms: [SM2PKE] })', () => {
   // algorithms, whose refusals build advice again → RangeError (stack overflow).
   it('is refused for raw symmetric material, before the plugin runs', async () => {
     const before = crypto.calls.length;
-    const raw = await refusal(wrapper.wrap({ material: randomBytes(16), wrappingPublicKey: keys.spki, algorithm: 'SM2PKE', region: 'china' }));
+    const raw = await refusal(
+      wrapper.wrap({ material: randomBytes(16), wrappingPublicKey: keys.spki, algorithm: 'SM2PKE', region: 'china' }),
+    );
     expect(raw.code).toBe(ERROR_CODES.COMBINATION_REJECTED);
     expect(raw.message).toMatch(/SM2PKE/);
     expect(crypto.calls.length).toBe(before);

@@ -116,9 +116,15 @@ describe('SM2PKE.wrap', () => {
   });
 
   it('refuses empty material and a provider that returns the wrong number of bytes', async () => {
-    expectRefusal(await rejection(SM2PKE.wrap({ material: new Uint8Array(0), wrappingKey: keys.wrappingKey, crypto: countingProvider() })), ERROR_CODES.MATERIAL_INVALID);
+    expectRefusal(
+      await rejection(SM2PKE.wrap({ material: new Uint8Array(0), wrappingKey: keys.wrappingKey, crypto: countingProvider() })),
+      ERROR_CODES.MATERIAL_INVALID,
+    );
     const short = countingProvider((n) => randomBytes(n - 1));
-    expectRefusal(await rejection(SM2PKE.wrap({ material: randomBytes(16), wrappingKey: keys.wrappingKey, crypto: short })), ERROR_CODES.PROVIDER_UNSUPPORTED);
+    expectRefusal(
+      await rejection(SM2PKE.wrap({ material: randomBytes(16), wrappingKey: keys.wrappingKey, crypto: short })),
+      ERROR_CODES.PROVIDER_UNSUPPORTED,
+    );
   });
 
   it('reproduces the published example on the recommended curve (GB/T 32918.5-2017), and decrypts it', () => {
@@ -127,7 +133,8 @@ describe('SM2PKE.wrap', () => {
     const k = 0x59276e27d506861a16680f3ad9c02dccef3cc1fa3cdbe4ce6d54b80deac1bc21n;
     const m = new TextEncoder().encode('encryption standard');
     const c1 =
-      '04ebfc718e8d1798620432268e77feb6415e2ede0e073c0f4f640ecd2e149a73' + 'e858f9d81e5430a57b36daab8f950a3c64e6ee6a63094d99283aff767e124df0';
+      '04ebfc718e8d1798620432268e77feb6415e2ede0e073c0f4f640ecd2e149a73' +
+      'e858f9d81e5430a57b36daab8f950a3c64e6ee6a63094d99283aff767e124df0';
     const c3 = '59983c18f809e262923c53aec295d30383b54e39d609d160afcb1908d0bd8766';
     const c2 = '21886ca989ca9c7d58087307ca93092d651efa';
     const publicPoint = sm2p256v1.Point.BASE.multiply(BigInt(`0x${d.toString('hex')}`)).toBytes(false);
@@ -152,14 +159,30 @@ describe('SM2PKE.checkWrappingKey', () => {
   });
 
   const bad: Array<[string, () => Uint8Array, RegExp]> = [
-    ['a point off the curve', () => Uint8Array.from(keys.wrappingKey.ec!.point).map((v, i) => (i === 64 ? v ^ 1 : v)), /not on the curve sm2p256v1/],
+    [
+      'a point off the curve',
+      () => Uint8Array.from(keys.wrappingKey.ec!.point).map((v, i) => (i === 64 ? v ^ 1 : v)),
+      /not on the curve sm2p256v1/,
+    ],
     ['a compressed x with no point on the curve', () => findBadCompressed(), /not on the curve sm2p256v1/],
-    ['a coordinate ≥ p', () => Uint8Array.from([0x04, ...new Uint8Array(32).fill(0xff), ...keys.wrappingKey.ec!.point.subarray(33)]), /not on the curve/],
+    [
+      'a coordinate ≥ p',
+      () => Uint8Array.from([0x04, ...new Uint8Array(32).fill(0xff), ...keys.wrappingKey.ec!.point.subarray(33)]),
+      /not on the curve/,
+    ],
     ['the point at infinity', () => Uint8Array.of(0), /point at infinity/],
     ['an empty point', () => new Uint8Array(0), /is empty/],
     ['a truncated point', () => keys.wrappingKey.ec!.point.subarray(0, 64), /not an uncompressed/],
     ['a hybrid point', () => Uint8Array.from(keys.wrappingKey.ec!.point).map((v, i) => (i === 0 ? 0x06 : v)), /hybrid/],
-    ['a P-256 generator', () => Buffer.from('046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5', 'hex'), /not on the curve/],
+    [
+      'a P-256 generator',
+      () =>
+        Buffer.from(
+          '046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5',
+          'hex',
+        ),
+      /not on the curve/,
+    ],
   ];
   for (const [name, point, message] of bad) {
     it(`refuses ${name} with ERR_PUBLIC_KEY_INVALID, naming no key bytes`, async () => {
@@ -174,12 +197,20 @@ describe('SM2PKE.checkWrappingKey', () => {
       expect((error as Error).message).toMatch(message);
       if (key.ec!.point.length > 8) expect((error as Error).message).not.toContain(hex(key.ec!.point).slice(2, 18));
       // wrap refuses it the same way, even if the engine's check were skipped
-      expectRefusal(await rejection(SM2PKE.wrap({ material: randomBytes(16), wrappingKey: key, crypto: countingProvider() })), ERROR_CODES.PUBLIC_KEY_INVALID);
+      expectRefusal(
+        await rejection(SM2PKE.wrap({ material: randomBytes(16), wrappingKey: key, crypto: countingProvider() })),
+        ERROR_CODES.PUBLIC_KEY_INVALID,
+      );
     });
   }
 
   it('refuses an RSA wrapping key with ERR_PUBLIC_KEY_TYPE', () => {
-    const rsa: WrappingPublicKey = { spec: 'RSA_2048', type: 'rsa', spki: new Uint8Array(0), rsa: { modulus: new Uint8Array(256), publicExponent: Uint8Array.of(1, 0, 1), bits: 2048 } };
+    const rsa: WrappingPublicKey = {
+      spec: 'RSA_2048',
+      type: 'rsa',
+      spki: new Uint8Array(0),
+      rsa: { modulus: new Uint8Array(256), publicExponent: Uint8Array.of(1, 0, 1), bits: 2048 },
+    };
     expect(() => SM2PKE.checkWrappingKey!(rsa)).toThrow(expect.objectContaining({ code: ERROR_CODES.PUBLIC_KEY_TYPE }));
   });
 });
@@ -206,11 +237,13 @@ describe('SM2PKE.unwrap refuses altered ciphertexts', () => {
     ciphertext = await SM2PKE.wrap({ material: randomBytes(40), wrappingKey: keys.wrappingKey, crypto });
   });
 
-  const flipAt = (offsetFromEnd: (c: Uint8Array) => number) => (c: Uint8Array): Uint8Array => {
-    const out = Uint8Array.from(c);
-    out[offsetFromEnd(c)]! ^= 0x01;
-    return out;
-  };
+  const flipAt =
+    (offsetFromEnd: (c: Uint8Array) => number) =>
+    (c: Uint8Array): Uint8Array => {
+      const out = Uint8Array.from(c);
+      out[offsetFromEnd(c)]! ^= 0x01;
+      return out;
+    };
   // the tail is 04 20 C3 (32 bytes) 04 28 C2 (40 bytes)
   const alterations: Array<[string, (c: Uint8Array) => Uint8Array, RegExp]> = [
     ['a bit of C3', flipAt((c) => c.length - 42 - 5), /C3 does not match/],
@@ -220,10 +253,18 @@ describe('SM2PKE.unwrap refuses altered ciphertexts', () => {
     ['a truncated ciphertext', (c) => c.subarray(0, c.length - 1), /not a DER SM2Cipher \(.*truncated/],
     ['a trailing byte', (c) => concatBytes(c, Uint8Array.of(0)), /not a DER SM2Cipher \(it has 1 bytes after its DER value\)/],
     ['an empty input', () => new Uint8Array(0), /not a DER SM2Cipher \(it is empty\)/],
-    ['an indefinite length', (c) => concatBytes(Uint8Array.of(0x30, 0x80), c.subarray(c[1] === 0x81 ? 3 : 2), Uint8Array.of(0, 0)), /indefinite/],
+    [
+      'an indefinite length',
+      (c) => concatBytes(Uint8Array.of(0x30, 0x80), c.subarray(c[1] === 0x81 ? 3 : 2), Uint8Array.of(0, 0)),
+      /indefinite/,
+    ],
     ['a C3 of 31 bytes', (c) => reencode(c, (x) => ({ ...x, c3: x.c3.subarray(1) })), /31 bytes, not 32/],
     ['an empty C2', (c) => reencode(c, (x) => ({ ...x, c2: new Uint8Array(0) })), /C2\) is empty/],
-    ['a non-minimal INTEGER', (c) => reencode(c, (x) => ({ ...x, x1raw: derTlv(0x02, concatBytes(Uint8Array.of(0, 0), x.x1)) })), /not a DER SM2Cipher \(it is not DER: a non-minimal INTEGER at byte \d+\)/],
+    [
+      'a non-minimal INTEGER',
+      (c) => reencode(c, (x) => ({ ...x, x1raw: derTlv(0x02, concatBytes(Uint8Array.of(0, 0), x.x1)) })),
+      /not a DER SM2Cipher \(it is not DER: a non-minimal INTEGER at byte \d+\)/,
+    ],
   ];
 
   for (const [name, alter, reason] of alterations) {
@@ -253,8 +294,5 @@ function reencode(der: Uint8Array, change: (p: Parts) => Parts): Uint8Array {
       throw new Error(why);
     }),
   });
-  return derTlv(
-    0x30,
-    concatBytes(p.x1raw ?? derUnsignedInteger(p.x1), derUnsignedInteger(p.y1), derTlv(0x04, p.c3), derTlv(0x04, p.c2)),
-  );
+  return derTlv(0x30, concatBytes(p.x1raw ?? derUnsignedInteger(p.x1), derUnsignedInteger(p.y1), derTlv(0x04, p.c3), derTlv(0x04, p.c2)));
 }

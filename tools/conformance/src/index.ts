@@ -123,7 +123,10 @@ export function describeConformance(plugin: WrappingAlgorithm, setup: Conformanc
     });
 
     it('is accepted by the engine for at least one key and material given', () => {
-      expect(accepted.length, `no material given is accepted for ${plugin.id} under the keys given: the suite would test nothing`).toBeGreaterThan(0);
+      expect(
+        accepted.length,
+        `no material given is accepted for ${plugin.id} under the keys given: the suite would test nothing`,
+      ).toBeGreaterThan(0);
     });
 
     for (const material of materials) {
@@ -152,9 +155,14 @@ export function describeConformance(plugin: WrappingAlgorithm, setup: Conformanc
             expect(ciphertext.length).toBeGreaterThanOrEqual(min);
             expect(ciphertext.length).toBeLessThanOrEqual(max);
             const back = await plugin.unwrap!({ ciphertext, privateKey: key.privateKeyPkcs8, crypto: provider });
-            expect(equalBytes(back, material.bytes), `${material.keySpec} under ${key.spec}: unwrap did not give back the material`).toBe(true);
+            expect(equalBytes(back, material.bytes), `${material.keySpec} under ${key.spec}: unwrap did not give back the material`).toBe(
+              true,
+            );
           }
-          expect(equalBytes(first.ciphertext, second.ciphertext), 'two wraps of the same material are equal: the wrap is not randomised').toBe(false);
+          expect(
+            equalBytes(first.ciphertext, second.ciphertext),
+            'two wraps of the same material are equal: the wrap is not randomised',
+          ).toBe(false);
         }
       });
     }
@@ -187,7 +195,10 @@ export function describeConformance(plugin: WrappingAlgorithm, setup: Conformanc
             () => undefined,
             (e: unknown) => e,
           );
-          expect(error, `${material.keySpec} (${material.bytes.length} bytes) over a capacity of ${cap} under ${key.spec} was wrapped`).toBeInstanceOf(KmsWrapError);
+          expect(
+            error,
+            `${material.keySpec} (${material.bytes.length} bytes) over a capacity of ${cap} under ${key.spec} was wrapped`,
+          ).toBeInstanceOf(KmsWrapError);
           expect((error as KmsWrapError).code).toBe(ERROR_CODES.CAPACITY_EXCEEDED);
           expect((error as KmsWrapError).message).toContain(`${material.bytes.length} bytes`);
           expect((error as KmsWrapError).message).toContain(`${cap} bytes at most`);
@@ -219,7 +230,9 @@ export function describeConformance(plugin: WrappingAlgorithm, setup: Conformanc
         expect(equalBytes(back, material.bytes), `${material.bytes.length} bytes (capacity ${cap}) under ${key.spec}`).toBe(true);
         probed++;
       }
-      const buildable = keys.filter((k) => plugin.capacity(k.spec) < PROBE_LIMIT && atCapacity(plugin, k, materials, plugin.capacity(k.spec), region));
+      const buildable = keys.filter(
+        (k) => plugin.capacity(k.spec) < PROBE_LIMIT && atCapacity(plugin, k, materials, plugin.capacity(k.spec), region),
+      );
       expect(probed).toBe(buildable.length);
     });
 
@@ -343,7 +356,8 @@ function atCapacity(
   let best: ConformanceMaterial | undefined;
   for (const m of materials) {
     if (!isPkcs8(m) || m.bytes.length > cap) continue;
-    if (judge(j, { algorithm: plugin.id, keySpec: m.keySpec, materialLength: 0, wrappingKeySpec: key.spec, region }) !== undefined) continue;
+    if (judge(j, { algorithm: plugin.id, keySpec: m.keySpec, materialLength: 0, wrappingKeySpec: key.spec, region }) !== undefined)
+      continue;
     const grown = growPkcs8(m.bytes, cap, 'atMost');
     if (grown !== undefined && (best === undefined || grown.length > best.bytes.length)) best = { keySpec: m.keySpec, bytes: grown };
   }

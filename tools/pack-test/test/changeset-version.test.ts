@@ -115,7 +115,10 @@ describe('changeset version, on a copy of the repository', () => {
     const outcome = await version({
       'sample-rsaes-oaep.md': '---\n"@kms-wrap/rsaes-oaep": minor\n---\n\nSample: a change to the RSAES_OAEP plugins.\n',
     });
-    await expectBumps(outcome, new Map<string, BumpType>([['@kms-wrap/rsaes-oaep', 'minor'], ...[...dependents].map((d) => [d, 'patch'] as [string, BumpType])]));
+    await expectBumps(
+      outcome,
+      new Map<string, BumpType>([['@kms-wrap/rsaes-oaep', 'minor'], ...[...dependents].map((d) => [d, 'patch'] as [string, BumpType])]),
+    );
     const own = await readFile(join(outcome.dir, 'packages/rsaes-oaep/CHANGELOG.md'), 'utf8');
     expect(own).toContain('### Minor Changes');
     expect(own).toContain('Sample: a change to the RSAES_OAEP plugins.');
@@ -130,9 +133,14 @@ describe('changeset version, on a copy of the repository', () => {
   test('a minor of @kms-wrap/core: every other public package a patch, no major, no private package', async () => {
     const dependents = dependentsOf('@kms-wrap/core');
     // All but core itself, the AES-NI addon and the SM2 curve package (which use nothing of core).
-    expect([...dependents].sort()).toEqual(publicNames.filter((n) => !['@kms-wrap/core', '@kms-wrap/aes-kwp-native', '@kms-wrap/sm2'].includes(n)).sort());
+    expect([...dependents].sort()).toEqual(
+      publicNames.filter((n) => !['@kms-wrap/core', '@kms-wrap/aes-kwp-native', '@kms-wrap/sm2'].includes(n)).sort(),
+    );
     const outcome = await version({ 'sample-core.md': '---\n"@kms-wrap/core": minor\n---\n\nSample: a change to core.\n' });
-    await expectBumps(outcome, new Map<string, BumpType>([['@kms-wrap/core', 'minor'], ...[...dependents].map((d) => [d, 'patch'] as [string, BumpType])]));
+    await expectBumps(
+      outcome,
+      new Map<string, BumpType>([['@kms-wrap/core', 'minor'], ...[...dependents].map((d) => [d, 'patch'] as [string, BumpType])]),
+    );
   });
 
   test("the repository's pending changesets: each package gets what its changesets name, dependents a patch, no unasked major", async () => {
@@ -141,7 +149,8 @@ describe('changeset version, on a copy of the repository', () => {
     const asked = new Map<string, BumpType>();
     for (const f of files) {
       pending[f] = await readFile(join(ROOT, '.changeset', f), 'utf8');
-      for (const [name, type] of named(pending[f]!)) if (RANK[type] > RANK[asked.get(name) ?? 'patch'] || !asked.has(name)) asked.set(name, type);
+      for (const [name, type] of named(pending[f]!))
+        if (RANK[type] > RANK[asked.get(name) ?? 'patch'] || !asked.has(name)) asked.set(name, type);
     }
     const expected = new Map(asked);
     for (const name of asked.keys()) for (const d of dependentsOf(name)) if (!expected.has(d)) expected.set(d, 'patch');

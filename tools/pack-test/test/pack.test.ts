@@ -57,7 +57,13 @@ async function pack(p: WorkspacePackage, into: string): Promise<void> {
   const file = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))).filename as string;
   tarballs.set(name, file);
   const list = await must('tar', ['-tzf', file], into);
-  entries.set(name, list.stdout.split('\n').filter(Boolean).map((e) => e.replace(/^package\//, '')));
+  entries.set(
+    name,
+    list.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((e) => e.replace(/^package\//, '')),
+  );
   const dir = join(work, 'unpacked', name.replace('/', '__'));
   await mkdir(dir, { recursive: true });
   await must('tar', ['-xzf', file, '-C', dir], into);
@@ -80,7 +86,14 @@ beforeAll(async () => {
   [three, all, broken] = await Promise.all([
     project('three-packages', [...THREE, ...NODE_DEPENDENCIES]),
     project('all-packages', [...byName.keys()]),
-    project('broken-install', ['@kms-wrap/core', '@kms-wrap/node', '@kms-wrap/aes-kwp-native', ...NODE_DEPENDENCIES, '@kms-wrap/sm2pke', '@kms-wrap/sm2']),
+    project('broken-install', [
+      '@kms-wrap/core',
+      '@kms-wrap/node',
+      '@kms-wrap/aes-kwp-native',
+      ...NODE_DEPENDENCIES,
+      '@kms-wrap/sm2pke',
+      '@kms-wrap/sm2',
+    ]),
   ]);
   // A broken install: @kms-wrap/sm2pke is there, the @noble/curves its @kms-wrap/sm2 needs is not.
   await rm(join(broken, 'node_modules/@noble/curves'), { recursive: true });
@@ -122,7 +135,9 @@ describe('tarballs', () => {
     // No tests, build state, source maps, sources or configuration: dist, README, LICENSE, package.json.
     const stray = files.filter(
       (f) =>
-        /\.tsbuildinfo$|\.map$|(^|\/)(test|tests|__tests__|src|scripts|page)\/|\.(test|spec)\.[cm]?[jt]s$|(^|\/)(tsconfig|vitest)[^/]*$/.test(f) ||
+        /\.tsbuildinfo$|\.map$|(^|\/)(test|tests|__tests__|src|scripts|page)\/|\.(test|spec)\.[cm]?[jt]s$|(^|\/)(tsconfig|vitest)[^/]*$/.test(
+          f,
+        ) ||
         (/\.[cm]?ts$/.test(f) && !/\.d\.[cm]?ts$/.test(f)),
     );
     expect(stray).toEqual([]);
@@ -158,7 +173,8 @@ describe('tarballs', () => {
     for (const bin of Object.values<string>(m.bin ?? {})) expect(files).toContain(bin.replace(/^\.\//, ''));
     // One core for everyone: core is a regular dependency with a caret range on the version
     // packed, never a peer, never bundled; other kms-wrap packages appear as peers only when optional.
-    if (name !== '@kms-wrap/core' && !WITHOUT_CORE.has(name)) expect(m.dependencies['@kms-wrap/core']).toBe(`^${byName.get('@kms-wrap/core')!.manifest.version}`);
+    if (name !== '@kms-wrap/core' && !WITHOUT_CORE.has(name))
+      expect(m.dependencies['@kms-wrap/core']).toBe(`^${byName.get('@kms-wrap/core')!.manifest.version}`);
     if (WITHOUT_CORE.has(name)) expect(Object.keys(m.dependencies ?? {})).toEqual(WITHOUT_CORE.get(name));
     expect(m.bundleDependencies ?? m.bundledDependencies).toBeUndefined();
     for (const peer of Object.keys(m.peerDependencies ?? {})) expect(m.peerDependenciesMeta?.[peer]?.optional, peer).toBe(true);
@@ -166,7 +182,12 @@ describe('tarballs', () => {
 
   test('@kms-wrap/cli: one copy of what its commands share (a bundle each for wrap and batch, one for the rest)', async () => {
     const files = entries.get('@kms-wrap/cli')!;
-    const dirs = new Set(files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.split('/')[2]).filter((d) => !d!.includes('.')));
+    const dirs = new Set(
+      files
+        .filter((f) => f.startsWith('dist/bundle/'))
+        .map((f) => f.split('/')[2])
+        .filter((d) => !d!.includes('.')),
+    );
     expect([...dirs].sort()).toEqual(['batch', 'commands', 'main', 'wrap']);
     // 2.5 MB with a bundle a command (core, keygen and pkijs eight times over); ~1.1 MB now.
     expect((await stat(tarballs.get('@kms-wrap/cli')!)).size).toBeLessThan(1.5 * 1024 * 1024);
@@ -243,7 +264,8 @@ console.log(JSON.stringify(out));
       refused: true,
       coreClass: true,
       code: 'ERR_ALGORITHM_NOT_AVAILABLE',
-      message: 'RSA_AES_KEY_WRAP_SHA_256 is provided by @kms-wrap/rsa-aes-key-wrap, which is not installed — npm install @kms-wrap/rsa-aes-key-wrap',
+      message:
+        'RSA_AES_KEY_WRAP_SHA_256 is provided by @kms-wrap/rsa-aes-key-wrap, which is not installed — npm install @kms-wrap/rsa-aes-key-wrap',
     });
     expect(out.sm2pke).toMatchObject({ refused: true, coreClass: true, code: 'ERR_ALGORITHM_NOT_AVAILABLE' });
     expect(out.sm2pke.message).toContain('npm install @kms-wrap/sm2pke');
@@ -263,7 +285,9 @@ console.log(JSON.stringify(out));
     expect(core).toContain('HMAC_256 RSA_2048 256');
     expect(core.some((l) => l.startsWith('ERR_ALGORITHM_DEPRECATED: RSAES_PKCS1_V1_5'))).toBe(true);
     expect(oaep.slice(0, 2)).toEqual(['256', 'true']);
-    expect(oaep[2]).toMatch(/^ERR_CAPACITY_EXCEEDED: ECC_NIST_P521 material \(241 bytes\) does not fit RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key/);
+    expect(oaep[2]).toMatch(
+      /^ERR_CAPACITY_EXCEEDED: ECC_NIST_P521 material \(241 bytes\) does not fit RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key/,
+    );
     expect(nodeOut).toEqual([
       "[ 'RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1' ]",
       '256',
@@ -273,7 +297,7 @@ console.log(JSON.stringify(out));
     expect((await stat(join(three, 'node-readme/EncryptedKeyMaterial.bin'))).mode & 0o777).toBe(0o600);
   });
 
-  test('a plugin written in the project itself, given to createWrapper, under the engine\'s checks', async () => {
+  test("a plugin written in the project itself, given to createWrapper, under the engine's checks", async () => {
     const dir = join(three, 'custom-plugin');
     await mkdir(dir);
     await writeFile(
@@ -396,12 +420,16 @@ console.log(JSON.stringify({ sm2pke: await outcome('SM2PKE'), oaep: await outcom
 });
 
 describe('@kms-wrap/aes-kwp-native as installed', () => {
-  test.runIf(aesNi)('carries the Linux x64 and arm64 binaries; the x64 one loads from node_modules and wraps to node:crypto\'s bytes (import and require)', async () => {
-    expect(entries.get('@kms-wrap/aes-kwp-native')).toEqual(expect.arrayContaining(['dist/aes_kwp-linux-x64.node', 'dist/aes_kwp-linux-arm64.node']));
-    const r = await node(
-      three,
-      'aes-kwp-native.mjs',
-      `
+  test.runIf(aesNi)(
+    "carries the Linux x64 and arm64 binaries; the x64 one loads from node_modules and wraps to node:crypto's bytes (import and require)",
+    async () => {
+      expect(entries.get('@kms-wrap/aes-kwp-native')).toEqual(
+        expect.arrayContaining(['dist/aes_kwp-linux-x64.node', 'dist/aes_kwp-linux-arm64.node']),
+      );
+      const r = await node(
+        three,
+        'aes-kwp-native.mjs',
+        `
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { status, wrap } from '@kms-wrap/aes-kwp-native';
@@ -412,10 +440,11 @@ const c = createCipheriv('id-aes256-wrap-pad', kek, Buffer.from('a65959a6', 'hex
 const expected = Buffer.concat([c.update(material), c.final()]);
 console.log(JSON.stringify({ status, same: required.wrap === wrap, equal: wrap(kek, material).equals(expected) }));
 `,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ status: 'AES-NI', same: true, equal: true });
-  });
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ status: 'AES-NI', same: true, equal: true });
+    },
+  );
 });
 
 describe('every package (what @kms-wrap/cli brings)', () => {
@@ -427,9 +456,15 @@ describe('every package (what @kms-wrap/cli brings)', () => {
     const kmsWrap = (...args: string[]) => run('npx', ['kms-wrap', ...args], dir, env);
     const openssl = (...args: string[]) => must('openssl', args, dir);
     // npx runs the project's own bin, the packed one.
-    expect(await realpath(join(all, 'node_modules/.bin/kms-wrap'))).toBe(join(all, 'node_modules/@kms-wrap/cli', byName.get('@kms-wrap/cli')!.manifest.bin['kms-wrap']));
+    expect(await realpath(join(all, 'node_modules/.bin/kms-wrap'))).toBe(
+      join(all, 'node_modules/@kms-wrap/cli', byName.get('@kms-wrap/cli')!.manifest.bin['kms-wrap']),
+    );
 
-    const [help, version] = await Promise.all([kmsWrap('--help'), kmsWrap('--version'), openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'kms-side.pem')]);
+    const [help, version] = await Promise.all([
+      kmsWrap('--help'),
+      kmsWrap('--version'),
+      openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'kms-side.pem'),
+    ]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: kms-wrap COMMAND');
     expect(version.code).toBe(0);
@@ -443,26 +478,82 @@ describe('every package (what @kms-wrap/cli brings)', () => {
     const material = await readFile(join(dir, 'PlaintextKeyMaterial.bin'));
     expect(material).toHaveLength(32);
     expect((await stat(join(dir, 'PlaintextKeyMaterial.bin'))).mode & 0o777).toBe(0o600);
-    const wrap = await kmsWrap('wrap', '--material', 'PlaintextKeyMaterial.bin', '--key-spec', 'SYMMETRIC_DEFAULT', '--public-key', 'WrappingPublicKey.bin', '--algorithm', 'RSAES_OAEP_SHA_256');
+    const wrap = await kmsWrap(
+      'wrap',
+      '--material',
+      'PlaintextKeyMaterial.bin',
+      '--key-spec',
+      'SYMMETRIC_DEFAULT',
+      '--public-key',
+      'WrappingPublicKey.bin',
+      '--algorithm',
+      'RSAES_OAEP_SHA_256',
+    );
     expect(wrap.code, wrap.stderr).toBe(0);
     expect(wrap.stdout).toContain('aws kms import-key-material');
-    await openssl('pkeyutl', '-decrypt', '-inkey', 'kms-side.pem', '-in', 'EncryptedKeyMaterial.bin', '-out', 'check.bin',
-      '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', 'rsa_oaep_md:sha256', '-pkeyopt', 'rsa_mgf1_md:sha256');
+    await openssl(
+      'pkeyutl',
+      '-decrypt',
+      '-inkey',
+      'kms-side.pem',
+      '-in',
+      'EncryptedKeyMaterial.bin',
+      '-out',
+      'check.bin',
+      '-pkeyopt',
+      'rsa_padding_mode:oaep',
+      '-pkeyopt',
+      'rsa_oaep_md:sha256',
+      '-pkeyopt',
+      'rsa_mgf1_md:sha256',
+    );
     expect(await readFile(join(dir, 'check.bin'))).toEqual(material);
 
     // ECC private key material, RSA_AES_KEY_WRAP_SHA_256: the RSA part (256 bytes), then RFC 5649 KWP.
     const ecc = await readFile(join(dir, 'ECC_NIST_P256_PrivateKey.der'));
-    const wrapEcc = await kmsWrap('wrap', '--material', 'ECC_NIST_P256_PrivateKey.der', '--public-key', 'WrappingPublicKey.bin', '--algorithm', 'RSA_AES_KEY_WRAP_SHA_256', '-o', 'ecc.bin');
+    const wrapEcc = await kmsWrap(
+      'wrap',
+      '--material',
+      'ECC_NIST_P256_PrivateKey.der',
+      '--public-key',
+      'WrappingPublicKey.bin',
+      '--algorithm',
+      'RSA_AES_KEY_WRAP_SHA_256',
+      '-o',
+      'ecc.bin',
+    );
     expect(wrapEcc.code, wrapEcc.stderr).toBe(0);
     const wrapped = await readFile(join(dir, 'ecc.bin'));
     const key = createPrivateKey(await readFile(join(dir, 'kms-side.pem')));
     const aesKey = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, wrapped.subarray(0, 256));
     await writeFile(join(dir, 'kwp.bin'), wrapped.subarray(256));
-    await openssl('enc', '-d', '-id-aes256-wrap-pad', '-K', aesKey.toString('hex'), '-iv', 'A65959A6', '-in', 'kwp.bin', '-out', 'ecc-check.der');
+    await openssl(
+      'enc',
+      '-d',
+      '-id-aes256-wrap-pad',
+      '-K',
+      aesKey.toString('hex'),
+      '-iv',
+      'A65959A6',
+      '-in',
+      'kwp.bin',
+      '-out',
+      'ecc-check.der',
+    );
     expect(await readFile(join(dir, 'ecc-check.der'))).toEqual(ecc);
 
     // A refusal: exit 1, one line on stderr, nothing written.
-    const refused = await kmsWrap('wrap', '--material', 'PlaintextKeyMaterial.bin', '--public-key', 'WrappingPublicKey.bin', '--algorithm', 'RSAES_PKCS1_V1_5', '-o', 'never.bin');
+    const refused = await kmsWrap(
+      'wrap',
+      '--material',
+      'PlaintextKeyMaterial.bin',
+      '--public-key',
+      'WrappingPublicKey.bin',
+      '--algorithm',
+      'RSAES_PKCS1_V1_5',
+      '-o',
+      'never.bin',
+    );
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^kms-wrap: ERR_ALGORITHM_DEPRECATED: /);
     expect(existsSync(join(dir, 'never.bin'))).toBe(false);
@@ -498,13 +589,25 @@ describe('every package (what @kms-wrap/cli brings)', () => {
     '@kms-wrap/rsaes-oaep': ['oaepCapacity'],
     '@kms-wrap/rsa-aes-key-wrap': ['rsaPartLengths', 'is not RSA_AES_KEY_WRAP output'],
     '@kms-wrap/sm2pke': ['sm2Encrypt', 'SM2 decryption failed'],
-    '@kms-wrap/sm2': ['fffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffff', '28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93'],
+    '@kms-wrap/sm2': [
+      'fffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffff',
+      '28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93',
+    ],
   };
 
   async function bundle(entry: string, platform: 'node' | 'browser') {
     const file = join(all, `entry-${platform}.mjs`);
     await writeFile(file, entry);
-    const r = await esbuild.build({ entryPoints: [file], absWorkingDir: all, bundle: true, write: false, format: 'esm', platform, metafile: true, logLevel: 'silent' });
+    const r = await esbuild.build({
+      entryPoints: [file],
+      absWorkingDir: all,
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform,
+      metafile: true,
+      logLevel: 'silent',
+    });
     const text = r.outputFiles[0]!.text.toLowerCase();
     // What went into the output: metafile.inputs also lists every module esbuild parsed and then
     // shook off (re-exports nobody uses, and the dynamic imports inside them).
@@ -517,7 +620,9 @@ describe('every package (what @kms-wrap/cli brings)', () => {
     // The markers are real: each is in its own package's code.
     for (const [pkg, markers] of Object.entries(MARKERS)) {
       const dist = join(all, 'node_modules', pkg, 'dist');
-      const code = (await Promise.all((await readdir(dist)).filter((f) => f.endsWith('.js')).map((f) => readFile(join(dist, f), 'utf8')))).join('\n').toLowerCase();
+      const code = (await Promise.all((await readdir(dist)).filter((f) => f.endsWith('.js')).map((f) => readFile(join(dist, f), 'utf8'))))
+        .join('\n')
+        .toLowerCase();
       for (const m of markers) expect(code, `${m} in ${pkg}`).toContain(m.toLowerCase());
     }
     const entry = `
@@ -528,11 +633,23 @@ export const make = (crypto) => createWrapper({ algorithms: [RSAES_OAEP_SHA_256]
     for (const platform of ['node', 'browser'] as const) {
       const { text, packagesIn } = await bundle(entry, platform);
       expect([...packagesIn].sort(), platform).toEqual(expect.arrayContaining(['@kms-wrap/core', '@kms-wrap/rsaes-oaep']));
-      for (const other of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke', '@kms-wrap/sm2', '@kms-wrap/keygen', '@kms-wrap/node', '@kms-wrap/browser', 'pkijs', '@noble/curves']) {
+      for (const other of [
+        '@kms-wrap/rsa-aes-key-wrap',
+        '@kms-wrap/sm2pke',
+        '@kms-wrap/sm2',
+        '@kms-wrap/keygen',
+        '@kms-wrap/node',
+        '@kms-wrap/browser',
+        'pkijs',
+        '@noble/curves',
+      ]) {
         expect(packagesIn.has(other), `${other} in the ${platform} bundle`).toBe(false);
       }
       // core and the plugin import no runtime
-      expect([...packagesIn].filter((p) => p.startsWith('node:')), platform).toEqual([]);
+      expect(
+        [...packagesIn].filter((p) => p.startsWith('node:')),
+        platform,
+      ).toEqual([]);
       expect(text).toContain('oaepcapacity');
       for (const pkg of ['@kms-wrap/rsa-aes-key-wrap', '@kms-wrap/sm2pke', '@kms-wrap/sm2']) {
         for (const m of MARKERS[pkg]!) expect(text.includes(m.toLowerCase()), `${m} (${pkg}) in the ${platform} bundle`).toBe(false);
@@ -559,4 +676,3 @@ export const wrapper = createWrapper({ algorithms: [RSAES_OAEP_SHA_256], crypto:
     }
   });
 });
-

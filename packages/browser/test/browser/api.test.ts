@@ -5,7 +5,15 @@
 import { KEY_SPECS, KEY_SPEC_INFO, KmsWrapError, inspectMaterial } from '@kms-wrap/core';
 import { fromBase64, toHex } from '@kms-wrap/core/encoding';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
-import { MAX_INPUT_BYTES, downloadBytes, generateKeyMaterial, loadInstalledAlgorithms, loadStandardAlgorithm, readFileBytes, wrapKeyMaterial } from '../../src/index.js';
+import {
+  MAX_INPUT_BYTES,
+  downloadBytes,
+  generateKeyMaterial,
+  loadInstalledAlgorithms,
+  loadStandardAlgorithm,
+  readFileBytes,
+  wrapKeyMaterial,
+} from '../../src/index.js';
 import { _importOptional, _isModuleNotFound } from '../../src/optional-import.js';
 
 const keys = inject('wrappingKeys');
@@ -14,7 +22,10 @@ const spki = (name: keyof typeof keys) => fromBase64(keys[name].spki)!;
 afterEach(() => vi.restoreAllMocks());
 
 async function refusal(p: Promise<unknown>): Promise<KmsWrapError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(KmsWrapError);
   return e as KmsWrapError;
 }
@@ -33,14 +44,25 @@ describe('standard algorithms', () => {
   });
 
   it('tells "not installed" apart from other import failures', async () => {
-    const chromium = new TypeError('Failed to resolve module specifier "@kms-wrap/sm2pke". Relative references must start with either "/", "./", or "../".');
+    const chromium = new TypeError(
+      'Failed to resolve module specifier "@kms-wrap/sm2pke". Relative references must start with either "/", "./", or "../".',
+    );
     const firefox = new TypeError('The specifier “@kms-wrap/sm2pke” was a bare specifier, but was not remapped to anything.');
     const node = Object.assign(new Error("Cannot find package '@kms-wrap/sm2pke'"), { code: 'ERR_MODULE_NOT_FOUND' });
     for (const e of [chromium, firefox, node]) expect(_isModuleNotFound(e, '@kms-wrap/sm2pke')).toBe(true);
     // A missing module of *another* package (a dependency of it), a chunk that did not load, or any other error is a real failure.
     expect(_isModuleNotFound(new TypeError('Failed to resolve module specifier "@noble/curves"'), '@kms-wrap/sm2pke')).toBe(false);
-    expect(_isModuleNotFound(Object.assign(new Error("Cannot find package '@noble/curves' imported from /x/node_modules/@kms-wrap/sm2pke/dist/curve.js"), { code: 'ERR_MODULE_NOT_FOUND' }), '@kms-wrap/sm2pke')).toBe(false);
-    expect(_isModuleNotFound(new TypeError('Failed to fetch dynamically imported module: https://cdn.example/chunk-1.js'), '@kms-wrap/sm2pke')).toBe(false);
+    expect(
+      _isModuleNotFound(
+        Object.assign(new Error("Cannot find package '@noble/curves' imported from /x/node_modules/@kms-wrap/sm2pke/dist/curve.js"), {
+          code: 'ERR_MODULE_NOT_FOUND',
+        }),
+        '@kms-wrap/sm2pke',
+      ),
+    ).toBe(false);
+    expect(
+      _isModuleNotFound(new TypeError('Failed to fetch dynamically imported module: https://cdn.example/chunk-1.js'), '@kms-wrap/sm2pke'),
+    ).toBe(false);
     expect(_isModuleNotFound(new SyntaxError('Unexpected token'), '@kms-wrap/sm2pke')).toBe(false);
     await expect(_importOptional('@kms-wrap/sm2pke', () => Promise.reject(chromium))).resolves.toBeUndefined();
     await expect(_importOptional('@kms-wrap/sm2pke', () => Promise.reject(new RangeError('boom')))).rejects.toThrow('boom');
@@ -53,7 +75,12 @@ describe('standard algorithms', () => {
 describe('wrapKeyMaterial', () => {
   it('resolves to EncryptedKeyMaterial bytes of the expected length', async () => {
     const material = await generateKeyMaterial('HMAC_384');
-    const oaep = await wrapKeyMaterial({ material, wrappingPublicKey: spki('RSA_4096'), algorithm: 'rsaes_oaep_sha_256', keySpec: 'HMAC_384' });
+    const oaep = await wrapKeyMaterial({
+      material,
+      wrappingPublicKey: spki('RSA_4096'),
+      algorithm: 'rsaes_oaep_sha_256',
+      keySpec: 'HMAC_384',
+    });
     expect(oaep).toBeInstanceOf(Uint8Array);
     expect(oaep).toHaveLength(512);
     const p384 = await generateKeyMaterial('ECC_NIST_P384');
@@ -62,7 +89,14 @@ describe('wrapKeyMaterial', () => {
   });
 
   it('refuses RSAES_PKCS1_V1_5 and says since when', async () => {
-    const e = await refusal(wrapKeyMaterial({ material: new Uint8Array(32).fill(1), wrappingPublicKey: spki('RSA_4096'), algorithm: 'RSAES_PKCS1_V1_5', keySpec: 'SYMMETRIC_DEFAULT' }));
+    const e = await refusal(
+      wrapKeyMaterial({
+        material: new Uint8Array(32).fill(1),
+        wrappingPublicKey: spki('RSA_4096'),
+        algorithm: 'RSAES_PKCS1_V1_5',
+        keySpec: 'SYMMETRIC_DEFAULT',
+      }),
+    );
     expect(e.code).toBe('ERR_ALGORITHM_DEPRECATED');
     expect(e.message).toContain('10 October 2023');
   });
@@ -71,10 +105,14 @@ describe('wrapKeyMaterial', () => {
     const material = await generateKeyMaterial('ECC_NIST_P521');
     const e = await refusal(wrapKeyMaterial({ material, wrappingPublicKey: spki('RSA_2048'), algorithm: 'RSAES_OAEP_SHA_256' }));
     expect(e.code).toBe('ERR_CAPACITY_EXCEEDED');
-    expect(e.message).toContain(`(${material.length} bytes) does not fit RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key (190 bytes at most)`);
+    expect(e.message).toContain(
+      `(${material.length} bytes) does not fit RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key (190 bytes at most)`,
+    );
     expect(e.message).toMatch(/— use RSA_AES_KEY_WRAP_SHA_256, or an RSA_3072 or RSA_4096 wrapping key$/);
     // In the China Regions there is no RSA_AES_KEY_WRAP, and OAEP does not fit either: the way out is another key.
-    const china = await refusal(wrapKeyMaterial({ material, wrappingPublicKey: spki('RSA_2048'), algorithm: 'RSA_AES_KEY_WRAP_SHA_256', region: 'cn-north-1' }));
+    const china = await refusal(
+      wrapKeyMaterial({ material, wrappingPublicKey: spki('RSA_2048'), algorithm: 'RSA_AES_KEY_WRAP_SHA_256', region: 'cn-north-1' }),
+    );
     expect(china.code).toBe('ERR_REGION_MISMATCH');
     expect(china.message).not.toMatch(/use RSAES_OAEP_SHA_(1|256)$/);
   });
@@ -83,12 +121,21 @@ describe('wrapKeyMaterial', () => {
     const material = fromBase64(inject('opensslMaterials').ECC_NIST_P256)!;
     const e = await refusal(wrapKeyMaterial({ material, wrappingPublicKey: spki('SM2'), algorithm: 'SM2PKE' }));
     expect(e.code).toBe('ERR_REGION_MISMATCH');
-    const f = await refusal(wrapKeyMaterial({ material, wrappingPublicKey: spki('SM2'), algorithm: 'RSAES_OAEP_SHA_256', region: 'china' }));
+    const f = await refusal(
+      wrapKeyMaterial({ material, wrappingPublicKey: spki('SM2'), algorithm: 'RSAES_OAEP_SHA_256', region: 'china' }),
+    );
     expect(f.code).toBe('ERR_PUBLIC_KEY_TYPE');
   });
 
   it('refuses a private key given as the wrapping public key', async () => {
-    const e = await refusal(wrapKeyMaterial({ material: new Uint8Array(32), wrappingPublicKey: fromBase64(keys.RSA_2048.pkcs8)!, algorithm: 'RSAES_OAEP_SHA_256', keySpec: 'SYMMETRIC_DEFAULT' }));
+    const e = await refusal(
+      wrapKeyMaterial({
+        material: new Uint8Array(32),
+        wrappingPublicKey: fromBase64(keys.RSA_2048.pkcs8)!,
+        algorithm: 'RSAES_OAEP_SHA_256',
+        keySpec: 'SYMMETRIC_DEFAULT',
+      }),
+    );
     expect(e.code).toBe('ERR_PUBLIC_KEY_IS_PRIVATE');
   });
 

@@ -18,7 +18,11 @@ const opensslMaterials = inject('opensslMaterials');
 
 function keys(specs: readonly WrappingKeySpec[]): () => Promise<ConformanceKey[]> {
   return async () =>
-    specs.map((spec) => ({ spec, publicKeySpki: fromBase64(wrappingKeys[spec].spki)!, privateKeyPkcs8: fromBase64(wrappingKeys[spec].pkcs8)! }));
+    specs.map((spec) => ({
+      spec,
+      publicKeySpki: fromBase64(wrappingKeys[spec].spki)!,
+      privateKeyPkcs8: fromBase64(wrappingKeys[spec].pkcs8)!,
+    }));
 }
 
 /** Raw material from the CSPRNG, and private keys OpenSSL made (PKCS#8 DER). */

@@ -14,7 +14,10 @@ const keys = inject('wrappingKeys');
 const spki = (name: keyof typeof keys) => fromBase64(keys[name].spki)!;
 
 async function refusal(p: Promise<unknown>): Promise<KmsWrapError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(KmsWrapError);
   return e as KmsWrapError;
 }
@@ -34,7 +37,12 @@ describe('wrapKeyMaterial({ target })', () => {
   it("'azure': the .byok JSON naming the KEK, whose ciphertext unwraps to the material", async () => {
     const material = await generateKeyMaterial('RSA_2048');
     const kid = 'https://contoso-kv.vault.azure.net/keys/KEK/0123';
-    const bytes = await wrapKeyMaterial({ target: 'azure', material, wrappingPublicKey: spki('RSA_3072'), envelope: { options: { kekId: kid } } });
+    const bytes = await wrapKeyMaterial({
+      target: 'azure',
+      material,
+      wrappingPublicKey: spki('RSA_3072'),
+      envelope: { options: { kekId: kid } },
+    });
     const blob = JSON.parse(bytesToText(bytes)) as { header: { kid: string }; ciphertext: string };
     expect(blob.header.kid).toBe(kid);
     const ciphertext = fromBase64(blob.ciphertext.replace(/-/g, '+').replace(/_/g, '/'))!;
@@ -43,10 +51,21 @@ describe('wrapKeyMaterial({ target })', () => {
 
   it("'gcp': Cloud KMS's raw wrapped key with its own algorithm id; AWS KMS (the default) as before", async () => {
     const material = await generateKeyMaterial('SYMMETRIC_DEFAULT');
-    const gcp = await wrapKeyMaterial({ target: 'gcp', algorithm: 'RSA_OAEP_3072_SHA256', material, wrappingPublicKey: spki('RSA_3072'), keySpec: 'SYMMETRIC_DEFAULT' });
+    const gcp = await wrapKeyMaterial({
+      target: 'gcp',
+      algorithm: 'RSA_OAEP_3072_SHA256',
+      material,
+      wrappingPublicKey: spki('RSA_3072'),
+      keySpec: 'SYMMETRIC_DEFAULT',
+    });
     expect(gcp).toHaveLength(384);
     expect(await unwrap('RSAES_OAEP_SHA_256', 'RSA_3072', gcp)).toBe(toHex(material));
-    const aws = await wrapKeyMaterial({ algorithm: 'RSAES_OAEP_SHA_256', material, wrappingPublicKey: spki('RSA_3072'), keySpec: 'SYMMETRIC_DEFAULT' });
+    const aws = await wrapKeyMaterial({
+      algorithm: 'RSAES_OAEP_SHA_256',
+      material,
+      wrappingPublicKey: spki('RSA_3072'),
+      keySpec: 'SYMMETRIC_DEFAULT',
+    });
     expect(await unwrap('RSAES_OAEP_SHA_256', 'RSA_3072', aws)).toBe(toHex(material));
   });
 
@@ -55,13 +74,24 @@ describe('wrapKeyMaterial({ target })', () => {
     const none = await refusal(wrapKeyMaterial({ target: 'gcp', material, wrappingPublicKey: spki('RSA_3072') }));
     expect(none.code).toBe(ERROR_CODES.UNKNOWN_NAME);
     expect(none.message).toMatch(/^Google Cloud KMS needs an algorithm — use RSA_OAEP_3072_SHA256_AES_256, /);
-    const kek = await refusal(wrapKeyMaterial({ target: 'azure', material, wrappingPublicKey: spki('RSA_3072'), keySpec: 'SYMMETRIC_DEFAULT' }));
+    const kek = await refusal(
+      wrapKeyMaterial({ target: 'azure', material, wrappingPublicKey: spki('RSA_3072'), keySpec: 'SYMMETRIC_DEFAULT' }),
+    );
     expect(kek.code).toBe(ERROR_CODES.TARGET_OPTION_INVALID);
     expect(kek.message).toContain('Azure Key Vault needs --kek-id');
     // Vault's wrapping key is RSA_4096 only; AWS KMS would take this RSA_2048 one.
-    const small = await refusal(wrapKeyMaterial({ target: 'vault', material, wrappingPublicKey: spki('RSA_2048'), keySpec: 'SYMMETRIC_DEFAULT' }));
+    const small = await refusal(
+      wrapKeyMaterial({ target: 'vault', material, wrappingPublicKey: spki('RSA_2048'), keySpec: 'SYMMETRIC_DEFAULT' }),
+    );
     expect(small.code).toBe(ERROR_CODES.PUBLIC_KEY_TYPE);
     expect(small.message).toBe('SHA256 needs an RSA_4096 wrapping key, and this one is RSA_2048 — use an RSA_4096 wrapping key');
-    expect(await wrapKeyMaterial({ algorithm: 'RSAES_OAEP_SHA_256', material, wrappingPublicKey: spki('RSA_2048'), keySpec: 'SYMMETRIC_DEFAULT' })).toHaveLength(256);
+    expect(
+      await wrapKeyMaterial({
+        algorithm: 'RSAES_OAEP_SHA_256',
+        material,
+        wrappingPublicKey: spki('RSA_2048'),
+        keySpec: 'SYMMETRIC_DEFAULT',
+      }),
+    ).toHaveLength(256);
   });
 });

@@ -8,7 +8,13 @@ import { parseWrappingPublicKey } from '@kms-wrap/core';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { createWebCryptoProvider } from '../../src/index.js';
 
-const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)));
+const hex = (s: string) =>
+  Uint8Array.from(
+    s
+      .replace(/\s+/g, '')
+      .match(/../g)!
+      .map((b) => parseInt(b, 16)),
+  );
 const b64 = (s: string) => fromBase64(s)!;
 
 const keys = inject('wrappingKeys');
@@ -107,7 +113,11 @@ describe('key generation', () => {
     expect(jwk.n).toHaveLength(342); // 256 bytes, base64url without padding
   });
 
-  for (const [crv, size] of [['P-256', 32], ['P-384', 48], ['P-521', 66]] as const) {
+  for (const [crv, size] of [
+    ['P-256', 32],
+    ['P-384', 48],
+    ['P-521', 66],
+  ] as const) {
     it(`generates ${crv} keys as JWKs with kty, crv, x, y, d`, async () => {
       const jwk = await provider.generateEcKey!(crv);
       expect(Object.keys(jwk).sort()).toEqual(['crv', 'd', 'kty', 'x', 'y']);
@@ -123,7 +133,11 @@ describe('key generation', () => {
 
 describe('the public exponent backstop', () => {
   it('a key object claiming to be parsed, over an e = 3 spki → ERR_PUBLIC_KEY_WEAK, naming 3; nothing encrypted', async () => {
-    const pair = await crypto.subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 2048, publicExponent: Uint8Array.of(3), hash: 'SHA-256' }, true, ['encrypt', 'decrypt']);
+    const pair = await crypto.subtle.generateKey(
+      { name: 'RSA-OAEP', modulusLength: 2048, publicExponent: Uint8Array.of(3), hash: 'SHA-256' },
+      true,
+      ['encrypt', 'decrypt'],
+    );
     const spki = new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey));
     const forged = { spec: 'RSA_2048', type: 'rsa', spki } as WrappingPublicKey;
     const error = await provider.rsaOaepEncrypt(forged, 'SHA-256', new Uint8Array(32)).then(

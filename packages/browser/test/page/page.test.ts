@@ -89,7 +89,13 @@ function nodeWrapper(): Wrapper {
 }
 
 /** The sentence core gives for refusing `algorithm` here: the page must show it unchanged. */
-async function coreReason(material: Uint8Array, spki: Uint8Array, region: 'standard' | 'china', algorithm: string, keySpec?: string): Promise<string> {
+async function coreReason(
+  material: Uint8Array,
+  spki: Uint8Array,
+  region: 'standard' | 'china',
+  algorithm: string,
+  keySpec?: string,
+): Promise<string> {
   const options = nodeWrapper().options({ material, wrappingPublicKey: spki, region, ...(keySpec ? { keySpec } : {}) });
   const option = options.find((o) => o.algorithm === algorithm);
   if (!option?.reason) throw new Error(`core accepts ${algorithm} here`);
@@ -150,9 +156,7 @@ describe('kms-wrap.html from file://, offline', () => {
 
     await expect.poll(() => page.isVisible('#result')).toBe(true);
     // The command core's AWS target prints (one owner for it), placeholders named in the status.
-    expect(await page.inputValue('#command')).toBe(
-      awsImportCommand({ file: 'EncryptedKeyMaterial.bin' }),
-    );
+    expect(await page.inputValue('#command')).toBe(awsImportCommand({ file: 'EncryptedKeyMaterial.bin' }));
     expect(await page.isHidden('#token-download')).toBe(true);
     const saved = (await page.textContent('#status'))!;
     expect(saved).toContain('Saved EncryptedKeyMaterial.bin (');
@@ -186,7 +190,9 @@ describe('kms-wrap.html from file://, offline', () => {
     const kwp = await algorithmRow(page, 'RSA_AES_KEY_WRAP_SHA_256');
     expect(kwp.disabled).toBe(true);
     expect(kwp.reason).toContain('does not accept SYMMETRIC_DEFAULT material (symmetric) wrapped with RSA_AES_KEY_WRAP_SHA_256');
-    expect(kwp.reason).toBe(`Not available: ${await coreReason(new Uint8Array(32), rsa4096.spki, 'standard', 'RSA_AES_KEY_WRAP_SHA_256', 'SYMMETRIC_DEFAULT')}`);
+    expect(kwp.reason).toBe(
+      `Not available: ${await coreReason(new Uint8Array(32), rsa4096.spki, 'standard', 'RSA_AES_KEY_WRAP_SHA_256', 'SYMMETRIC_DEFAULT')}`,
+    );
 
     const material = await downloadOf(page, () => page.click('#material-download'));
     expect(material.download.suggestedFilename()).toBe('PlaintextKeyMaterial.bin');
@@ -197,7 +203,9 @@ describe('kms-wrap.html from file://, offline', () => {
     expect(wrapped.bytes.length).toBe(512);
     expect(opensslUnwrap(dir, 'RSAES_OAEP_SHA_256', rsa4096.pem, wrapped.bytes).equals(material.bytes)).toBe(true);
 
-    expect(await page.inputValue('#command')).toContain(`aws kms import-key-material --key-id ${keyId} --encrypted-key-material fileb://EncryptedKeyMaterial.bin`);
+    expect(await page.inputValue('#command')).toContain(
+      `aws kms import-key-material --key-id ${keyId} --encrypted-key-material fileb://EncryptedKeyMaterial.bin`,
+    );
     const importToken = await downloadOf(page, () => page.click('#token-download'));
     expect(importToken.download.suggestedFilename()).toBe('ImportToken.bin');
     expect(importToken.bytes.equals(token)).toBe(true);
@@ -241,7 +249,12 @@ describe('kms-wrap.html from file://, offline', () => {
     expect(text).toMatch(/^the wrapping public key file holds .+ — give the public key \(WrappingPublicKey\.bin\)/);
     expect(text).not.toMatch(/\n/);
 
-    const expired = { KeyId: 'abcd', ImportToken: 'AAAA', PublicKey: rsa4096.spki.toString('base64'), ParametersValidTo: '2019-09-12T10:12:00Z' };
+    const expired = {
+      KeyId: 'abcd',
+      ImportToken: 'AAAA',
+      PublicKey: rsa4096.spki.toString('base64'),
+      ParametersValidTo: '2019-09-12T10:12:00Z',
+    };
     await page.fill('#key-text', JSON.stringify(expired));
     await page.click('#key-use');
     await expect.poll(() => page.textContent('#key-summary')).toContain('EXPIRED on 2019-09-12T10:12:00Z');
@@ -261,7 +274,9 @@ describe('kms-wrap.html from file://, offline', () => {
         .map((el) => el.id || el.outerHTML),
     );
     expect(unlabelled).toEqual([]);
-    expect(await page.evaluate(() => [...document.querySelectorAll('fieldset')].every((f) => f.querySelector(':scope > legend')))).toBe(true);
+    expect(await page.evaluate(() => [...document.querySelectorAll('fieldset')].every((f) => f.querySelector(':scope > legend')))).toBe(
+      true,
+    );
 
     // Paste the key, then Tab to the key spec, choose HMAC_256 by typing, Tab to Generate, press Enter.
     await page.focus('#key-text');
@@ -287,9 +302,13 @@ describe('kms-wrap.html from file://, offline', () => {
   it('keeps "Wrap and download" disabled until the key, the material and an algorithm are chosen, and says what is missing', async () => {
     const page = await openPage();
     expect(await page.isDisabled('#wrap')).toBe(true);
-    expect(await page.textContent('#wrap-hint')).toBe('Choose the wrapping public key (step 2), the key material (step 3), an algorithm the target accepts (step 4) first.');
+    expect(await page.textContent('#wrap-hint')).toBe(
+      'Choose the wrapping public key (step 2), the key material (step 3), an algorithm the target accepts (step 4) first.',
+    );
     await page.setInputFiles('#key-file', join(dir, 'WrappingPublicKey.bin'));
-    await expect.poll(() => page.textContent('#wrap-hint')).toBe('Choose the key material (step 3), an algorithm the target accepts (step 4) first.');
+    await expect
+      .poll(() => page.textContent('#wrap-hint'))
+      .toBe('Choose the key material (step 3), an algorithm the target accepts (step 4) first.');
     expect(await page.isDisabled('#wrap')).toBe(true);
     await page.click('#generate');
     await expect.poll(() => page.isEnabled('#wrap')).toBe(true);
@@ -303,7 +322,8 @@ describe('kms-wrap.html from file://, offline', () => {
 
   it('runs the keygen script (pkijs) only when the user generates', async () => {
     const page = await openPage();
-    const loaded = () => page.evaluate(() => ({ shared: '__kmsWrapShared' in window, modules: document.querySelectorAll('script[type="module"]').length }));
+    const loaded = () =>
+      page.evaluate(() => ({ shared: '__kmsWrapShared' in window, modules: document.querySelectorAll('script[type="module"]').length }));
     expect(await loaded()).toEqual({ shared: false, modules: 1 });
     await page.setInputFiles('#key-file', join(dir, 'WrappingPublicKey.bin'));
     await page.getByLabel('Use a file I have').check();
@@ -345,7 +365,9 @@ describe('kms-wrap.html from file://, offline', () => {
     const byok = JSON.parse(bytes.toString('utf8')) as { header: { kid: string; enc: string }; ciphertext: string; generator: string };
     expect(byok.header).toMatchObject({ kid, enc: 'CKM_RSA_AES_KEY_WRAP' });
     expect(byok.generator).toMatch(/^kms-wrap-page\//);
-    expect(opensslUnwrap(dir, 'RSA_AES_KEY_WRAP_SHA_1', rsa4096.pem, Buffer.from(byok.ciphertext, 'base64url')).equals(p384.pkcs8)).toBe(true);
+    expect(opensslUnwrap(dir, 'RSA_AES_KEY_WRAP_SHA_1', rsa4096.pem, Buffer.from(byok.ciphertext, 'base64url')).equals(p384.pkcs8)).toBe(
+      true,
+    );
     expect(await page.inputValue('#command')).toContain('az keyvault key import --vault-name contoso');
     expect(await page.textContent('#command-label')).toBe('Then run:');
     expect(await page.isHidden('#token-download')).toBe(true);
@@ -365,7 +387,9 @@ describe('kms-wrap.html from file://, offline', () => {
     expect(download.suggestedFilename()).toBe('ciphertext.b64');
     const wrapped = Buffer.from(bytes.toString('ascii'), 'base64');
     expect(opensslUnwrap(dir, 'RSA_AES_KEY_WRAP_SHA_256', rsa4096.pem, wrapped).equals(material.bytes)).toBe(true);
-    expect(await page.inputValue('#command')).toBe('vault write transit/keys/payments/import ciphertext=@ciphertext.b64 hash_function=SHA256 type=aes256-gcm96');
+    expect(await page.inputValue('#command')).toBe(
+      'vault write transit/keys/payments/import ciphertext=@ciphertext.b64 hash_function=SHA256 type=aes256-gcm96',
+    );
   });
 
   it('puts the expiry of the imported material into the AWS command', async () => {
@@ -386,15 +410,25 @@ describe('kms-wrap.html from file://, offline', () => {
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
     expect(csp).toBeDefined();
     // Two scripts, each allowed by its hash: the page's, and the keygen script it runs on demand.
-    expect(csp).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/]+=*' 'sha256-[A-Za-z0-9+/]+=*'; style-src 'sha256-[A-Za-z0-9+/]+=*'; img-src data:; base-uri 'none'; form-action 'none'$/);
+    expect(csp).toMatch(
+      /^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/]+=*' 'sha256-[A-Za-z0-9+/]+=*'; style-src 'sha256-[A-Za-z0-9+/]+=*'; img-src data:; base-uri 'none'; form-action 'none'$/,
+    );
     // One file: no external script, style, image, font or frame references.
     const markup = html.replace(/(<script[^>]*>)[\s\S]*?<\/script>/g, '$1</script>');
     expect(/<(script|link|img|iframe|object|embed)[^>]+(src|href|data)=/i.test(markup), 'an external reference in the markup').toBe(false);
     expect(/url\(|@import|srcset=/i.test(markup), 'an external reference in the markup or CSS').toBe(false);
-    expect(markup.match(/<script[^>]*>/g)).toEqual(['<script type="text/x-kms-wrap-keygen" id="kms-wrap-keygen">', '<script type="module">']);
+    expect(markup.match(/<script[^>]*>/g)).toEqual([
+      '<script type="text/x-kms-wrap-keygen" id="kms-wrap-keygen">',
+      '<script type="module">',
+    ]);
     // And the page refuses a fetch even if something tried one.
     const page = await openPage();
-    const blocked = await page.evaluate(() => fetch('https://example.com/').then(() => 'fetched', (e: Error) => e.name));
+    const blocked = await page.evaluate(() =>
+      fetch('https://example.com/').then(
+        () => 'fetched',
+        (e: Error) => e.name,
+      ),
+    );
     expect(blocked).toBe('TypeError');
     const violations = await cspViolations(page);
     expect(violations.some((v) => v.startsWith('connect-src https://example.com'))).toBe(true);
@@ -411,7 +445,8 @@ describe('dist/kms-wrap.browser.js', () => {
     const seen: string[] = [];
     page.on('request', (r) => seen.push(r.url()));
     // The host page loads the bundle the documented way, as a module script next to it.
-    const host = '<!doctype html><title>host</title><script type="module">import * as k from "./kms-wrap.browser.js"; window.kmsWrap = k;</script>';
+    const host =
+      '<!doctype html><title>host</title><script type="module">import * as k from "./kms-wrap.browser.js"; window.kmsWrap = k;</script>';
     await page.route(`${origin}/**`, (route) => {
       const url = new URL(route.request().url());
       if (url.pathname === '/kms-wrap.browser.js') return route.fulfill({ body: readFileSync(bundlePath), contentType: 'text/javascript' });
@@ -419,13 +454,13 @@ describe('dist/kms-wrap.browser.js', () => {
     });
     await page.goto(`${origin}/index.html`);
     await page.waitForFunction(() => 'kmsWrap' in window);
-    const result = await page.evaluate(`(async () => {
+    const result = (await page.evaluate(`(async () => {
       const k = window.kmsWrap;
       const material = await k.generateKeyMaterial('ECC_NIST_P256');
       const der = Uint8Array.from(atob(${JSON.stringify(rsa4096.spki.toString('base64'))}), (c) => c.charCodeAt(0));
       const ct = await k.wrapKeyMaterial({ material, wrappingPublicKey: der, algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
       return { exports: Object.keys(k).sort(), length: ct.length, materialLength: material.length };
-    })()`) as { exports: string[]; length: number; materialLength: number };
+    })()`)) as { exports: string[]; length: number; materialLength: number };
     expect(result.exports).toEqual([
       'MAX_INPUT_BYTES',
       'createWebCryptoProvider',

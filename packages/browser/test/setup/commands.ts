@@ -17,6 +17,7 @@ const unwrap: BrowserCommand<[UnwrapCommandArgs], string> = (_ctx, { algorithm, 
   return opensslUnwrap(keysDir(), algorithm, pem, Buffer.from(ciphertext, 'base64')).toString('base64');
 };
 
-const reencode: BrowserCommand<[string], string> = (_ctx, der) => opensslReencodePkcs8(keysDir(), Buffer.from(der, 'base64')).toString('base64');
+const reencode: BrowserCommand<[string], string> = (_ctx, der) =>
+  opensslReencodePkcs8(keysDir(), Buffer.from(der, 'base64')).toString('base64');
 
 export const commands = { opensslUnwrap: unwrap, opensslReencodePkcs8: reencode };

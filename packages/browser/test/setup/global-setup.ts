@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import type { ProvidedContext } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import type { ProvidedKey } from './context.js';
-import { OPENSSL_MATERIAL_SPECS, WRAPPING_KEY_NAMES, generateKey, removeDir, tempDir, type OpensslMaterialSpec, type WrappingKeyName } from './openssl.js';
+import {
+  OPENSSL_MATERIAL_SPECS,
+  WRAPPING_KEY_NAMES,
+  generateKey,
+  removeDir,
+  tempDir,
+  type OpensslMaterialSpec,
+  type WrappingKeyName,
+} from './openssl.js';
 
 /** Where the commands find the private keys (same process as the commands). */
 export const KEYS_DIR_ENV = 'KMS_WRAP_BROWSER_TEST_KEYS';

@@ -98,8 +98,18 @@ export function opensslUnwrap(dir: string, algorithm: string, keyPem: string, ci
 
 function oaepDecrypt(keyPem: string, md: 'sha1' | 'sha256', file: string): Buffer {
   return openssl([
-    'pkeyutl', '-decrypt', '-inkey', keyPem, '-in', file,
-    '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', `rsa_oaep_md:${md}`, '-pkeyopt', `rsa_mgf1_md:${md}`,
+    'pkeyutl',
+    '-decrypt',
+    '-inkey',
+    keyPem,
+    '-in',
+    file,
+    '-pkeyopt',
+    'rsa_padding_mode:oaep',
+    '-pkeyopt',
+    `rsa_oaep_md:${md}`,
+    '-pkeyopt',
+    `rsa_mgf1_md:${md}`,
   ]);
 }
 

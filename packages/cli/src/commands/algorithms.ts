@@ -15,7 +15,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const capacity = Object.fromEntries(
       WRAPPING_KEY_SPECS.filter((k) => rule.wrappingKeySpecs.includes(k)).map((k) => [k, plugin ? plugin.capacity(k) : null]),
     );
-    return { id, package: rule.packageName, installed: !!plugin, materials: rule.materials, wrappingKeySpecs: rule.wrappingKeySpecs, regions: rule.regions, capacityBytes: capacity };
+    return {
+      id,
+      package: rule.packageName,
+      installed: !!plugin,
+      materials: rule.materials,
+      wrappingKeySpecs: rule.wrappingKeySpecs,
+      regions: rule.regions,
+      capacityBytes: capacity,
+    };
   });
   const deprecated = Object.entries(wrapper.rules.deprecated).map(([id, why]) => ({ id, why }));
   if (flag(p, 'json')) {
@@ -28,7 +36,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     line(io.stdout, `${r.id}${r.installed ? '' : `   (not installed: npm install ${r.package})`}`);
     line(io.stdout, `  material:      ${r.materials.join(', ')}`);
     line(io.stdout, `  wrapping keys: ${r.wrappingKeySpecs.join(', ')}`);
-    line(io.stdout, `  regions:       ${r.regions.includes('standard') ? (r.regions.includes('china') ? 'all, China Regions included' : 'all but the China Regions') : 'China Regions only'}`);
+    line(
+      io.stdout,
+      `  regions:       ${r.regions.includes('standard') ? (r.regions.includes('china') ? 'all, China Regions included' : 'all but the China Regions') : 'China Regions only'}`,
+    );
     const caps = Object.entries(r.capacityBytes).map(([k, c]) => `${k} ${c === null ? '?' : c > 65536 ? 'any size' : `${c} bytes`}`);
     line(io.stdout, `  capacity:      ${caps.join(', ')}`);
   }
@@ -45,12 +56,28 @@ async function listTarget(target: Target, asJson: boolean, io: Io): Promise<numb
     const capacity = Object.fromEntries(
       WRAPPING_KEY_SPECS.filter((k) => rule.wrappingKeySpecs.includes(k)).map((k) => [k, plugin ? plugin.capacity(k) : null]),
     );
-    return { id, construction, package: rule.packageName, installed: !!plugin, materials: rule.materials, wrappingKeySpecs: rule.wrappingKeySpecs, capacityBytes: capacity };
+    return {
+      id,
+      construction,
+      package: rule.packageName,
+      installed: !!plugin,
+      materials: rule.materials,
+      wrappingKeySpecs: rule.wrappingKeySpecs,
+      capacityBytes: capacity,
+    };
   });
   const imported = importedSpecs(target.rules).map((spec) => ({ keySpec: spec, name: target.rules.keySpecs?.[spec] ?? spec }));
   const refused = Object.entries(target.rules.keySpecRefusals ?? {}).map(([spec, why]) => ({ keySpec: spec as MaterialSpec, why: why! }));
   if (asJson) {
-    json(io, { ok: true, target: target.id, name: target.name, algorithms: rows, keySpecs: imported, notImported: refused, docs: target.docs });
+    json(io, {
+      ok: true,
+      target: target.id,
+      name: target.name,
+      algorithms: rows,
+      keySpecs: imported,
+      notImported: refused,
+      docs: target.docs,
+    });
     return 0;
   }
   line(io.stdout, `Wrapping algorithms ${target.name} accepts (preference order):`);

@@ -10,7 +10,15 @@
  */
 import { resolve } from 'node:path';
 import { AWS_KMS, ERROR_CODES, parseTarget, type KmsWrapError, type Target } from '@kms-wrap/core';
-import { startBatchWorkers, streamBatchManifest, wrapManifest, type BatchEntryResult, type BatchProgress, type BatchTotals, type StreamedManifest } from '@kms-wrap/batch';
+import {
+  startBatchWorkers,
+  streamBatchManifest,
+  wrapManifest,
+  type BatchEntryResult,
+  type BatchProgress,
+  type BatchTotals,
+  type StreamedManifest,
+} from '@kms-wrap/batch';
 import { flag, parse, str, usageError } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
@@ -22,14 +30,19 @@ const { 'hash-function': _hash, ...BATCH_TARGET_FLAGS } = TARGET_FLAGS;
 const EXIT_ON: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const p = parse('batch', argv, {
-    concurrency: { type: 'string' },
-    force: { type: 'boolean' },
-    fsync: { type: 'boolean' },
-    check: { type: 'boolean' },
-    json: { type: 'boolean' },
-    ...BATCH_TARGET_FLAGS,
-  }, { min: 1, max: 1 });
+  const p = parse(
+    'batch',
+    argv,
+    {
+      concurrency: { type: 'string' },
+      force: { type: 'boolean' },
+      fsync: { type: 'boolean' },
+      check: { type: 'boolean' },
+      json: { type: 'boolean' },
+      ...BATCH_TARGET_FLAGS,
+    },
+    { min: 1, max: 1 },
+  );
   const concurrencyText = str(p, 'concurrency');
   if (concurrencyText !== undefined && (!/^\d+$/.test(concurrencyText) || Number(concurrencyText) < 1 || Number(concurrencyText) > 1024)) {
     throw usageError(`--concurrency takes a whole number from 1 to 1024, not '${concurrencyText}' — see kms-wrap batch --help`);
@@ -41,7 +54,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const manifestPath = resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
   // The threads start loading while this one reads the manifest.
   // This thread wraps too (a command line has nothing else for it to do): one worker fewer to start.
-  const workers = startBatchWorkers({ mainThread: true, ...(concurrencyText === undefined ? {} : { concurrency: Number(concurrencyText) }) });
+  const workers = startBatchWorkers({
+    mainThread: true,
+    ...(concurrencyText === undefined ? {} : { concurrency: Number(concurrencyText) }),
+  });
   let manifest: StreamedManifest;
   try {
     manifest = await streamBatchManifest(manifestPath, { target });
@@ -98,14 +114,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // AWS KMS's output as it was; another target is named.
   const forTarget = target === AWS_KMS ? '' : ` for ${target.name}`;
   if (checkOnly) {
-    if (asJson) json(io, { ok: true, manifest: manifestPath, ...targetField(target), total: totals.total, checked: totals.total, wrapped: 0 });
+    if (asJson)
+      json(io, { ok: true, manifest: manifestPath, ...targetField(target), total: totals.total, checked: totals.total, wrapped: 0 });
     else line(io.stdout, `all ${totals.total} lines pass every check${forTarget} (--check: nothing was wrapped)`);
     return 0;
   }
   printProblems(io, failures, 'failed lines');
   const rate = `${totals.seconds.toFixed(2)} s, ${Math.round(totals.wrapsPerSecond)} wraps/s`;
   if (signal) {
-    io.stderr.write(`kms-wrap: stopped by ${signal}: ${totals.wrapped} wrapped, ${totals.failed} failed, ${totals.skipped} not started — every output written is whole; run the lines not done again\n`);
+    io.stderr.write(
+      `kms-wrap: stopped by ${signal}: ${totals.wrapped} wrapped, ${totals.failed} failed, ${totals.skipped} not started — every output written is whole; run the lines not done again\n`,
+    );
   }
   if (out) {
     out.end({
@@ -122,7 +141,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const failed = totals.failed > 0 ? `, ${totals.failed} failed` : '';
     const skipped = totals.skipped > 0 ? `, ${totals.skipped} not started` : '';
     line(io.stdout, `${totals.wrapped} of ${totals.total} wrapped${forTarget}${failed}${skipped} in ${rate} (files mode 0600)`);
-    if (target !== AWS_KMS && totals.wrapped > 0) line(io.stdout, `each output is the file ${target.name}'s import takes; --json gives each line's import command`);
+    if (target !== AWS_KMS && totals.wrapped > 0)
+      line(io.stdout, `each output is the file ${target.name}'s import takes; --json gives each line's import command`);
   }
   if (signal) return EXIT_ON[signal] ?? 1;
   return totals.failed > 0 || totals.skipped > 0 ? 1 : 0;
@@ -191,7 +211,14 @@ function targetField(target: Target): { target?: string } {
   return target === AWS_KMS ? {} : { target: target.id };
 }
 
-function refuse(io: Io, asJson: boolean, manifest: string, target: Target, problems: { line: number; error: KmsWrapError }[], total: number): number {
+function refuse(
+  io: Io,
+  asJson: boolean,
+  manifest: string,
+  target: Target,
+  problems: { line: number; error: KmsWrapError }[],
+  total: number,
+): number {
   problems.sort((a, b) => a.line - b.line);
   printProblems(io, problems, 'refused lines');
   const lines = new Set(problems.map((x) => x.line)).size;
@@ -238,7 +265,9 @@ function progressBar(io: Io): { update: (p: BatchProgress) => void; clear: () =>
       const filled = p.total === 0 ? width : Math.round((p.done / p.total) * width);
       const rate = p.phase === 'wrap' ? `  ${Math.round(p.done / Math.max(0.001, (now - started) / 1000))}/s` : '';
       const failed = p.failed > 0 ? `  ${p.failed} failed` : '';
-      io.stderr.write(`\r\x1b[2K${p.phase === 'check' ? 'checking' : 'wrapping'} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}${rate}${failed}`);
+      io.stderr.write(
+        `\r\x1b[2K${p.phase === 'check' ? 'checking' : 'wrapping'} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}${rate}${failed}`,
+      );
       shown = true;
     },
     clear() {

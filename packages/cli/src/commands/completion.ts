@@ -19,7 +19,8 @@ interface Option {
 export async function run(argv: string[], io: Io): Promise<number> {
   const p = parse('completion', argv, {}, { min: 1, max: 1 });
   const shell = p.positionals[0]!;
-  if (!(SHELLS as readonly string[]).includes(shell)) throw usageError(`'${shell}' is not a shell kms-wrap completes — use bash, zsh or fish`);
+  if (!(SHELLS as readonly string[]).includes(shell))
+    throw usageError(`'${shell}' is not a shell kms-wrap completes — use bash, zsh or fish`);
   io.stdout.write(shell === 'fish' ? fish() : shell === 'zsh' ? zsh() : bash());
   return 0;
 }
@@ -42,14 +43,22 @@ export function optionsOf(command: string): Option[] {
   const found = new Map<string, Option>();
   const declared = (HELP[command] ?? '')
     .split('\n')
-    .map((l) => (l.startsWith('Usage:') ? l : /^ {2}(-[a-z], )?--[a-z]/.test(l) ? l.replace(/^( *(?:-[a-z], )?--[a-z0-9-]+(?: [^ ]+)?) {2,}.*$/, '$1') : ''))
+    .map((l) =>
+      l.startsWith('Usage:')
+        ? l
+        : /^ {2}(-[a-z], )?--[a-z]/.test(l)
+          ? l.replace(/^( *(?:-[a-z], )?--[a-z0-9-]+(?: [^ ]+)?) {2,}.*$/, '$1')
+          : '',
+    )
     .join('\n');
   for (const m of declared.matchAll(/(?<![\w-])(--[a-z][a-z0-9-]*|-o)(?: ([A-Z][A-Z_]*|[a-z0-9]+(?:\|[a-z0-9]+)+)\b)?/g)) {
     const name = m[1]!;
     const value = m[2];
-    const values = value === undefined ? undefined : value.includes('|') ? value.split('|') : FILES.has(value) ? 'file' : (NAMES[value] ?? []);
+    const values =
+      value === undefined ? undefined : value.includes('|') ? value.split('|') : FILES.has(value) ? 'file' : (NAMES[value] ?? []);
     const before = found.get(name);
-    if (!before || (before.values === undefined && values !== undefined)) found.set(name, { name, ...(values === undefined ? {} : { values }) });
+    if (!before || (before.values === undefined && values !== undefined))
+      found.set(name, { name, ...(values === undefined ? {} : { values }) });
   }
   found.delete('--help');
   found.delete('--version');
@@ -69,7 +78,12 @@ function bash(): string {
   for (const c of COMMAND_NAMES) {
     for (const o of optionsOf(c)) {
       if (o.values === undefined) continue;
-      valueCases.set(o.name, o.values === 'file' ? '      COMPREPLY=($(compgen -f -- "$cur")); return ;;' : `      COMPREPLY=($(compgen -W ${JSON.stringify(q(o.values))} -- "$cur")); return ;;`);
+      valueCases.set(
+        o.name,
+        o.values === 'file'
+          ? '      COMPREPLY=($(compgen -f -- "$cur")); return ;;'
+          : `      COMPREPLY=($(compgen -W ${JSON.stringify(q(o.values))} -- "$cur")); return ;;`,
+      );
     }
   }
   const positional = COMMAND_NAMES.filter((c) => positionalNames(c))

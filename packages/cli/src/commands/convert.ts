@@ -6,7 +6,12 @@ import { flag, parse, str } from '../args.js';
 import { json, line, type Io } from '../io.js';
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const p = parse('convert', argv, { output: { type: 'string', short: 'o' }, force: { type: 'boolean' }, json: { type: 'boolean' } }, { min: 1, max: 1 });
+  const p = parse(
+    'convert',
+    argv,
+    { output: { type: 'string', short: 'o' }, force: { type: 'boolean' }, json: { type: 'boolean' } },
+    { min: 1, max: 1 },
+  );
   const cwd = io.cwd ?? process.cwd();
   const input = resolve(cwd, p.positionals[0]!);
   const output = resolve(cwd, str(p, 'output') ?? defaultOutput(input));

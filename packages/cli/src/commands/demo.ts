@@ -63,7 +63,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
             const back = await wrapper.unwrap({ ciphertext: r.ciphertext, algorithm, privateKey: pair.privateKey });
             const ok = equalBytes(back, material);
             zeroize(back);
-            outcomes.push(ok ? { ...base, outcome: 'verified', bytes: r.ciphertext.length } : { ...base, outcome: 'failed', reason: 'unwrapped bytes differ from the material' });
+            outcomes.push(
+              ok
+                ? { ...base, outcome: 'verified', bytes: r.ciphertext.length }
+                : { ...base, outcome: 'failed', reason: 'unwrapped bytes differ from the material' },
+            );
           } catch (e) {
             if (!isKmsWrapError(e)) throw e;
             outcomes.push({ ...base, outcome: 'refused', code: e.code, reason: e.message });
@@ -85,10 +89,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
   line(io.stdout, 'kms-wrap demo: local wrapping key pairs stand in for KMS; every key spec is generated, wrapped,');
   line(io.stdout, 'unwrapped on the "KMS side" and compared byte for byte. A cell lists the wrapping keys verified;');
   line(io.stdout, '"-" means KMS does not accept that combination (kms-wrap refuses it before wrapping).');
-  for (const scenario of SCENARIOS) printTable(io, scenario, algorithms, outcomes.filter((o) => o.region === scenario.region));
+  for (const scenario of SCENARIOS)
+    printTable(
+      io,
+      scenario,
+      algorithms,
+      outcomes.filter((o) => o.region === scenario.region),
+    );
   printRefusals(io, outcomes);
   line(io.stdout);
-  line(io.stdout, `${verified} wraps verified, ${refused} combinations refused as KMS would, ${failed.length} failed (${seconds.toFixed(1)} s)`);
+  line(
+    io.stdout,
+    `${verified} wraps verified, ${refused} combinations refused as KMS would, ${failed.length} failed (${seconds.toFixed(1)} s)`,
+  );
   for (const f of failed) line(io.stdout, `FAILED ${f.region} ${f.keySpec} ${f.algorithm} ${f.wrappingKeySpec}: ${f.reason}`);
   return failed.length === 0 ? 0 : 1;
 }
@@ -97,7 +110,9 @@ function printTable(io: Io, scenario: (typeof SCENARIOS)[number], algorithms: st
   const cols = algorithms.filter((a) => outcomes.some((o) => o.algorithm === a && o.outcome === 'verified'));
   const short = (k: WrappingKeySpec) => k.replace('RSA_', '');
   const cell = (spec: KeySpec, a: string) => {
-    const ok = outcomes.filter((o) => o.keySpec === spec && o.algorithm === a && o.outcome === 'verified').map((o) => short(o.wrappingKeySpec));
+    const ok = outcomes
+      .filter((o) => o.keySpec === spec && o.algorithm === a && o.outcome === 'verified')
+      .map((o) => short(o.wrappingKeySpec));
     return ok.length ? ok.join(' ') : '-';
   };
   const header = ['key spec', 'bytes', ...cols];
@@ -107,7 +122,11 @@ function printTable(io: Io, scenario: (typeof SCENARIOS)[number], algorithms: st
     return [spec, String(len ?? (any ? '' : '')) || 'PKCS#8', ...cols.map((a) => cell(spec, a))];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   line(io.stdout);
   line(io.stdout, `${scenario.title} (wrapping keys ${scenario.wrappingKeys.join(', ')})`);
   line(io.stdout, fmt(header));
@@ -122,7 +141,13 @@ function printRefusals(io: Io, outcomes: Outcome[]): void {
   for (const o of outcomes) {
     if (o.outcome !== 'refused') continue;
     // One line per reason: what is wrong, with key specs, hashes and material kinds folded.
-    const why = o.reason!.split(' — ')[0]!.replaceAll(o.keySpec, 'X').replace(/_SHA_(1|256)\b/g, '').replace(/\((symmetric|HMAC)\)/, '(raw)').replaceAll(o.wrappingKeySpec, 'W').replace(/\(\d+ bytes at most\)/, '');
+    const why = o
+      .reason!.split(' — ')[0]!
+      .replaceAll(o.keySpec, 'X')
+      .replace(/_SHA_(1|256)\b/g, '')
+      .replace(/\((symmetric|HMAC)\)/, '(raw)')
+      .replaceAll(o.wrappingKeySpec, 'W')
+      .replace(/\(\d+ bytes at most\)/, '');
     const key = `${o.region}:${o.code}:${why}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -15,22 +15,27 @@ import { isoSeconds, parseValidToOption } from '../parameters.js';
 const AWS_REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const p = parse('import', argv, {
-    'key-id': { type: 'string' },
-    material: { type: 'string' },
-    algorithm: { type: 'string' },
-    'wrapping-key-spec': { type: 'string' },
-    'valid-to': { type: 'string' },
-    'no-expiry': { type: 'boolean' },
-    'import-type': { type: 'string' },
-    description: { type: 'string' },
-    'key-material-id': { type: 'string' },
-    region: { type: 'string' },
-    profile: { type: 'string' },
-    'endpoint-url': { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    json: { type: 'boolean' },
-  }, { min: 0, max: 0 });
+  const p = parse(
+    'import',
+    argv,
+    {
+      'key-id': { type: 'string' },
+      material: { type: 'string' },
+      algorithm: { type: 'string' },
+      'wrapping-key-spec': { type: 'string' },
+      'valid-to': { type: 'string' },
+      'no-expiry': { type: 'boolean' },
+      'import-type': { type: 'string' },
+      description: { type: 'string' },
+      'key-material-id': { type: 'string' },
+      region: { type: 'string' },
+      profile: { type: 'string' },
+      'endpoint-url': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    { min: 0, max: 0 },
+  );
   const cwd = io.cwd ?? process.cwd();
   const keyId = required(p, 'import', 'key-id');
   const materialPath = required(p, 'import', 'material');
@@ -42,7 +47,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const validTo = validToText === undefined ? undefined : parseValidToOption(validToText, (io.now ?? Date.now)(), 'import');
   const regionName = str(p, 'region')?.trim().toLowerCase();
   if (regionName !== undefined && !AWS_REGION_NAME.test(regionName)) {
-    throw usageError(`--region for import is an AWS region name such as eu-west-1 or cn-north-1, not '${regionName}' — see kms-wrap import --help`);
+    throw usageError(
+      `--region for import is an AWS region name such as eu-west-1 or cn-north-1, not '${regionName}' — see kms-wrap import --help`,
+    );
   }
   const profile = str(p, 'profile');
   const endpoint = str(p, 'endpoint-url');
@@ -126,16 +133,24 @@ export async function run(argv: string[], io: Io): Promise<number> {
     });
     return 0;
   }
-  const expiry = result.validTo ? `expires ${isoSeconds(result.validTo)} (KEY_MATERIAL_EXPIRES)` : 'does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE)';
+  const expiry = result.validTo
+    ? `expires ${isoSeconds(result.validTo)} (KEY_MATERIAL_EXPIRES)`
+    : 'does not expire (KEY_MATERIAL_DOES_NOT_EXPIRE)';
   if (result.dryRun) {
     const spec = result.keySpec ?? material.info.candidates.join(' or ');
-    line(io.stdout, `dry run: nothing was sent to KMS. ${spec} material, ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key; the material ${expiry}.`);
+    line(
+      io.stdout,
+      `dry run: nothing was sent to KMS. ${spec} material, ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key; the material ${expiry}.`,
+    );
     line(io.stdout, 'kms-wrap import would call:');
     for (const c of result.calls) line(io.stdout, `  ${c.operation} ${JSON.stringify(c.input)}`);
     return 0;
   }
   line(io.stdout, `imported ${result.keySpec} key material into ${result.keyId} (it was ${result.keyState})`);
-  line(io.stdout, `  wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key (${bytes} bytes); the material ${expiry}`);
+  line(
+    io.stdout,
+    `  wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key (${bytes} bytes); the material ${expiry}`,
+  );
   if (result.importType) line(io.stdout, `  import type ${result.importType}`);
   if (result.keyMaterialId) line(io.stdout, `  key material id ${result.keyMaterialId}`);
   line(io.stdout, `  calls: ${result.calls.map((c) => c.operation).join(', ')}`);

@@ -105,7 +105,9 @@ export async function inspectBytes(file: string, bytes: Uint8Array, region: Regi
       details: [
         ...(info.rsaBits ? [`RSA:     ${info.rsaBits}-bit private key`] : []),
         ...(info.curve ? [`curve:   ${info.curve}`] : []),
-        ...(info.candidates.length > 1 ? [`note:    raw bytes of this length fit ${info.candidates.join(' and ')}; wrap with --key-spec if it matters`] : []),
+        ...(info.candidates.length > 1
+          ? [`note:    raw bytes of this length fit ${info.candidates.join(' and ')}; wrap with --key-spec if it matters`]
+          : []),
         'KMS can import it as is (wrap it first: kms-wrap wrap)',
         ...t.lines,
       ],
@@ -139,7 +141,14 @@ export async function inspectBytes(file: string, bytes: Uint8Array, region: Regi
       return asPublicKey.type === 'unknown' ? converted : asPublicKey;
     }
     if (e.code === ERROR_CODES.MATERIAL_ENCRYPTED) {
-      return { ...base, type: 'private-key', format: 'encrypted private key', kmsImportableAsIs: false, details: [], problem: { code: e.code, message: e.message } };
+      return {
+        ...base,
+        type: 'private-key',
+        format: 'encrypted private key',
+        kmsImportableAsIs: false,
+        details: [],
+        problem: { code: e.code, message: e.message },
+      };
     }
     if (e.code === ERROR_CODES.MATERIAL_INVALID && /public key/.test(e.message)) return publicKey(base, bytes, region);
     if (looksLikePublicKeyText(text)) return publicKey(base, bytes, region);
@@ -158,7 +167,10 @@ async function wrappedOutput(base: { file: string; bytes: number }, region: Regi
     format: 'wrapped key material (EncryptedKeyMaterial.bin), going by its length',
     kmsImportableAsIs: true,
     details: [
-      ...readings.map((r) => `could be: ${r.keySpecs.join(', ')} material (${materialLengths(r)}) wrapped with ${r.algorithms.join(' or ')} under an ${r.wrappingKeySpec} wrapping key`),
+      ...readings.map(
+        (r) =>
+          `could be: ${r.keySpecs.join(', ')} material (${materialLengths(r)}) wrapped with ${r.algorithms.join(' or ')} under an ${r.wrappingKeySpec} wrapping key`,
+      ),
       'import it with the token of the same GetParametersForImport call: aws kms import-key-material --encrypted-key-material fileb://FILE --import-token fileb://ImportToken.bin ...',
     ],
     wrapped: readings,
@@ -220,7 +232,8 @@ async function acceptedAlgorithms(key: WrappingPublicKey, region: Region): Promi
   const wrapper = await standardWrapper();
   const ids = acceptedIds(wrapper.rules.algorithms, key, region);
   const inChina = region === 'china' ? [] : acceptedIds(wrapper.rules.algorithms, key, 'china');
-  const none = inChina.length > 0 ? `none outside the AWS China Regions — add --region china (there: ${inChina.join(', ')})` : 'none in this region';
+  const none =
+    inChina.length > 0 ? `none outside the AWS China Regions — add --region china (there: ${inChina.join(', ')})` : 'none in this region';
   return [`algorithms for this key${region === 'china' ? ' (China Regions)' : ''}: ${ids.join(', ') || none}`];
 }
 
@@ -259,7 +272,10 @@ function otherTarget(bytes: Uint8Array, region: Region): MaterialInfo | undefine
 
 /** The targets whose wrapping keys can be of this spec. */
 function wrappingKeyTargets(key: WrappingPublicKey, region: Region): string {
-  const list = (r: Region) => targetsForWrappingKey(key.spec, r).map((t) => `${t.target} (${t.algorithms.join(', ')})`).join('; ');
+  const list = (r: Region) =>
+    targetsForWrappingKey(key.spec, r)
+      .map((t) => `${t.target} (${t.algorithms.join(', ')})`)
+      .join('; ');
   const inChina = region === 'china' ? '' : list('china');
   return `targets for this key: ${list(region) || (inChina ? `none outside the AWS China Regions — add --region china (there: ${inChina})` : 'none')}`;
 }

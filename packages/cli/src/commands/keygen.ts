@@ -10,13 +10,18 @@ import { json, line, progress, type Io } from '../io.js';
 const PARALLEL = 2;
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const p = parse('keygen', argv, {
-    output: { type: 'string', short: 'o' },
-    region: { type: 'string' },
-    count: { type: 'string' },
-    force: { type: 'boolean' },
-    json: { type: 'boolean' },
-  }, { min: 1, max: 1 });
+  const p = parse(
+    'keygen',
+    argv,
+    {
+      output: { type: 'string', short: 'o' },
+      region: { type: 'string' },
+      count: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    { min: 1, max: 1 },
+  );
   const spec = parseKeySpec(p.positionals[0]!);
   const region = parseRegion(str(p, 'region') ?? 'standard');
   const countText = str(p, 'count') ?? '1';
@@ -71,7 +76,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const what = KEY_SPEC_INFO[spec].rawLength ? `${sizes[0]} random bytes` : 'an unencrypted PKCS#8 DER private key';
   if (files.length === 1) line(io.stdout, `wrote ${files[0]}: ${spec} key material, ${what} (mode 0600)`);
-  else line(io.stdout, `wrote ${files.length} files ${files[0]} … ${files[files.length - 1]}: ${spec} key material, ${what} each (mode 0600)`);
+  else
+    line(io.stdout, `wrote ${files.length} files ${files[0]} … ${files[files.length - 1]}: ${spec} key material, ${what} each (mode 0600)`);
   return 0;
 }
 

@@ -11,7 +11,14 @@ import { parseRegion, parseWrappingPublicKey, type Region, type WrappingPublicKe
 import { readInputFile } from '@kms-wrap/node';
 import { required, str, usageError, type Parsed } from '../args.js';
 import { warn, type Io } from '../io.js';
-import { checkExpiry, checkParametersAlgorithm, isoSeconds, loadParameters, parseValidToOption, type LoadedParameters } from '../parameters.js';
+import {
+  checkExpiry,
+  checkParametersAlgorithm,
+  isoSeconds,
+  loadParameters,
+  parseValidToOption,
+  type LoadedParameters,
+} from '../parameters.js';
 
 /** AWS KMS's flags of wrap, read in the order the command line has always been checked. */
 export interface AwsFlags {
@@ -38,9 +45,17 @@ export function awsFlags(p: Parsed, now: number): AwsFlags {
 }
 
 /** The wrapping public key: the one in the parameters (checked: the algorithm they were requested for, not expired), or --public-key's. */
-export async function awsWrappingKey(flags: AwsFlags, io: Io, cwd: string, now: number): Promise<{ wrappingKey: WrappingPublicKey; params: LoadedParameters | undefined }> {
+export async function awsWrappingKey(
+  flags: AwsFlags,
+  io: Io,
+  cwd: string,
+  now: number,
+): Promise<{ wrappingKey: WrappingPublicKey; params: LoadedParameters | undefined }> {
   if (flags.parameters === undefined) {
-    return { wrappingKey: parseWrappingPublicKey(await readInputFile(resolve(cwd, flags.publicKey!), 'the wrapping public key')), params: undefined };
+    return {
+      wrappingKey: parseWrappingPublicKey(await readInputFile(resolve(cwd, flags.publicKey!), 'the wrapping public key')),
+      params: undefined,
+    };
   }
   const params = await loadParameters(resolve(cwd, flags.parameters));
   const refetch = refetchCommand(params.keyId, flags.algorithm, params.wrappingKey.spec);
@@ -56,7 +71,11 @@ export function tokenBeside(output: string, params: LoadedParameters | undefined
 }
 
 /** The AWS KMS target's envelope options: what its `aws kms import-key-material` command names. */
-export function awsEnvelopeOptions(params: LoadedParameters | undefined, token: string | undefined, validTo: Date | undefined): Record<string, string | undefined> {
+export function awsEnvelopeOptions(
+  params: LoadedParameters | undefined,
+  token: string | undefined,
+  validTo: Date | undefined,
+): Record<string, string | undefined> {
   return { keyId: params?.keyId, importToken: token, validTo: validTo && isoSeconds(validTo) };
 }
 

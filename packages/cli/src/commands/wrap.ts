@@ -39,25 +39,30 @@ const unlink = promisify(unlinkCb);
 
 /** Flags that belong to AWS KMS's import flow only. */
 const AWS_ONLY: Readonly<Record<string, string>> = {
-  parameters: 'GetParametersForImport output is AWS KMS\'s; give the wrapping public key with --public-key',
-  region: 'regions are AWS KMS\'s (the China Regions); other targets have none',
-  'valid-to': 'an expiry for imported material is AWS KMS\'s ImportKeyMaterial option',
+  parameters: "GetParametersForImport output is AWS KMS's; give the wrapping public key with --public-key",
+  region: "regions are AWS KMS's (the China Regions); other targets have none",
+  'valid-to': "an expiry for imported material is AWS KMS's ImportKeyMaterial option",
 };
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const p = parse('wrap', argv, {
-    material: { type: 'string' },
-    algorithm: { type: 'string' },
-    'public-key': { type: 'string' },
-    parameters: { type: 'string' },
-    'key-spec': { type: 'string' },
-    region: { type: 'string' },
-    'valid-to': { type: 'string' },
-    output: { type: 'string', short: 'o' },
-    force: { type: 'boolean' },
-    json: { type: 'boolean' },
-    ...TARGET_FLAGS,
-  }, { min: 0, max: 0 });
+  const p = parse(
+    'wrap',
+    argv,
+    {
+      material: { type: 'string' },
+      algorithm: { type: 'string' },
+      'public-key': { type: 'string' },
+      parameters: { type: 'string' },
+      'key-spec': { type: 'string' },
+      region: { type: 'string' },
+      'valid-to': { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+      ...TARGET_FLAGS,
+    },
+    { min: 0, max: 0 },
+  );
   const target = parseTarget(str(p, 'target') ?? 'aws');
   const aws = target === AWS_KMS;
   const cwd = io.cwd ?? process.cwd();
@@ -84,12 +89,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const token = tokenBeside(output, params);
 
   // AWS KMS's key specs (the default), or every spec a target may import: its rules then say which.
-  const material = await loadMaterial(resolve(cwd, flags.material), { region: flags.region, ...(aws ? {} : { keySpecs: MATERIAL_SPECS }), ...(keySpec ? { keySpec } : {}) });
-  if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form ${aws ? 'KMS' : target.name} imports`);
+  const material = await loadMaterial(resolve(cwd, flags.material), {
+    region: flags.region,
+    ...(aws ? {} : { keySpecs: MATERIAL_SPECS }),
+    ...(keySpec ? { keySpec } : {}),
+  });
+  if (material.convertedFrom)
+    note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form ${aws ? 'KMS' : target.name} imports`);
   const wrapper = await standardWrapper(target);
   let result;
   try {
-    result = await wrapper.wrap({ material: material.bytes, wrappingPublicKey: wrappingKey, algorithm: flags.algorithm, region: flags.region, ...(keySpec ? { keySpec } : {}) });
+    result = await wrapper.wrap({
+      material: material.bytes,
+      wrappingPublicKey: wrappingKey,
+      algorithm: flags.algorithm,
+      region: flags.region,
+      ...(keySpec ? { keySpec } : {}),
+    });
   } finally {
     zeroize(material.bytes);
   }
@@ -135,7 +151,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       });
       return 0;
     }
-    line(io.stdout, `wrote ${output} (${envelope.bytes.length} bytes): ${spec} material wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key`);
+    line(
+      io.stdout,
+      `wrote ${output} (${envelope.bytes.length} bytes): ${spec} material wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key`,
+    );
     if (token) line(io.stdout, `wrote ${token.path} (the import token from the parameters)`);
   } else {
     const construction = result.construction === result.algorithm ? '' : ` (the ${result.construction} construction)`;
@@ -159,9 +178,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
       });
       return 0;
     }
-    line(io.stdout, `wrote ${output} (${envelope.bytes.length} bytes, ${describeFormat(envelope.format)}): ${spec} material wrapped with ${result.algorithm}${construction} under an ${result.wrappingKeySpec} wrapping key, for ${target.name}`);
+    line(
+      io.stdout,
+      `wrote ${output} (${envelope.bytes.length} bytes, ${describeFormat(envelope.format)}): ${spec} material wrapped with ${result.algorithm}${construction} under an ${result.wrappingKeySpec} wrapping key, for ${target.name}`,
+    );
     if (result.keySpec === undefined) {
-      line(io.stdout, `note: raw bytes of this length fit ${orList(result.keySpecCandidates.map(String))}; pass --key-spec to settle the key type in the command below`);
+      line(
+        io.stdout,
+        `note: raw bytes of this length fit ${orList(result.keySpecCandidates.map(String))}; pass --key-spec to settle the key type in the command below`,
+      );
     }
   }
   line(io.stdout, 'next, import it:');
@@ -174,7 +199,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
  * that one cannot be written, the output is put back as it was (with --force, what it held;
  * else removed), so that the two are written together or not at all.
  */
-async function writeWithBeside(output: string, bytes: Uint8Array, beside: { path: string; bytes: Uint8Array } | undefined, force: boolean): Promise<void> {
+async function writeWithBeside(
+  output: string,
+  bytes: Uint8Array,
+  beside: { path: string; bytes: Uint8Array } | undefined,
+  force: boolean,
+): Promise<void> {
   // Bounded like every input: an output larger than any wrapped key is not read whole (nor kept).
   const previous = beside && force ? await readInputFile(output, 'the previous output').catch(() => undefined) : undefined;
   await writeFileAtomic(output, bytes, { force });
@@ -191,9 +221,13 @@ async function writeWithBeside(output: string, bytes: Uint8Array, beside: { path
 }
 
 /** Another target's flags: AWS KMS's refused, the public key and the algorithm, the envelope's options. */
-function otherTargetFlags(p: Parsed, target: Target): { material: string; algorithm: string; publicKey: string; region: Region; options: Record<string, string> } {
+function otherTargetFlags(
+  p: Parsed,
+  target: Target,
+): { material: string; algorithm: string; publicKey: string; region: Region; options: Record<string, string> } {
   for (const [flagName, why] of Object.entries(AWS_ONLY)) {
-    if (str(p, flagName) !== undefined) throw usageError(`--${flagName} is for --target aws: ${why} — leave it out with --target ${target.id}`);
+    if (str(p, flagName) !== undefined)
+      throw usageError(`--${flagName} is for --target aws: ${why} — leave it out with --target ${target.id}`);
   }
   const material = required(p, 'wrap', 'material');
   const publicKey = str(p, 'public-key');
@@ -203,7 +237,8 @@ function otherTargetFlags(p: Parsed, target: Target): { material: string; algori
   const algorithm = algorithmOf(p, target);
   const options = targetOptionValues(p, target, 'wrap');
   for (const o of target.options) {
-    if (o.required && options[o.name] === undefined) throw usageError(`kms-wrap wrap --target ${target.id} needs --${o.flag}: ${o.description} — see ${target.docs}`);
+    if (o.required && options[o.name] === undefined)
+      throw usageError(`kms-wrap wrap --target ${target.id} needs --${o.flag}: ${o.description} — see ${target.docs}`);
   }
   checkTargetOptions(target, options);
   return { material, algorithm, publicKey, region: 'standard', options };
@@ -218,7 +253,9 @@ function algorithmOf(p: Parsed, target: Target): string {
   }
   const algorithm = named ?? hash ?? target.defaultAlgorithm;
   if (algorithm === undefined) {
-    throw usageError(`kms-wrap wrap --target ${target.id} needs --algorithm: ${orList(Object.keys(target.rules.algorithms))} (the import job's import method) — see ${target.docs}`);
+    throw usageError(
+      `kms-wrap wrap --target ${target.id} needs --algorithm: ${orList(Object.keys(target.rules.algorithms))} (the import job's import method) — see ${target.docs}`,
+    );
   }
   return algorithm;
 }

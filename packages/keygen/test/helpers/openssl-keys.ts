@@ -80,7 +80,10 @@ export function sm2JwkFromOpenssl(path: string): string {
 /** The key's SEC1 forms that only OpenSSL's `ec` and `ecparam` commands write. */
 export function opensslSec1Variants(key: OpensslKey): Record<string, { input: string | Uint8Array; form: Form }> {
   return {
-    'SEC1 PEM without the public key (openssl ec -no_public)': { input: opensslText(['ec', '-in', key.path, '-no_public']), form: 'sec1-pem' },
+    'SEC1 PEM without the public key (openssl ec -no_public)': {
+      input: opensslText(['ec', '-in', key.path, '-no_public']),
+      form: 'sec1-pem',
+    },
     'SEC1 DER without the public key': { input: openssl(['ec', '-in', key.path, '-no_public', '-outform', 'DER']), form: 'sec1-der' },
     'SEC1 PEM with a compressed point (openssl ec -conv_form compressed)': {
       input: opensslText(['ec', '-in', key.path, '-conv_form', 'compressed']),

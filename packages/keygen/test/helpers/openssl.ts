@@ -58,7 +58,9 @@ export function opensslSignVerify(der: Uint8Array, kind: 'rsa' | 'ec' | 'sm2'): 
   if (kind === 'sm2') {
     // SM2 signature with SM3 and the default distinguishing id (GM/T 0003.2 §5.5).
     openssl(['pkeyutl', '-sign', '-inkey', key, '-keyform', 'DER', '-rawin', '-digest', 'sm3', '-in', msg, '-out', sig]);
-    return opensslText(['pkeyutl', '-verify', '-pubin', '-inkey', pub, '-rawin', '-digest', 'sm3', '-in', msg, '-sigfile', sig]).includes('Verified Successfully');
+    return opensslText(['pkeyutl', '-verify', '-pubin', '-inkey', pub, '-rawin', '-digest', 'sm3', '-in', msg, '-sigfile', sig]).includes(
+      'Verified Successfully',
+    );
   }
   openssl(['dgst', '-sha256', '-sign', key, '-keyform', 'DER', '-out', sig, msg]);
   return opensslText(['dgst', '-sha256', '-verify', pub, '-signature', sig, msg]).includes('Verified OK');

@@ -6,7 +6,12 @@ function windows(secret: Uint8Array, size: number): string[] {
   const out: string[] = [];
   for (let i = 0; i + size <= secret.length; i++) {
     const chunk = Buffer.from(secret.subarray(i, i + size));
-    out.push(chunk.toString('hex'), chunk.toString('hex').toUpperCase(), chunk.toString('base64').slice(0, 8), chunk.toString('base64url').slice(0, 8));
+    out.push(
+      chunk.toString('hex'),
+      chunk.toString('hex').toUpperCase(),
+      chunk.toString('base64').slice(0, 8),
+      chunk.toString('base64url').slice(0, 8),
+    );
   }
   return out;
 }
