@@ -125,12 +125,19 @@ export function readInputFileSync(path: string, what: string, noEntry = 'no such
   }
 }
 
+/** Where the next read goes: `length` bytes into `buf` at `offset`. */
+interface ReadStep {
+  readonly buf: Uint8Array;
+  readonly offset: number;
+  readonly length: number;
+}
+
 /**
- * The bounded read itself: reads `fd` to its end, but never more than `cap` + 1 bytes. Returns
- * the bytes, or undefined when more than `cap` are there (what was read is zeroed: it may be key
- * material). `sizeHint` (fstat's size; 0 for devices and pipes) only sizes the first buffer.
+ * The bounded read's loop, once for both ways of reading: it yields where to read next and is
+ * told how many bytes came (0 at the end); a read that fails is thrown into it, and it zeroes
+ * what it holds. Never more than `cap` + 1 bytes are asked for.
  */
-export async function readFdBounded(fd: number, sizeHint: number, cap: number): Promise<Uint8Array | undefined> {
+function* boundedRead(sizeHint: number, cap: number): Generator<ReadStep, Uint8Array | undefined, number> {
   let buf: Uint8Array = new Uint8Array(firstLength(sizeHint, cap));
   let n = 0;
   try {
@@ -139,9 +146,9 @@ export async function readFdBounded(fd: number, sizeHint: number, cap: number): 
         if (n > cap) break;
         buf = grow(buf, cap);
       }
-      const { bytesRead } = await readAsync(fd, buf, n, buf.length - n, null);
-      if (bytesRead === 0) break;
-      n += bytesRead;
+      const got = yield { buf, offset: n, length: buf.length - n };
+      if (got === 0) break;
+      n += got;
     }
   } catch (e) {
     buf.fill(0);
@@ -150,25 +157,40 @@ export async function readFdBounded(fd: number, sizeHint: number, cap: number): 
   return finish(buf, n, cap);
 }
 
+/**
+ * The bounded read itself: reads `fd` to its end, but never more than `cap` + 1 bytes. Returns
+ * the bytes, or undefined when more than `cap` are there (what was read is zeroed: it may be key
+ * material). `sizeHint` (fstat's size; 0 for devices and pipes) only sizes the first buffer.
+ */
+export async function readFdBounded(fd: number, sizeHint: number, cap: number): Promise<Uint8Array | undefined> {
+  const steps = boundedRead(sizeHint, cap);
+  for (let step = steps.next(); ;) {
+    if (step.done) return step.value;
+    let got: number;
+    try {
+      got = (await readAsync(fd, step.value.buf, step.value.offset, step.value.length, null)).bytesRead;
+    } catch (e) {
+      step = steps.throw(e); // zeroes what was read, and throws e again
+      continue;
+    }
+    step = steps.next(got);
+  }
+}
+
 /** readFdBounded, synchronous. */
 export function readFdBoundedSync(fd: number, sizeHint: number, cap: number): Uint8Array | undefined {
-  let buf: Uint8Array = new Uint8Array(firstLength(sizeHint, cap));
-  let n = 0;
-  try {
-    for (;;) {
-      if (n === buf.length) {
-        if (n > cap) break;
-        buf = grow(buf, cap);
-      }
-      const r = readSync(fd, buf, n, buf.length - n, null);
-      if (r === 0) break;
-      n += r;
+  const steps = boundedRead(sizeHint, cap);
+  for (let step = steps.next(); ;) {
+    if (step.done) return step.value;
+    let got: number;
+    try {
+      got = readSync(fd, step.value.buf, step.value.offset, step.value.length, null);
+    } catch (e) {
+      step = steps.throw(e);
+      continue;
     }
-  } catch (e) {
-    buf.fill(0);
-    throw e;
+    step = steps.next(got);
   }
-  return finish(buf, n, cap);
 }
 
 /** The stated size and one byte more (to see the end), or 64 KiB when stat does not know. */
