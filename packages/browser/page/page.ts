@@ -109,8 +109,9 @@ let target: Target = AWS_KMS;
 let region: Region = 'standard';
 let wrapping: WrappingState | undefined;
 let material: MaterialState | undefined;
-/** The page's version, from the template (the build fills it in). */
-const VERSION = document.querySelector('.version')?.textContent?.split(' ').pop() ?? '0.0.0';
+/** The package's version, put in by the build (scripts/bundle.mjs). */
+declare const __KMS_WRAP_VERSION__: string;
+const VERSION = __KMS_WRAP_VERSION__;
 let output: { bytes: Uint8Array; fileName: string } | undefined;
 
 // ---- messages ------------------------------------------------------------------------

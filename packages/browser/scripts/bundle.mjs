@@ -74,6 +74,7 @@ const page = await esbuild.build({
   outfile: join(dist, 'page.js'),
   write: false,
   plugins: [lazyKeygen([...shared].sort())],
+  define: { __KMS_WRAP_VERSION__: JSON.stringify(pkg.version) },
 });
 const pageJs = escapeForInlineScript(page.outputFiles[0].text);
 checkSelfContained('kms-wrap.html script', page.metafile, pageJs);

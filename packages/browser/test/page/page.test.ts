@@ -364,7 +364,8 @@ describe('kms-wrap.html from file://, offline', () => {
     expect(download.suggestedFilename()).toBe('key.byok');
     const byok = JSON.parse(bytes.toString('utf8')) as { header: { kid: string; enc: string }; ciphertext: string; generator: string };
     expect(byok.header).toMatchObject({ kid, enc: 'CKM_RSA_AES_KEY_WRAP' });
-    expect(byok.generator).toMatch(/^kms-wrap-page\//);
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(byok.generator).toBe(`kms-wrap-page/${version}`);
     expect(opensslUnwrap(dir, 'RSA_AES_KEY_WRAP_SHA_1', rsa4096.pem, Buffer.from(byok.ciphertext, 'base64url')).equals(p384.pkcs8)).toBe(
       true,
     );
