@@ -201,12 +201,12 @@ export class FakeKms {
   }
 
   /** A `{ send(command) }` client that takes @aws-sdk/client-kms command objects. */
-  client(): { send(command: unknown): Promise<unknown> } {
+  client(region = this.region): { send(command: unknown): Promise<unknown> } {
     return {
       send: async (command: unknown) => {
         const c = command as { constructor: { name: string }; input: Record<string, unknown> };
         const operation = c.constructor.name.replace(/Command$/, '') as Operation;
-        return this.handle(operation, c.input, this.region);
+        return this.handle(operation, c.input, region);
       },
     };
   }
