@@ -23,3 +23,14 @@ export { isZip, listZipEntries, readZipEntry, MAX_ZIP_ENTRIES, MAX_ZIP_ENTRY_BYT
 export type { ZipEntry, ZipOptions } from './zip.js';
 export { inflateRawStream } from './inflate.js';
 export type { InflateRaw } from './inflate.js';
+export { migrateKeys } from './kms-migrate.js';
+export type { MigrateKeysOptions, MigrationPlan, KeyPlan, KeyOutcome, KeyStatus, MigrationEvent, MigrationResult } from './kms-migrate.js';
+export { parseMigrationManifest, parseJournal, journalLine } from './migration-manifest.js';
+export type {
+  MigrationEntry,
+  MigrationCreate,
+  MigrationManifest,
+  ManifestLineProblem,
+  JournalRecord,
+  JournalEvent,
+} from './migration-manifest.js';

@@ -66,6 +66,12 @@ export interface ImportKeyMaterialOptions {
   readonly region?: Region | string;
   /** Check locally and return the calls that would be made, without making any. */
   readonly dryRun?: boolean;
+  /**
+   * DescribeKey's KeyMetadata when the caller already has it (a migration describes every key
+   * before the first import): no DescribeKey is sent, and a dry run checks the material against
+   * this key's spec, usage and state as the real run does.
+   */
+  readonly keyMetadata?: Readonly<Record<string, unknown>>;
   /** The SDK's command classes; loaded from @aws-sdk/client-kms when not given. */
   readonly sdk?: Pick<KmsSdk, 'DescribeKeyCommand' | 'GetParametersForImportCommand' | 'ImportKeyMaterialCommand'>;
   /**
@@ -206,7 +212,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   });
   const gpfiInput = (keyId: string) => ({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: wrappingKeySpec });
 
-  if (options.dryRun) {
+  if (options.dryRun && options.keyMetadata === undefined) {
     const region = options.region !== undefined ? parseRegion(options.region) : (regionOfArn(keyIdGiven)?.region ?? 'standard');
     const material = inspectMaterial(options.material, { region });
     // The engine's rule: without DescribeKey's key spec, every spec the bytes could be must pass.
@@ -247,29 +253,32 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   }
 
   const client = options.client;
-  if (!client || typeof client.send !== 'function') {
+  if (!options.dryRun && (!client || typeof client.send !== 'function')) {
     throw new KmsWrapError(
       ERROR_CODES.USAGE,
       'importKeyMaterial needs a client (a KMSClient from @aws-sdk/client-kms) unless dryRun is set',
     );
   }
-  const sdk = options.sdk ?? (await loadKmsSdk());
+  const sdk = options.dryRun ? undefined : (options.sdk ?? (await loadKmsSdk()));
   const calls: KmsCall[] = [];
   let regionName =
     options.region !== undefined && !/^(standard|china)$/i.test(options.region)
       ? options.region
-      : (regionOfArn(keyIdGiven)?.name ?? (await clientRegionName(client)));
+      : (regionOfArn(keyIdGiven)?.name ?? (client ? await clientRegionName(client) : undefined));
   const send = async (operation: KmsOperation, command: unknown, shown: Record<string, string>, keyId: string) => {
     calls.push({ operation, input: shown });
     try {
-      return await client.send(command);
+      return await client!.send(command);
     } catch (e) {
       throw translateKmsError(e, { operation, keyId, regionName, algorithm });
     }
   };
 
-  // 1. DescribeKey: is this key ready for this material?
-  const described = await send('DescribeKey', new sdk.DescribeKeyCommand({ KeyId: keyIdGiven }), { KeyId: keyIdGiven }, keyIdGiven);
+  // 1. DescribeKey: is this key ready for this material? (Unless the caller has described it.)
+  const described =
+    options.keyMetadata !== undefined
+      ? { KeyMetadata: options.keyMetadata }
+      : await send('DescribeKey', new sdk!.DescribeKeyCommand({ KeyId: keyIdGiven }), { KeyId: keyIdGiven }, keyIdGiven);
   const key = checkKey(described?.KeyMetadata, keyIdGiven);
   const arnRegion = regionOfArn(key.arn);
   if (options.region === undefined && arnRegion) regionName = arnRegion.name;
@@ -294,11 +303,36 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   }
   const refusal = judge(j, { algorithm, keySpec: key.keySpec, materialLength: material.length, wrappingKeySpec, region });
   if (refusal) throw refusal;
+  if (options.dryRun) {
+    return {
+      dryRun: true,
+      keyId: key.arn,
+      keySpec: key.keySpec,
+      keyState: key.keyState,
+      keyUsage: key.keyUsage,
+      region,
+      algorithm,
+      wrappingKeySpec,
+      expirationModel,
+      validTo: options.validTo,
+      importType,
+      encryptedKeyMaterialLength: expectedLength(material.length),
+      parametersValidTo: undefined,
+      keyMaterialId: undefined,
+      calls: [
+        { operation: 'GetParametersForImport', input: gpfiInput(key.arn) },
+        {
+          operation: 'ImportKeyMaterial',
+          input: importInput(key.arn, '<elided: the ImportToken from GetParametersForImport>', `<the material wrapped with ${algorithm}>`),
+        },
+      ],
+    };
+  }
 
   // 2. GetParametersForImport: the wrapping public key and the token, for the key's ARN.
   const params = await send(
     'GetParametersForImport',
-    new sdk.GetParametersForImportCommand(gpfiInput(key.arn)),
+    new sdk!.GetParametersForImportCommand(gpfiInput(key.arn)),
     gpfiInput(key.arn),
     key.arn,
   );
@@ -341,7 +375,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   };
   const imported = await send(
     'ImportKeyMaterial',
-    new sdk.ImportKeyMaterialCommand(input),
+    new sdk!.ImportKeyMaterialCommand(input),
     importInput(key.arn, `<elided: ${token.length} bytes>`, `<${wrapped.ciphertext.length} bytes>`),
     key.arn,
   );
@@ -375,7 +409,7 @@ async function clientRegionName(client: KmsClientLike): Promise<string | undefin
   }
 }
 
-interface CheckedKey {
+export interface CheckedKey {
   readonly arn: string;
   readonly keySpec: KeySpec;
   readonly keyState: string;
@@ -392,7 +426,7 @@ const USAGES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** DescribeKey's KeyMetadata: Origin EXTERNAL, customer managed, a state that takes material, an importable spec. */
-function checkKey(meta: Record<string, unknown> | undefined, keyIdGiven: string): CheckedKey {
+export function checkKey(meta: Readonly<Record<string, unknown>> | undefined, keyIdGiven: string): CheckedKey {
   if (typeof meta !== 'object' || meta === null) {
     throw new KmsWrapError(
       ERROR_CODES.KMS_REJECTED,
@@ -472,7 +506,7 @@ function toBytes(v: unknown): Uint8Array | undefined {
 }
 
 /** The preferred wrapping key spec (RSA_4096), or the algorithm's own when it cannot use it (SM2 for SM2PKE). */
-function defaultWrappingKeySpec(algorithm: string): WrappingKeySpec {
+export function defaultWrappingKeySpec(algorithm: string): WrappingKeySpec {
   const preferred = AWS_KMS_RULES.preferredWrappingKeySpec;
   const specs = AWS_KMS_RULES.algorithms[algorithm]?.wrappingKeySpecs;
   return specs === undefined || specs.includes(preferred) ? preferred : specs[0]!;

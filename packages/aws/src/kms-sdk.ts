@@ -21,6 +21,10 @@ export interface KmsSdk {
   readonly DescribeKeyCommand: CommandClass;
   readonly GetParametersForImportCommand: CommandClass;
   readonly ImportKeyMaterialCommand: CommandClass;
+  /** A migration's: keys created with Origin EXTERNAL, their aliases, multi-Region replicas. */
+  readonly CreateKeyCommand: CommandClass;
+  readonly CreateAliasCommand: CommandClass;
+  readonly ReplicateKeyCommand: CommandClass;
   readonly KMSClient: new (config: Record<string, unknown>) => KmsClientLike;
 }
 
@@ -69,7 +73,15 @@ export async function load(importer: () => Promise<unknown>, fallback?: () => Pr
 function toSdk(mod: unknown): KmsSdk {
   const m = mod as Record<string, unknown> & { default?: Record<string, unknown> };
   const get = (name: string) => m[name] ?? m.default?.[name];
-  const names = ['DescribeKeyCommand', 'GetParametersForImportCommand', 'ImportKeyMaterialCommand', 'KMSClient'] as const;
+  const names = [
+    'DescribeKeyCommand',
+    'GetParametersForImportCommand',
+    'ImportKeyMaterialCommand',
+    'CreateKeyCommand',
+    'CreateAliasCommand',
+    'ReplicateKeyCommand',
+    'KMSClient',
+  ] as const;
   for (const n of names) {
     if (typeof get(n) !== 'function') {
       throw new KmsWrapError(
@@ -82,6 +94,9 @@ function toSdk(mod: unknown): KmsSdk {
     DescribeKeyCommand: get('DescribeKeyCommand') as CommandClass,
     GetParametersForImportCommand: get('GetParametersForImportCommand') as CommandClass,
     ImportKeyMaterialCommand: get('ImportKeyMaterialCommand') as CommandClass,
+    CreateKeyCommand: get('CreateKeyCommand') as CommandClass,
+    CreateAliasCommand: get('CreateAliasCommand') as CommandClass,
+    ReplicateKeyCommand: get('ReplicateKeyCommand') as CommandClass,
     KMSClient: get('KMSClient') as KmsSdk['KMSClient'],
   };
 }

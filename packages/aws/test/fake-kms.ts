@@ -9,6 +9,11 @@
  *    of the key's spec, checks the token (known, for this key, not expired), ExpirationModel
  *    and ValidTo, and a reimport's material; failures are thrown shaped like the SDK's service
  *    exceptions (name, message, $fault, $metadata).
+ *  - CreateKey (Origin EXTERNAL, tags, multi-Region keys: mrk- ids), CreateAlias, ReplicateKey;
+ *    state per Region (a request's Region is its SigV4 credential scope's), a multi-Region key's
+ *    replicas share its key id, and each replica takes only the primary's material.
+ *  - Quotas and networks: ThrottlingException on a share of the calls (`throttle`, seeded), a
+ *    connection dropped before a request is answered (`serve`'s `hook`).
  * `client()` is a `{ send(command) }` that takes the SDK's command objects; `serve()` speaks
  * the KMS JSON protocol (awsJson1_1, X-Amz-Target: TrentService.*) on 127.0.0.1 so the real
  * SDK's KMSClient can be pointed at it with `endpoint`.
@@ -33,7 +38,7 @@ import { promisify } from 'node:util';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-export type Operation = 'DescribeKey' | 'GetParametersForImport' | 'ImportKeyMaterial';
+export type Operation = 'DescribeKey' | 'GetParametersForImport' | 'ImportKeyMaterial' | 'CreateKey' | 'CreateAlias' | 'ReplicateKey';
 
 /** An error shaped like an SDK service exception: what the SDK throws for a KMS error response. */
 export class FakeKmsError extends Error {
@@ -50,6 +55,10 @@ export class FakeKmsError extends Error {
 export interface FakeKey {
   readonly keyId: string;
   readonly arn: string;
+  readonly region: string;
+  readonly tags: readonly { TagKey: string; TagValue: string }[];
+  /** ImportKeyMaterial calls that succeeded into this key. */
+  imports: number;
   keySpec: string;
   keyUsage: string;
   origin: string;
@@ -79,6 +88,11 @@ export interface KeyOptions {
   readonly keyManager?: string;
   readonly multiRegionType?: 'PRIMARY' | 'REPLICA';
   readonly alias?: string;
+  /** The key's Region (the fake's own by default). */
+  readonly region?: string;
+  /** The key id (a random UUID, mrk-... for a multi-Region key, by default). */
+  readonly keyId?: string;
+  readonly tags?: readonly { TagKey: string; TagValue: string }[];
 }
 
 const RAW_LENGTHS: Readonly<Record<string, number>> = { SYMMETRIC_DEFAULT: 32, HMAC_224: 28, HMAC_256: 32, HMAC_384: 48, HMAC_512: 64 };
@@ -120,11 +134,17 @@ export class FakeKms {
   readonly partition: string;
   readonly region: string;
   readonly account = '111122223333';
+  /** By `${region}/${keyId}`. */
   readonly keys = new Map<string, FakeKey>();
+  /** By `${region}/${alias}`: the key id. */
   readonly aliases = new Map<string, string>();
   readonly tokens = new Map<string, IssuedToken>();
   /** Every call received, in order, with its input. */
-  readonly calls: { operation: Operation; input: Record<string, unknown> }[] = [];
+  readonly calls: { operation: Operation; input: Record<string, unknown>; region: string }[] = [];
+  /** ThrottlingException on this share (0..1) of the calls, chosen by a seeded generator; `throttled` counts them. */
+  throttle: { share: number; seed?: number; operations?: readonly Operation[] } | undefined;
+  throttled = 0;
+  private rng = 0;
   /** Errors to throw instead of answering, consumed first-in first-out per operation. */
   readonly failures: { operation: Operation; name: string; message: string; status?: number }[] = [];
   /** The fake's clock, in milliseconds. */
@@ -139,12 +159,26 @@ export class FakeKms {
     return this.calls.map((c) => c.operation);
   }
 
+  /** The keys of a Region. */
+  keysIn(region = this.region): FakeKey[] {
+    return [...this.keys.values()].filter((k) => k.region === region);
+  }
+
+  /** A key by ARN. */
+  key(arn: string): FakeKey | undefined {
+    return [...this.keys.values()].find((k) => k.arn === arn);
+  }
+
   addKey(options: KeyOptions = {}): FakeKey {
-    const keyId = randomUUID();
+    const region = options.region ?? this.region;
+    const keyId = options.keyId ?? (options.multiRegionType ? `mrk-${randomBytes(16).toString('hex')}` : randomUUID());
     const keySpec = options.keySpec ?? 'SYMMETRIC_DEFAULT';
     const key: FakeKey = {
       keyId,
-      arn: `arn:${this.partition}:kms:${this.region}:${this.account}:key/${keyId}`,
+      arn: `arn:${partitionOf(region)}:kms:${region}:${this.account}:key/${keyId}`,
+      region,
+      tags: options.tags ?? [],
+      imports: 0,
       keySpec,
       keyUsage: options.keyUsage ?? DEFAULT_USAGE[keySpec] ?? (keySpec.startsWith('HMAC') ? 'GENERATE_VERIFY_MAC' : 'SIGN_VERIFY'),
       origin: options.origin ?? 'EXTERNAL',
@@ -156,8 +190,8 @@ export class FakeKms {
       validTo: undefined,
       description: undefined,
     };
-    this.keys.set(keyId, key);
-    if (options.alias) this.aliases.set(options.alias, keyId);
+    this.keys.set(`${region}/${keyId}`, key);
+    if (options.alias) this.aliases.set(`${region}/${options.alias}`, keyId);
     return key;
   }
 
@@ -167,79 +201,164 @@ export class FakeKms {
   }
 
   /** A `{ send(command) }` client that takes @aws-sdk/client-kms command objects. */
-  client(): { send(command: unknown): Promise<unknown> } {
+  client(region = this.region): { send(command: unknown): Promise<unknown> } {
     return {
       send: async (command: unknown) => {
         const c = command as { constructor: { name: string }; input: Record<string, unknown> };
         const operation = c.constructor.name.replace(/Command$/, '') as Operation;
-        return this.handle(operation, c.input);
+        return this.handle(operation, c.input, region);
       },
     };
   }
 
-  async handle(operation: Operation, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-    this.calls.push({ operation, input });
+  async handle(operation: Operation, input: Record<string, unknown>, region = this.region): Promise<Record<string, unknown>> {
+    this.calls.push({ operation, input, region });
     const i = this.failures.findIndex((f) => f.operation === operation);
     if (i >= 0) {
       const [f] = this.failures.splice(i, 1);
       throw new FakeKmsError(f!.name, f!.message, f!.status);
     }
+    if (this.throttle && (this.throttle.operations ?? [operation]).includes(operation) && this.random() < this.throttle.share) {
+      this.throttled++;
+      throw new FakeKmsError('ThrottlingException', 'Rate exceeded');
+    }
     switch (operation) {
       case 'DescribeKey':
-        return this.describeKey(input);
+        return this.describeKey(input, region);
       case 'GetParametersForImport':
-        return this.getParametersForImport(input);
+        return this.getParametersForImport(input, region);
       case 'ImportKeyMaterial':
-        return this.importKeyMaterial(input);
+        return this.importKeyMaterial(input, region);
+      case 'CreateKey':
+        return this.createKey(input, region);
+      case 'CreateAlias':
+        return this.createAlias(input, region);
+      case 'ReplicateKey':
+        return this.replicateKey(input, region);
       default:
         throw new FakeKmsError('UnknownOperationException', `the fake does not do ${String(operation)}`);
     }
   }
 
-  private find(keyId: unknown, allowAlias: boolean): FakeKey {
+  /** A seeded generator (mulberry32), so that a throttled share is the same from run to run. */
+  private random(): number {
+    if (this.rng === 0) this.rng = (this.throttle?.seed ?? 1) >>> 0 || 1;
+    let t = (this.rng = (this.rng + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  private find(keyId: unknown, allowAlias: boolean, region: string): FakeKey {
     if (typeof keyId !== 'string' || keyId === '') throw new FakeKmsError('ValidationException', 'KeyId is required');
     let id = keyId;
     if (keyId.startsWith('alias/')) {
       if (!allowAlias) throw new FakeKmsError('ValidationException', `${keyId} is an alias; this operation takes a key id or key ARN`);
-      id = this.aliases.get(keyId) ?? '';
+      id = this.aliases.get(`${region}/${keyId}`) ?? '';
     } else if (keyId.startsWith('arn:')) {
       const m = /^arn:([a-z-]+):kms:([a-z0-9-]+):(\d{12}):key\/(.+)$/.exec(keyId);
       if (!m) throw new FakeKmsError('InvalidArnException', `${keyId} is not a valid ARN`);
-      if (m[1] !== this.partition || m[2] !== this.region || m[3] !== this.account)
+      if (m[1] !== partitionOf(region) || m[2] !== region || m[3] !== this.account)
         throw new FakeKmsError('NotFoundException', `Key '${keyId}' does not exist`);
       id = m[4]!;
     }
-    const key = this.keys.get(id);
+    const key = this.keys.get(`${region}/${id}`);
     if (!key) throw new FakeKmsError('NotFoundException', `Key '${keyId}' does not exist`);
     return key;
   }
 
-  private describeKey(input: Record<string, unknown>): Record<string, unknown> {
-    const k = this.find(input['KeyId'], true);
+  private describeKey(input: Record<string, unknown>, region: string): Record<string, unknown> {
+    return { KeyMetadata: this.metadata(this.find(input['KeyId'], true, region)) };
+  }
+
+  private primaryRegionOf(k: FakeKey): string | undefined {
+    return [...this.keys.values()].find((r) => r.keyId === k.keyId && r.multiRegionType === 'PRIMARY')?.region;
+  }
+
+  private metadata(k: FakeKey): Record<string, unknown> {
+    const replicas = [...this.keys.values()].filter((r) => r.keyId === k.keyId && r.multiRegionType === 'REPLICA');
+    const primary = [...this.keys.values()].find((r) => r.keyId === k.keyId && r.multiRegionType === 'PRIMARY');
     return {
-      KeyMetadata: {
-        AWSAccountId: this.account,
-        KeyId: k.keyId,
-        Arn: k.arn,
-        CreationDate: new Date(this.now() - DAY),
-        Enabled: k.keyState === 'Enabled',
-        Description: '',
-        KeyUsage: k.keyUsage,
-        KeyState: k.keyState,
-        Origin: k.origin,
-        KeyManager: k.keyManager,
-        CustomerMasterKeySpec: k.keySpec,
-        KeySpec: k.keySpec,
-        MultiRegion: k.multiRegionType !== undefined,
-        ...(k.multiRegionType ? { MultiRegionConfiguration: { MultiRegionKeyType: k.multiRegionType } } : {}),
-        ...(k.expirationModel ? { ExpirationModel: k.expirationModel } : {}),
-        ...(k.validTo ? { ValidTo: k.validTo } : {}),
-      },
+      AWSAccountId: this.account,
+      KeyId: k.keyId,
+      Arn: k.arn,
+      CreationDate: new Date(this.now() - DAY),
+      Enabled: k.keyState === 'Enabled',
+      Description: '',
+      KeyUsage: k.keyUsage,
+      KeyState: k.keyState,
+      Origin: k.origin,
+      KeyManager: k.keyManager,
+      CustomerMasterKeySpec: k.keySpec,
+      KeySpec: k.keySpec,
+      MultiRegion: k.multiRegionType !== undefined,
+      ...(k.multiRegionType
+        ? {
+            MultiRegionConfiguration: {
+              MultiRegionKeyType: k.multiRegionType,
+              ...(primary ? { PrimaryKey: { Arn: primary.arn, Region: primary.region } } : {}),
+              ReplicaKeys: replicas.map((r) => ({ Arn: r.arn, Region: r.region })),
+            },
+          }
+        : {}),
+      ...(k.expirationModel ? { ExpirationModel: k.expirationModel } : {}),
+      ...(k.validTo ? { ValidTo: k.validTo } : {}),
     };
   }
 
-  private async getParametersForImport(input: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const k = this.find(input['KeyId'], false);
+  private createKey(input: Record<string, unknown>, region: string): Record<string, unknown> {
+    const origin = String(input['Origin'] ?? 'AWS_KMS');
+    const keySpec = String(input['KeySpec'] ?? 'SYMMETRIC_DEFAULT');
+    if (!(keySpec in RAW_LENGTHS) && !keySpec.startsWith('RSA_') && !(keySpec in CURVES))
+      throw new FakeKmsError('ValidationException', `Value '${keySpec}' at 'keySpec' failed to satisfy constraint`);
+    if (keySpec === 'SM2' && partitionOf(region) !== 'aws-cn')
+      throw new FakeKmsError('ValidationException', 'SM2 keys are available only in the China Regions');
+    const tags = (input['Tags'] ?? []) as { TagKey: string; TagValue: string }[];
+    const key = this.addKey({
+      region,
+      keySpec,
+      origin,
+      ...(typeof input['KeyUsage'] === 'string' ? { keyUsage: input['KeyUsage'] } : {}),
+      ...(input['MultiRegion'] === true ? { multiRegionType: 'PRIMARY' as const } : {}),
+      tags,
+    });
+    key.description = typeof input['Description'] === 'string' ? input['Description'] : undefined;
+    return { KeyMetadata: this.metadata(key) };
+  }
+
+  private createAlias(input: Record<string, unknown>, region: string): Record<string, unknown> {
+    const name = String(input['AliasName'] ?? '');
+    if (!/^alias\/[a-zA-Z0-9/_-]+$/.test(name) || name.startsWith('alias/aws/'))
+      throw new FakeKmsError('ValidationException', `Alias ${name} is not valid`);
+    if (this.aliases.has(`${region}/${name}`))
+      throw new FakeKmsError('AlreadyExistsException', `An alias with the name ${name} already exists`);
+    const k = this.find(input['TargetKeyId'], false, region);
+    this.aliases.set(`${region}/${name}`, k.keyId);
+    return {};
+  }
+
+  private replicateKey(input: Record<string, unknown>, region: string): Record<string, unknown> {
+    const k = this.find(input['KeyId'], false, region);
+    const to = String(input['ReplicaRegion'] ?? '');
+    if (k.multiRegionType !== 'PRIMARY')
+      throw new FakeKmsError('UnsupportedOperationException', `${k.arn} is not a multi-Region primary key.`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(to) || to === region || partitionOf(to) !== partitionOf(region))
+      throw new FakeKmsError('ValidationException', `${to} is not a valid replica Region`);
+    if (this.keys.has(`${to}/${k.keyId}`)) throw new FakeKmsError('AlreadyExistsException', `${k.keyId} already has a replica in ${to}`);
+    const replica = this.addKey({
+      region: to,
+      keyId: k.keyId,
+      keySpec: k.keySpec,
+      keyUsage: k.keyUsage,
+      origin: k.origin,
+      multiRegionType: 'REPLICA',
+      tags: k.tags,
+    });
+    return { ReplicaKeyMetadata: this.metadata(replica), ReplicaPolicy: '{}', ReplicaTags: k.tags };
+  }
+
+  private async getParametersForImport(input: Record<string, unknown>, region: string): Promise<Record<string, unknown>> {
+    const k = this.find(input['KeyId'], false, region);
     const algorithm = String(input['WrappingAlgorithm']);
     const spec = String(input['WrappingKeySpec']);
     if (k.origin !== 'EXTERNAL')
@@ -252,7 +371,7 @@ export class FakeKms {
       );
     if (!(spec in WRAPPING_BITS) && spec !== 'SM2')
       throw new FakeKmsError('ValidationException', `Value '${spec}' at 'wrappingKeySpec' failed to satisfy constraint`);
-    if ((spec === 'SM2') !== (algorithm === 'SM2PKE') || (spec === 'SM2' && this.partition !== 'aws-cn')) {
+    if ((spec === 'SM2') !== (algorithm === 'SM2PKE') || (spec === 'SM2' && partitionOf(region) !== 'aws-cn')) {
       throw new FakeKmsError('ValidationException', `${algorithm} with ${spec} is not supported here`);
     }
     const { privateKey, spki } = await wrappingKeyPair(spec);
@@ -262,8 +381,8 @@ export class FakeKms {
     return { KeyId: k.arn, ImportToken: new Uint8Array(token), PublicKey: new Uint8Array(spki), ParametersValidTo: new Date(validTo) };
   }
 
-  private importKeyMaterial(input: Record<string, unknown>): Record<string, unknown> {
-    const k = this.find(input['KeyId'], false);
+  private importKeyMaterial(input: Record<string, unknown>, region: string): Record<string, unknown> {
+    const k = this.find(input['KeyId'], false, region);
     const token = input['ImportToken'];
     const encrypted = input['EncryptedKeyMaterial'];
     if (!(token instanceof Uint8Array) || !(encrypted instanceof Uint8Array))
@@ -296,15 +415,18 @@ export class FakeKms {
     }
 
     const plaintext = unwrap(issued, Buffer.from(encrypted));
-    checkMaterial(k.keySpec, plaintext, this.partition === 'aws-cn');
+    checkMaterial(k.keySpec, plaintext, partitionOf(region) === 'aws-cn');
     const reimport = k.material !== undefined && !(k.keySpec === 'SYMMETRIC_DEFAULT' && importType === 'NEW_KEY_MATERIAL');
-    if (reimport && !k.material!.equals(plaintext)) {
+    // Every key of a multi-Region key holds the same material: a replica takes only the primary's.
+    const primary = k.multiRegionType === 'REPLICA' ? this.keys.get(`${this.primaryRegionOf(k)}/${k.keyId}`) : undefined;
+    if ((reimport && !k.material!.equals(plaintext)) || (primary?.material !== undefined && !primary.material.equals(plaintext))) {
       throw new FakeKmsError(
         'IncorrectKeyMaterialException',
         'The key material in the request is, expired, invalid, or is not the same key material that was previously imported into this customer master key (CMK).',
       );
     }
     k.material = plaintext;
+    k.imports++;
     k.keyState = 'Enabled';
     k.expirationModel = String(model);
     k.validTo = validTo instanceof Date ? validTo : undefined;
@@ -318,7 +440,16 @@ export class FakeKms {
    * X-Amz-Target TrentService.<Operation>, a signed request (Authorization AWS4-HMAC-SHA256).
    * At most `maxRequests` are answered; the rest get a 500 and the connection is closed.
    */
-  async serve(options: { maxRequests?: number } = {}): Promise<{ endpoint: string; requests: () => number; close: () => Promise<void> }> {
+  async serve(
+    options: {
+      maxRequests?: number;
+      /**
+       * Called with each request before it is handled: 'drop' destroys the connection without
+       * an answer (the request is not handled), as a network that fails mid-run does.
+       */
+      hook?: (request: { n: number; operation: Operation; input: Record<string, unknown>; region: string }) => 'drop' | void;
+    } = {},
+  ): Promise<{ endpoint: string; requests: () => number; close: () => Promise<void> }> {
     const max = options.maxRequests ?? 50;
     let count = 0;
     const server: Server = createServer((req, res) => {
@@ -352,8 +483,13 @@ export class FakeKms {
             );
           const operation = target.slice('TrentService.'.length) as Operation;
           const input = fromWire(JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>);
+          const region = regionOfRequest(auth) ?? this.region;
+          if (options.hook?.({ n: count, operation, input, region }) === 'drop') {
+            req.socket.destroy();
+            return;
+          }
           try {
-            reply(200, toWire(await this.handle(operation, input)));
+            reply(200, toWire(await this.handle(operation, input, region)));
           } catch (e) {
             if (e instanceof FakeKmsError)
               reply(e.$metadata.httpStatusCode, { __type: `com.amazonaws.kms#${e.name}`, message: e.message }, e.name);
@@ -377,6 +513,15 @@ export class FakeKms {
         }),
     };
   }
+}
+
+function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : 'aws';
+}
+
+/** The Region of a SigV4-signed request: its credential scope (Credential=AKID/DATE/REGION/kms/aws4_request). */
+function regionOfRequest(auth: string): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/kms\//.exec(auth)?.[1];
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -77,6 +77,7 @@ Examples:
   kms-wrap wrap --target vault --material key.der --public-key wrapping_key.pem --key-name mykey
 `,
   import: `Usage: kms-wrap import --key-id ID --material FILE --algorithm ALG [options]
+       kms-wrap import --manifest FILE [--concurrency N] [--dry-run] [--json] [options]
 
 Imports key material into a KMS key in one run, through the AWS SDK for JavaScript v3
 (npm install @aws-sdk/client-kms; credentials from the default chain, AWS_PROFILE or --profile):
@@ -103,11 +104,28 @@ Options:
   --endpoint-url URL    a KMS endpoint other than the region's (VPC endpoint, FIPS, a test server)
   --dry-run             check everything that can be checked locally and print the calls that
                         would be made (import token elided), making none; needs no SDK
-  --json                print one JSON object on stdout
+  --json                print one JSON object on stdout (with --manifest: JSON Lines)
 
-Example:
+Many keys (a migration): --manifest FILE, JSON Lines, one key a line (paths relative to it):
+  {"material": "k1.bin", "algorithm": "RSAES_OAEP_SHA_256", "keyId": "1234abcd-..."}
+  {"material": "s7.der", "algorithm": "RSA_AES_KEY_WRAP_SHA_256", "create": {"keySpec": "RSA_3072",
+   "keyUsage": "SIGN_VERIFY", "alias": "alias/s7", "multiRegion": true}, "replicas": ["eu-west-1"]}
+  (also: wrappingKeySpec, validTo, importType, region, id; create: description, tags). Every line
+  is checked first (one DescribeKey per key, nothing written until all pass); then CreateKey
+  (Origin EXTERNAL), CreateAlias, the import, and ReplicateKey plus an import for each replica.
+  A key that fails is one line on stderr and the others carry on. A journal beside the manifest
+  records each step; running the same command again skips what KMS says is done.
+  --manifest FILE       the migration's manifest (JSON Lines)
+  --journal FILE        the journal (default: beside the manifest, NAME.journal.jsonl)
+  --concurrency N       keys in flight at once (default 4)
+  --max-attempts N      attempts per call, with the SDK's adaptive retry for throttling (default 10)
+  --dry-run             with --manifest: print the plan (to create, to import, already done),
+                        sending only DescribeKey
+
+Examples:
   kms-wrap import --key-id 1234abcd-12ab-34cd-56ef-1234567890ab --region eu-west-1 \\
                   --material PlaintextKeyMaterial.bin --algorithm RSAES_OAEP_SHA_256
+  kms-wrap import --manifest migration.jsonl --region eu-west-1 --dry-run
 `,
   keygen: `Usage: kms-wrap keygen KEY_SPEC [-o FILE] [--region china] [--count N] [--force] [--json]
 

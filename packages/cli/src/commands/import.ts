@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { parseRegion, zeroize, type Region } from '@kms-wrap/core';
 import { importKeyMaterial, type ImportKeyMaterialResult, type KmsSdk } from '@kms-wrap/aws';
 import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/node';
-import { flag, parse, required, str, usageError } from '../args.js';
+import { flag, parse, required, str, usageError, type Parsed } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
 import { isoSeconds, parseValidToOption } from '../parameters.js';
@@ -33,9 +33,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
       'endpoint-url': { type: 'string' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
+      manifest: { type: 'string' },
+      journal: { type: 'string' },
+      concurrency: { type: 'string' },
+      'max-attempts': { type: 'string' },
     },
     { min: 0, max: 0 },
   );
+  if (str(p, 'manifest') !== undefined) return runWithManifest(p, io);
+  for (const name of ['journal', 'concurrency', 'max-attempts']) {
+    if (p.values[name] !== undefined) throw usageError(`--${name} is for a migration (--manifest FILE) — see kms-wrap import --help`);
+  }
   const cwd = io.cwd ?? process.cwd();
   const keyId = required(p, 'import', 'key-id');
   const materialPath = required(p, 'import', 'material');
@@ -155,6 +163,58 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (result.keyMaterialId) line(io.stdout, `  key material id ${result.keyMaterialId}`);
   line(io.stdout, `  calls: ${result.calls.map((c) => c.operation).join(', ')}`);
   return 0;
+}
+
+/** --manifest: many keys, each line its own key, material and algorithm (import-manifest.ts). */
+async function runWithManifest(p: Parsed, io: Io): Promise<number> {
+  const single = [
+    'key-id',
+    'material',
+    'algorithm',
+    'wrapping-key-spec',
+    'valid-to',
+    'no-expiry',
+    'import-type',
+    'description',
+    'key-material-id',
+  ];
+  const given = single.filter((name) => p.values[name] !== undefined);
+  if (given.length > 0) {
+    throw usageError(
+      `--manifest takes each key's ${given.map((n) => `--${n}`).join(', ')} from its line, not from the command line — see kms-wrap import --help`,
+    );
+  }
+  const regionName = str(p, 'region')?.trim().toLowerCase();
+  if (regionName !== undefined && !AWS_REGION_NAME.test(regionName)) {
+    throw usageError(
+      `--region for import is an AWS region name such as eu-west-1 or cn-north-1, not '${regionName}' — see kms-wrap import --help`,
+    );
+  }
+  const count = (name: string, fallback: number, max: number): number => {
+    const v = str(p, name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v.trim()) || Number(v) < 1 || Number(v) > max)
+      throw usageError(`--${name} is a whole number from 1 to ${max}, not '${v}'`);
+    return Number(v);
+  };
+  const { runManifest } = await import('./import-manifest.js');
+  const journal = str(p, 'journal');
+  const profile = str(p, 'profile');
+  const endpoint = str(p, 'endpoint-url');
+  return runManifest(
+    {
+      manifest: str(p, 'manifest')!,
+      ...(journal !== undefined ? { journal } : {}),
+      concurrency: count('concurrency', 4, 64),
+      maxAttempts: count('max-attempts', 10, 50),
+      ...(regionName ? { regionName } : {}),
+      ...(profile ? { profile } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      dryRun: flag(p, 'dry-run'),
+      json: flag(p, 'json'),
+    },
+    io,
+  );
 }
 
 async function clientRegion(client: unknown): Promise<string | undefined> {
