@@ -306,9 +306,9 @@ function kindOf(value: unknown): string {
  * The request's shape, before anything reads it: a JavaScript caller (or one that casts) gets a
  * coded refusal that names the member, not a TypeError from deep inside.
  */
-function checkArguments(request: unknown, call: 'wrap' | 'options'): asserts request is WrapRequest {
+export function checkArguments(request: unknown, call: 'wrap' | 'options' | 'wrapKeyMaterial'): asserts request is WrapRequest {
   const bad = (what: string) => new KmsWrapError(ERROR_CODES.ARGUMENT_INVALID, what);
-  const shape = call === 'wrap' ? '{ material, wrappingPublicKey, algorithm }' : '{ material, wrappingPublicKey }';
+  const shape = call === 'options' ? '{ material, wrappingPublicKey }' : '{ material, wrappingPublicKey, algorithm }';
   if (typeof request !== 'object' || request === null)
     throw bad(`${call}() takes a request object ${shape}, not ${kindOf(request)} — pass ${shape}`);
   const r = request as Record<string, unknown>;
@@ -323,12 +323,31 @@ function checkArguments(request: unknown, call: 'wrap' | 'options'): asserts req
       `wrappingPublicKey must be the key's DER bytes (a Uint8Array), its base64 or PEM text, or a key parseWrappingPublicKey made, not ${kindOf(key)}`,
     );
   }
-  if (call === 'wrap' && typeof r['algorithm'] !== 'string') {
+  // wrapKeyMaterial: the algorithm may be left out where the target has a default (Azure, Vault).
+  const optional = call === 'wrapKeyMaterial' && r['algorithm'] === undefined;
+  if (call !== 'options' && !optional && typeof r['algorithm'] !== 'string') {
     throw bad(
       `algorithm must be a wrapping algorithm's name as a string (RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_256...), not ${kindOf(r['algorithm'])}`,
     );
   }
   for (const name of ['keySpec', 'region'] as const) {
     if (r[name] !== undefined && typeof r[name] !== 'string') throw bad(`${name} must be a string (or left out), not ${kindOf(r[name])}`);
+  }
+  if (call !== 'wrapKeyMaterial') return;
+  const target = r['target'];
+  if (target !== undefined && typeof target !== 'string' && (typeof target !== 'object' || target === null || Array.isArray(target))) {
+    throw bad(`target must be a target's id ('aws', 'gcp', 'azure', 'vault') or a Target, or left out, not ${kindOf(target)}`);
+  }
+  const envelope = r['envelope'];
+  if (envelope !== undefined && (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope))) {
+    throw bad(`envelope must be an object { fileName, options } (or left out), not ${kindOf(envelope)}`);
+  }
+  const options = (envelope as Record<string, unknown> | undefined)?.['options'];
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw bad(`envelope.options must be an object of the target's options by name (or left out), not ${kindOf(options)}`);
+  }
+  const fileName = (envelope as Record<string, unknown> | undefined)?.['fileName'];
+  if (fileName !== undefined && typeof fileName !== 'string') {
+    throw bad(`envelope.fileName must be a string (or left out), not ${kindOf(fileName)}`);
   }
 }
