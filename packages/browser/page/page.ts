@@ -536,8 +536,9 @@ async function wrapNow(): Promise<void> {
   ui.command.value = envelope.nextCommand;
   ui.tokenDownload.hidden = target !== AWS_KMS || wrapping.importToken === undefined;
   ui.result.hidden = false;
-  const placeholders = envelope.nextCommand.match(/<[A-Z_|]+>/g);
-  const fill = placeholders ? ` (replace ${[...new Set(placeholders)].join(', ')}, or fill step 5 in and wrap again)` : '';
+  // The values the command leaves to the user: shell variables core names (one owner for them).
+  const placeholders = (envelope.placeholders ?? []).map((p) => p.name);
+  const fill = placeholders.length > 0 ? ` (set ${placeholders.join(', ')} in the shell first, or fill step 5 in and wrap again)` : '';
   status(`Saved ${output.fileName} (${output.bytes.length} bytes). Import it with the command in step 6${fill}.`);
   ui.resultHeading.focus();
 }

@@ -1,7 +1,7 @@
 /** Reading key material for wrap/inspect: PKCS#8 DER and raw bytes as is; other key forms converted with a note. */
 import { ERROR_CODES, KEY_SPECS, isKmsWrapError, inspectMaterial, type MaterialInfo, type MaterialSpec, type Region } from '@kms-wrap/core';
 import { bytesToText, parsePem } from '@kms-wrap/core/encoding';
-import { readInputFile } from '@kms-wrap/node';
+import { readInput } from './input.js';
 
 export interface LoadedMaterial {
   readonly bytes: Uint8Array;
@@ -12,10 +12,11 @@ export interface LoadedMaterial {
 
 /** `keySpecs`: the material specs the target imports (another target than AWS KMS; see InspectOptions). */
 export async function loadMaterial(
-  path: string,
+  cwd: string,
+  arg: string,
   options: { keySpec?: string; region: Region; keySpecs?: readonly MaterialSpec[] },
 ): Promise<LoadedMaterial> {
-  const bytes = await readInputFile(path, 'the key material');
+  const bytes = await readInput(cwd, arg, 'the key material');
   const inspect = (b: Uint8Array): MaterialInfo =>
     inspectMaterial(b, {
       region: options.region,

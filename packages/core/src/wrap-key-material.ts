@@ -45,7 +45,7 @@ export interface WrapKeyMaterialRuntime {
  */
 export async function wrapKeyMaterialWith(options: WrapKeyMaterialOptions, runtime: WrapKeyMaterialRuntime): Promise<Uint8Array> {
   // Every option's type, before any is read: a coded refusal that names it, never a TypeError.
-  checkArguments(options, 'wrapKeyMaterial');
+  checkArguments(options as unknown, 'wrapKeyMaterial');
   const target = parseTarget(options.target ?? 'aws');
   const id = (options.algorithm ?? target.defaultAlgorithm ?? '').trim().toUpperCase();
   if (id === '') {

@@ -160,7 +160,7 @@ describe('kms-wrap.html from file://, offline', () => {
     expect(await page.isHidden('#token-download')).toBe(true);
     const saved = (await page.textContent('#status'))!;
     expect(saved).toContain('Saved EncryptedKeyMaterial.bin (');
-    expect(saved).toContain('Import it with the command in step 6 (replace <KEY_ID>');
+    expect(saved).toContain('Import it with the command in step 6 (set KEY_ID in the shell first, or fill step 5 in and wrap again)');
     expect(saved).not.toContain('below');
     expect(await page.textContent('#error')).toBe('');
 
@@ -402,7 +402,7 @@ describe('kms-wrap.html from file://, offline', () => {
     expect(await page.inputValue('#command')).toBe(
       'aws kms import-key-material --key-id alias/payments --encrypted-key-material fileb://EncryptedKeyMaterial.bin --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_EXPIRES --valid-to 2030-01-31T12:00:00Z',
     );
-    expect(await page.textContent('#status')).not.toContain('replace');
+    expect(await page.textContent('#status')).not.toContain('set KEY_ID');
   });
 
   it('declares a Content-Security-Policy that forbids the network', async () => {

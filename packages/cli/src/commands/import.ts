@@ -3,7 +3,6 @@
  * (optional: loaded only here) — DescribeKey, GetParametersForImport, wrap, ImportKeyMaterial.
  * The flow itself is @kms-wrap/aws's importKeyMaterial; this is its command line.
  */
-import { resolve } from 'node:path';
 import { parseRegion, zeroize, type Region } from '@kms-wrap/core';
 import { importKeyMaterial, type ImportKeyMaterialResult, type KmsSdk } from '@kms-wrap/aws';
 import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/node';
@@ -35,6 +34,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       json: { type: 'boolean' },
     },
     { min: 0, max: 0 },
+    { inputs: ['material'] },
   );
   const cwd = io.cwd ?? process.cwd();
   const keyId = required(p, 'import', 'key-id');
@@ -83,7 +83,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // The key's ARN (from DescribeKey) says where the key is; the flow gets --region only when
   // given, and a dry run (no DescribeKey) whatever region is known.
   const regionForFlow = regionName ?? (dryRun ? resolvedRegion : undefined);
-  const material = await loadMaterial(resolve(cwd, materialPath), { region });
+  const material = await loadMaterial(cwd, materialPath, { region });
   if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form KMS imports`);
   let result: ImportKeyMaterialResult;
   try {

@@ -23,10 +23,10 @@ import {
   type WrappingPublicKey,
 } from '@kms-wrap/core';
 import { bytesToText, looksLikeText } from '@kms-wrap/core/encoding';
-import { readInputFile } from '@kms-wrap/node';
 import { flag, parse, str } from '../args.js';
 import { json, line, type Io } from '../io.js';
 import { standardWrapper } from '@kms-wrap/node';
+import { DASH, STDIN_NAME, readInput } from '../input.js';
 
 export interface Inspection {
   readonly file: string;
@@ -45,10 +45,10 @@ export interface Inspection {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const p = parse('inspect', argv, { json: { type: 'boolean' }, region: { type: 'string' } }, { min: 1, max: 1 });
-  const file = resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
+  const p = parse('inspect', argv, { json: { type: 'boolean' }, region: { type: 'string' } }, { min: 1, max: 1 }, { positional: true });
+  const file = p.positionals[0] === DASH ? STDIN_NAME : resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
   const region = parseRegion(str(p, 'region') ?? 'standard');
-  const bytes = await readInputFile(file, 'the file');
+  const bytes = await readInput(io.cwd ?? process.cwd(), p.positionals[0]!, 'the file');
   let result: Inspection;
   try {
     result = await inspectBytes(file, bytes, region);
