@@ -16,6 +16,8 @@ export interface WriteSyncOptions {
   readonly force: boolean;
   /** fsync the file before it is put in place (durable across a power cut; costs a disk flush a file). */
   readonly fsync: boolean;
+  /** The file's mode; 0600 by default (an import token, which is not secret, is 0644). */
+  readonly mode?: number;
 }
 
 /** This thread's part of temporary names: random once, then a counter (a CSPRNG call a file cost more than the write). */
@@ -38,7 +40,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array, options: Wri
   const tmp = tempNameFor(path);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', 0o600);
+    fd = openSync(tmp, 'wx', options.mode ?? 0o600);
     let n = 0;
     while (n < data.length) n += writeSync(fd, data, n, data.length - n);
     if (options.fsync) fsyncSync(fd);

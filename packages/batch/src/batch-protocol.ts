@@ -39,8 +39,10 @@ export type JobOutcome =
       readonly keySpec: string | undefined;
       readonly keySpecCandidates: readonly string[];
       readonly wrappingKeySpec: string;
-      /** The target's import command for the output (targets other than AWS KMS). */
+      /** The target's import command for the output. */
       readonly nextCommand?: string;
+      /** AWS KMS: the import token file the command names (written beside the output from JSON or zip parameters). */
+      readonly importToken?: string;
       /** Where it was written, when the item did not say (heldOnly). */
       readonly output?: string;
     }
