@@ -43,6 +43,7 @@ import {
 import { createNodeCryptoProvider, loadImportParameters, loadInstalledAlgorithms, loadStandardAlgorithm } from '@kms-wrap/node';
 import { readInputFileSync } from '@kms-wrap/node/files';
 import { equalBytes } from '@kms-wrap/core/encoding';
+import { sayPass } from '@kms-wrap/core/internal';
 import { NO_ENTRY, writeFileAtomicSync } from './batch-files.js';
 import type { JobItem, JobOutcome, KeyRef, Phase, WorkerOptions } from './batch-protocol.js';
 
@@ -86,7 +87,8 @@ const DIR_CACHE = 256;
  */
 export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boolean): JobRunner {
   const { algorithms, holdBytes } = options;
-  const write = { force: options.force, fsync: options.fsync };
+  const surface = options.surface;
+  const write = { force: options.force, fsync: options.fsync, ...(surface === undefined ? {} : { surface }) };
   const crypto = createNodeCryptoProvider();
   const target = options.target === undefined ? AWS_KMS : parseTarget(options.target);
   // AWS KMS as before: the engine's default rules (no target given to it).
@@ -127,7 +129,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     if (there !== undefined && !write.force) {
       throw new KmsWrapError(
         ERROR_CODES.FILE_EXISTS,
-        `${path} exists and holds another import token — remove it, name another output, or pass --force (force: true) to replace it`,
+        `${path} exists and holds another import token — remove it, name another output, or ${sayPass(surface, 'force')} to replace it`,
       );
     }
     return { token: { path, bytes: loaded.importToken }, file: path };
@@ -147,7 +149,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     if (!write.force && lstatSync(output, { throwIfNoEntry: false }) !== undefined) {
       throw new KmsWrapError(
         ERROR_CODES.FILE_EXISTS,
-        `${output} exists — choose another output, or pass --force (force: true) to replace it`,
+        `${output} exists — choose another output, or ${sayPass(surface, 'force')} to replace it`,
       );
     }
   }
@@ -211,6 +213,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
         algorithm: item.algorithm,
         ...(item.keySpec === undefined ? {} : { keySpec: item.keySpec }),
         ...(item.region === undefined ? {} : { region: item.region }),
+        ...(surface === undefined ? {} : { surface }),
       };
       // AWS KMS's next command names the key and the token when the parameters say them.
       const aws = target === AWS_KMS ? { keyId: loaded.keyId, importToken: tokenFile } : {};

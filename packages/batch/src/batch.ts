@@ -30,6 +30,7 @@ import {
   type Target,
   type WrappingKeySpec,
   type WrappingPublicKey,
+  type Surface,
 } from '@kms-wrap/core';
 import { toBase64 } from '@kms-wrap/core/encoding';
 import { orList, toWrappingPublicKey } from '@kms-wrap/core/internal';
@@ -117,6 +118,8 @@ export interface BatchOptions {
    * takes one key material, and a re-import must be the same.
    */
   readonly onWarning?: (warning: BatchWarning) => void;
+  /** Where refusals are read, for the words of their remedies ('command-line' for kms-wrap batch); the library's by default. */
+  readonly surface?: Surface;
 }
 
 export interface BatchWarning {
@@ -425,6 +428,7 @@ async function runBatch(
       now: (options.now ?? Date.now)(),
       target: target.id,
       ...(options.envelope?.generator === undefined ? {} : { generator: options.envelope.generator }),
+      ...(options.surface === undefined ? {} : { surface: options.surface }),
     });
     if (source.keys && source.keys.length > 0) pool.setKeys(source.keys);
     const chunkSize = Math.max(1, Math.min(64, Math.ceil(n / (pool.threads * 8))));

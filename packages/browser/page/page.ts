@@ -418,7 +418,7 @@ function currentOptions(): AlgorithmOption[] {
   let materialInfo: MaterialInfo | undefined;
   if (material) {
     try {
-      materialInfo = inspectMaterial(material.bytes, { region, ...(keySpec ? { keySpec } : {}) });
+      materialInfo = inspectMaterial(material.bytes, { region, surface: 'page', ...(keySpec ? { keySpec } : {}) });
       ui.materialSummary.textContent = describeMaterial(materialInfo);
       ui.materialSummary.classList.add('ok');
     } catch (e) {
@@ -434,7 +434,14 @@ function currentOptions(): AlgorithmOption[] {
   if (!wrapping) return waiting('Choose the wrapping public key first.');
   if (!material) return waiting('Choose or generate the key material first.');
   try {
-    return wrapper.options({ material: material.bytes, wrappingPublicKey: wrapping.key, region, ...(keySpec ? { keySpec } : {}) });
+    // Refusals say what to choose on this page (core's 'page' wording), not a flag or an option.
+    return wrapper.options({
+      material: material.bytes,
+      wrappingPublicKey: wrapping.key,
+      region,
+      surface: 'page',
+      ...(keySpec ? { keySpec } : {}),
+    });
   } catch (e) {
     return waiting(e instanceof Error ? e.message : String(e));
   }
@@ -525,6 +532,7 @@ async function wrapNow(): Promise<void> {
     wrappingPublicKey: wrapping.key,
     algorithm,
     region,
+    surface: 'page',
     ...(keySpec ? { keySpec } : {}),
   });
   const envelope = target.envelope(result, { options, generator: `kms-wrap-page/${VERSION}` });

@@ -10,7 +10,7 @@ import { MAX_INPUT_BYTES, readInputFile, writeFileAtomic } from '@kms-wrap/node'
 import { errnoText, readFdBounded } from '@kms-wrap/node/files';
 import { isatty } from 'node:tty';
 import { usageError } from './args.js';
-import type { Io } from './io.js';
+import { SURFACE, type Io } from './io.js';
 
 /** What `-` means in a file's place. */
 export const DASH = '-';
@@ -80,7 +80,12 @@ export async function writeOutput(
   const out = encoded(bytes, options.base64);
   try {
     if (path === undefined) (io.data ?? io.stdout).write(out);
-    else await writeFileAtomic(path, out, { force: options.force, ...(options.mode === undefined ? {} : { mode: options.mode }) });
+    else
+      await writeFileAtomic(path, out, {
+        force: options.force,
+        surface: SURFACE,
+        ...(options.mode === undefined ? {} : { mode: options.mode }),
+      });
   } finally {
     if (out !== bytes) out.fill(0);
   }

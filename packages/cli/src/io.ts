@@ -1,3 +1,6 @@
+/** How kms-wrap's messages name a remedy: as flags (core's surface: "pass --region china", "--force"). */
+export const SURFACE = 'command-line' as const;
+
 /** Where a command writes: injectable so tests run commands in-process. */
 export interface Io {
   /** Text, and the data of `-o -` (bytes). */

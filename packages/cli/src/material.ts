@@ -2,6 +2,7 @@
 import { ERROR_CODES, KEY_SPECS, isKmsWrapError, inspectMaterial, type MaterialInfo, type MaterialSpec, type Region } from '@kms-wrap/core';
 import { bytesToText, parsePem } from '@kms-wrap/core/encoding';
 import { readInput } from './input.js';
+import { SURFACE } from './io.js';
 
 export interface LoadedMaterial {
   readonly bytes: Uint8Array;
@@ -19,6 +20,7 @@ export async function loadMaterial(
   const bytes = await readInput(cwd, arg, 'the key material');
   const inspect = (b: Uint8Array): MaterialInfo =>
     inspectMaterial(b, {
+      surface: SURFACE,
       region: options.region,
       ...(options.keySpec ? { keySpec: options.keySpec } : {}),
       ...(options.keySpecs ? { keySpecs: options.keySpecs } : {}),

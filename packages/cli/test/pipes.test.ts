@@ -325,3 +325,27 @@ describe('the next command pastes into bash', () => {
     }
   }, 60_000);
 });
+
+describe('one source, three wordings: the command line says flags, never the library options', () => {
+  it('SM2 material without --region china: "pass --region china", not "region: \'china\'"', async () => {
+    const d = await scratch.fresh('wording-region');
+    expect((await cli(['keygen', 'SM2', '--region', 'china', '-o', 'sm2.der'], d)).code).toBe(0);
+    const r = await cli(['wrap', '--material', 'sm2.der', '--public-key', key.publicDer, '--algorithm', 'RSAES_OAEP_SHA_256'], d);
+    const line = expectRefusal(r, { code: 'ERR_REGION_MISMATCH', says: ['pass --region china if the KMS key is there'] });
+    expect(line).not.toContain("region: '");
+  });
+
+  it('batch over an existing output: "pass --force", not "force: true"', async () => {
+    const d = await scratch.fresh('wording-force');
+    await writeFile(join(d, 'k.bin'), randomBytes(32));
+    await writeFile(join(d, 'taken.bin'), 'precious');
+    await writeFile(
+      join(d, 'm.jsonl'),
+      `${JSON.stringify({ material: 'k.bin', publicKey: key.publicDer, algorithm: 'RSAES_OAEP_SHA_256', output: 'taken.bin' })}\n`,
+    );
+    const r = await cli(['batch', 'm.jsonl'], d);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`kms-wrap: ERR_FILE_EXISTS: line 1: ${join(d, 'taken.bin')} exists — choose another output, or pass --force to replace it`);
+    expect(r.stderr).not.toContain('force: true');
+  });
+});

@@ -25,6 +25,8 @@ export { importOptional, isModuleNotFound } from './optional-import.js';
 export { checkWrappingKeyExponent, isParsedWrappingPublicKey, toWrappingPublicKey } from './wrapping-public-key.js';
 export { commandWithPlaceholders, shellWord, targetKeyName } from './target.js';
 export { awsCliExpands, awsImportCommand } from './target-aws.js';
+export { SURFACES, sayOption, sayPass } from './surface.js';
+export type { RemedyOption } from './surface.js';
 export type { AwsImportCommand } from './target-aws.js';
 export { GCP_KMS_RULES } from './target-gcp.js';
 export { AZURE_KEY_VAULT_RULES } from './target-azure.js';

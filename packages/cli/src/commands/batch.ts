@@ -20,7 +20,7 @@ import {
   type StreamedManifest,
 } from '@kms-wrap/batch';
 import { flag, parse, str, usageError } from '../args.js';
-import { json, line, note, warn, type Io } from '../io.js';
+import { SURFACE, json, line, note, warn, type Io } from '../io.js';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 import { VERSION } from '../version.js';
 
@@ -72,10 +72,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const failures: { line: number; error: KmsWrapError }[] = [];
   const warnings: { lines: number[]; message: string }[] = [];
   const out = asJson ? jsonResults(io, manifestPath, target) : undefined;
-  // AWS KMS: each output's import command, printed as it is wrapped (in line order).
+  // AWS KMS: each output's import command, printed as it is wrapped (in line order), for the lines
+  // with parameters (their key id and import token known; --json gives the others' with placeholders).
   let commandsShown = false;
   const showCommand = (r: BatchEntryResult) => {
-    if (out || target !== AWS_KMS || r.status !== 'wrapped' || r.nextCommand === undefined) return;
+    if (out || target !== AWS_KMS || r.status !== 'wrapped' || r.nextCommand === undefined || r.importToken === undefined) return;
     if (!commandsShown) line(io.stdout, 'import each output with its command (the aws CLI, one a line):');
     commandsShown = true;
     line(io.stdout, `  # line ${r.index}`);
@@ -94,6 +95,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let totals: BatchTotals;
   try {
     totals = await wrapManifest(manifest, {
+      surface: SURFACE,
       workers,
       force: flag(p, 'force'),
       fsync: flag(p, 'fsync'),

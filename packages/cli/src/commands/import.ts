@@ -7,7 +7,7 @@ import { parseRegion, zeroize, type Region } from '@kms-wrap/core';
 import { importKeyMaterial, type ImportKeyMaterialResult, type KmsSdk } from '@kms-wrap/aws';
 import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/node';
 import { flag, parse, required, str, usageError } from '../args.js';
-import { json, line, note, type Io } from '../io.js';
+import { SURFACE, json, line, note, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
 import { isoSeconds, parseValidToOption } from '../parameters.js';
 
@@ -88,6 +88,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let result: ImportKeyMaterialResult;
   try {
     result = await importKeyMaterial({
+      surface: SURFACE,
       ...(client ? { client } : {}),
       ...(sdk ? { sdk } : {}),
       // One engine over every installed plugin; the requested one's package is named when missing.

@@ -5,7 +5,7 @@ import { KEY_SPEC_INFO, parseKeySpec, parseRegion, zeroize, type KeySpec } from 
 import { checkOutput, createNodeCryptoProvider } from '@kms-wrap/node';
 import { flag, parse, str, usageError } from '../args.js';
 import { DASH, checkStdoutFor, writeOutput } from '../input.js';
-import { json, line, progress, summaryStream, type Io } from '../io.js';
+import { SURFACE, json, line, progress, summaryStream, type Io } from '../io.js';
 
 /** Key generation runs on libuv's thread pool (RSA primes): two at a time keeps both cores busy. */
 const PARALLEL = 2;
@@ -56,7 +56,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const base = resolve(io.cwd ?? process.cwd(), str(p, 'output') ?? KEY_SPEC_INFO[spec].fileName);
   const paths = count === 1 ? [base] : Array.from({ length: count }, (_, i) => numbered(base, i + 1));
-  for (const path of paths) await checkOutput(path, force, KEY_SPEC_INFO[spec].fileName);
+  for (const path of paths) await checkOutput(path, force, KEY_SPEC_INFO[spec].fileName, SURFACE);
   const { generateKeyMaterial } = await import('@kms-wrap/keygen');
   const crypto = createNodeCryptoProvider();
   const written: string[] = [];

@@ -13,7 +13,7 @@ import { shellWord } from '@kms-wrap/core/internal';
 import { checkOutput, exists, readInputFile } from '@kms-wrap/node';
 import { readInput } from '../input.js';
 import { required, str, usageError, type Parsed } from '../args.js';
-import { warn, type Io } from '../io.js';
+import { SURFACE, warn, type Io } from '../io.js';
 import {
   checkExpiry,
   checkParametersAlgorithm,
@@ -90,7 +90,7 @@ export function tokenBeside(
  */
 export async function tokenConflict(token: { path: string; bytes: Uint8Array }, force: boolean, named: boolean): Promise<boolean> {
   if (!(await exists(token.path))) return true;
-  await checkOutput(token.path, true, 'ImportToken.bin'); // a directory there is refused, with or without --force
+  await checkOutput(token.path, true, 'ImportToken.bin', SURFACE); // a directory there is refused, with or without --force
   const there = await readInputFile(token.path, 'the import token there').catch(() => undefined);
   if (there && equalBytes(there, token.bytes)) return false;
   if (force) return true;

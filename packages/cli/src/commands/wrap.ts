@@ -26,7 +26,7 @@ import { unlink as unlinkCb } from 'node:fs';
 import { promisify } from 'node:util';
 import { flag, parse, required, str, usageError, type Parsed } from '../args.js';
 import { DASH, checkStdoutFor, encoded, readInput, writeOutput } from '../input.js';
-import { json, line, note, summaryStream, warn, type Io } from '../io.js';
+import { SURFACE, json, line, note, summaryStream, warn, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
 import { isoSeconds, type LoadedParameters } from '../parameters.js';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
@@ -124,6 +124,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let result;
   try {
     result = await wrapper.wrap({
+      surface: SURFACE,
       material: material.bytes,
       wrappingPublicKey: wrappingKey,
       algorithm: flags.algorithm,
@@ -135,7 +136,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   // The outputs are checked once every argument and input is known good: a wrong name or file is
   // the mistake to report first, not an output that exists (nothing was written either way).
-  if (output) await checkOutput(output, force, target.defaultFileName);
+  if (output) await checkOutput(output, force, target.defaultFileName, SURFACE);
   // An import token identical to the one there already is no conflict: it is not written again.
   const tokenToWrite = token && (await tokenConflict(token, force, tokenFlag !== undefined)) ? token : undefined;
 
@@ -149,7 +150,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const envelope = target.envelope(result, { fileName, options, generator: `kms-wrap/${VERSION}` });
   if (output) await writeWithBeside(output, encoded(envelope.bytes, base64), tokenToWrite, force);
   else {
-    if (tokenToWrite) await writeFileAtomic(tokenToWrite.path, tokenToWrite.bytes, { force, mode: 0o644 });
+    if (tokenToWrite) await writeFileAtomic(tokenToWrite.path, tokenToWrite.bytes, { force, mode: 0o644, surface: SURFACE });
     await writeOutput(io, undefined, envelope.bytes, { force, base64 });
   }
   const say = summaryStream(io, toStdout);
@@ -261,11 +262,11 @@ async function writeWithBeside(
 ): Promise<void> {
   // Bounded like every input: an output larger than any wrapped key is not read whole (nor kept).
   const previous = beside && force ? await readInputFile(output, 'the previous output').catch(() => undefined) : undefined;
-  await writeFileAtomic(output, bytes, { force });
+  await writeFileAtomic(output, bytes, { force, surface: SURFACE });
   if (!beside) return;
   try {
     // The import token is not secret: readable like any file the aws CLI is given.
-    await writeFileAtomic(beside.path, beside.bytes, { force, mode: 0o644 });
+    await writeFileAtomic(beside.path, beside.bytes, { force, mode: 0o644, surface: SURFACE });
   } catch (e) {
     await (previous ? writeFileAtomic(output, previous, { force: true }) : unlink(output)).catch(() => {});
     throw e;
