@@ -3,7 +3,7 @@
  * trace, and no file created, changed or left behind (temporary files included).
  */
 import { createPrivateKey } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

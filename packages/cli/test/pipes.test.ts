@@ -345,7 +345,9 @@ describe('one source, three wordings: the command line says flags, never the lib
     );
     const r = await cli(['batch', 'm.jsonl'], d);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`kms-wrap: ERR_FILE_EXISTS: line 1: ${join(d, 'taken.bin')} exists — choose another output, or pass --force to replace it`);
+    expect(r.stderr).toContain(
+      `kms-wrap: ERR_FILE_EXISTS: line 1: ${join(d, 'taken.bin')} exists — choose another output, or pass --force to replace it`,
+    );
     expect(r.stderr).not.toContain('force: true');
   });
 });
