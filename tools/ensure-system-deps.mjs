@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The tests use real peers outside npm: the OpenSSL 3 CLI (and xxd, for the seed's recipe)
-// Debian's Chromium for the browser tests, zsh and fish for the CLI's completion scripts; on Linux x64, for @kms-wrap/aes-kwp-native's arm64
+// Debian's Chromium for the browser tests, zsh and fish for the CLI's completion scripts, the AWS CLI and script(1) for
+// its pasted commands and terminal checks; on Linux x64, for @kms-wrap/aes-kwp-native's arm64
 // addon, the cross compiler that builds it, and qemu-user with Debian's arm64 Node.js (unpacked
 // into a directory, not installed) that run it. Install them when missing and possible (root with
 // apt-get); otherwise say exactly what to install. Never downloads a browser build.
@@ -22,6 +23,10 @@ const missing = [
   // The shells whose completion scripts the CLI prints (kms-wrap completion zsh|fish), run in the tests.
   ['zsh', has('zsh')],
   ['fish', has('fish')],
+  // The AWS CLI, which the CLI's pasted next command is run with (it expands $VAR and ~ in fileb:// paths itself).
+  ['awscli', has('aws')],
+  // script(1): a terminal as a command's stdout (binary output to a terminal is refused).
+  ['bsdutils', has('script')],
   ...(arm64
     ? [
         ['gcc-aarch64-linux-gnu', has('aarch64-linux-gnu-gcc')],

@@ -27,6 +27,7 @@ import {
   type Region,
   type Wrapper,
   type WrappingKeySpec,
+  type Surface,
 } from '@kms-wrap/core';
 import { fromBase64 } from '@kms-wrap/core/encoding';
 import { judge, judgeAlgorithm, judgeEvery, pluginFor } from '@kms-wrap/core/internal';
@@ -83,6 +84,8 @@ export interface ImportKeyMaterialOptions {
   readonly wrapper: Wrapper | ((algorithm: string) => Promise<Wrapper>);
   /** "Now" in milliseconds, for the ValidTo checks; Date.now by default. */
   readonly now?: () => number;
+  /** Where refusals are read, for the words of their remedies ('command-line' for kms-wrap import); the library's by default. */
+  readonly surface?: Surface;
 }
 
 export type KmsOperation = 'DescribeKey' | 'GetParametersForImport' | 'ImportKeyMaterial';
@@ -189,7 +192,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
       'importKeyMaterial needs a wrapper (createWrapper from @kms-wrap/core, or standardWrapper from @kms-wrap/node) — pass it as wrapper',
     );
   }
-  const j = { rules: wrapper.rules, plugins: wrapper.algorithms };
+  const j = { rules: wrapper.rules, plugins: wrapper.algorithms, ...(options.surface === undefined ? {} : { surface: options.surface }) };
   const refused = judgeAlgorithm(j, algorithm);
   if (refused) throw refused;
   const plugin = pluginFor(j, algorithm);
@@ -214,7 +217,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
 
   if (options.dryRun && options.keyMetadata === undefined) {
     const region = options.region !== undefined ? parseRegion(options.region) : (regionOfArn(keyIdGiven)?.region ?? 'standard');
-    const material = inspectMaterial(options.material, { region });
+    const material = inspectMaterial(options.material, { region, ...surfaceOf(options) });
     // The engine's rule: without DescribeKey's key spec, every spec the bytes could be must pass.
     const refusal = judgeEvery(j, { algorithm, keySpecs: material.candidates, materialLength: material.length, wrappingKeySpec, region });
     if (refusal) throw refusal;
@@ -285,7 +288,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   const region = options.region !== undefined ? parseRegion(options.region) : (arnRegion?.region ?? 'standard');
   let material: MaterialInfo;
   try {
-    material = inspectMaterial(options.material, { region, keySpec: key.keySpec });
+    material = inspectMaterial(options.material, { region, keySpec: key.keySpec, ...surfaceOf(options) });
   } catch (e) {
     if (isKmsWrapError(e) && (e.code === ERROR_CODES.KEY_SPEC_MISMATCH || e.code === ERROR_CODES.MATERIAL_INVALID)) {
       throw new KmsWrapError(e.code, `KMS key ${key.arn} has key spec ${key.keySpec}, and ${e.message.replace(/^The /, 'the ')}`, {
@@ -360,6 +363,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
     algorithm,
     keySpec: key.keySpec,
     region,
+    ...surfaceOf(options),
   });
 
   // 4. ImportKeyMaterial.
@@ -517,4 +521,8 @@ function toDate(v: unknown): Date | undefined {
   if (typeof v === 'number') return new Date(v * 1000);
   if (typeof v === 'string' && Number.isFinite(Date.parse(v))) return new Date(v);
   return undefined;
+}
+
+function surfaceOf(options: { readonly surface?: Surface }): { surface?: Surface } {
+  return options.surface === undefined ? {} : { surface: options.surface };
 }

@@ -17,7 +17,7 @@
  * Runtime-neutral: the material's loader, the clients (one per Region, retries configured
  * there: the SDK's retryMode 'adaptive') and the journal's file are the caller's.
  */
-import { ERROR_CODES, KmsWrapError, isKmsWrapError, type Wrapper } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, isKmsWrapError, type Surface, type Wrapper } from '@kms-wrap/core';
 import { checkKey, importKeyMaterial, type CheckedKey } from './kms-import.js';
 import { awsErrorName, translateKmsError } from './kms-errors.js';
 import { loadKmsSdk, type KmsClientLike, type KmsSdk } from './kms-sdk.js';
@@ -51,6 +51,8 @@ export interface MigrateKeysOptions {
   readonly now?: () => number;
   /** Waits between DescribeKey calls while a new replica is Creating (1 s, 60 times, by default). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Who reads the refusals: their remedies name options (the library), flags or fields. */
+  readonly surface?: Surface;
 }
 
 /** What a key needs, as found by the check. */
@@ -192,6 +194,7 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
     ...(entry.wrappingKeySpec ? { wrappingKeySpec: entry.wrappingKeySpec } : {}),
     ...(entry.validTo ? { validTo: entry.validTo } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.surface ? { surface: options.surface } : {}),
   });
   const withMaterial = async <T>(entry: MigrationEntry, f: (material: Uint8Array) => Promise<T>): Promise<T> => {
     const material = await options.loadMaterial(entry);

@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, sep } from 'node:path';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, type Surface } from '@kms-wrap/core';
+import { sayPass } from '@kms-wrap/core/internal';
 import { errnoText } from '@kms-wrap/node/files';
 
 export interface WriteSyncOptions {
@@ -16,6 +17,10 @@ export interface WriteSyncOptions {
   readonly force: boolean;
   /** fsync the file before it is put in place (durable across a power cut; costs a disk flush a file). */
   readonly fsync: boolean;
+  /** The file's mode; 0600 by default (an import token, which is not secret, is 0644). */
+  readonly mode?: number;
+  /** Where a refusal is read, for how it names the force option (core's surface). */
+  readonly surface?: Surface;
 }
 
 /** This thread's part of temporary names: random once, then a counter (a CSPRNG call a file cost more than the write). */
@@ -38,7 +43,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array, options: Wri
   const tmp = tempNameFor(path);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', 0o600);
+    fd = openSync(tmp, 'wx', options.mode ?? 0o600);
     let n = 0;
     while (n < data.length) n += writeSync(fd, data, n, data.length - n);
     if (options.fsync) fsyncSync(fd);
@@ -67,7 +72,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array, options: Wri
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && !options.force) {
       throw new KmsWrapError(
         ERROR_CODES.FILE_EXISTS,
-        `${path} exists — choose another output or pass --force (force: true) to replace it`,
+        `${path} exists — choose another output or ${sayPass(options.surface, 'force')} to replace it`,
         { cause },
       );
     }

@@ -42,6 +42,8 @@ import {
 } from '@kms-wrap/core';
 import { createNodeCryptoProvider, loadImportParameters, loadInstalledAlgorithms, loadStandardAlgorithm } from '@kms-wrap/node';
 import { readInputFileSync } from '@kms-wrap/node/files';
+import { equalBytes } from '@kms-wrap/core/encoding';
+import { sayPass } from '@kms-wrap/core/internal';
 import { NO_ENTRY, writeFileAtomicSync } from './batch-files.js';
 import type { JobItem, JobOutcome, KeyRef, Phase, WorkerOptions } from './batch-protocol.js';
 
@@ -66,6 +68,8 @@ interface Held {
   /** What the wrap phase writes: the wrapped bytes, or the target's envelope of them. */
   readonly bytes: Uint8Array;
   readonly output: string;
+  /** AWS KMS: the import token to write beside it. */
+  readonly token: Token | undefined;
   readonly outcome: Extract<JobOutcome, { status: 'wrapped' }>;
 }
 
@@ -83,7 +87,8 @@ const DIR_CACHE = 256;
  */
 export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boolean): JobRunner {
   const { algorithms, holdBytes } = options;
-  const write = { force: options.force, fsync: options.fsync };
+  const surface = options.surface;
+  const write = { force: options.force, fsync: options.fsync, ...(surface === undefined ? {} : { surface }) };
   const crypto = createNodeCryptoProvider();
   const target = options.target === undefined ? AWS_KMS : parseTarget(options.target);
   // AWS KMS as before: the engine's default rules (no target given to it).
@@ -93,8 +98,8 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
   const keyCache = new Map<string, Promise<LoadedKey>>();
   const dirs = new Map<string, string | undefined>();
 
-  async function keyFor(ref: KeyRef, keys: readonly WrappingPublicKey[], algorithm: string): Promise<WrappingPublicKey> {
-    if (typeof ref === 'number') return keys[ref]!;
+  async function keyFor(ref: KeyRef, keys: readonly WrappingPublicKey[], algorithm: string): Promise<LoadedKey> {
+    if (typeof ref === 'number') return { key: keys[ref]! };
     const id = `${ref.kind}:${ref.path}`;
     let loading = keyCache.get(id);
     if (loading)
@@ -105,9 +110,29 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
       if (keyCache.size >= KEY_CACHE) keyCache.delete(keyCache.keys().next().value!);
     }
     keyCache.set(id, loading);
-    const { key, issuedFor } = await loading;
-    checkParametersAlgorithm(issuedFor, algorithm, { path: ref.path });
-    return key;
+    const loaded = await loading;
+    checkParametersAlgorithm(loaded.issuedFor, algorithm, { path: ref.path });
+    return loaded;
+  }
+
+  /**
+   * AWS KMS: the import token file the entry's next command names — from JSON or zip parameters
+   * written beside the output (tokenFileFor), from the unzipped folder its own ImportToken.bin.
+   * A file there with these very bytes is no conflict (nothing to write); another is refused
+   * without force.
+   */
+  function tokenFor(output: string, loaded: LoadedKey): { token: Token | undefined; file: string | undefined } {
+    if (target !== AWS_KMS || loaded.importToken === undefined) return { token: undefined, file: loaded.importTokenFile };
+    const path = tokenFileFor(output);
+    const there = existingBytes(path);
+    if (there !== undefined && equalBytes(there, loaded.importToken)) return { token: undefined, file: path };
+    if (there !== undefined && !write.force) {
+      throw new KmsWrapError(
+        ERROR_CODES.FILE_EXISTS,
+        `${path} exists and holds another import token — remove it, name another output, or ${sayPass(surface, 'force')} to replace it`,
+      );
+    }
+    return { token: { path, bytes: loaded.importToken }, file: path };
   }
 
   /** Refuses an output whose directory is missing or read-only, or that exists (without force). */
@@ -119,11 +144,12 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
       if (dirs.size >= DIR_CACHE) dirs.clear();
       dirs.set(dir, bad);
     }
-    if (bad !== undefined) throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${output}: ${bad}`);
+    // Worded without the output's own name: every entry of a missing folder is refused in the same words (shown once).
+    if (bad !== undefined) throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write the output: ${bad}`);
     if (!write.force && lstatSync(output, { throwIfNoEntry: false }) !== undefined) {
       throw new KmsWrapError(
         ERROR_CODES.FILE_EXISTS,
-        `${output} exists — choose another output, or pass --force (force: true) to replace it`,
+        `${output} exists — choose another output, or ${sayPass(surface, 'force')} to replace it`,
       );
     }
   }
@@ -168,6 +194,7 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
       heldBytes -= ahead.bytes.length + HELD_OVERHEAD;
       try {
         writeFileAtomicSync(ahead.output, ahead.bytes, write);
+        if (ahead.token) writeToken(ahead.token);
         return item.heldOnly ? { ...ahead.outcome, output: ahead.output } : ahead.outcome;
       } catch (e) {
         return failure(item, e);
@@ -175,8 +202,10 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
     }
     if (item.heldOnly) return { index: item.index, status: 'unheld' };
     try {
-      const wrappingPublicKey = await keyFor(item.key, keys, item.algorithm);
+      const loaded = await keyFor(item.key, keys, item.algorithm);
+      const wrappingPublicKey = loaded.key;
       checkOutput(item.output);
+      const { token, file: tokenFile } = tokenFor(item.output, loaded);
       material = typeof item.material === 'string' ? readInputFileSync(item.material, 'the key material', NO_ENTRY) : item.material;
       request = {
         material,
@@ -184,10 +213,13 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
         algorithm: item.algorithm,
         ...(item.keySpec === undefined ? {} : { keySpec: item.keySpec }),
         ...(item.region === undefined ? {} : { region: item.region }),
+        ...(surface === undefined ? {} : { surface }),
       };
+      // AWS KMS's next command names the key and the token when the parameters say them.
+      const aws = target === AWS_KMS ? { keyId: loaded.keyId, importToken: tokenFile } : {};
       const context: EnvelopeContext = {
         fileName: item.output,
-        options: item.targetOptions ?? {},
+        options: { ...aws, ...(item.targetOptions ?? {}) },
         ...(options.generator === undefined ? {} : { generator: options.generator }),
       };
       const hold = phase === 'check' && heldBytes < holdBytes;
@@ -211,14 +243,16 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
         keySpec: result.keySpec,
         keySpecCandidates: result.keySpecCandidates,
         wrappingKeySpec: result.wrappingKeySpec,
-        ...(target === AWS_KMS ? {} : { nextCommand: envelope.nextCommand }),
+        nextCommand: envelope.nextCommand,
+        ...(tokenFile === undefined ? {} : { importToken: tokenFile }),
       } as const;
       if (hold) {
-        held.set(item.index, { bytes: envelope.bytes, output: item.output, outcome });
+        held.set(item.index, { bytes: envelope.bytes, output: item.output, token, outcome });
         heldBytes += envelope.bytes.length + HELD_OVERHEAD;
         return { index: item.index, status: 'checked', held: true };
       }
       writeFileAtomicSync(item.output, envelope.bytes, write);
+      if (token) writeToken(token);
       return outcome;
     } catch (caught) {
       return failure(item, phase === 'check' && request ? await explain(request, caught) : caught);
@@ -227,7 +261,39 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
       if (typeof item.material === 'string' || ownsGivenMaterial) zeroize(material);
     }
   }
+  /** The import token beside its output (not secret: readable like any file the aws CLI is given). */
+  function writeToken(token: Token): void {
+    const there = existingBytes(token.path);
+    if (there !== undefined && equalBytes(there, token.bytes)) return; // another entry of the same parameters wrote it
+    writeFileAtomicSync(token.path, token.bytes, { ...write, force: write.force, mode: 0o644 });
+  }
+
   return { run };
+}
+
+/** An import token to write beside an output. */
+interface Token {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Where an AWS KMS entry's import token is written: beside its output, named after it —
+ * out/key1.bin → out/key1.ImportToken.bin — so that entries of different keys in one folder
+ * each have their own.
+ */
+export function tokenFileFor(output: string): string {
+  return output.replace(/(\.bin)?$/i, '.ImportToken.bin');
+}
+
+/** A small file's bytes (an import token), or undefined when there is none (or it cannot be read: then the write reports it). */
+function existingBytes(path: string): Uint8Array | undefined {
+  if (lstatSync(path, { throwIfNoEntry: false }) === undefined) return undefined;
+  try {
+    return readInputFileSync(path, 'the import token there');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -263,6 +329,10 @@ interface LoadedKey {
   readonly key: WrappingPublicKey;
   /** The algorithm the parameters were requested for, when the console's README says. */
   readonly issuedFor?: string;
+  /** Parameters: the key they are for, and the import token (inside JSON or zip) or its file (the unzipped folder). */
+  readonly keyId?: string;
+  readonly importToken?: Uint8Array;
+  readonly importTokenFile?: string;
 }
 
 async function loadKey(ref: Exclude<KeyRef, number>, now: number): Promise<LoadedKey> {
@@ -270,7 +340,12 @@ async function loadKey(ref: Exclude<KeyRef, number>, now: number): Promise<Loade
   // The JSON from get-parameters-for-import, or the console's zip or unzipped folder.
   const p = await loadImportParameters(ref.path);
   checkParametersExpiry(p.validTo, now, { path: ref.path, refetch: `aws kms get-parameters-for-import --key-id ${p.keyId ?? 'KEY'} ...` });
-  return { key: p.wrappingKey, ...(p.wrappingAlgorithm === undefined ? {} : { issuedFor: p.wrappingAlgorithm }) };
+  return {
+    key: p.wrappingKey,
+    ...(p.wrappingAlgorithm === undefined ? {} : { issuedFor: p.wrappingAlgorithm }),
+    ...(p.keyId === undefined ? {} : { keyId: p.keyId }),
+    ...(p.importTokenFile === undefined ? { importToken: p.importToken } : { importTokenFile: p.importTokenFile }),
+  };
 }
 
 function directoryProblem(dir: string): string | undefined {

@@ -3,7 +3,7 @@
  * entries to amortise messaging; outcomes come back a chunk at a time. An abort flag in
  * shared memory is read before each entry, so stopping never waits for a message.
  */
-import type { WrappingPublicKey } from '@kms-wrap/core';
+import type { Surface, WrappingPublicKey } from '@kms-wrap/core';
 
 /** Where an entry's wrapping key comes from: a file the worker reads (and caches), or one of the keys sent first. */
 export type KeyRef = { readonly path: string; readonly kind: 'publicKey' | 'parameters' } | number;
@@ -39,8 +39,10 @@ export type JobOutcome =
       readonly keySpec: string | undefined;
       readonly keySpecCandidates: readonly string[];
       readonly wrappingKeySpec: string;
-      /** The target's import command for the output (targets other than AWS KMS). */
+      /** The target's import command for the output. */
       readonly nextCommand?: string;
+      /** AWS KMS: the import token file the command names (written beside the output from JSON or zip parameters). */
+      readonly importToken?: string;
       /** Where it was written, when the item did not say (heldOnly). */
       readonly output?: string;
     }
@@ -74,6 +76,8 @@ export interface WorkerOptions {
   readonly target?: string;
   /** For envelopes that record who made them (Azure's "generator"). */
   readonly generator?: string;
+  /** Where refusals are read, for the words of their remedies (core's surface). */
+  readonly surface?: Surface;
 }
 
 export type ToWorker =

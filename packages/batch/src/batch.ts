@@ -30,6 +30,7 @@ import {
   type Target,
   type WrappingKeySpec,
   type WrappingPublicKey,
+  type Surface,
 } from '@kms-wrap/core';
 import { toBase64 } from '@kms-wrap/core/encoding';
 import { orList, toWrappingPublicKey } from '@kms-wrap/core/internal';
@@ -111,6 +112,20 @@ export interface BatchOptions {
   readonly label?: (index: number) => string;
   /** "Now" for the parameters' ParametersValidTo; Date.now by default. */
   readonly now?: () => number;
+  /**
+   * Told, once every entry is read, of what is allowed but likely a mistake: entries that share
+   * one parameters file (one KMS key, one import token) with different material — a KMS key
+   * takes one key material, and a re-import must be the same.
+   */
+  readonly onWarning?: (warning: BatchWarning) => void;
+  /** Where refusals are read, for the words of their remedies ('command-line' for kms-wrap batch); the library's by default. */
+  readonly surface?: Surface;
+}
+
+export interface BatchWarning {
+  /** The entries concerned, in order. */
+  readonly indices: readonly number[];
+  readonly message: string;
 }
 
 export interface BatchProgress {
@@ -140,11 +155,17 @@ export type BatchEntryResult =
       readonly keySpecCandidates: readonly KeySpec[];
       readonly wrappingKeySpec: WrappingKeySpec;
       /**
-       * Targets other than AWS KMS: the command of the target's own CLI that imports the output
-       * (placeholders in <ANGLE_BRACKETS> for the options not given). AWS KMS: absent (the import
-       * token is the parameters'; kms-wrap import does the whole import).
+       * The command of the target's own CLI that imports the output, ready to paste (core's
+       * Envelope.nextCommand: a value not known is a shell variable, named on a comment line
+       * above it). AWS KMS: `aws kms import-key-material` with the parameters' key id and token.
        */
       readonly nextCommand?: string;
+      /**
+       * AWS KMS with parameters: the import token file the command names — written beside the
+       * output (out/key1.bin → out/key1.ImportToken.bin) from JSON or zip parameters, or the
+       * unzipped folder's own ImportToken.bin.
+       */
+      readonly importToken?: string;
     })
   | (ResultBase & { readonly status: 'failed'; readonly error: KmsWrapError })
   | (ResultBase & { readonly status: 'skipped' });
@@ -407,11 +428,13 @@ async function runBatch(
       now: (options.now ?? Date.now)(),
       target: target.id,
       ...(options.envelope?.generator === undefined ? {} : { generator: options.envelope.generator }),
+      ...(options.surface === undefined ? {} : { surface: options.surface }),
     });
     if (source.keys && source.keys.length > 0) pool.setKeys(source.keys);
     const chunkSize = Math.max(1, Math.min(64, Math.ceil(n / (pool.threads * 8))));
     const heldBy = new Map<number, number>(); // entry index → the worker holding its result
     const paths = new _PathIndex(n);
+    const shared = new SharedParameters();
 
     const fail = (index: number, error: KmsWrapError, output: string, phase: Phase) => {
       failed.add(index);
@@ -474,9 +497,11 @@ async function runBatch(
         continue;
       }
       paths.note(job);
+      shared.note(job);
       if (checking) await send(job);
     }
     await send.flush();
+    if (!state.stopped && options.onWarning) for (const w of shared.warnings(label)) options.onWarning(w);
     if (!state.stopped) {
       for (const [index, error, output] of await paths.clashes(source, toJob, label))
         fail(index, error, output, checking ? 'check' : 'wrap');
@@ -599,6 +624,38 @@ function sender(pool: Pool, phase: Phase, size: number) {
     await pool.idle();
   };
   return send;
+}
+
+/**
+ * Entries that share a parameters file with different material files: per parameters file (by
+ * its path's hash, 8 bytes whatever its length), the first entry's material; the paths of those
+ * that differ kept only for them.
+ */
+class SharedParameters {
+  private readonly first = new Map<number, { index: number; material: number }>();
+  private readonly clashing = new Map<number, { path: string; indices: number[] }>();
+
+  note(job: JobItem): void {
+    if (typeof job.key === 'number' || job.key.kind !== 'parameters' || typeof job.material !== 'string') return;
+    const key = pathHash(job.key.path);
+    const material = pathHash(job.material);
+    const seen = this.first.get(key);
+    if (!seen) {
+      this.first.set(key, { index: job.index, material });
+      return;
+    }
+    if (seen.material === material && !this.clashing.has(key)) return;
+    const c = this.clashing.get(key);
+    if (c) c.indices.push(job.index);
+    else this.clashing.set(key, { path: job.key.path, indices: [seen.index, job.index] });
+  }
+
+  warnings(label: (index: number) => string): BatchWarning[] {
+    return [...this.clashing.values()].map(({ path, indices }) => ({
+      indices,
+      message: `${orList(indices.map(label), 'and')} share the parameters ${path} (one KMS key, one import token) with different material — a KMS key takes one key material (a re-import must be the same): give each key its own parameters`,
+    }));
+  }
 }
 
 type InputKind = 'the key material' | 'the import parameters' | 'the wrapping public key';
@@ -745,6 +802,7 @@ function toResult(o: JobOutcome, output: string): BatchEntryResult | undefined {
         keySpecCandidates: o.keySpecCandidates as KeySpec[],
         wrappingKeySpec: o.wrappingKeySpec as WrappingKeySpec,
         ...(o.nextCommand === undefined ? {} : { nextCommand: o.nextCommand }),
+        ...(o.importToken === undefined ? {} : { importToken: o.importToken }),
       };
     case 'failed':
       return { index: o.index, output, status: 'failed', error: new KmsWrapError(o.code as ErrorCode, o.message) };

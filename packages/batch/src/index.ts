@@ -7,6 +7,7 @@ export type {
   BatchProgress,
   BatchSummary,
   BatchTotals,
+  BatchWarning,
   BatchWorkers,
   ManifestBatchOptions,
 } from './batch.js';

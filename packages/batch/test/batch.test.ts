@@ -745,3 +745,64 @@ describe('wrapManifest', () => {
     expect(readdirSync(join(d, 'out'))).toEqual([]);
   });
 });
+
+describe('wrapBatch for AWS KMS with parameters: the import token beside each output, the import command, warnings', () => {
+  const paramsFile = (d: string, name: string, token: Uint8Array) => {
+    const path = join(d, name);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        KeyId: `arn:aws:kms:us-east-1:111122223333:key/${name}`,
+        ImportToken: Buffer.from(token).toString('base64'),
+        PublicKey: Buffer.from(publicKeyDer).toString('base64'),
+        ParametersValidTo: Date.now() / 1000 + 86_400,
+      }),
+    );
+    return path;
+  };
+
+  it('writes out/NAME.ImportToken.bin (0644) beside out/NAME.bin, names it in the command; a shared parameters file with different material is a warning', async () => {
+    const d = fresh();
+    const t1 = new Uint8Array(randomBytes(48));
+    const p1 = paramsFile(d, 'p1.json', t1);
+    const warnings: { indices: readonly number[]; message: string }[] = [];
+    const s = await wrapBatch(
+      [
+        good(d, 'a.bin', { publicKey: undefined, parameters: p1 }),
+        good(d, 'b.bin', { publicKey: undefined, parameters: p1, material: join(dir, 'p256.der') }),
+      ],
+      { concurrency: 1, strict: true, onWarning: (w) => warnings.push(w) },
+    );
+    expect(byStatus(s).wrapped).toEqual([0, 1]);
+    const a = s.results[0] as Extract<BatchEntryResult, { status: 'wrapped' }>;
+    expect(a.importToken).toBe(join(d, 'out', 'a.ImportToken.bin'));
+    expect(Buffer.from(readFileSync(a.importToken!)).equals(Buffer.from(t1))).toBe(true);
+    expect(statSync(a.importToken!).mode & 0o777).toBe(0o644);
+    expect(a.nextCommand).toBe(
+      `aws kms import-key-material --key-id arn:aws:kms:us-east-1:111122223333:key/p1.json --encrypted-key-material fileb://${join(d, 'out', 'a.bin')} --import-token fileb://${join(d, 'out', 'a.ImportToken.bin')} --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE`,
+    );
+    await expectUnwraps(join(d, 'out', 'a.bin'), 'RSA_AES_KEY_WRAP_SHA_256', rsaMaterial);
+    expect(warnings).toEqual([
+      {
+        indices: [0, 1],
+        message: expect.stringMatching(
+          /^entry 1 and entry 2 share the parameters .*p1\.json \(one KMS key, one import token\) with different material/,
+        ),
+      },
+    ]);
+  });
+
+  it("another token where an entry's goes is refused (the library's words: force: true); an identical one is no conflict", async () => {
+    const d = fresh();
+    const p = paramsFile(d, 'p.json', new Uint8Array(randomBytes(48)));
+    writeFileSync(join(d, 'out', 'a.ImportToken.bin'), 'another token');
+    const s = await wrapBatch([good(d, 'a.bin', { publicKey: undefined, parameters: p })], { concurrency: 1 });
+    const r = s.results[0]!;
+    expect(r.status).toBe('failed');
+    const e = (r as Extract<BatchEntryResult, { status: 'failed' }>).error;
+    expect(e.code).toBe(ERROR_CODES.FILE_EXISTS);
+    expect(e.message).toMatch(/a\.ImportToken\.bin exists and holds another import token — .*set force: true to replace it$/);
+    expect(e.message).not.toContain('--force');
+    expect(existsSync(join(d, 'out', 'a.bin'))).toBe(false);
+  });
+});

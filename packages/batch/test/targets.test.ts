@@ -136,7 +136,7 @@ describe("wrapBatch({ target: 'gcp' }): Cloud KMS's import methods and its wrapp
     expect(first!.nextCommand).toBe(
       `gcloud kms keys versions import --location global --keyring fellowship --key frodo --import-job strider --algorithm ec-sign-p256-sha256 --wrapped-key-file ${join(d, 'out', 'p256.bin')}`,
     );
-    expect(third!.nextCommand).toContain('--key <KEY> --import-job strider --algorithm google-symmetric-encryption');
+    expect(third!.nextCommand).toContain('--key "$KEY" --import-job strider --algorithm google-symmetric-encryption');
   });
 
   it("refuses by Cloud KMS's rules what AWS KMS takes (P-521 material; an RSA key under a direct OAEP method), and AWS KMS's parameters and regions; the rest are wrapped", async () => {
@@ -229,7 +229,7 @@ describe("a manifest for Azure Key Vault: lines carry the target's options; each
     expect(same(unwrapKeyWrap(Buffer.from(ecBlob.ciphertext, 'base64url'), k2048.privateKey, 2048, 'sha1'), p256)).toBe(true);
     expect(seen.map((r) => r.status === 'wrapped' && r.nextCommand)).toEqual([
       `az keyvault key import --vault-name contoso-kv --name ContosoFirstHSMkey --byok-file ${join(d, 'out', 'rsa.byok')}`,
-      `az keyvault key import --vault-name contoso-kv --name <KEY_NAME> --kty EC-HSM --curve-name P-256 --byok-file ${join(d, 'out', 'p256.byok')}`,
+      `# set KEY_NAME first: the name of the key to create\naz keyvault key import --vault-name contoso-kv --name "$KEY_NAME" --kty EC-HSM --curve-name P-256 --byok-file ${join(d, 'out', 'p256.byok')}`,
     ]);
     expect(seen.map((r) => r.status === 'wrapped' && r.bytes)).toEqual([
       readFileSync(join(d, 'out', 'rsa.byok')).length,

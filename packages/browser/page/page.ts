@@ -419,7 +419,7 @@ function currentOptions(): AlgorithmOption[] {
   let materialInfo: MaterialInfo | undefined;
   if (material) {
     try {
-      materialInfo = inspectMaterial(material.bytes, { region, ...(keySpec ? { keySpec } : {}) });
+      materialInfo = inspectMaterial(material.bytes, { region, surface: 'page', ...(keySpec ? { keySpec } : {}) });
       ui.materialSummary.textContent = describeMaterial(materialInfo);
       ui.materialSummary.classList.add('ok');
     } catch (e) {
@@ -435,7 +435,14 @@ function currentOptions(): AlgorithmOption[] {
   if (!wrapping) return waiting('Choose the wrapping public key first.');
   if (!material) return waiting('Choose or generate the key material first.');
   try {
-    return wrapper.options({ material: material.bytes, wrappingPublicKey: wrapping.key, region, ...(keySpec ? { keySpec } : {}) });
+    // Refusals say what to choose on this page (core's 'page' wording), not a flag or an option.
+    return wrapper.options({
+      material: material.bytes,
+      wrappingPublicKey: wrapping.key,
+      region,
+      surface: 'page',
+      ...(keySpec ? { keySpec } : {}),
+    });
   } catch (e) {
     return waiting(e instanceof Error ? e.message : String(e));
   }
@@ -526,6 +533,7 @@ async function wrapNow(): Promise<void> {
     wrappingPublicKey: wrapping.key,
     algorithm,
     region,
+    surface: 'page',
     ...(keySpec ? { keySpec } : {}),
   });
   const envelope = target.envelope(result, { options, generator: `kms-wrap-page/${VERSION}` });
@@ -537,8 +545,9 @@ async function wrapNow(): Promise<void> {
   ui.command.value = envelope.nextCommand;
   ui.tokenDownload.hidden = target !== AWS_KMS || wrapping.importToken === undefined;
   ui.result.hidden = false;
-  const placeholders = envelope.nextCommand.match(/<[A-Z_|]+>/g);
-  const fill = placeholders ? ` (replace ${[...new Set(placeholders)].join(', ')}, or fill step 5 in and wrap again)` : '';
+  // The values the command leaves to the user: shell variables core names (one owner for them).
+  const placeholders = (envelope.placeholders ?? []).map((p) => p.name);
+  const fill = placeholders.length > 0 ? ` (set ${placeholders.join(', ')} in the shell first, or fill step 5 in and wrap again)` : '';
   status(`Saved ${output.fileName} (${output.bytes.length} bytes). Import it with the command in step 6${fill}.`);
   ui.resultHeading.focus();
 }

@@ -1,7 +1,7 @@
 /** Argument parsing on node:util parseArgs, with usage errors that say what to type instead. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { closestName } from '@kms-wrap/core/internal';
+import { closestName, orList } from '@kms-wrap/core/internal';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -17,7 +17,24 @@ export interface Parsed {
 /** Options whose value is text, not a file: a lone `-` there is just text. */
 const FREE_TEXT = new Set(['description']);
 
-export function parse(command: string, argv: string[], options: Options, positionals: { min: number; max: number }): Parsed {
+/**
+ * Where a command takes `-`: the options (and the positional) that read a file it may read from
+ * standard input, and whether `-o -` writes standard output. Elsewhere a lone `-` is refused, not
+ * taken as a file of that name.
+ */
+export interface Dash {
+  readonly inputs?: readonly string[];
+  readonly positional?: boolean;
+  readonly output?: boolean;
+}
+
+export function parse(
+  command: string,
+  argv: string[],
+  options: Options,
+  positionals: { min: number; max: number },
+  dash: Dash = {},
+): Parsed {
   let result;
   try {
     result = parseArgs({
@@ -35,12 +52,28 @@ export function parse(command: string, argv: string[], options: Options, positio
   }
   const values = result.values as Record<string, string | boolean | undefined>;
   if (values['help']) return { values, positionals: result.positionals };
-  // `-` (standard input or output) is not read or written yet: refuse it rather than create or
-  // look for a file of that name.
-  const dash = Object.entries(values).find(([name, v]) => v === '-' && !FREE_TEXT.has(name))?.[0];
-  if (dash !== undefined || result.positionals.includes('-')) {
-    const where = dash === undefined ? "'-'" : `--${dash} -`;
-    throw usageError(`kms-wrap ${command} does not read standard input or write standard output yet (${where}) — name a file instead`);
+  // `-` where the command reads standard input or writes standard output; anywhere else it is
+  // refused, rather than a file of that name created or looked for.
+  const taken = (name: string) => FREE_TEXT.has(name) || (name === 'output' ? dash.output : dash.inputs?.includes(name));
+  const misplaced = Object.entries(values).find(([name, v]) => v === '-' && !taken(name))?.[0];
+  if (misplaced !== undefined) {
+    const allowed = [...(dash.inputs ?? []).map((n) => `--${n} -`), ...(dash.positional ? ["'-'"] : []), ...(dash.output ? ['-o -'] : [])];
+    const only = allowed.length > 0 ? `only ${orList(allowed)}` : 'no -';
+    throw usageError(`kms-wrap ${command} takes ${only} for standard input or output, not --${misplaced} - — name a file instead`);
+  }
+  if (!dash.positional && result.positionals.includes('-')) {
+    throw usageError(`kms-wrap ${command} reads a file, not standard input ('-') — name a file instead`);
+  }
+  const stdin = [
+    ...Object.entries(values)
+      .filter(([name, v]) => v === '-' && name !== 'output' && !FREE_TEXT.has(name))
+      .map(([name]) => `--${name} -`),
+    ...result.positionals.filter((x) => x === '-').map(() => "'-'"),
+  ];
+  if (stdin.length > 1) {
+    throw usageError(
+      `kms-wrap ${command} reads one file at most from standard input, and ${stdin.join(' and ')} both ask for it — name a file for all but one`,
+    );
   }
   const n = result.positionals.length;
   if (n < positionals.min)

@@ -21,6 +21,11 @@ Options:
 
 Exit codes: 0 done; 1 refused (bad input, a combination KMS rejects, a failed check); 2 usage (a flag or a name typed wrong).
 Errors are one line on stderr: kms-wrap: <CODE>: what is wrong — what to do.
+
+Pipes: '-' in place of a file that is read (wrap's --material, --public-key or --parameters,
+import's --material, convert's and inspect's FILE; one a command) reads standard input;
+-o - (wrap, keygen, convert) writes standard output, and the summary goes to stderr. Binary
+output is never written to a terminal: pass --base64 for base64 text.
 `;
 
 export const HELP: Readonly<Record<string, string>> = {
@@ -31,7 +36,9 @@ refused before anything is written, with the reason and what to use instead.
 
 Options:
   --material FILE       the plaintext key material: raw bytes (symmetric, HMAC) or a private key
-                        (PKCS#8 DER; PEM, PKCS#1, SEC1 and JWK are converted, with a note)
+                        (PKCS#8 DER; PEM, PKCS#1, SEC1 and JWK are converted, with a note);
+                        - reads it from standard input (as --public-key - and --parameters -,
+                        one of the three)
   --algorithm ALG       the wrapping algorithm you requested in GetParametersForImport:
                         RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256,
                         RSA_AES_KEY_WRAP_SHA_1, SM2PKE (China Regions)
@@ -41,17 +48,27 @@ Options:
                         ImportToken.bin, README.txt); ImportToken.bin is written beside the output
                         (JSON, zip); expired parameters are refused, and an algorithm other than
                         the one the README names
+  --import-token FILE   where the import token from --parameters is written (default
+                        ImportToken.bin beside the output; one already there with the same
+                        bytes is left as it is, another is refused), and the file the next
+                        command names; with --public-key, only the name in the command
   --key-spec SPEC       the KMS key's spec; needed only when the bytes cannot tell (raw 32 bytes are
                         SYMMETRIC_DEFAULT or HMAC_256), checked against the material when given
   --region REGION       'china' for the AWS China Regions (cn-north-1, cn-northwest-1); default standard
   --valid-to DATE       the imported material is to expire then (ISO 8601 or epoch seconds, in the
                         future, at most 365 days ahead): the next command printed gets
                         --expiration-model KEY_MATERIAL_EXPIRES --valid-to DATE
-  -o, --output FILE     where to write (default EncryptedKeyMaterial.bin), mode 0600
+  -o, --output FILE     where to write (default EncryptedKeyMaterial.bin), mode 0600; - writes
+                        standard output (never binary to a terminal) and the summary to stderr
+  --base64              write base64 text instead of the binary bytes (decode it before the import)
   --force               replace an existing output file
   --json                print one JSON object on stdout (with the next command's facts)
 
-After a wrap it prints the aws kms import-key-material command to run next, ready to paste.
+After a wrap it prints the aws kms import-key-material command to run next, ready to paste
+into a POSIX shell. A value it does not know (the key id, with --public-key) is a shell
+variable, "$KEY_ID", with a comment line above it saying what to set it to (KEY_ID=...). The
+AWS CLI expands $VAR and a leading ~ in fileb:// paths itself: an output or token file named
+like that gets a warning.
 
 Other targets (--target; the same checks and constructions under the target's rules and names):
   --target T            aws (default), gcp (Google Cloud KMS), azure (Azure Key Vault BYOK),
@@ -65,7 +82,7 @@ Other targets (--target; the same checks and constructions under the target's ru
          the KEK's key identifier); writes key.byok; [--key-name K --vault-name V | --hsm-name H]
   vault: --hash-function SHA256 (default) or SHA1; --public-key transit/wrapping_key's PEM;
          writes ciphertext.b64; [--key-name K --mount transit]
-  --parameters, --region and --valid-to are AWS KMS's only.
+  --parameters, --import-token, --region and --valid-to are AWS KMS's only.
 
 Examples:
   kms-wrap wrap --material PlaintextKeyMaterial.bin --public-key WrappingPublicKey.bin \\
@@ -90,7 +107,7 @@ KMS errors come back as one line that says what probably went wrong and what to 
 
 Options:
   --key-id ID           the KMS key: key id, key ARN or alias
-  --material FILE       the plaintext key material (as for wrap)
+  --material FILE       the plaintext key material (as for wrap; - reads standard input)
   --algorithm ALG       RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256,
                         RSA_AES_KEY_WRAP_SHA_1, SM2PKE (China Regions)
   --wrapping-key-spec SPEC  RSA_4096 (default), RSA_3072, RSA_2048; SM2 (default for SM2PKE)
@@ -135,13 +152,15 @@ unencrypted PKCS#8 DER private key for RSA_2048/3072/4096, ECC_NIST_P256/P384/P5
 ECC_SECG_P256K1 and SM2 (China Regions). Files are written with mode 0600.
 
 Options:
-  -o, --output FILE     where to write (default: the AWS guide's name, e.g. RSA_3072_PrivateKey.der)
+  -o, --output FILE     where to write (default: the AWS guide's name, e.g. RSA_3072_PrivateKey.der);
+                        - writes standard output (one key; never binary to a terminal)
+  --base64              write base64 text instead of the binary bytes
   --region REGION       'china' for the AWS China Regions
   --count N             write N keys, numbered (NAME-1.der, NAME-2.der, ...), on all cores
   --force               replace existing files
   --json                print one JSON object on stdout
 `,
-  inspect: `Usage: kms-wrap inspect FILE [--region china] [--json]
+  inspect: `Usage: kms-wrap inspect FILE|- [--region china] [--json]
 
 Says what FILE is — key material (raw or PKCS#8), a private key in another form, a wrapping
 public key, GetParametersForImport JSON — its key spec, and whether KMS can import it as is.
@@ -149,14 +168,25 @@ For material and private keys it says which targets import it (aws, gcp, azure, 
 why the others do not; for a wrapping public key, which targets' algorithms can use it.
 For kms-wrap's own output (EncryptedKeyMaterial.bin) it says, from the length alone, which
 algorithms and wrapping key sizes could have made it and how long the material was.
-Never prints key material.
+FILE - reads standard input. Never prints key material.
+
+Options:
+  --region REGION       'china' for the AWS China Regions
+  --json                print one JSON object on stdout
 `,
-  convert: `Usage: kms-wrap convert IN [-o OUT] [--force] [--json]
+  convert: `Usage: kms-wrap convert IN|- [-o OUT|-] [--base64] [--force] [--json]
 
 Converts a private key you already have — PEM ("PRIVATE KEY", "RSA PRIVATE KEY",
 "EC PRIVATE KEY"), PKCS#1 or SEC1 DER, or a JWK — into the unencrypted PKCS#8 DER that KMS
 imports (the bytes openssl pkcs8 -topk8 -nocrypt -outform DER prints). Default OUT: IN with
 the extension .der (.pkcs8.der if IN already ends in .der). Written with mode 0600.
+IN - reads standard input (then name the output: -o OUT, or -o - for standard output).
+
+Options:
+  -o, --output FILE     where to write; - writes standard output (never binary to a terminal)
+  --base64              write base64 text instead of the binary bytes
+  --force               replace an existing output file
+  --json                print one JSON object on stdout
 `,
   algorithms: `Usage: kms-wrap algorithms [--target aws|gcp|azure|vault] [--json]
 
@@ -213,7 +243,13 @@ On Linux x64 and arm64 the AES key wrap of RSA_AES_KEY_WRAP_* runs on the CPU's 
 
 Ctrl-C (SIGINT) or SIGTERM stops scheduling: the wraps under way finish, and every output on
 disk is whole (written to a hidden temporary file, then put in place). Exit code 130 / 143.
-The import tokens stay in the parameters files.
+
+AWS KMS: a line with parameters (JSON or zip) gets its import token written beside its
+output, named after it (out/a.bin → out/a.ImportToken.bin; the same bytes already there are
+left as they are), and the aws kms import-key-material command of each such line is printed
+(--json gives every line's, as "nextCommand", with "importToken"). Lines that share one
+parameters file (one KMS key, one token) with different material get a warning. Lines
+refused in the same words are named together: "lines 1-40, 42, 45-100: ...".
 
 Options:
   --concurrency N       threads that wrap: this one and N-1 workers (default: the number of

@@ -1,7 +1,13 @@
+/** How kms-wrap's messages name a remedy: as flags (core's surface: "pass --region china", "--force"). */
+export const SURFACE = 'command-line' as const;
+
 /** Where a command writes: injectable so tests run commands in-process. */
 export interface Io {
-  readonly stdout: { write(s: string): unknown; isTTY?: boolean };
+  /** Text, and the data of `-o -` (bytes). */
+  readonly stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
   readonly stderr: { write(s: string): unknown; isTTY?: boolean };
+  /** stdout as given, for the data of `-o -`, which --quiet does not silence (main sets it with --quiet). */
+  readonly data?: Io['stdout'];
   /** The working directory for relative paths; process.cwd() by default. */
   readonly cwd?: string;
   /** "Now", for expiry checks; Date.now by default. */
@@ -46,4 +52,13 @@ export function progress(io: Io): { show(text: string): void; done(): void } {
       shown = false;
     },
   };
+}
+
+/**
+ * Where a command's human summary goes: stdout, or stderr when stdout carries the output itself
+ * (`-o -`), so that the data is never mixed with words; nothing with --quiet.
+ */
+export function summaryStream(io: Io, outputIsStdout: boolean): Io['stderr'] {
+  if (!outputIsStdout) return io.stdout;
+  return io.quiet ? { write: () => true } : io.stderr;
 }

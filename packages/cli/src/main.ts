@@ -30,7 +30,9 @@ export async function main(argv: string[], ioGiven: Io): Promise<number> {
   const quiet = argv.some((a) => a === '--quiet' || a === '-q');
   const [name, ...rest] = quiet ? argv.filter((a) => a !== '--quiet' && a !== '-q') : argv;
   let json = rest.includes('--json');
-  const io: Io = quiet ? { ...ioGiven, quiet: true, ...(json ? {} : { stdout: { write: () => true, isTTY: false } }) } : ioGiven;
+  const io: Io = quiet
+    ? { ...ioGiven, quiet: true, data: ioGiven.stdout, ...(json ? {} : { stdout: { write: () => true, isTTY: false } }) }
+    : ioGiven;
   try {
     if (name === undefined) {
       // Nothing asked: a usage mistake (exit 2), the usage on stderr where it does not mix with output.

@@ -1,7 +1,8 @@
 /** Reading key material for wrap/inspect: PKCS#8 DER and raw bytes as is; other key forms converted with a note. */
 import { ERROR_CODES, KEY_SPECS, isKmsWrapError, inspectMaterial, type MaterialInfo, type MaterialSpec, type Region } from '@kms-wrap/core';
 import { bytesToText, parsePem } from '@kms-wrap/core/encoding';
-import { readInputFile } from '@kms-wrap/node';
+import { readInput } from './input.js';
+import { SURFACE } from './io.js';
 
 export interface LoadedMaterial {
   readonly bytes: Uint8Array;
@@ -12,12 +13,14 @@ export interface LoadedMaterial {
 
 /** `keySpecs`: the material specs the target imports (another target than AWS KMS; see InspectOptions). */
 export async function loadMaterial(
-  path: string,
+  cwd: string,
+  arg: string,
   options: { keySpec?: string; region: Region; keySpecs?: readonly MaterialSpec[] },
 ): Promise<LoadedMaterial> {
-  const bytes = await readInputFile(path, 'the key material');
+  const bytes = await readInput(cwd, arg, 'the key material');
   const inspect = (b: Uint8Array): MaterialInfo =>
     inspectMaterial(b, {
+      surface: SURFACE,
       region: options.region,
       ...(options.keySpec ? { keySpec: options.keySpec } : {}),
       ...(options.keySpecs ? { keySpecs: options.keySpecs } : {}),

@@ -5,9 +5,12 @@
  * @kms-wrap/node's loadImportParameters. Here: what the command line adds (--valid-to, and
  * core's expiry and algorithm checks worded for the command line).
  */
-import { checkValidTo, type ImportParametersSource } from '@kms-wrap/aws';
+import { resolve } from 'node:path';
+import { checkValidTo, parseImportParametersFile, type ImportParametersSource } from '@kms-wrap/aws';
 import { checkParametersAlgorithm as checkAlgorithm, checkParametersExpiry, type WrappingPublicKey } from '@kms-wrap/core';
 import { loadImportParameters } from '@kms-wrap/node';
+import { inflateRaw } from '@kms-wrap/node/files';
+import { DASH, STDIN_NAME, readStandardInput } from './input.js';
 import { usageError } from './args.js';
 
 export interface LoadedParameters {
@@ -26,8 +29,12 @@ export interface LoadedParameters {
   readonly wrappingAlgorithm: string | undefined;
 }
 
-export async function loadParameters(path: string): Promise<LoadedParameters> {
-  const p = await loadImportParameters(path);
+/** From a file, the console's zip or folder, or (`-`) standard input: the JSON or the zip. */
+export async function loadParameters(cwd: string, arg: string): Promise<LoadedParameters> {
+  const p =
+    arg === DASH
+      ? await parseImportParametersFile(await readStandardInput('the import parameters'), STDIN_NAME, { inflateRaw })
+      : await loadImportParameters(resolve(cwd, arg));
   return {
     source: p.source,
     keyId: p.keyId,

@@ -43,10 +43,11 @@ function output(fd: 1 | 2, get: () => NodeJS.WriteStream): Io['stdout'] {
   };
   let broken = false;
   return {
-    write(text: string): boolean {
+    write(text: string | Uint8Array): boolean {
       if (broken) return false;
-      if (stream) return stream.write(text);
-      const bytes = Buffer.from(text);
+      // Bytes (-o -) are the caller's, zeroed after: the stream gets a copy it may keep.
+      if (stream) return stream.write(typeof text === 'string' ? text : Buffer.from(text));
+      const bytes = typeof text === 'string' ? Buffer.from(text) : text;
       let done = 0;
       try {
         while (done < bytes.length) done += writeSync(fd, bytes, done);
@@ -59,7 +60,7 @@ function output(fd: 1 | 2, get: () => NodeJS.WriteStream): Io['stdout'] {
         }
         // EAGAIN (a full non-blocking pipe), anything else: the stream handles it as it would have
       }
-      return viaStream().write(bytes.subarray(done));
+      return viaStream().write(Buffer.from(bytes.subarray(done)));
     },
     get isTTY(): boolean {
       return viaStream().isTTY;

@@ -3,7 +3,7 @@
  * trace, and no file created, changed or left behind (temporary files included).
  */
 import { createPrivateKey } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -501,20 +501,4 @@ describe.concurrent('wrap: output files', () => {
   });
 });
 
-describe.concurrent('`-` is refused until standard input and output are supported, and no file named - appears', () => {
-  it.each([
-    ['keygen -o -', ['keygen', 'HMAC_256', '-o', '-'], '(--output -)'],
-    ['convert - (input)', ['convert', '-'], "('-')"],
-    ['inspect -', ['inspect', '-'], "('-')"],
-    ['wrap --material -', ['wrap', '--material', '-', '--public-key', 'k.der', '--algorithm', 'RSAES_OAEP_SHA_256'], '(--material -)'],
-  ])('%s', async (_, args, where) => {
-    const d = await scratch.fresh('dash');
-    const r = await cli(args, d);
-    expectRefusal(r, {
-      code: 'ERR_USAGE',
-      exit: 2,
-      says: ['does not read standard input or write standard output yet', where, 'name a file instead'],
-    });
-    expect(await readdir(d)).toEqual([]);
-  });
-});
+// `-` (standard input and output), where it is read and written and where it is still refused: pipes.test.ts.

@@ -120,7 +120,7 @@ describe('kms-wrap batch --target gcp', () => {
     expect(results[0]!.nextCommand).toBe(
       `gcloud kms keys versions import --location global --keyring fellowship --key frodo --import-job strider --algorithm ec-sign-p256-sha256 --wrapped-key-file ${join(d, 'out', 'p256.bin')}`,
     );
-    expect(results[1]!.nextCommand).toContain('--key <KEY> --import-job strider --algorithm google-symmetric-encryption');
+    expect(results[1]!.nextCommand).toContain('--key "$KEY" --import-job strider --algorithm google-symmetric-encryption');
     expect(await modeOf(join(d, 'out', 'p256.bin'))).toBe(0o600);
     expect(await opensslKeyWrap(await readFile(join(d, 'out', 'p256.bin')), keys[3072]!, 'SHA256')).toEqual(
       await readFile(join(d, 'p256.der')),

@@ -133,10 +133,10 @@ describe('kms-wrap batch: refusals before any work', () => {
     const d = await batchDir('collide', [kw('a.bin'), kw('x.bin'), kw('x.bin', { material: 'p256.der' }), kw('', { output: 'rsa.der' })]);
     const r = await run(['batch', 'manifest.jsonl'], d);
     expect(r.code).toBe(1);
+    // Lines 2 and 3 are refused in the same words: one line names both.
     expect(r.stderr).toMatch(
-      /ERR_MANIFEST_INVALID: line 2: the output .*x\.bin is named by line 2 and line 3 — give each entry its own output/,
+      /ERR_MANIFEST_INVALID: lines 2-3: the output .*x\.bin is named by line 2 and line 3 — give each entry its own output/,
     );
-    expect(r.stderr).toMatch(/ERR_MANIFEST_INVALID: line 3: /);
     expect(r.stderr).toMatch(
       /ERR_MANIFEST_INVALID: line 4: the output .*rsa\.der is the key material of line \d, which writing it would destroy/,
     );
@@ -209,6 +209,9 @@ describe('kms-wrap batch: a run', () => {
         keySpec: 'RSA_2048',
         keySpecCandidates: ['RSA_2048'],
         wrappingKeySpec: 'RSA_2048',
+        nextCommand: expect.stringMatching(
+          /^# set KEY_ID first: .*\naws kms import-key-material --key-id "\$KEY_ID" --encrypted-key-material fileb:\/\/.*\/out\/a\.bin /,
+        ),
       },
       {
         line: 3,
@@ -219,6 +222,7 @@ describe('kms-wrap batch: a run', () => {
         keySpec: null,
         keySpecCandidates: ['SYMMETRIC_DEFAULT', 'HMAC_256'],
         wrappingKeySpec: 'RSA_2048',
+        nextCommand: expect.stringContaining('--encrypted-key-material fileb://'),
       },
     ]);
 

@@ -40,6 +40,33 @@ export function cli(args: readonly string[], cwd: string): Promise<Run> {
   });
 }
 
+/** What a command wrote when stdout carries data (`-o -`): stdout as bytes. */
+export interface BinaryRun {
+  readonly code: number;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+/** Runs `node dist/bin.js ...args` in `cwd` with `input` piped to its standard input (empty when absent); stdout as bytes. */
+export function cliPiped(args: readonly string[], cwd: string, input?: Uint8Array | string): Promise<BinaryRun> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, encoding: 'buffer', maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(error);
+          return;
+        }
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr: stderr.toString('utf8') });
+      },
+    );
+    child.stdin!.on('error', () => {}); // a command that refuses before reading closes its end
+    child.stdin!.end(input === undefined ? undefined : Buffer.from(input));
+  });
+}
+
 /** Runs `main(argv, io)` in this process with captured streams, `cwd` and optionally a fixed "now". */
 export async function run(args: readonly string[], cwd: string, options: { now?: number } = {}): Promise<Run> {
   let stdout = '';

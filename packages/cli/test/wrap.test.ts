@@ -182,7 +182,7 @@ describe.concurrent('wrap: what OpenSSL unwraps to the exact material', () => {
       `wrote ${out} (${ciphertext.length} bytes): ${c.reports} material wrapped with ${c.algorithm} under an ${c.key} wrapping key`,
     );
     expect(r.stdout).toContain(
-      `aws kms import-key-material --key-id <KEY_ID> --encrypted-key-material fileb://${OUT} --import-token fileb://ImportToken.bin`,
+      `aws kms import-key-material --key-id "$KEY_ID" --encrypted-key-material fileb://${OUT} --import-token fileb://ImportToken.bin`,
     );
     // The peer: OpenSSL, as KMS would.
     const unwrapped = await opensslUnwrap(ciphertext, c.algorithm, key);
@@ -282,7 +282,7 @@ describe.concurrent('wrap: output for people and for scripts', () => {
       parametersValidTo: null,
     });
     expect(j['nextCommand']).toBe(
-      `aws kms import-key-material --key-id <KEY_ID> --encrypted-key-material fileb://${OUT} --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE`,
+      `# set KEY_ID first: the KMS key (key id, ARN or alias) the material is for, e.g. KEY_ID=1234abcd-12ab-34cd-56ef-1234567890ab\naws kms import-key-material --key-id "$KEY_ID" --encrypted-key-material fileb://${OUT} --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE`,
     );
     expect(await listing(cwd)).toEqual([OUT]);
   });
@@ -335,8 +335,11 @@ describe.concurrent('wrap: output for people and for scripts', () => {
       `wrote ${join(cwd, 'out/hmac.bin')} (256 bytes): HMAC_224 material wrapped with RSAES_OAEP_SHA_256 under an RSA_2048 wrapping key`,
     );
     expect(out).toContain('next, import it:');
+    expect(out.at(-2)).toBe(
+      '  # set KEY_ID first: the KMS key (key id, ARN or alias) the material is for, e.g. KEY_ID=1234abcd-12ab-34cd-56ef-1234567890ab',
+    );
     expect(out.at(-1)).toBe(
-      '  aws kms import-key-material --key-id <KEY_ID> --encrypted-key-material fileb://out/hmac.bin --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
+      '  aws kms import-key-material --key-id "$KEY_ID" --encrypted-key-material fileb://out/hmac.bin --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
     );
     expect(await listing(cwd)).toEqual(['out']);
     expect(await modeOf(join(cwd, 'out/hmac.bin'))).toBe(0o600);

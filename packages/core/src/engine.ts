@@ -31,6 +31,7 @@ import {
   type WrappingKeySpec,
 } from './specs.js';
 import type { Target } from './target.js';
+import { SURFACES, type Surface } from './surface.js';
 import { toWrappingPublicKey } from './wrapping-public-key.js';
 
 export interface WrapperOptions {
@@ -53,6 +54,11 @@ export interface WrapRequest {
   readonly keySpec?: MaterialSpec | string;
   /** 'standard' (default) or 'china'; AWS region names such as cn-north-1 are understood. */
   readonly region?: Region | string;
+  /**
+   * Where a refusal is read, for the words of its remedy: 'library' (the default: "set region:
+   * 'china'"), 'command-line' ("pass --region china"), 'page' (what to choose on the page).
+   */
+  readonly surface?: Surface;
 }
 
 /** A request that passed every check, ready for the plugin. */
@@ -125,6 +131,7 @@ export function createWrapper(options: WrapperOptions): Wrapper {
     const wrappingKey = toWrappingPublicKey(request.wrappingPublicKey);
     const material = inspectMaterial(request.material, {
       region,
+      ...(request.surface === undefined ? {} : { surface: request.surface }),
       ...(request.keySpec === undefined ? {} : { keySpec: request.keySpec }),
       // Another target identifies every material spec, so that the rules refuse what it does not import, with its reason.
       ...(rules.keySpecs === undefined ? {} : { keySpecs: MATERIAL_SPECS }),
@@ -138,12 +145,17 @@ export function createWrapper(options: WrapperOptions): Wrapper {
     return fit.length > 0 ? fit : material.candidates;
   }
 
+  /** The judge, with the surface the request's refusals are read on. */
+  function judgeFor(request: { readonly surface?: Surface }): Judge {
+    return request.surface === undefined ? j : { ...j, surface: request.surface };
+  }
+
   function check(request: WrapRequest): WrapPlan {
     checkArguments(request, 'wrap');
     const algorithmId = request.algorithm.trim().toUpperCase();
     const { region, wrappingKey, material, candidates } = prepare(request);
     // Every key spec the bytes could be must pass: raw 32 bytes are SYMMETRIC_DEFAULT or HMAC_256.
-    const refusal = judgeEvery(j, {
+    const refusal = judgeEvery(judgeFor(request), {
       algorithm: algorithmId,
       keySpecs: candidates,
       materialLength: material.length,
@@ -198,8 +210,9 @@ export function createWrapper(options: WrapperOptions): Wrapper {
   function options_(request: Omit<WrapRequest, 'algorithm'>): AlgorithmOption[] {
     checkArguments(request, 'options');
     const { region, wrappingKey, material, candidates } = prepare(request);
+    const jr = judgeFor(request);
     const perSpec = candidates.map((keySpec) =>
-      algorithmOptions(j, { keySpec, materialLength: material.length, wrappingKeySpec: wrappingKey.spec, region }),
+      algorithmOptions(jr, { keySpec, materialLength: material.length, wrappingKeySpec: wrappingKey.spec, region }),
     );
     // An algorithm is offered only if it is accepted for every key spec the bytes could be.
     return perSpec[0]!.map((o, i) => perSpec.find((list) => !list[i]!.accepted)?.[i] ?? o);
@@ -306,9 +319,9 @@ function kindOf(value: unknown): string {
  * The request's shape, before anything reads it: a JavaScript caller (or one that casts) gets a
  * coded refusal that names the member, not a TypeError from deep inside.
  */
-function checkArguments(request: unknown, call: 'wrap' | 'options'): asserts request is WrapRequest {
+export function checkArguments(request: unknown, call: 'wrap' | 'options' | 'wrapKeyMaterial'): asserts request is WrapRequest {
   const bad = (what: string) => new KmsWrapError(ERROR_CODES.ARGUMENT_INVALID, what);
-  const shape = call === 'wrap' ? '{ material, wrappingPublicKey, algorithm }' : '{ material, wrappingPublicKey }';
+  const shape = call === 'options' ? '{ material, wrappingPublicKey }' : '{ material, wrappingPublicKey, algorithm }';
   if (typeof request !== 'object' || request === null)
     throw bad(`${call}() takes a request object ${shape}, not ${kindOf(request)} — pass ${shape}`);
   const r = request as Record<string, unknown>;
@@ -323,12 +336,34 @@ function checkArguments(request: unknown, call: 'wrap' | 'options'): asserts req
       `wrappingPublicKey must be the key's DER bytes (a Uint8Array), its base64 or PEM text, or a key parseWrappingPublicKey made, not ${kindOf(key)}`,
     );
   }
-  if (call === 'wrap' && typeof r['algorithm'] !== 'string') {
+  // wrapKeyMaterial: the algorithm may be left out where the target has a default (Azure, Vault).
+  const optional = call === 'wrapKeyMaterial' && r['algorithm'] === undefined;
+  if (call !== 'options' && !optional && typeof r['algorithm'] !== 'string') {
     throw bad(
       `algorithm must be a wrapping algorithm's name as a string (RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_256...), not ${kindOf(r['algorithm'])}`,
     );
   }
   for (const name of ['keySpec', 'region'] as const) {
     if (r[name] !== undefined && typeof r[name] !== 'string') throw bad(`${name} must be a string (or left out), not ${kindOf(r[name])}`);
+  }
+  if (r['surface'] !== undefined && !SURFACES.includes(r['surface'] as Surface)) {
+    throw bad(`surface must be 'library', 'command-line' or 'page' (or left out), not ${kindOf(r['surface'])}`);
+  }
+  if (call !== 'wrapKeyMaterial') return;
+  const target = r['target'];
+  if (target !== undefined && typeof target !== 'string' && (typeof target !== 'object' || target === null || Array.isArray(target))) {
+    throw bad(`target must be a target's id ('aws', 'gcp', 'azure', 'vault') or a Target, or left out, not ${kindOf(target)}`);
+  }
+  const envelope = r['envelope'];
+  if (envelope !== undefined && (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope))) {
+    throw bad(`envelope must be an object { fileName, options } (or left out), not ${kindOf(envelope)}`);
+  }
+  const options = (envelope as Record<string, unknown> | undefined)?.['options'];
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw bad(`envelope.options must be an object of the target's options by name (or left out), not ${kindOf(options)}`);
+  }
+  const fileName = (envelope as Record<string, unknown> | undefined)?.['fileName'];
+  if (fileName !== undefined && typeof fileName !== 'string') {
+    throw bad(`envelope.fileName must be a string (or left out), not ${kindOf(fileName)}`);
   }
 }

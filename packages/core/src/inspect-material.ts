@@ -21,6 +21,7 @@ import { bytesToText, looksLikeText, parsePem } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, identifyDer } from './identify-der.js';
 import type { MaterialInfo } from './keys.js';
+import { sayPass, type Surface } from './surface.js';
 import { rsaPkcs8Shape } from './rsa-pkcs8-shape.js';
 import {
   KEY_SPECS,
@@ -43,6 +44,8 @@ export interface InspectOptions {
    * recognised when listed here, and refused as AWS KMS refuses it otherwise.
    */
   readonly keySpecs?: readonly MaterialSpec[];
+  /** Where a refusal is read, for the words of its remedy (surface.ts): the library's by default. */
+  readonly surface?: Surface;
 }
 
 const CONVERT_HINT = 'convert it to binary PKCS#8 DER first (`kms-wrap convert FILE`, or toPkcs8 from @kms-wrap/keygen)';
@@ -58,7 +61,7 @@ export function inspectMaterial(material: Uint8Array, options: InspectOptions = 
   const region = options.region ?? 'standard';
   const allowed = options.keySpecs ?? KEY_SPECS;
   const named = options.keySpec === undefined ? undefined : parseMaterialSpec(options.keySpec, allowed);
-  const found = identifyMaterial(material, region, named, allowed);
+  const found = identifyMaterial(material, region, named, allowed, options.surface);
   if (named === undefined) return found;
   if (!found.candidates.includes(named)) {
     throw new KmsWrapError(ERROR_CODES.KEY_SPEC_MISMATCH, mismatchMessage(found, named, region));
@@ -89,6 +92,7 @@ function identifyMaterial(
   region: Region,
   named: MaterialSpec | undefined,
   allowed: readonly MaterialSpec[],
+  surface: Surface | undefined,
 ): MaterialInfo {
   if (bytes.length === 0) {
     throw new KmsWrapError(
@@ -111,7 +115,7 @@ function identifyMaterial(
   if (text) refuseText(bytesToText(bytes), raw);
   if (raw.length === 0) {
     refuseBrokenDer(bytes);
-    refuseRawLength(bytes.length, region);
+    refuseRawLength(bytes.length, region, surface);
   }
   return rawInfo(raw, bytes.length);
 }
@@ -125,14 +129,14 @@ function rawCandidates(length: number, region: Region): KeySpec[] {
   return KEY_SPECS.filter((s) => rawLengthOf(s, region) === length);
 }
 
-function refuseRawLength(length: number, region: Region): never {
+function refuseRawLength(length: number, region: Region, surface: Surface | undefined): never {
   const other: Region = region === 'china' ? 'standard' : 'china';
   const elsewhere = rawCandidates(length, other);
   if (elsewhere.length > 0) {
     const hint =
       other === 'china'
-        ? `${length}-byte symmetric keys (SM4) exist only in the AWS China Regions — pass --region china if the KMS key is there, or use 32 bytes`
-        : `in the China Regions symmetric key material is 16 bytes (SM4-128) — use 16 bytes, or leave out --region china if the key is elsewhere`;
+        ? `${length}-byte symmetric keys (SM4) exist only in the AWS China Regions — ${sayPass(surface, 'region', 'china')} if the KMS key is there, or use 32 bytes`
+        : `in the China Regions symmetric key material is 16 bytes (SM4-128) — use 16 bytes, or ${sayPass(surface, 'region', 'standard')} if the key is elsewhere`;
     throw new KmsWrapError(
       ERROR_CODES.REGION_MISMATCH,
       `${length} raw bytes are not ${elsewhere.join(' or ')} material in this region: ${hint}`,

@@ -6,6 +6,7 @@
 import type { AlgorithmAcceptance, WrappingAlgorithm } from './algorithm.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { didYouMean } from './suggest.js';
+import { sayPass, type Surface } from './surface.js';
 import {
   DEPRECATED_ALGORITHMS,
   KEY_SPECS,
@@ -125,6 +126,8 @@ export interface Combination {
 export interface Judge {
   readonly rules: RuleSet;
   readonly plugins: ReadonlyMap<string, WrappingAlgorithm>;
+  /** Where the refusals are read: how a remedy names an option (surface.ts); the library's words by default. */
+  readonly surface?: Surface;
 }
 
 export function orList(items: readonly string[], word = 'or'): string {
@@ -208,7 +211,7 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
   if (!spec.regions.includes(c.region)) {
     return new KmsWrapError(
       ERROR_CODES.REGION_MISMATCH,
-      `${c.keySpec} key material can be imported only in the AWS China Regions — pass --region china (region: 'china') if the KMS key is there`,
+      `${c.keySpec} key material can be imported only in the AWS China Regions — ${sayPass(j.surface, 'region', 'china')} if the KMS key is there`,
     );
   }
   // (A wrapping key no rule of the set uses — SM2 for another target than AWS KMS — is refused by the rule below, in the target's words.)
@@ -216,13 +219,13 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
   if (usedKey && !WRAPPING_KEY_SPEC_INFO[c.wrappingKeySpec].regions.includes(c.region)) {
     return new KmsWrapError(
       ERROR_CODES.REGION_MISMATCH,
-      `${c.wrappingKeySpec} wrapping keys exist only in the AWS China Regions — pass --region china if the KMS key is there, or ${explain ? requestKeyFor(j, c) : ''}`,
+      `${c.wrappingKeySpec} wrapping keys exist only in the AWS China Regions — ${sayPass(j.surface, 'region', 'china')} if the KMS key is there, or ${explain ? requestKeyFor(j, c) : ''}`,
     );
   }
   const alternatives = () => (explain ? alternativesFor(j, c) : '');
   if (!rule.regions.includes(c.region)) {
     const where = inChina ? 'is not available in the AWS China Regions' : 'is available only in the AWS China Regions';
-    const china = inChina ? '' : explain ? 'pass --region china if the KMS key is in a China Region, or ' : '';
+    const china = inChina ? '' : explain ? `${sayPass(j.surface, 'region', 'china')} if the KMS key is in a China Region, or ` : '';
     return new KmsWrapError(ERROR_CODES.REGION_MISMATCH, `${c.algorithm} ${where} — ${china}${alternatives()}`);
   }
   if (!rule.materials.includes(spec.kind)) {

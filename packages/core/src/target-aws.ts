@@ -4,7 +4,7 @@
  * (EncryptedKeyMaterial.bin), imported with `aws kms import-key-material`.
  */
 import { AWS_KMS_RULES } from './rules.js';
-import { checkTargetOptions, shellWord, type Target } from './target.js';
+import { checkTargetOptions, commandWithPlaceholders, shellWord, type Placeholder, type Target } from './target.js';
 
 export interface AwsImportCommand {
   readonly keyId?: string | undefined;
@@ -15,15 +15,40 @@ export interface AwsImportCommand {
   readonly validTo?: string | undefined;
 }
 
-/** The aws CLI command that imports wrapped material, ready to paste (AWS CLI reference: kms import-key-material). */
+/** What each placeholder of the AWS KMS import command is. */
+const KEY_ID = 'the KMS key (key id, ARN or alias) the material is for, e.g. KEY_ID=1234abcd-12ab-34cd-56ef-1234567890ab';
+
+/**
+ * The aws CLI command that imports wrapped material, ready to paste (AWS CLI reference: kms
+ * import-key-material): the key id, when not known, is "$KEY_ID", set on a line before.
+ */
 export function awsImportCommand(c: AwsImportCommand): string {
-  return [
-    'aws kms import-key-material',
-    `--key-id ${c.keyId === undefined ? '<KEY_ID>' : shellWord(c.keyId)}`,
-    `--encrypted-key-material ${shellWord(`fileb://${c.file}`)}`,
-    `--import-token ${shellWord(`fileb://${c.importToken ?? 'ImportToken.bin'}`)}`,
-    c.validTo ? `--expiration-model KEY_MATERIAL_EXPIRES --valid-to ${c.validTo}` : '--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
-  ].join(' ');
+  return awsImport(c).nextCommand;
+}
+
+function awsImport(c: AwsImportCommand): { nextCommand: string; placeholders: Placeholder[] } {
+  return commandWithPlaceholders((valueOr) =>
+    [
+      'aws kms import-key-material',
+      `--key-id ${valueOr(c.keyId, 'KEY_ID', KEY_ID)}`,
+      `--encrypted-key-material ${shellWord(`fileb://${c.file}`)}`,
+      `--import-token ${shellWord(`fileb://${c.importToken ?? 'ImportToken.bin'}`)}`,
+      c.validTo ? `--expiration-model KEY_MATERIAL_EXPIRES --valid-to ${c.validTo}` : '--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
+    ].join(' '),
+  );
+}
+
+/**
+ * Why a file name does not reach the aws CLI as written in a fileb:// parameter, or undefined:
+ * the AWS CLI (v1 and v2) expands `$VAR`, `${VAR}` and a leading `~` in fileb:// paths itself
+ * (os.path.expandvars and expanduser), after the shell's quoting is gone.
+ */
+export function awsCliExpands(path: string): string | undefined {
+  if (/\$(\w|\{)/.test(path))
+    return `the AWS CLI expands $ in fileb:// paths itself (as an environment variable), so the command would not find ${path}`;
+  if (path.startsWith('~'))
+    return `the AWS CLI expands a leading ~ in fileb:// paths itself (as a home directory), so the command would not find ${path}`;
+  return undefined;
 }
 
 export const AWS_KMS: Target = {
@@ -51,7 +76,7 @@ export const AWS_KMS: Target = {
       bytes: wrapped.ciphertext,
       fileName,
       format: 'binary',
-      nextCommand: awsImportCommand({ keyId: o['keyId'], file: fileName, importToken: o['importToken'], validTo: o['validTo'] }),
+      ...awsImport({ keyId: o['keyId'], file: fileName, importToken: o['importToken'], validTo: o['validTo'] }),
     };
   },
 };

@@ -22,7 +22,7 @@
 import { toBase64, textToBytes } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import type { RuleSet } from './rules.js';
-import { checkTargetOptions, shellWord, valueOr, type Target, type Wrapped } from './target.js';
+import { checkTargetOptions, commandWithPlaceholders, shellWord, type Target, type Wrapped } from './target.js';
 
 const NO_HMAC =
   'Azure Key Vault has no HMAC keys (BYOK imports RSA, EC and, in a Managed HSM, AES keys) — import HMAC keys into AWS KMS, Cloud KMS or Vault transit (--target aws, gcp or vault)';
@@ -153,7 +153,10 @@ export const AZURE_KEY_VAULT: Target = {
       generator: context.generator ?? 'kms-wrap',
     };
     const where = hsm ? `--hsm-name ${shellWord(named ?? kek.name)}` : `--vault-name ${shellWord(named ?? kek.name)}`;
-    const nextCommand = `az keyvault key import ${where} --name ${valueOr(o['keyName'], 'KEY_NAME')}${ktyArgs(wrapped)} --byok-file ${shellWord(fileName)}`;
-    return { bytes: textToBytes(`${JSON.stringify(blob, null, 2)}\n`), fileName, format: 'json', nextCommand };
+    const command = commandWithPlaceholders(
+      (valueOr) =>
+        `az keyvault key import ${where} --name ${valueOr(o['keyName'], 'KEY_NAME', 'the name of the key to create')}${ktyArgs(wrapped)} --byok-file ${shellWord(fileName)}`,
+    );
+    return { bytes: textToBytes(`${JSON.stringify(blob, null, 2)}\n`), fileName, format: 'json', ...command };
   },
 };

@@ -22,7 +22,7 @@
  */
 import type { AlgorithmRule, RuleSet } from './rules.js';
 import type { MaterialKind, WrappingKeySpec } from './specs.js';
-import { checkTargetOptions, shellWord, targetKeyName, valueOr, type Target } from './target.js';
+import { checkTargetOptions, commandWithPlaceholders, shellWord, targetKeyName, type Target } from './target.js';
 
 const ALL: readonly MaterialKind[] = ['symmetric', 'hmac', 'rsa', 'ecc'];
 
@@ -84,6 +84,13 @@ export const GCP_KMS_RULES: RuleSet = {
   newKeyHint: 'create an import job with that import method: gcloud kms import-jobs create JOB --import-method METHOD ...',
 };
 
+/** What to set KEY_ALGORITHM to when the material's bytes fit more than one (raw 32 bytes: AES or HMAC). */
+function keyAlgorithm(candidates: readonly string[]): string {
+  return candidates.length > 0
+    ? `the new version's algorithm: ${candidates.join(' or ')}, by what the material is`
+    : "the new version's algorithm";
+}
+
 export const GCP_KMS: Target = {
   id: 'gcp',
   name: 'Google Cloud KMS',
@@ -108,16 +115,18 @@ export const GCP_KMS: Target = {
   envelope(wrapped, context = {}) {
     const o = checkTargetOptions(GCP_KMS, context.options ?? {});
     const fileName = context.fileName ?? GCP_KMS.defaultFileName;
-    const algorithm = o['keyAlgorithm'] === undefined ? targetKeyName(GCP_KMS_RULES, wrapped).name : shellWord(o['keyAlgorithm']);
-    const nextCommand = [
-      'gcloud kms keys versions import',
-      `--location ${valueOr(o['location'], 'LOCATION')}`,
-      `--keyring ${valueOr(o['keyRing'], 'KEY_RING')}`,
-      `--key ${valueOr(o['keyName'], 'KEY')}`,
-      `--import-job ${valueOr(o['importJob'], 'IMPORT_JOB')}`,
-      `--algorithm ${algorithm}`,
-      `--wrapped-key-file ${shellWord(fileName)}`,
-    ].join(' ');
-    return { bytes: wrapped.ciphertext, fileName, format: 'binary', nextCommand };
+    const keyName = targetKeyName(GCP_KMS_RULES, wrapped);
+    const command = commandWithPlaceholders((valueOr) =>
+      [
+        'gcloud kms keys versions import',
+        `--location ${valueOr(o['location'], 'LOCATION', "the key ring's location (global, us-central1, ...)")}`,
+        `--keyring ${valueOr(o['keyRing'], 'KEY_RING', 'the key ring of the key')}`,
+        `--key ${valueOr(o['keyName'], 'KEY', 'the crypto key to import into')}`,
+        `--import-job ${valueOr(o['importJob'], 'IMPORT_JOB', 'the import job whose public key wrapped the material')}`,
+        `--algorithm ${valueOr(o['keyAlgorithm'] ?? keyName.name, 'KEY_ALGORITHM', keyAlgorithm(keyName.candidates))}`,
+        `--wrapped-key-file ${shellWord(fileName)}`,
+      ].join(' '),
+    );
+    return { bytes: wrapped.ciphertext, fileName, format: 'binary', ...command };
   },
 };

@@ -19,7 +19,7 @@
  */
 import { toBase64, textToBytes } from './encoding.js';
 import type { AlgorithmRule, RuleSet } from './rules.js';
-import { checkTargetOptions, shellWord, targetKeyName, type Target } from './target.js';
+import { checkTargetOptions, commandWithPlaceholders, shellWord, targetKeyName, type Target } from './target.js';
 
 function hashFunction(hash: 'SHA_1' | 'SHA_256'): AlgorithmRule {
   return {
@@ -79,15 +79,19 @@ export const VAULT_TRANSIT: Target = {
     const o = checkTargetOptions(VAULT_TRANSIT, context.options ?? {});
     const fileName = context.fileName ?? VAULT_TRANSIT.defaultFileName;
     const mount = (o['mount'] ?? 'transit').replace(/^\/+|\/+$/g, '');
-    const path = `${mount}/keys/${o['keyName'] ?? '<KEY_NAME>'}/import`;
-    const nextCommand = [
-      'vault write',
-      o['keyName'] === undefined ? `${shellWord(mount)}/keys/<KEY_NAME>/import` : shellWord(path),
-      shellWord(`ciphertext=@${fileName}`),
-      `hash_function=${wrapped.algorithm}`,
-      `type=${targetKeyName(VAULT_TRANSIT_RULES, wrapped).name}`,
-    ].join(' ');
+    const keyType = targetKeyName(VAULT_TRANSIT_RULES, wrapped);
+    const command = commandWithPlaceholders((valueOr) =>
+      [
+        'vault write',
+        o['keyName'] === undefined
+          ? `${shellWord(mount)}/keys/${valueOr(undefined, 'KEY_NAME', 'the name of the transit key to create')}/import`
+          : shellWord(`${mount}/keys/${o['keyName']}/import`),
+        shellWord(`ciphertext=@${fileName}`),
+        `hash_function=${wrapped.algorithm}`,
+        `type=${valueOr(keyType.name, 'KEY_TYPE', keyType.candidates.length > 0 ? `the key's type: ${keyType.candidates.join(' or ')}, by what the material is` : "the key's type")}`,
+      ].join(' '),
+    );
     // Base64 (StdEncoding) with no line breaks and no newline: the file is the parameter's value as is.
-    return { bytes: textToBytes(toBase64(wrapped.ciphertext)), fileName, format: 'base64', nextCommand };
+    return { bytes: textToBytes(toBase64(wrapped.ciphertext)), fileName, format: 'base64', ...command };
   },
 };

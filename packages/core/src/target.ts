@@ -37,8 +37,14 @@ export interface EnvelopeContext {
 export interface Envelope {
   readonly bytes: Uint8Array;
   readonly fileName: string;
-  /** The import command of the target's own CLI, ready to paste (placeholders in <ANGLE_BRACKETS>). */
+  /**
+   * The import command of the target's own CLI, ready to paste into a POSIX shell. A value not
+   * known here is a shell variable ("$KEY_ID"), and a comment line above the command says what to
+   * set it to (`# set KEY_ID first: ...`): pasted as is, nothing is read as a redirection.
+   */
   readonly nextCommand: string;
+  /** The variables nextCommand leaves to the user (in the order named), with what each one is. */
+  readonly placeholders?: readonly Placeholder[];
   /** 'binary' (the wrapped bytes as they are), 'json' or 'base64': for messages. */
   readonly format: 'binary' | 'json' | 'base64';
 }
@@ -104,16 +110,45 @@ export function shellWord(s: string): string {
   return /^[A-Za-z0-9_\/.:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A value for the next command, or a <PLACEHOLDER> for the user to fill in. */
-export function valueOr(value: string | undefined, placeholder: string): string {
-  return value === undefined || value === '' ? `<${placeholder}>` : shellWord(value);
+/** A value the next command needs and kms-wrap does not know: a shell variable the user sets. */
+export interface Placeholder {
+  /** The variable's name: KEY_ID. */
+  readonly name: string;
+  /** What to set it to: "the KMS key (key id, ARN or alias) the material is for". */
+  readonly description: string;
 }
 
-/** The target's name for the material, or every name it could be (raw 32 bytes: symmetric or HMAC). */
-export function targetKeyName(rules: RuleSet, wrapped: Pick<Wrapped, 'keySpec' | 'keySpecCandidates'>): { name: string; settled: boolean } {
+/** A value for the next command: the value shell-quoted, or (unknown) a placeholder's variable. */
+export type ValueOr = (value: string | undefined, name: string, description: string) => string;
+
+/**
+ * The next command, with its placeholders: `build` words the command, calling `valueOr` for each
+ * value that may be unknown. An unknown one is "$NAME" (quoted: a value with spaces stays one
+ * word), and a comment line above the command says what NAME is — the whole text pastes into a
+ * shell as is.
+ */
+export function commandWithPlaceholders(build: (valueOr: ValueOr) => string): { nextCommand: string; placeholders: Placeholder[] } {
+  const placeholders: Placeholder[] = [];
+  const command = build((value, name, description) => {
+    if (value !== undefined && value !== '') return shellWord(value);
+    if (!placeholders.some((p) => p.name === name)) placeholders.push({ name, description });
+    return `"$${name}"`;
+  });
+  const comments = placeholders.map((p) => `# set ${p.name} first: ${p.description}`);
+  return { nextCommand: [...comments, command].join('\n'), placeholders };
+}
+
+/**
+ * The target's name for the material (settled), or every name it could be (raw 32 bytes:
+ * symmetric or HMAC): `name` is then undefined and `candidates` lists them.
+ */
+export function targetKeyName(
+  rules: RuleSet,
+  wrapped: Pick<Wrapped, 'keySpec' | 'keySpecCandidates'>,
+): { name: string | undefined; candidates: readonly string[] } {
   const names = rules.keySpecs ?? {};
-  if (wrapped.keySpec !== undefined && names[wrapped.keySpec] !== undefined) return { name: names[wrapped.keySpec]!, settled: true };
+  if (wrapped.keySpec !== undefined && names[wrapped.keySpec] !== undefined) return { name: names[wrapped.keySpec]!, candidates: [] };
   const all = [...new Set(wrapped.keySpecCandidates.map((s: MaterialSpec) => names[s]).filter((n): n is string => n !== undefined))];
-  if (all.length === 1) return { name: all[0]!, settled: true };
-  return { name: `<${all.join('|') || 'KEY_TYPE'}>`, settled: false };
+  if (all.length === 1) return { name: all[0]!, candidates: [] };
+  return { name: undefined, candidates: all };
 }

@@ -6,7 +6,7 @@
  * the engine over its installed plugins and crypto provider, and its loader of standard plugins.
  */
 import { ERROR_CODES, KmsWrapError } from './errors.js';
-import type { Wrapper } from './engine.js';
+import { checkArguments, type Wrapper } from './engine.js';
 import type { WrappingPublicKey } from './keys.js';
 import { orList, type RuleSet } from './rules.js';
 import type { MaterialSpec, Region } from './specs.js';
@@ -44,6 +44,8 @@ export interface WrapKeyMaterialRuntime {
  * Azure's .byok JSON, Vault's base64 ciphertext).
  */
 export async function wrapKeyMaterialWith(options: WrapKeyMaterialOptions, runtime: WrapKeyMaterialRuntime): Promise<Uint8Array> {
+  // Every option's type, before any is read: a coded refusal that names it, never a TypeError.
+  checkArguments(options as unknown, 'wrapKeyMaterial');
   const target = parseTarget(options.target ?? 'aws');
   const id = (options.algorithm ?? target.defaultAlgorithm ?? '').trim().toUpperCase();
   if (id === '') {

@@ -54,7 +54,9 @@ describe('raw material, by length', () => {
     const e = refusal(raw(16));
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
     expect(e.message).toContain('16 raw bytes are not SYMMETRIC_DEFAULT material in this region');
-    expect(e.message).toContain('pass --region china if the KMS key is there, or use 32 bytes');
+    expect(e.message).toContain("set region: 'china' if the KMS key is there, or use 32 bytes");
+    // The same refusal, worded for the command line.
+    expect(refusal(raw(16), { surface: 'command-line' }).message).toContain('pass --region china if the KMS key is there, or use 32 bytes');
   });
 
   it('32 bytes in China are HMAC_256 only, and named SYMMETRIC_DEFAULT they are refused with the China length', () => {

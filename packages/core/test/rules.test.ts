@@ -84,7 +84,7 @@ function expectSoundWayOut(message: string, s: KeySpec, a: string, w: WrappingKe
   const wayOut = message.slice(message.indexOf(' — ') + 3);
   const algs = KMS_ALGORITHM_IDS.filter((id) => new RegExp(`\\b${id}\\b`).test(wayOut));
   const wkeys = WRAPPING_KEY_SPECS.filter((spec) => new RegExp(`\\b${spec}\\b(?! key material)`).test(wayOut));
-  const china = /--region china/.test(wayOut);
+  const china = /region: 'china'/.test(wayOut);
   expect(algs.length + wkeys.length + (china ? 1 : 0), `no way out in: ${message}`).toBeGreaterThan(0);
   for (const alg of algs) {
     expect(
@@ -172,23 +172,38 @@ describe('China Regions', () => {
     const e = refusal({ material: k.p256.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'SM2PKE' });
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
     expect(e.message).toBe(
-      'SM2PKE is available only in the AWS China Regions — pass --region china if the KMS key is in a China Region, or use RSA_AES_KEY_WRAP_SHA_256',
+      "SM2PKE is available only in the AWS China Regions — set region: 'china' if the KMS key is in a China Region, or use RSA_AES_KEY_WRAP_SHA_256",
     );
   });
 
   it('SM2 material outside China', () => {
     const e = refusal({ material: k.sm2.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSAES_OAEP_SHA_256' });
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
-    expect(e.message).toBe(
-      "SM2 key material can be imported only in the AWS China Regions — pass --region china (region: 'china') if the KMS key is there",
+    expect(e.message).toBe("SM2 key material can be imported only in the AWS China Regions — set region: 'china' if the KMS key is there");
+  });
+
+  it('one source, three wordings: the remedy says the option (library), the flag (command line), or what to choose (page)', () => {
+    const request = { material: k.sm2.pkcs8, wrappingPublicKey: k.rsa4096.spki, algorithm: 'RSAES_OAEP_SHA_256' } as const;
+    const said = (surface?: 'library' | 'command-line' | 'page') => refusal({ ...request, ...(surface ? { surface } : {}) }).message;
+    expect(said()).toContain("— set region: 'china' if the KMS key is there");
+    expect(said('library')).toBe(said());
+    expect(said('command-line')).toBe(
+      'SM2 key material can be imported only in the AWS China Regions — pass --region china if the KMS key is there',
     );
+    expect(said('page')).toBe(
+      'SM2 key material can be imported only in the AWS China Regions — choose “AWS China Regions” under Region of the KMS key if the KMS key is there',
+    );
+    for (const s of [said(), said('page')]) expect(s).not.toContain('--region');
+    expect(said('command-line')).not.toContain("region: '");
+    const wrong = refusal({ ...request, surface: 'terminal' as never });
+    expect(wrong.code).toBe(ERROR_CODES.ARGUMENT_INVALID);
   });
 
   it('an SM2 wrapping key outside China: with SM2PKE, the way out names an algorithm for RSA_4096', () => {
     const e = refusal({ material: k.p256.pkcs8, wrappingPublicKey: k.sm2.spki, algorithm: 'SM2PKE' });
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
     expect(e.message).toBe(
-      'SM2 wrapping keys exist only in the AWS China Regions — pass --region china if the KMS key is there, or request an RSA_4096 wrapping key for RSA_AES_KEY_WRAP_SHA_256',
+      "SM2 wrapping keys exist only in the AWS China Regions — set region: 'china' if the KMS key is there, or request an RSA_4096 wrapping key for RSA_AES_KEY_WRAP_SHA_256",
     );
   });
 
@@ -196,7 +211,7 @@ describe('China Regions', () => {
     const e = refusal({ material: raw(48), wrappingPublicKey: k.sm2.spki, algorithm: 'RSAES_OAEP_SHA_256' });
     expect(e.code).toBe(ERROR_CODES.REGION_MISMATCH);
     expect(e.message).toBe(
-      'SM2 wrapping keys exist only in the AWS China Regions — pass --region china if the KMS key is there, or request an RSA_4096 wrapping key',
+      "SM2 wrapping keys exist only in the AWS China Regions — set region: 'china' if the KMS key is there, or request an RSA_4096 wrapping key",
     );
   });
 

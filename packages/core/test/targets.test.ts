@@ -39,7 +39,7 @@ import {
   type WrappingAlgorithm,
   type WrappingKeySpec,
 } from '../src/index.js';
-import { awsImportCommand, judge } from '../src/internal.js';
+import { awsCliExpands, awsImportCommand, judge } from '../src/internal.js';
 import { keys, type Pair } from './keys.js';
 import { STAND_INS, randomOnlyProvider } from './plugins.js';
 
@@ -447,8 +447,10 @@ describe('envelopes and next commands', () => {
       fileName: 'out/p384.byok',
     });
     expect(ec.nextCommand).toBe(
-      'az keyvault key import --vault-name contoso-kv --name <KEY_NAME> --kty EC-HSM --curve-name P-384 --byok-file out/p384.byok',
+      '# set KEY_NAME first: the name of the key to create\n' +
+        'az keyvault key import --vault-name contoso-kv --name "$KEY_NAME" --kty EC-HSM --curve-name P-384 --byok-file out/p384.byok',
     );
+    expect(ec.placeholders).toEqual([{ name: 'KEY_NAME', description: 'the name of the key to create' }]);
     const aes = fakeResult({ keySpec: 'SYMMETRIC_DEFAULT', keySpecCandidates: ['SYMMETRIC_DEFAULT'], materialFormat: 'raw' });
     expect(AZURE_KEY_VAULT.envelope(aes, { options: { kekId: HSM_KID, keyName: 'aes1' } }).nextCommand).toBe(
       'az keyvault key import --hsm-name contoso-hsm --name aes1 --kty oct-HSM --byok-file key.byok',
@@ -489,7 +491,9 @@ describe('envelopes and next commands', () => {
       { options: { mount: 'kms/transit' } },
     );
     expect(raw.nextCommand).toBe(
-      'vault write kms/transit/keys/<KEY_NAME>/import ciphertext=@ciphertext.b64 hash_function=SHA256 type=<aes256-gcm96|hmac>',
+      '# set KEY_NAME first: the name of the transit key to create\n' +
+        "# set KEY_TYPE first: the key's type: aes256-gcm96 or hmac, by what the material is\n" +
+        'vault write kms/transit/keys/"$KEY_NAME"/import ciphertext=@ciphertext.b64 hash_function=SHA256 type="$KEY_TYPE"',
     );
   });
 
@@ -509,8 +513,9 @@ describe('envelopes and next commands', () => {
       options: { keyAlgorithm: 'rsa-decrypt-oaep-3072-sha256' },
       fileName: 'my key.bin',
     });
-    expect(other.nextCommand).toBe(
-      "gcloud kms keys versions import --location <LOCATION> --keyring <KEY_RING> --key <KEY> --import-job <IMPORT_JOB> --algorithm rsa-decrypt-oaep-3072-sha256 --wrapped-key-file 'my key.bin'",
+    expect(other.placeholders?.map((p) => p.name)).toEqual(['LOCATION', 'KEY_RING', 'KEY', 'IMPORT_JOB']);
+    expect(other.nextCommand.split('\n').pop()).toBe(
+      'gcloud kms keys versions import --location "$LOCATION" --keyring "$KEY_RING" --key "$KEY" --import-job "$IMPORT_JOB" --algorithm rsa-decrypt-oaep-3072-sha256 --wrapped-key-file \'my key.bin\'',
     );
   });
 
@@ -521,9 +526,19 @@ describe('envelopes and next commands', () => {
     expect(env.nextCommand).toBe(
       'aws kms import-key-material --key-id arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --encrypted-key-material fileb://EncryptedKeyMaterial.bin --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE',
     );
+    expect(env.placeholders).toEqual([]);
     expect(awsImportCommand({ file: 'a b.bin', validTo: '2030-01-31T00:00:00Z' })).toBe(
-      "aws kms import-key-material --key-id <KEY_ID> --encrypted-key-material 'fileb://a b.bin' --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_EXPIRES --valid-to 2030-01-31T00:00:00Z",
+      '# set KEY_ID first: the KMS key (key id, ARN or alias) the material is for, e.g. KEY_ID=1234abcd-12ab-34cd-56ef-1234567890ab\n' +
+        'aws kms import-key-material --key-id "$KEY_ID" --encrypted-key-material \'fileb://a b.bin\' --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_EXPIRES --valid-to 2030-01-31T00:00:00Z',
     );
+  });
+
+  it('awsCliExpands: names the AWS CLI would expand inside fileb:// ($VAR, ${VAR}, a leading ~), and nothing else', () => {
+    expect(awsCliExpands("it's $HOME.bin")).toMatch(/expands \$ in fileb:\/\/ paths itself/);
+    expect(awsCliExpands('out/${USER}.bin')).toMatch(/expands \$/);
+    expect(awsCliExpands('~x.bin')).toMatch(/leading ~/);
+    for (const fine of ['a b.bin', 'cost$.bin', 'x~y.bin', "it's.bin", '/tmp/EncryptedKeyMaterial.bin'])
+      expect(awsCliExpands(fine)).toBeUndefined();
   });
 
   it("an option of another target's is refused with the target's own options", () => {

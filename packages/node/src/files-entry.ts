@@ -5,3 +5,4 @@
  * the root's readInputFile and writeFileAtomic.
  */
 export { MAX_INPUT_BYTES, errnoText, readFdBounded, readFdBoundedSync, readInputFileSync } from './files.js';
+export { inflateRaw } from './import-parameters-files.js';

@@ -33,7 +33,8 @@ import {
 } from 'node:fs';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, type Surface } from '@kms-wrap/core';
+import { sayPass } from '@kms-wrap/core/internal';
 
 // node:fs's callbacks, promisified: node:fs/promises (and what it loads) costs a command's start
 // more than the few calls made here.
@@ -245,6 +246,8 @@ export interface WriteOptions {
   readonly force?: boolean;
   /** File mode; 0o600 by default (key material and wrapped key material alike). */
   readonly mode?: number;
+  /** Where a refusal is read, for how it names the force option: force: true (library, the default) or --force (command line). */
+  readonly surface?: Surface;
 }
 
 const writeAsync = promisify(write);
@@ -297,10 +300,10 @@ function untrackTemp(tmp: string): void {
   for (const l of pendingListeners) l(false);
 }
 
-const existsError = (path: string, cause?: unknown) =>
+const existsError = (path: string, surface: Surface | undefined, cause?: unknown) =>
   new KmsWrapError(
     ERROR_CODES.FILE_EXISTS,
-    `${path} exists — choose another output (-o) or pass --force to replace it`,
+    `${path} exists — choose another output${surface === 'command-line' ? ' (-o)' : ''} or ${sayPass(surface, 'force')} to replace it`,
     cause === undefined ? undefined : { cause },
   );
 
@@ -308,7 +311,7 @@ const existsError = (path: string, cause?: unknown) =>
  * Refuses an output path before anything is computed for it: a directory (with or without
  * --force: it is never replaced by a file), or an existing file without `force`.
  */
-export async function checkOutput(path: string, force: boolean, fileName = 'FILE'): Promise<void> {
+export async function checkOutput(path: string, force: boolean, fileName = 'FILE', surface?: Surface): Promise<void> {
   let s;
   try {
     s = await stat(path);
@@ -318,13 +321,13 @@ export async function checkOutput(path: string, force: boolean, fileName = 'FILE
   if (s.isDirectory()) {
     throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `${path} is a directory — name a file inside it (-o ${join(path, fileName)})`);
   }
-  if (!force) throw existsError(path);
+  if (!force) throw existsError(path, surface);
 }
 
 /** Writes a file whole or not at all. */
 export async function writeFileAtomic(path: string, data: Uint8Array, options: WriteOptions = {}): Promise<void> {
   const force = options.force ?? false;
-  await checkOutput(path, force);
+  await checkOutput(path, force, undefined, options.surface);
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
@@ -353,7 +356,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options: W
     await unlink(tmp).catch(() => {});
     untrackTemp(tmp);
     if ((cause as NodeJS.ErrnoException).code === 'EEXIST' && !force) {
-      throw existsError(path, cause);
+      throw existsError(path, options.surface, cause);
     }
     throw new KmsWrapError(ERROR_CODES.FILE_UNWRITABLE, `cannot write ${path}: ${errnoText(cause)} — check the directory and permissions`, {
       cause,

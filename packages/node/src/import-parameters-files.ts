@@ -42,7 +42,7 @@ export async function loadImportParameters(path: string): Promise<LoadedImportPa
 }
 
 /** node:zlib's, loaded when a zip entry is inflated (a plain `kms-wrap wrap` never needs it); stops at the cap. */
-function inflateRaw(data: Uint8Array, maxOutputLength: number): Uint8Array {
+export function inflateRaw(data: Uint8Array, maxOutputLength: number): Uint8Array {
   const b = process.getBuiltinModule('node:zlib').inflateRawSync(data, { maxOutputLength });
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

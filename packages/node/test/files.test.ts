@@ -46,7 +46,10 @@ describe('writeFileAtomic', () => {
     const e = await refusal(writeFileAtomic(path, bytes(1, 2, 3)));
     expect(e.code).toBe(ERROR_CODES.FILE_EXISTS);
     expect(e.message).toContain(path);
-    expect(e.message).toMatch(/— choose another output \(-o\) or pass --force to replace it$/);
+    // The library's words by default (an option); the command line's when it says it is one (a flag).
+    expect(e.message).toMatch(/— choose another output or set force: true to replace it$/);
+    const cli = await refusal(writeFileAtomic(path, bytes(1, 2, 3), { surface: 'command-line' }));
+    expect(cli.message).toMatch(/— choose another output \(-o\) or pass --force to replace it$/);
     expect(await readFile(path, 'utf8')).toBe('precious');
     expect((await stat(path)).mode & 0o777).toBe(0o644);
     expect(await readdir(dir)).toEqual(['out.bin']);

@@ -88,6 +88,18 @@ describe('wrapKeyMaterial', () => {
     expect(kwp).toHaveLength(256 + Math.ceil(p384.length / 8) * 8 + 8);
   });
 
+  it('an option of the wrong type (algorithm: 1, target: 3) is ERR_ARGUMENT_INVALID with a sentence, not a TypeError', async () => {
+    const material = new Uint8Array(32).fill(1);
+    const e = await refusal(wrapKeyMaterial({ material, wrappingPublicKey: spki('RSA_4096'), algorithm: 1 } as never));
+    expect(e.code).toBe('ERR_ARGUMENT_INVALID');
+    expect(e.message).toMatch(/^algorithm must be .* not a number/);
+    const t = await refusal(
+      wrapKeyMaterial({ material, wrappingPublicKey: spki('RSA_4096'), algorithm: 'RSAES_OAEP_SHA_256', target: 3 } as never),
+    );
+    expect(t.code).toBe('ERR_ARGUMENT_INVALID');
+    expect(t.message).toMatch(/^target must be/);
+  });
+
   it('refuses RSAES_PKCS1_V1_5 and says since when', async () => {
     const e = await refusal(
       wrapKeyMaterial({

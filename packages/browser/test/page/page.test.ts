@@ -96,7 +96,8 @@ async function coreReason(
   algorithm: string,
   keySpec?: string,
 ): Promise<string> {
-  const options = nodeWrapper().options({ material, wrappingPublicKey: spki, region, ...(keySpec ? { keySpec } : {}) });
+  // In the page's words (core's 'page' surface): what to choose, not a flag or an option.
+  const options = nodeWrapper().options({ material, wrappingPublicKey: spki, region, surface: 'page', ...(keySpec ? { keySpec } : {}) });
   const option = options.find((o) => o.algorithm === algorithm);
   if (!option?.reason) throw new Error(`core accepts ${algorithm} here`);
   return option.reason;
@@ -142,7 +143,10 @@ describe('kms-wrap.html from file://, offline', () => {
     const sm2pke = await algorithmRow(page, 'SM2PKE');
     expect(sm2pke.disabled).toBe(true);
     expect(sm2pke.reason).toBe(`Not available: ${await coreReason(p384.pkcs8, rsa4096.spki, 'standard', 'SM2PKE')}`);
-    expect(sm2pke.reason).toContain('SM2PKE is available only in the AWS China Regions');
+    expect(sm2pke.reason).toContain(
+      'SM2PKE is available only in the AWS China Regions — choose “AWS China Regions” under Region of the KMS key if the KMS key is in a China Region',
+    );
+    expect(sm2pke.reason).not.toMatch(/--region|region: '/);
     expect(sm2pke.describedBy).toBe('algorithm-SM2PKE-reason');
     const pkcs1 = await algorithmRow(page, 'RSAES_PKCS1_V1_5');
     expect(pkcs1.disabled).toBe(true);
@@ -160,7 +164,7 @@ describe('kms-wrap.html from file://, offline', () => {
     expect(await page.isHidden('#token-download')).toBe(true);
     const saved = (await page.textContent('#status'))!;
     expect(saved).toContain('Saved EncryptedKeyMaterial.bin (');
-    expect(saved).toContain('Import it with the command in step 6 (replace <KEY_ID>');
+    expect(saved).toContain('Import it with the command in step 6 (set KEY_ID in the shell first, or fill step 5 in and wrap again)');
     expect(saved).not.toContain('below');
     expect(await page.textContent('#error')).toBe('');
 
@@ -403,7 +407,7 @@ describe('kms-wrap.html from file://, offline', () => {
     expect(await page.inputValue('#command')).toBe(
       'aws kms import-key-material --key-id alias/payments --encrypted-key-material fileb://EncryptedKeyMaterial.bin --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_EXPIRES --valid-to 2030-01-31T12:00:00Z',
     );
-    expect(await page.textContent('#status')).not.toContain('replace');
+    expect(await page.textContent('#status')).not.toContain('set KEY_ID');
   });
 
   it('declares a Content-Security-Policy that forbids the network', async () => {

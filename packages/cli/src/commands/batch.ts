@@ -20,7 +20,7 @@ import {
   type StreamedManifest,
 } from '@kms-wrap/batch';
 import { flag, parse, str, usageError } from '../args.js';
-import { json, line, note, type Io } from '../io.js';
+import { SURFACE, json, line, note, warn, type Io } from '../io.js';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 import { VERSION } from '../version.js';
 
@@ -70,7 +70,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // and the failures of the wrap phase; results stream out with --json as they come, in line order.
   const problems = new Map<number, KmsWrapError>();
   const failures: { line: number; error: KmsWrapError }[] = [];
+  const warnings: { lines: number[]; message: string }[] = [];
   const out = asJson ? jsonResults(io, manifestPath, target) : undefined;
+  // AWS KMS: each output's import command, printed as it is wrapped (in line order), for the lines
+  // with parameters (their key id and import token known; --json gives the others' with placeholders).
+  let commandsShown = false;
+  const showCommand = (r: BatchEntryResult) => {
+    if (out || target !== AWS_KMS || r.status !== 'wrapped' || r.nextCommand === undefined || r.importToken === undefined) return;
+    if (!commandsShown) line(io.stdout, 'import each output with its command (the aws CLI, one a line):');
+    commandsShown = true;
+    line(io.stdout, `  # line ${r.index}`);
+    for (const l of r.nextCommand.split('\n')) line(io.stdout, `  ${l}`);
+  };
   const controller = new AbortController();
   let signal: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
@@ -84,6 +95,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let totals: BatchTotals;
   try {
     totals = await wrapManifest(manifest, {
+      surface: SURFACE,
       workers,
       force: flag(p, 'force'),
       fsync: flag(p, 'fsync'),
@@ -91,6 +103,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       envelope: { options: targetOptions, generator: `kms-wrap/${VERSION}` },
       signal: controller.signal,
       onProgress: bar.update,
+      onWarning(w) {
+        warnings.push({ lines: [...w.indices], message: w.message });
+        if (!asJson) {
+          io.stderr.write(bar.clear());
+          warn(io, w.message);
+        }
+      },
       ...(io.now ? { now: io.now } : {}),
       onResult(r, phase) {
         if (phase === 'check') {
@@ -99,6 +118,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         }
         if (r.status === 'failed') failures.push({ line: r.index, error: r.error });
         out?.result(r);
+        showCommand(r);
       },
     });
   } finally {
@@ -134,6 +154,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       failed: totals.failed,
       skipped: totals.skipped,
       interrupted: signal ?? null,
+      warnings,
       seconds: Number(totals.seconds.toFixed(3)),
       wrapsPerSecond: Math.round(totals.wrapsPerSecond),
     });
@@ -185,6 +206,7 @@ function jsonResults(io: Io, manifest: string, target: Target) {
               keySpecCandidates: r.keySpecCandidates,
               wrappingKeySpec: r.wrappingKeySpec,
               ...(r.nextCommand === undefined ? {} : { nextCommand: r.nextCommand }),
+              ...(r.importToken === undefined ? {} : { importToken: r.importToken }),
             }
           : {}),
         ...(r.status === 'failed' ? { error: { code: r.error.code, message: r.error.message } } : {}),
@@ -239,9 +261,38 @@ function refuse(
 /** Shown on stderr one line each, the first MAX_SHOWN of them; --json has them all. */
 const MAX_SHOWN = 100;
 
+/**
+ * On stderr, one line for each refusal, and one for the lines refused in the same words (a
+ * missing output folder: "lines 1-40, 42, 45-100: ..."); the first MAX_SHOWN such lines. --json
+ * keeps one record a line.
+ */
 function printProblems(io: Io, problems: readonly { line: number; error: KmsWrapError }[], what: string): void {
-  for (const x of problems.slice(0, MAX_SHOWN)) io.stderr.write(`kms-wrap: ${x.error.code}: line ${x.line}: ${x.error.message}\n`);
-  if (problems.length > MAX_SHOWN) note(io, `${problems.length - MAX_SHOWN} more ${what} not shown (--json lists every one)`);
+  const groups = new Map<string, { code: string; message: string; lines: number[] }>();
+  for (const x of problems) {
+    const key = `${x.error.code}\u0000${x.error.message}`;
+    const g = groups.get(key);
+    if (g) g.lines.push(x.line);
+    else groups.set(key, { code: x.error.code, message: x.error.message, lines: [x.line] });
+  }
+  const all = [...groups.values()];
+  for (const g of all.slice(0, MAX_SHOWN)) io.stderr.write(`kms-wrap: ${g.code}: ${lineRanges(g.lines)}: ${g.message}\n`);
+  if (all.length > MAX_SHOWN) {
+    const rest = all.slice(MAX_SHOWN).reduce((n, g) => n + g.lines.length, 0);
+    note(io, `${rest} more ${what} not shown (--json lists every one)`);
+  }
+}
+
+/** "line 7", "lines 1-40, 42, 45-100". */
+export function lineRanges(lines: readonly number[]): string {
+  const sorted = [...new Set(lines)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return `${sorted.length === 1 ? 'line' : 'lines'} ${parts.join(', ')}`;
 }
 
 /** A one-line bar on stderr when it is a terminal; nothing otherwise. */

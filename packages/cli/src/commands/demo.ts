@@ -7,7 +7,7 @@ import { KEY_SPECS, KEY_SPEC_INFO, isKmsWrapError, zeroize, type KeySpec, type R
 import { equalBytes } from '@kms-wrap/core/encoding';
 import { createNodeCryptoProvider, createWrappingKeyPair, type WrappingKeyPair } from '@kms-wrap/node';
 import { flag, parse } from '../args.js';
-import { json, line, type Io } from '../io.js';
+import { SURFACE, json, line, type Io } from '../io.js';
 import { standardWrapper } from '@kms-wrap/node';
 
 interface Outcome {
@@ -59,7 +59,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
           const pair = keyPairs.get(wrappingKeySpec)!;
           const base = { region: scenario.region, keySpec, algorithm, wrappingKeySpec };
           try {
-            const r = await wrapper.wrap({ material, wrappingPublicKey: pair.publicKey, algorithm, keySpec, region: scenario.region });
+            const r = await wrapper.wrap({
+              material,
+              wrappingPublicKey: pair.publicKey,
+              algorithm,
+              keySpec,
+              region: scenario.region,
+              surface: SURFACE,
+            });
             const back = await wrapper.unwrap({ ciphertext: r.ciphertext, algorithm, privateKey: pair.privateKey });
             const ok = equalBytes(back, material);
             zeroize(back);

@@ -21,7 +21,7 @@ import {
 } from '@kms-wrap/aws';
 import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/node';
 import { usageError } from '../args.js';
-import { line, note, progress, type Io } from '../io.js';
+import { SURFACE, line, note, progress, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
 import { SIGNAL_EXIT_CODES } from '../signals.js';
 
@@ -110,6 +110,7 @@ export async function runManifest(o: ManifestRunOptions, io: Io): Promise<number
   let result: MigrationResult;
   try {
     result = await migrateKeys({
+      surface: SURFACE,
       entries: manifest.entries,
       loadMaterial: materialLoader(dirname(manifestPath), defaultRegion),
       clientFor,
@@ -208,7 +209,8 @@ export async function runManifest(o: ManifestRunOptions, io: Io): Promise<number
 function materialLoader(baseDir: string, defaultRegion: string | undefined): (entry: MigrationEntry) => Promise<Uint8Array> {
   return async (entry) => {
     const regionName = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(entry.keyId ?? '')?.[1] ?? entry.region ?? defaultRegion;
-    const loaded = await loadMaterial(resolve(baseDir, entry.material), { region: regionOrStandard(regionName) });
+    // One standard input cannot serve many lines: `-` here is a file of that name, relative to the manifest.
+    const loaded = await loadMaterial(baseDir, entry.material === '-' ? './-' : entry.material, { region: regionOrStandard(regionName) });
     return loaded.bytes;
   };
 }

@@ -3,12 +3,11 @@
  * (optional: loaded only here) — DescribeKey, GetParametersForImport, wrap, ImportKeyMaterial.
  * The flow itself is @kms-wrap/aws's importKeyMaterial; this is its command line.
  */
-import { resolve } from 'node:path';
 import { parseRegion, zeroize, type Region } from '@kms-wrap/core';
 import { importKeyMaterial, type ImportKeyMaterialResult, type KmsSdk } from '@kms-wrap/aws';
 import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/node';
 import { flag, parse, required, str, usageError, type Parsed } from '../args.js';
-import { json, line, note, type Io } from '../io.js';
+import { SURFACE, json, line, note, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
 import { isoSeconds, parseValidToOption } from '../parameters.js';
 
@@ -39,6 +38,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       'max-attempts': { type: 'string' },
     },
     { min: 0, max: 0 },
+    { inputs: ['material'] },
   );
   if (str(p, 'manifest') !== undefined) return runWithManifest(p, io);
   for (const name of ['journal', 'concurrency', 'max-attempts']) {
@@ -91,11 +91,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // The key's ARN (from DescribeKey) says where the key is; the flow gets --region only when
   // given, and a dry run (no DescribeKey) whatever region is known.
   const regionForFlow = regionName ?? (dryRun ? resolvedRegion : undefined);
-  const material = await loadMaterial(resolve(cwd, materialPath), { region });
+  const material = await loadMaterial(cwd, materialPath, { region });
   if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form KMS imports`);
   let result: ImportKeyMaterialResult;
   try {
     result = await importKeyMaterial({
+      surface: SURFACE,
       ...(client ? { client } : {}),
       ...(sdk ? { sdk } : {}),
       // One engine over every installed plugin; the requested one's package is named when missing.

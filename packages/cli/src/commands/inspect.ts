@@ -23,10 +23,10 @@ import {
   type WrappingPublicKey,
 } from '@kms-wrap/core';
 import { bytesToText, looksLikeText } from '@kms-wrap/core/encoding';
-import { readInputFile } from '@kms-wrap/node';
 import { flag, parse, str } from '../args.js';
-import { json, line, type Io } from '../io.js';
+import { SURFACE, json, line, type Io } from '../io.js';
 import { standardWrapper } from '@kms-wrap/node';
+import { DASH, STDIN_NAME, readInput } from '../input.js';
 
 export interface Inspection {
   readonly file: string;
@@ -45,10 +45,10 @@ export interface Inspection {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const p = parse('inspect', argv, { json: { type: 'boolean' }, region: { type: 'string' } }, { min: 1, max: 1 });
-  const file = resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
+  const p = parse('inspect', argv, { json: { type: 'boolean' }, region: { type: 'string' } }, { min: 1, max: 1 }, { positional: true });
+  const file = p.positionals[0] === DASH ? STDIN_NAME : resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
   const region = parseRegion(str(p, 'region') ?? 'standard');
-  const bytes = await readInputFile(file, 'the file');
+  const bytes = await readInput(io.cwd ?? process.cwd(), p.positionals[0]!, 'the file');
   let result: Inspection;
   try {
     result = await inspectBytes(file, bytes, region);
@@ -93,7 +93,7 @@ export async function inspectBytes(file: string, bytes: Uint8Array, region: Regi
     }
   }
   try {
-    const info = inspectMaterial(bytes, { region });
+    const info = inspectMaterial(bytes, { region, surface: SURFACE });
     const t = await targetLines(info, region);
     return {
       ...base,
@@ -190,7 +190,7 @@ async function convertible(base: { file: string; bytes: number }, bytes: Uint8Ar
   const { toPkcs8 } = await import('@kms-wrap/keygen');
   try {
     const converted = toPkcs8(bytes);
-    const info = inspectMaterial(converted.der, { region });
+    const info = inspectMaterial(converted.der, { region, surface: SURFACE });
     zeroize(converted.der);
     const t = await targetLines(info, region);
     return {
@@ -264,7 +264,7 @@ async function targetLines(info: MaterialInfo, region: Region): Promise<{ lines:
 /** Material of a spec only other targets import (Ed25519), identified; undefined for anything else. */
 function otherTarget(bytes: Uint8Array, region: Region): MaterialInfo | undefined {
   try {
-    return inspectMaterial(bytes, { region, keySpecs: MATERIAL_SPECS });
+    return inspectMaterial(bytes, { region, keySpecs: MATERIAL_SPECS, surface: SURFACE });
   } catch {
     return undefined;
   }

@@ -1,10 +1,11 @@
 /** kms-wrap keygen KEY_SPEC: material from the platform CSPRNG, in the form KMS imports. */
 import { resolve } from 'node:path';
 import { unlink } from 'node:fs/promises';
-import { KEY_SPEC_INFO, parseKeySpec, parseRegion, zeroize } from '@kms-wrap/core';
-import { checkOutput, createNodeCryptoProvider, writeFileAtomic } from '@kms-wrap/node';
+import { KEY_SPEC_INFO, parseKeySpec, parseRegion, zeroize, type KeySpec } from '@kms-wrap/core';
+import { checkOutput, createNodeCryptoProvider } from '@kms-wrap/node';
 import { flag, parse, str, usageError } from '../args.js';
-import { json, line, progress, type Io } from '../io.js';
+import { DASH, checkStdoutFor, writeOutput } from '../input.js';
+import { SURFACE, json, line, progress, summaryStream, type Io } from '../io.js';
 
 /** Key generation runs on libuv's thread pool (RSA primes): two at a time keeps both cores busy. */
 const PARALLEL = 2;
@@ -17,10 +18,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
       output: { type: 'string', short: 'o' },
       region: { type: 'string' },
       count: { type: 'string' },
+      base64: { type: 'boolean' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
     },
     { min: 1, max: 1 },
+    { output: true },
   );
   const spec = parseKeySpec(p.positionals[0]!);
   const region = parseRegion(str(p, 'region') ?? 'standard');
@@ -30,9 +33,30 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const count = Number(countText);
   const force = flag(p, 'force');
+  const base64 = flag(p, 'base64');
+  // `-o -`: the one key on standard output (the summary on stderr).
+  if (str(p, 'output') === DASH) {
+    if (count !== 1)
+      throw usageError(`-o - writes one output, and --count ${count} makes ${count} files — name a file (-o FILE: FILE-1, FILE-2, ...)`);
+    if (flag(p, 'json'))
+      throw usageError('--json and -o - would both write standard output — leave one out (--json with -o FILE, or -o - alone)');
+    checkStdoutFor(io, true, base64, `${spec} key material`, 'keygen');
+    const { generateKeyMaterial } = await import('@kms-wrap/keygen');
+    const material = await generateKeyMaterial(spec, { region, crypto: createNodeCryptoProvider() });
+    try {
+      await writeOutput(io, undefined, material, { force, base64 });
+      line(
+        summaryStream(io, true),
+        `wrote standard output (${material.length} bytes${base64 ? ', as base64 text' : ''}): ${spec} key material, ${describe(spec, material.length)}`,
+      );
+    } finally {
+      zeroize(material);
+    }
+    return 0;
+  }
   const base = resolve(io.cwd ?? process.cwd(), str(p, 'output') ?? KEY_SPEC_INFO[spec].fileName);
   const paths = count === 1 ? [base] : Array.from({ length: count }, (_, i) => numbered(base, i + 1));
-  for (const path of paths) await checkOutput(path, force, KEY_SPEC_INFO[spec].fileName);
+  for (const path of paths) await checkOutput(path, force, KEY_SPEC_INFO[spec].fileName, SURFACE);
   const { generateKeyMaterial } = await import('@kms-wrap/keygen');
   const crypto = createNodeCryptoProvider();
   const written: string[] = [];
@@ -51,7 +75,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const path = paths[next++]!;
       const material = await generateKeyMaterial(spec, { region, crypto });
       try {
-        await writeFileAtomic(path, material, { force });
+        await writeOutput(io, path, material, { force, base64 });
         written.push(path);
         sizes.push(material.length);
       } finally {
@@ -74,11 +98,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
     json(io, { ok: true, keySpec: spec, region, files, bytes: sizes[0] });
     return 0;
   }
-  const what = KEY_SPEC_INFO[spec].rawLength ? `${sizes[0]} random bytes` : 'an unencrypted PKCS#8 DER private key';
+  const what = `${describe(spec, sizes[0]!)}${base64 ? ' as base64 text' : ''}`;
   if (files.length === 1) line(io.stdout, `wrote ${files[0]}: ${spec} key material, ${what} (mode 0600)`);
   else
     line(io.stdout, `wrote ${files.length} files ${files[0]} … ${files[files.length - 1]}: ${spec} key material, ${what} each (mode 0600)`);
   return 0;
+}
+
+function describe(spec: KeySpec, length: number): string {
+  return KEY_SPEC_INFO[spec].rawLength ? `${length} random bytes` : 'an unencrypted PKCS#8 DER private key';
 }
 
 function numbered(path: string, n: number): string {

@@ -20,28 +20,33 @@ import {
   type Target,
   type WrappingPublicKey,
 } from '@kms-wrap/core';
-import { orList } from '@kms-wrap/core/internal';
+import { awsCliExpands, orList, shellWord } from '@kms-wrap/core/internal';
 import { checkOutput, readInputFile, standardWrapper, writeFileAtomic } from '@kms-wrap/node';
 import { unlink as unlinkCb } from 'node:fs';
 import { promisify } from 'node:util';
 import { flag, parse, required, str, usageError, type Parsed } from '../args.js';
-import { json, line, note, type Io } from '../io.js';
+import { DASH, checkStdoutFor, encoded, readInput, writeOutput } from '../input.js';
+import { SURFACE, json, line, note, summaryStream, warn, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
 import { isoSeconds, type LoadedParameters } from '../parameters.js';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 import { VERSION } from '../version.js';
-import { awsEnvelopeOptions, awsFlags, awsWrappingKey, tokenBeside } from './wrap-aws.js';
+import { awsEnvelopeOptions, awsFlags, awsWrappingKey, tokenBeside, tokenConflict } from './wrap-aws.js';
 
 export const DEFAULT_OUTPUT = AWS_KMS.defaultFileName;
 
 // Not node:fs/promises: loading it costs a cold start more than this one call.
 const unlink = promisify(unlinkCb);
 
+/** The targets whose envelope is binary (the others' is text: Azure's JSON, Vault's base64). */
+const BINARY_TARGETS: ReadonlySet<string> = new Set(['aws', 'gcp']);
+
 /** Flags that belong to AWS KMS's import flow only. */
 const AWS_ONLY: Readonly<Record<string, string>> = {
   parameters: "GetParametersForImport output is AWS KMS's; give the wrapping public key with --public-key",
   region: "regions are AWS KMS's (the China Regions); other targets have none",
   'valid-to': "an expiry for imported material is AWS KMS's ImportKeyMaterial option",
+  'import-token': "the import token is AWS KMS's, from GetParametersForImport",
 };
 
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -56,12 +61,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
       'key-spec': { type: 'string' },
       region: { type: 'string' },
       'valid-to': { type: 'string' },
+      'import-token': { type: 'string' },
       output: { type: 'string', short: 'o' },
+      base64: { type: 'boolean' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       ...TARGET_FLAGS,
     },
     { min: 0, max: 0 },
+    { inputs: ['material', 'public-key', 'parameters'], output: true },
   );
   const target = parseTarget(str(p, 'target') ?? 'aws');
   const aws = target === AWS_KMS;
@@ -80,16 +88,32 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   const keySpec = str(p, 'key-spec');
   const force = flag(p, 'force');
-  const output = resolve(cwd, str(p, 'output') ?? target.defaultFileName);
+  const base64 = flag(p, 'base64');
+  // `-o -`: the output on standard output (the summary then on stderr); else a file.
+  const toStdout = str(p, 'output') === DASH;
+  if (toStdout && flag(p, 'json')) {
+    throw usageError('--json and -o - would both write standard output — leave one out (--json with -o FILE, or -o - alone)');
+  }
+  const output = toStdout ? undefined : resolve(cwd, str(p, 'output') ?? target.defaultFileName);
+  // Binary envelopes (AWS KMS's, Cloud KMS's) never to a terminal; text ones (Azure's JSON, Vault's base64) may go there.
+  if (toStdout) checkStdoutFor(io, BINARY_TARGETS.has(target.id), base64, `${target.name}'s ${target.defaultFileName}`, 'wrap');
+  if (base64 && !BINARY_TARGETS.has(target.id)) {
+    throw usageError(`--base64 is for binary outputs, and ${target.name}'s ${target.defaultFileName} is text already — leave --base64 out`);
+  }
+  const tokenFlag = str(p, 'import-token');
 
   let wrappingKey: WrappingPublicKey;
   let params: LoadedParameters | undefined;
   if (awsOnly) ({ wrappingKey, params } = await awsWrappingKey(awsOnly, io, cwd, now));
-  else wrappingKey = parseWrappingPublicKey(await readInputFile(resolve(cwd, flags.publicKey!), 'the wrapping public key'));
-  const token = tokenBeside(output, params);
+  else wrappingKey = parseWrappingPublicKey(await readInput(cwd, flags.publicKey!, 'the wrapping public key'));
+  const token = tokenBeside(
+    output ?? resolve(cwd, target.defaultFileName),
+    params,
+    tokenFlag === undefined ? undefined : resolve(cwd, tokenFlag),
+  );
 
   // AWS KMS's key specs (the default), or every spec a target may import: its rules then say which.
-  const material = await loadMaterial(resolve(cwd, flags.material), {
+  const material = await loadMaterial(cwd, flags.material, {
     region: flags.region,
     ...(aws ? {} : { keySpecs: MATERIAL_SPECS }),
     ...(keySpec ? { keySpec } : {}),
@@ -100,6 +124,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let result;
   try {
     result = await wrapper.wrap({
+      surface: SURFACE,
       material: material.bytes,
       wrappingPublicKey: wrappingKey,
       algorithm: flags.algorithm,
@@ -111,15 +136,32 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
   // The outputs are checked once every argument and input is known good: a wrong name or file is
   // the mistake to report first, not an output that exists (nothing was written either way).
-  await checkOutput(output, force, target.defaultFileName);
-  if (token) await checkOutput(token.path, force, 'ImportToken.bin');
+  if (output) await checkOutput(output, force, target.defaultFileName, SURFACE);
+  // An import token identical to the one there already is no conflict: it is not written again.
+  const tokenToWrite = token && (await tokenConflict(token, force, tokenFlag !== undefined)) ? token : undefined;
 
   const shown = (path: string) => (relative(cwd, path).startsWith('..') ? path : relative(cwd, path));
-  const tokenFile = token?.path ?? params?.tokenFile;
+  // The next command names what the aws CLI is given: the token written or found, or --import-token's file.
+  const tokenFile = token?.path ?? params?.tokenFile ?? (tokenFlag === undefined ? undefined : resolve(cwd, tokenFlag));
   const options = aws ? awsEnvelopeOptions(params, tokenFile && shown(tokenFile), awsOnly!.validTo) : flags.options;
   // Made before anything is written: an option the envelope refuses (a malformed KEK id) leaves no file.
-  const envelope = target.envelope(result, { fileName: shown(output), options, generator: `kms-wrap/${VERSION}` });
-  await writeWithBeside(output, envelope.bytes, token, force);
+  // On standard output the command names the target's file name: where the user saves it.
+  const fileName = output && !base64 ? shown(output) : target.defaultFileName;
+  const envelope = target.envelope(result, { fileName, options, generator: `kms-wrap/${VERSION}` });
+  if (output) await writeWithBeside(output, encoded(envelope.bytes, base64), tokenToWrite, force);
+  else {
+    if (tokenToWrite) await writeFileAtomic(tokenToWrite.path, tokenToWrite.bytes, { force, mode: 0o644, surface: SURFACE });
+    await writeOutput(io, undefined, envelope.bytes, { force, base64 });
+  }
+  const say = summaryStream(io, toStdout);
+  // The aws CLI expands $VAR and a leading ~ in fileb:// paths itself: a name with them is not found.
+  if (aws) {
+    for (const name of new Set([fileName, ...(tokenFile ? [shown(tokenFile)] : [])])) {
+      const why = awsCliExpands(name);
+      if (why) warn(io, `${why} — rename it (and name the new file in the command)`);
+    }
+  }
+  const where = output ?? 'standard output';
 
   const spec = result.keySpec ?? result.keySpecCandidates.join(' or ');
   if (aws) {
@@ -129,6 +171,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         ok: true,
         output,
         importToken: token?.path ?? null,
+        importTokenWritten: tokenToWrite !== undefined,
         algorithm: result.algorithm,
         keySpec: result.keySpec ?? null,
         keySpecCandidates: result.keySpecCandidates,
@@ -141,6 +184,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         parametersValidTo: params?.validTo?.toISOString() ?? null,
         parametersSource: params?.source ?? null,
         nextCommand: envelope.nextCommand,
+        placeholders: envelope.placeholders ?? [],
         importKeyMaterial: {
           keyId: params?.keyId ?? null,
           encryptedKeyMaterial: output,
@@ -152,10 +196,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     line(
-      io.stdout,
-      `wrote ${output} (${envelope.bytes.length} bytes): ${spec} material wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key`,
+      say,
+      `wrote ${where} (${envelope.bytes.length} bytes${base64 ? ', as base64 text' : ''}): ${spec} material wrapped with ${result.algorithm} under an ${result.wrappingKeySpec} wrapping key`,
     );
-    if (token) line(io.stdout, `wrote ${token.path} (the import token from the parameters)`);
+    if (tokenToWrite) line(say, `wrote ${tokenToWrite.path} (the import token from the parameters)`);
+    else if (token) line(say, `${token.path} holds this import token already (left as it is)`);
   } else {
     const construction = result.construction === result.algorithm ? '' : ` (the ${result.construction} construction)`;
     if (flag(p, 'json')) {
@@ -175,22 +220,32 @@ export async function run(argv: string[], io: Io): Promise<number> {
         wrappedBytes: result.ciphertext.length,
         bytes: envelope.bytes.length,
         nextCommand: envelope.nextCommand,
+        placeholders: envelope.placeholders ?? [],
       });
       return 0;
     }
     line(
-      io.stdout,
-      `wrote ${output} (${envelope.bytes.length} bytes, ${describeFormat(envelope.format)}): ${spec} material wrapped with ${result.algorithm}${construction} under an ${result.wrappingKeySpec} wrapping key, for ${target.name}`,
+      say,
+      `wrote ${where} (${envelope.bytes.length} bytes, ${base64 ? 'as base64 text' : describeFormat(envelope.format)}): ${spec} material wrapped with ${result.algorithm}${construction} under an ${result.wrappingKeySpec} wrapping key, for ${target.name}`,
     );
     if (result.keySpec === undefined) {
       line(
-        io.stdout,
+        say,
         `note: raw bytes of this length fit ${orList(result.keySpecCandidates.map(String))}; pass --key-spec to settle the key type in the command below`,
       );
     }
   }
-  line(io.stdout, 'next, import it:');
-  line(io.stdout, `  ${envelope.nextCommand}`);
+  if (base64) {
+    const decode = output ? `base64 -d < ${shellWord(shown(output))}` : 'kms-wrap wrap ... -o - --base64 | base64 -d';
+    line(
+      say,
+      `the output is base64 text: decode it to ${envelope.fileName}, which the command below names (${decode} > ${envelope.fileName})`,
+    );
+  } else if (!output) {
+    line(say, `the command below names ${envelope.fileName}: save the output there (kms-wrap wrap ... -o - > ${envelope.fileName})`);
+  }
+  line(say, 'next, import it:');
+  for (const l of envelope.nextCommand.split('\n')) line(say, `  ${l}`);
   return 0;
 }
 
@@ -207,11 +262,11 @@ async function writeWithBeside(
 ): Promise<void> {
   // Bounded like every input: an output larger than any wrapped key is not read whole (nor kept).
   const previous = beside && force ? await readInputFile(output, 'the previous output').catch(() => undefined) : undefined;
-  await writeFileAtomic(output, bytes, { force });
+  await writeFileAtomic(output, bytes, { force, surface: SURFACE });
   if (!beside) return;
   try {
     // The import token is not secret: readable like any file the aws CLI is given.
-    await writeFileAtomic(beside.path, beside.bytes, { force, mode: 0o644 });
+    await writeFileAtomic(beside.path, beside.bytes, { force, mode: 0o644, surface: SURFACE });
   } catch (e) {
     await (previous ? writeFileAtomic(output, previous, { force: true }) : unlink(output)).catch(() => {});
     throw e;
