@@ -1,4 +1,12 @@
-export { importKeyMaterial, checkValidTo, parseImportType, regionOfArn, IMPORT_TYPES, MAX_VALID_TO_DAYS } from './kms-import.js';
+export {
+  importKeyMaterial,
+  checkValidTo,
+  parseImportType,
+  regionOfArn,
+  clientRegionName,
+  IMPORT_TYPES,
+  MAX_VALID_TO_DAYS,
+} from './kms-import.js';
 export type {
   ImportKeyMaterialOptions,
   ImportKeyMaterialResult,

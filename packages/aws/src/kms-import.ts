@@ -402,8 +402,8 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   };
 }
 
-/** The SDK client's configured region (config.region is a provider function), for messages only. */
-async function clientRegionName(client: KmsClientLike): Promise<string | undefined> {
+/** The SDK client's configured region (config.region is a provider function); undefined when it has none. */
+export async function clientRegionName(client: KmsClientLike): Promise<string | undefined> {
   const r = (client as { config?: { region?: unknown } }).config?.region;
   try {
     const v = typeof r === 'function' ? await (r as () => unknown)() : r;

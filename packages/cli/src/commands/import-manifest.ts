@@ -8,10 +8,12 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ERROR_CODES, KmsWrapError, parseRegion, type Region } from '@kms-wrap/core';
 import {
+  clientRegionName,
   journalLine,
   migrateKeys,
   parseJournal,
   parseMigrationManifest,
+  regionOfArn,
   type JournalRecord,
   type KeyOutcome,
   type KmsClientLike,
@@ -87,7 +89,7 @@ export async function runManifest(o: ManifestRunOptions, io: Io): Promise<number
     return c;
   };
   const defaultRegion =
-    o.regionName ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? (await clientRegion(clientFor(undefined)));
+    o.regionName ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? (await clientRegionName(clientFor(undefined)));
 
   const journal = o.dryRun ? undefined : await openJournal(journalPath);
   const controller = new AbortController();
@@ -208,7 +210,7 @@ export async function runManifest(o: ManifestRunOptions, io: Io): Promise<number
  */
 function materialLoader(baseDir: string, defaultRegion: string | undefined): (entry: MigrationEntry) => Promise<Uint8Array> {
   return async (entry) => {
-    const regionName = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(entry.keyId ?? '')?.[1] ?? entry.region ?? defaultRegion;
+    const regionName = regionOfArn(entry.keyId)?.name ?? entry.region ?? defaultRegion;
     // One standard input cannot serve many lines: `-` here is a file of that name, relative to the manifest.
     const loaded = await loadMaterial(baseDir, entry.material === '-' ? './-' : entry.material, { region: regionOrStandard(regionName) });
     return loaded.bytes;
@@ -345,16 +347,6 @@ async function openJournal(path: string): Promise<{ append(r: JournalRecord): Pr
       await handle.close();
     },
   };
-}
-
-async function clientRegion(client: unknown): Promise<string | undefined> {
-  const r = (client as { config?: { region?: unknown } }).config?.region;
-  try {
-    const v = typeof r === 'function' ? await (r as () => Promise<unknown>)() : r;
-    return typeof v === 'string' && v !== '' ? v : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function regionOrStandard(name: string | undefined): Region {

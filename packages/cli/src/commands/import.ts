@@ -4,7 +4,7 @@
  * The flow itself is @kms-wrap/aws's importKeyMaterial; this is its command line.
  */
 import { parseRegion, zeroize, type Region } from '@kms-wrap/core';
-import { importKeyMaterial, type ImportKeyMaterialResult, type KmsSdk } from '@kms-wrap/aws';
+import { clientRegionName, importKeyMaterial, regionOfArn, type ImportKeyMaterialResult, type KmsSdk } from '@kms-wrap/aws';
 import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/node';
 import { flag, parse, required, str, usageError, type Parsed } from '../args.js';
 import { SURFACE, json, line, note, type Io } from '../io.js';
@@ -72,7 +72,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   let client: { send(command: unknown): Promise<unknown> } | undefined;
   let sdk: KmsSdk | undefined;
   // A key ARN names its region, which wins over the environment's default.
-  const explicitRegion = regionName ?? arnRegion(keyId);
+  const explicitRegion = regionName ?? regionOfArn(keyId)?.name;
   let resolvedRegion = explicitRegion ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];
   if (!dryRun) {
     sdk = await loadKmsSdk({ from: cwd });
@@ -84,9 +84,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       ...(endpoint ? { endpoint } : {}),
     });
     client = kms;
-    resolvedRegion ??= await clientRegion(kms);
+    resolvedRegion ??= await clientRegionName(kms);
   }
-  const region: Region = regionOrStandard(resolvedRegion ?? arnRegion(keyId));
+  const region: Region = regionOrStandard(resolvedRegion ?? regionOfArn(keyId)?.name);
 
   // The key's ARN (from DescribeKey) says where the key is; the flow gets --region only when
   // given, and a dry run (no DescribeKey) whatever region is known.
@@ -216,20 +216,6 @@ async function runWithManifest(p: Parsed, io: Io): Promise<number> {
     },
     io,
   );
-}
-
-async function clientRegion(client: unknown): Promise<string | undefined> {
-  const r = (client as { config?: { region?: unknown } }).config?.region;
-  try {
-    const v = typeof r === 'function' ? await (r as () => Promise<unknown>)() : r;
-    return typeof v === 'string' && v !== '' ? v : undefined;
-  } catch {
-    return undefined; // no region anywhere: the first call says so, as ERR_AWS_CONFIG
-  }
-}
-
-function arnRegion(keyId: string): string | undefined {
-  return /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(keyId)?.[1];
 }
 
 function regionOrStandard(name: string | undefined): Region {
