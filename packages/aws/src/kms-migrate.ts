@@ -18,10 +18,11 @@
  * there: the SDK's retryMode 'adaptive') and the journal's file are the caller's.
  */
 import { ERROR_CODES, KmsWrapError, isKmsWrapError, type Surface, type Wrapper } from '@kms-wrap/core';
+import { toHex } from '@kms-wrap/core/encoding';
 import { checkKey, importKeyMaterial, type CheckedKey } from './kms-import.js';
 import { awsErrorName, translateKmsError } from './kms-errors.js';
 import { loadKmsSdk, type KmsClientLike, type KmsSdk } from './kms-sdk.js';
-import type { JournalRecord, MigrationEntry } from './migration-manifest.js';
+import { CREATION_TAG, type JournalRecord, type MigrationEntry } from './migration-manifest.js';
 
 export interface MigrateKeysOptions {
   readonly entries: readonly MigrationEntry[];
@@ -112,6 +113,8 @@ export interface MigrationResult {
 interface JournalState {
   created?: string;
   creating: boolean;
+  /** The `kms-wrap:creation` tag values of the CreateKey calls sent for the line. */
+  creations: string[];
   aliased: boolean;
   /** By key ARN: an ImportKeyMaterial was sent (maybe answered), or answered. */
   attempted: Set<string>;
@@ -167,9 +170,10 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
   })();
 
   const states = journalStates(options.journal ?? []);
+  const tagIndexes = new Map<string, Promise<Map<string, string>>>();
   const stateOf = (id: string): JournalState => {
     let s = states.get(id);
-    if (!s) states.set(id, (s = { creating: false, aliased: false, attempted: new Set(), imported: new Set() }));
+    if (!s) states.set(id, (s = { creating: false, creations: [], aliased: false, attempted: new Set(), imported: new Set() }));
     return s;
   };
   const record = async (entry: MigrationEntry, event: JournalRecord['event'], fields: Partial<JournalRecord> = {}) => {
@@ -224,14 +228,15 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
     let meta: Record<string, unknown> | undefined;
     const region = regionOf(entry, arn);
     if (arn === undefined && state.creating) {
-      // An earlier run sent CreateKey and stopped before its answer was recorded.
+      // An earlier run sent CreateKey and stopped before its answer was recorded: the key, if
+      // KMS made it, is found by the line's alias or, before the alias was made, by its tag.
       const alias = entry.create?.alias;
-      const found = alias ? await describe(alias, region, entry) : undefined;
+      const found = (alias ? await describe(alias, region, entry) : undefined) ?? (await createdEarlier(entry, state.creations, region));
       if (found) {
         meta = found;
         arn = String(found['Arn'] ?? found['KeyId']);
         state.created = arn;
-      } else if (!alias) {
+      } else if (!alias && state.creations.length === 0) {
         throw new KmsWrapError(
           ERROR_CODES.KMS_KEY_UNSUITABLE,
           `an earlier run sent CreateKey for ${entry.id} and stopped before KMS's answer was recorded, and the line gives no alias to find the key by — look for a PendingImport key with Origin EXTERNAL created then, give its id as "keyId" on this line (or schedule its deletion), and remove the journal's lines for ${entry.id}`,
@@ -370,13 +375,14 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
         let region = regionOf(entry, arn);
         if (p.create) {
           const c = entry.create!;
-          await record(entry, 'creating', region ? { region } : {});
+          const creation = randomHex(16);
+          await record(entry, 'creating', { ...(region ? { region } : {}), creation });
           const input = {
             Origin: 'EXTERNAL',
             KeySpec: c.keySpec,
             KeyUsage: c.keyUsage ?? defaultUsage(c.keySpec),
             ...(c.description !== undefined ? { Description: c.description } : {}),
-            ...(c.tags ? { Tags: c.tags } : {}),
+            Tags: [...(c.tags ?? []), { TagKey: CREATION_TAG, TagValue: creation }],
             ...(c.multiRegion ? { MultiRegion: true } : {}),
           };
           const r = (await sendOr(region, new sdk.CreateKeyCommand(input), 'CreateKey', entry.create?.alias ?? entry.id, entry)) as {
@@ -498,6 +504,73 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
     }
   }
 
+  /**
+   * The key an earlier run's CreateKey made for `entry`, found by its `kms-wrap:creation` tag
+   * (ListKeys, then ListResourceTags of each key, once a Region, and only when a run stopped in
+   * that window).
+   */
+  async function createdEarlier(
+    entry: MigrationEntry,
+    creations: readonly string[],
+    region: string | undefined,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (creations.length === 0) return undefined;
+    const k = region ?? '';
+    let index = tagIndexes.get(k);
+    if (!index) tagIndexes.set(k, (index = tagIndex(region, entry)));
+    const arns = [...new Set(creations.map((c) => index.then((m) => m.get(c))))];
+    const found = (await Promise.all(arns)).filter((a): a is string => a !== undefined);
+    if (found.length > 1) {
+      throw new KmsWrapError(
+        ERROR_CODES.KMS_KEY_UNSUITABLE,
+        `earlier runs stopped while creating the key of ${entry.id} and KMS made ${found.length} keys for it (${found.join(', ')}) — give the one to use as "keyId" on line ${entry.line}, schedule the deletion of the others, and remove the journal's lines for ${entry.id}`,
+      );
+    }
+    return found[0] === undefined ? undefined : describe(found[0], region, entry);
+  }
+
+  /** The Region's keys by their `kms-wrap:creation` tag. */
+  async function tagIndex(region: string | undefined, entry: MigrationEntry): Promise<Map<string, string>> {
+    const index = new Map<string, string>();
+    let marker: string | undefined;
+    do {
+      const page = (await sendOr(
+        region,
+        new sdk.ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }),
+        'ListKeys',
+        '*',
+        entry,
+      )) as {
+        Keys?: { KeyId?: string; KeyArn?: string }[];
+        NextMarker?: string;
+        Truncated?: boolean;
+      };
+      for (const key of page?.Keys ?? []) {
+        const id = key.KeyArn ?? key.KeyId;
+        if (!id) continue;
+        let tags: { TagKey?: string; TagValue?: string }[] = [];
+        try {
+          let tagMarker: string | undefined;
+          do {
+            const t = (await client(region).send(
+              new sdk.ListResourceTagsCommand({ KeyId: id, ...(tagMarker ? { Marker: tagMarker } : {}) }),
+            )) as { Tags?: { TagKey?: string; TagValue?: string }[]; NextMarker?: string; Truncated?: boolean };
+            tags = tags.concat(t?.Tags ?? []);
+            tagMarker = t?.Truncated ? t.NextMarker : undefined;
+          } while (tagMarker);
+        } catch (e) {
+          // Keys this principal may not read (AWS managed keys, other teams' keys) are not ours.
+          if (awsErrorName(e) === 'AccessDeniedException' || awsErrorName(e) === 'NotFoundException') continue;
+          throw translateKmsError(e, { operation: 'ListResourceTags', keyId: id, regionName: region });
+        }
+        const tag = tags.find((t) => t.TagKey === CREATION_TAG);
+        if (tag?.TagValue) index.set(tag.TagValue, id);
+      }
+      marker = page?.Truncated ? page.NextMarker : undefined;
+    } while (marker);
+    return index;
+  }
+
   async function sendOr(
     region: string | undefined,
     command: unknown,
@@ -523,10 +596,11 @@ function journalStates(records: readonly JournalRecord[]): Map<string, JournalSt
   const states = new Map<string, JournalState>();
   for (const r of records) {
     let s = states.get(r.id);
-    if (!s) states.set(r.id, (s = { creating: false, aliased: false, attempted: new Set(), imported: new Set() }));
+    if (!s) states.set(r.id, (s = { creating: false, creations: [], aliased: false, attempted: new Set(), imported: new Set() }));
     switch (r.event) {
       case 'creating':
         s.creating = true;
+        if (typeof r.creation === 'string') s.creations.push(r.creation);
         break;
       case 'created':
         if (r.key) s.created = r.key;
@@ -576,6 +650,13 @@ function regionName(keyId: string | undefined): string | undefined {
 /** A multi-Region key's ARN in another Region: the same key id. */
 function withRegion(arn: string, region: string): string {
   return arn.replace(/^(arn:aws[a-z-]*:kms:)[a-z0-9-]+:/, `$1${region}:`);
+}
+
+/** `bytes` random bytes from the platform's CSPRNG, in hex: Web Crypto, which every runtime has. */
+function randomHex(bytes: number): string {
+  const b = new Uint8Array(bytes);
+  (globalThis as unknown as { crypto: { getRandomValues(a: Uint8Array): Uint8Array } }).crypto.getRandomValues(b);
+  return toHex(b);
 }
 
 /** setTimeout, which every runtime has (the lib here is ES2022 alone). */

@@ -25,6 +25,9 @@ export interface KmsSdk {
   readonly CreateKeyCommand: CommandClass;
   readonly CreateAliasCommand: CommandClass;
   readonly ReplicateKeyCommand: CommandClass;
+  /** A migration's rerun, finding a key whose CreateKey answer a killed run never recorded. */
+  readonly ListKeysCommand: CommandClass;
+  readonly ListResourceTagsCommand: CommandClass;
   readonly KMSClient: new (config: Record<string, unknown>) => KmsClientLike;
 }
 
@@ -80,6 +83,8 @@ function toSdk(mod: unknown): KmsSdk {
     'CreateKeyCommand',
     'CreateAliasCommand',
     'ReplicateKeyCommand',
+    'ListKeysCommand',
+    'ListResourceTagsCommand',
     'KMSClient',
   ] as const;
   for (const n of names) {
@@ -97,6 +102,8 @@ function toSdk(mod: unknown): KmsSdk {
     CreateKeyCommand: get('CreateKeyCommand') as CommandClass,
     CreateAliasCommand: get('CreateAliasCommand') as CommandClass,
     ReplicateKeyCommand: get('ReplicateKeyCommand') as CommandClass,
+    ListKeysCommand: get('ListKeysCommand') as CommandClass,
+    ListResourceTagsCommand: get('ListResourceTagsCommand') as CommandClass,
     KMSClient: get('KMSClient') as KmsSdk['KMSClient'],
   };
 }

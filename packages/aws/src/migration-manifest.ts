@@ -218,9 +218,14 @@ function parseTags(v: unknown): { TagKey: string; TagValue: string }[] {
   if (Array.isArray(v)) pairs = v.map((t) => [(t as Record<string, unknown>)?.['TagKey'], (t as Record<string, unknown>)?.['TagValue']]);
   else if (typeof v === 'object' && v !== null) pairs = Object.entries(v);
   else throw bad(shape);
-  if (pairs.length > 50) throw bad('"create.tags" has more than 50 tags, the most KMS takes on a key');
+  if (pairs.length > 49)
+    throw bad(
+      `"create.tags" has more than 49 tags: KMS takes 50 on a key, and kms-wrap adds ${CREATION_TAG} to find the key again after a stop`,
+    );
   return pairs.map(([k, val]) => {
     if (typeof k !== 'string' || k === '' || typeof val !== 'string') throw bad(shape);
+    if (k === CREATION_TAG)
+      throw bad(`"create.tags" names ${CREATION_TAG}, the tag kms-wrap sets itself on the keys it creates — leave it out`);
     return { TagKey: k, TagValue: val };
   });
 }
@@ -228,8 +233,14 @@ function parseTags(v: unknown): { TagKey: string; TagValue: string }[] {
 // ---------------------------------------------------------------------------------------------
 // The journal
 
+/** The tag on every key a migration creates: its value is the `creating` record's `creation`. */
+export const CREATION_TAG = 'kms-wrap:creation';
+
 export type JournalEvent =
-  /** A CreateKey is about to be sent (a kill before `created` leaves a key to find by its alias). */
+  /**
+   * A CreateKey is about to be sent, tagged `kms-wrap:creation` = `creation`: a kill before
+   * `created` leaves a key that the next run finds by its alias or by that tag.
+   */
   | 'creating'
   | 'created'
   | 'aliased'
@@ -255,6 +266,8 @@ export interface JournalRecord {
   /** The key's AWS Region. */
   readonly region?: string;
   readonly keyMaterialId?: string;
+  /** For `creating`: the value of the key's `kms-wrap:creation` tag (random, one per CreateKey). */
+  readonly creation?: string;
   /** For `failed`: the error code and its one-line message. */
   readonly code?: string;
   readonly message?: string;

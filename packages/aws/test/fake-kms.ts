@@ -9,7 +9,8 @@
  *    of the key's spec, checks the token (known, for this key, not expired), ExpirationModel
  *    and ValidTo, and a reimport's material; failures are thrown shaped like the SDK's service
  *    exceptions (name, message, $fault, $metadata).
- *  - CreateKey (Origin EXTERNAL, tags, multi-Region keys: mrk- ids), CreateAlias, ReplicateKey;
+ *  - CreateKey (Origin EXTERNAL, tags, multi-Region keys: mrk- ids), CreateAlias, ReplicateKey,
+ *    ListKeys and ListResourceTags (paged: `pageSize`);
  *    state per Region (a request's Region is its SigV4 credential scope's), a multi-Region key's
  *    replicas share its key id, and each replica takes only the primary's material.
  *  - Quotas and networks: ThrottlingException on a share of the calls (`throttle`, seeded), a
@@ -38,7 +39,15 @@ import { promisify } from 'node:util';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-export type Operation = 'DescribeKey' | 'GetParametersForImport' | 'ImportKeyMaterial' | 'CreateKey' | 'CreateAlias' | 'ReplicateKey';
+export type Operation =
+  | 'DescribeKey'
+  | 'GetParametersForImport'
+  | 'ImportKeyMaterial'
+  | 'CreateKey'
+  | 'CreateAlias'
+  | 'ReplicateKey'
+  | 'ListKeys'
+  | 'ListResourceTags';
 
 /** An error shaped like an SDK service exception: what the SDK throws for a KMS error response. */
 export class FakeKmsError extends Error {
@@ -144,6 +153,8 @@ export class FakeKms {
   /** ThrottlingException on this share (0..1) of the calls, chosen by a seeded generator; `throttled` counts them. */
   throttle: { share: number; seed?: number; operations?: readonly Operation[] } | undefined;
   throttled = 0;
+  /** The most keys ListKeys returns a page. */
+  pageSize = 100;
   private rng = 0;
   /** Errors to throw instead of answering, consumed first-in first-out per operation. */
   readonly failures: { operation: Operation; name: string; message: string; status?: number }[] = [];
@@ -235,6 +246,10 @@ export class FakeKms {
         return this.createAlias(input, region);
       case 'ReplicateKey':
         return this.replicateKey(input, region);
+      case 'ListKeys':
+        return this.listKeys(input, region);
+      case 'ListResourceTags':
+        return { Tags: this.find(input['KeyId'], false, region).tags, Truncated: false };
       default:
         throw new FakeKmsError('UnknownOperationException', `the fake does not do ${String(operation)}`);
     }
@@ -324,6 +339,19 @@ export class FakeKms {
     });
     key.description = typeof input['Description'] === 'string' ? input['Description'] : undefined;
     return { KeyMetadata: this.metadata(key) };
+  }
+
+  private listKeys(input: Record<string, unknown>, region: string): Record<string, unknown> {
+    const all = [...this.keys.values()].filter((k) => k.region === region);
+    const limit = Math.min(this.pageSize, typeof input['Limit'] === 'number' ? input['Limit'] : 100);
+    const from = typeof input['Marker'] === 'string' ? Number(input['Marker']) : 0;
+    const page = all.slice(from, from + limit);
+    const more = from + limit < all.length;
+    return {
+      Keys: page.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })),
+      Truncated: more,
+      ...(more ? { NextMarker: String(from + limit) } : {}),
+    };
   }
 
   private createAlias(input: Record<string, unknown>, region: string): Record<string, unknown> {
@@ -445,9 +473,10 @@ export class FakeKms {
       maxRequests?: number;
       /**
        * Called with each request before it is handled: 'drop' destroys the connection without
-       * an answer (the request is not handled), as a network that fails mid-run does.
+       * an answer (the request is not handled), as a network that fails mid-run does; 'lost'
+       * handles the request and then destroys the connection (KMS did it, the client never hears).
        */
-      hook?: (request: { n: number; operation: Operation; input: Record<string, unknown>; region: string }) => 'drop' | void;
+      hook?: (request: { n: number; operation: Operation; input: Record<string, unknown>; region: string }) => 'drop' | 'lost' | void;
     } = {},
   ): Promise<{ endpoint: string; requests: () => number; close: () => Promise<void> }> {
     const max = options.maxRequests ?? 50;
@@ -484,7 +513,13 @@ export class FakeKms {
           const operation = target.slice('TrentService.'.length) as Operation;
           const input = fromWire(JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>);
           const region = regionOfRequest(auth) ?? this.region;
-          if (options.hook?.({ n: count, operation, input, region }) === 'drop') {
+          const verdict = options.hook?.({ n: count, operation, input, region });
+          if (verdict === 'drop') {
+            req.socket.destroy();
+            return;
+          }
+          if (verdict === 'lost') {
+            await this.handle(operation, input, region).catch(() => undefined);
             req.socket.destroy();
             return;
           }

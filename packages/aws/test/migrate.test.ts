@@ -64,6 +64,15 @@ describe('parseMigrationManifest', () => {
     ]);
     expect(m.problems[0]!.error.message).toContain('on line 1 too');
   });
+  it('keeps the kms-wrap:creation tag for itself: 49 tags at most, and not that name', () => {
+    const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, 'v']));
+    const line = (t: unknown) => JSON.stringify({ material: 'a', algorithm: 'X', create: { keySpec: 'HMAC_256', tags: t } });
+    const m = parseMigrationManifest([line(tags(49)), line(tags(50)), line({ 'kms-wrap:creation': 'x' })].join('\n'));
+    expect(m.entries).toHaveLength(1);
+    expect(m.problems.map((p) => p.line)).toEqual([2, 3]);
+    expect(m.problems[0]!.error.message).toContain('more than 49 tags: KMS takes 50 on a key, and kms-wrap adds kms-wrap:creation');
+    expect(m.problems[1]!.error.message).toContain('names kms-wrap:creation, the tag kms-wrap sets itself');
+  });
 });
 
 describe('parseJournal', () => {

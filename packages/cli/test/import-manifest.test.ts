@@ -293,7 +293,10 @@ describe('kms-wrap import --manifest: created keys and multi-Region replicas', (
     expect(primary.keyId).toMatch(/^mrk-/);
     expect(primary.origin).toBe('EXTERNAL');
     expect(primary.description).toBe('from the HSM');
-    expect(primary.tags).toEqual([{ TagKey: 'team', TagValue: 'payments' }]);
+    expect(primary.tags).toEqual([
+      { TagKey: 'team', TagValue: 'payments' },
+      { TagKey: 'kms-wrap:creation', TagValue: expect.stringMatching(/^[0-9a-f]{32}$/) },
+    ]);
     expect(kms.aliases.get(`${REGION}/alias/payments`)).toBe(primary.keyId);
     for (const region of [REGION, 'eu-west-1', 'ap-southeast-2']) {
       const k = kms.keysIn(region).find((x) => x.keyId === primary.keyId)!;
@@ -486,6 +489,69 @@ describe('kms-wrap import --manifest: quotas, a failing network, a killed run', 
     expect(new Set(journal.filter((x) => x['event'] === 'importing').map((x) => x['id'])).size).toBe(40);
     expect(new Set(journal.filter((x) => x['event'] === 'imported').map((x) => x['id'])).size).toBeGreaterThanOrEqual(40 - 4);
     expect(journal.filter((x) => x['event'] === 'created').length).toBe(10);
+  });
+
+  it('killed after KMS made a key but before the answer arrived, twice: the reruns find each key by its alias or its kms-wrap:creation tag and create none twice', async () => {
+    await freshKms();
+    kms.pageSize = 2; // ListKeys pages, as an account with many keys has
+    const cwd = await scratch.fresh('lost-create');
+    const others = [kms.addKey(), kms.addKey({ keyManager: 'AWS' }), kms.addKey()];
+    const rows: Record<string, unknown>[] = [];
+    const expected = new Map<string, Buffer>();
+    for (let i = 0; i < 4; i++) {
+      const bytes = randomBytes(32);
+      await writeFile(join(cwd, `c${i}.bin`), bytes);
+      // Lines 1 and 3 have no alias: only the tag finds their key again.
+      const alias = i % 2 ? `alias/lost-${i}` : undefined;
+      rows.push({
+        id: `key-${i}`,
+        material: `c${i}.bin`,
+        algorithm: 'RSAES_OAEP_SHA_256',
+        create: { keySpec: 'SYMMETRIC_DEFAULT', ...(alias ? { alias } : {}), tags: { team: 'payments' } },
+      });
+      expected.set(`key-${i}`, bytes);
+    }
+    const manifest = await writeManifest(cwd, rows);
+    const runUntilCreateKey = async (nth: number) => {
+      const run = start(cwd, ['--manifest', manifest, '--concurrency', '1']);
+      let creates = 0;
+      hook = (r) => {
+        if (r.operation !== 'CreateKey' || ++creates !== nth) return undefined;
+        // KMS makes the key; the CLI is killed before it hears so.
+        run.child.kill('SIGKILL');
+        return 'lost';
+      };
+      const r = await run.done;
+      hook = undefined;
+      expect(r.code).toBe(137);
+    };
+    // Run 1 dies in line 1's CreateKey (no alias); run 2 finds that key by its tag and dies in
+    // line 2's CreateKey (an alias, not made yet); run 3 finds it and finishes.
+    await runUntilCreateKey(1);
+    const n1 = kms.calls.length;
+    await runUntilCreateKey(1);
+    const second = kms.calls.slice(n1).map((c) => c.operation);
+    expect(second.filter((o) => o === 'CreateKey')).toHaveLength(1);
+    expect(second.filter((o) => o === 'ListKeys')).toHaveLength(2);
+    const n2 = kms.calls.length;
+    const last = await migrate(cwd, '--manifest', manifest, '--json');
+    expect(last.code, last.stderr).toBe(0);
+    expect(jsonLines(last).at(-1)).toMatchObject({ ok: true, imported: 3, alreadyDone: 1, failed: 0 });
+    expect(writesIn(n2).filter((o) => o === 'CreateKey')).toHaveLength(2);
+    // One key a line, each tagged with its line's creation value, each holding its material once.
+    const journal = await journalOf(cwd);
+    const ours = kms.keysIn(REGION).filter((k) => !others.includes(k));
+    expect(ours).toHaveLength(4);
+    for (const [id, bytes] of expected) {
+      const creations = journal.filter((x) => x['id'] === id && x['event'] === 'creating').map((x) => x['creation']);
+      const key = ours.find((k) => k.tags.some((t) => t.TagKey === 'kms-wrap:creation' && creations.includes(t.TagValue)));
+      expect(key, id).toBeDefined();
+      expect(key!.tags).toContainEqual({ TagKey: 'team', TagValue: 'payments' });
+      expect(key!.material?.equals(bytes), id).toBe(true);
+      expect(key!.imports, id).toBe(1);
+    }
+    expect(kms.aliases.get(`${REGION}/alias/lost-1`)).toBe(ours.find((k) => k.material?.equals(expected.get('key-1')!))!.keyId);
+    expect(journal.filter((x) => x['event'] === 'creating').every((x) => /^[0-9a-f]{32}$/.test(String(x['creation'])))).toBe(true);
   });
 
   it('Ctrl-C (SIGINT): the keys under way finish, none starts, exit 130; the journal is whole and the rerun finishes', async () => {
