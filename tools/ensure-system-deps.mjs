@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The tests use real peers outside npm: the OpenSSL 3 CLI (and xxd, for the seed's recipe)
-// Debian's Chromium for the browser tests, zsh and fish for the CLI's completion scripts; on Linux x64, for @kms-wrap/aes-kwp-native's arm64
+// Debian's Chromium for the browser tests, zsh and fish for the CLI's completion scripts, SoftHSM2 (a PKCS#11 token); on Linux x64, for @kms-wrap/aes-kwp-native's arm64
 // addon, the cross compiler that builds it, and qemu-user with Debian's arm64 Node.js (unpacked
 // into a directory, not installed) that run it. Install them when missing and possible (root with
 // apt-get); otherwise say exactly what to install. Never downloads a browser build.
@@ -22,6 +22,9 @@ const missing = [
   // The shells whose completion scripts the CLI prints (kms-wrap completion zsh|fish), run in the tests.
   ['zsh', has('zsh')],
   ['fish', has('fish')],
+  // A real PKCS#11 token for @kms-wrap/pkcs11 and `kms-wrap wrap --material pkcs11:...`: SoftHSM2,
+  // one token initialised per test run in a temporary directory (SOFTHSM2_CONF).
+  ['softhsm2', has('softhsm2-util')],
   ...(arm64
     ? [
         ['gcc-aarch64-linux-gnu', has('aarch64-linux-gnu-gcc')],
