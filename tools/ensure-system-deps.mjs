@@ -35,6 +35,25 @@ const missing = [
   .filter(([, ok]) => !ok)
   .map(([name]) => name);
 const needSysroot = arm64 && !existsSync(join(ARM64_SYSROOT, 'usr/bin/node'));
+
+// pkcs11js (@kms-wrap/pkcs11's optional dependency) builds its addon with node-gyp at install.
+// pnpm 12 passes no .npmrc setting to install scripts, so without npm_config_nodedir node-gyp
+// downloads Node's headers, and offline the build fails and pnpm leaves the optional dependency
+// out. Install it again, built with the system's headers (Debian's nodejs: /usr/include/node).
+const repo = new URL('..', import.meta.url).pathname;
+const addon = join(repo, 'packages/pkcs11/node_modules/pkcs11js/build/Release/pkcs11.node');
+if (!existsSync(addon) && existsSync('/usr/include/node/node_api.h')) {
+  console.error("building pkcs11js's addon with Node's headers from /usr/include/node (pnpm install)…");
+  const r = spawnSync('pnpm', ['install', '--frozen-lockfile', '--config.side-effects-cache=false'], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir || '/usr' },
+  });
+  if (r.status !== 0 || !existsSync(addon)) {
+    console.error("pkcs11js's addon could not be built: install python3, make and g++, then npm_config_nodedir=/usr pnpm install");
+    process.exit(1);
+  }
+}
 if (missing.length === 0 && !needSysroot) process.exit(0);
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -1,17 +1,52 @@
-/** Reading key material for wrap/inspect: PKCS#8 DER and raw bytes as is; other key forms converted with a note. */
+/**
+ * Reading key material for wrap/import/inspect: PKCS#8 DER and raw bytes as is; other key forms
+ * converted with a note; a PKCS#11 URI opens the key in its token (pkcs11.ts), which wraps it itself.
+ */
 import { ERROR_CODES, KEY_SPECS, isKmsWrapError, inspectMaterial, type MaterialInfo, type MaterialSpec, type Region } from '@kms-wrap/core';
 import { bytesToText, parsePem } from '@kms-wrap/core/encoding';
+import { sealedMaterialInfo } from '@kms-wrap/core/internal';
 import { readInputFile } from '@kms-wrap/node';
+import type { TokenKeyHandle } from '@kms-wrap/pkcs11';
+import { isPkcs11Uri, loadPkcs11, tokenOptions, type TokenFlags } from './pkcs11.js';
 
 export interface LoadedMaterial {
   readonly bytes: Uint8Array;
   readonly info: MaterialInfo;
   /** Set when the file was converted to PKCS#8 DER: the form it came in. */
   readonly convertedFrom?: string;
+  readonly token?: undefined;
+}
+
+/** Material in a PKCS#11 token (a URI was given): its spec and length, and the token's wrap. Close it when done. */
+export interface TokenMaterial {
+  readonly token: TokenKeyHandle;
+  readonly info: MaterialInfo;
+  readonly bytes?: undefined;
+  readonly convertedFrom?: undefined;
 }
 
 /** `keySpecs`: the material specs the target imports (another target than AWS KMS; see InspectOptions). */
 export async function loadMaterial(
+  path: string,
+  options: { keySpec?: string; region: Region; keySpecs?: readonly MaterialSpec[]; pkcs11?: TokenFlags },
+): Promise<LoadedMaterial | TokenMaterial> {
+  if (isPkcs11Uri(path)) return openTokenMaterial(path, options);
+  return loadMaterialFile(path, options);
+}
+
+async function openTokenMaterial(uri: string, options: { keySpec?: string; region: Region; pkcs11?: TokenFlags }): Promise<TokenMaterial> {
+  const api = await loadPkcs11();
+  const token = await api.openTokenKey({ uri, ...tokenOptions(uri, options.pkcs11 ?? {}, api) });
+  try {
+    const info = sealedMaterialInfo(token.material, { region: options.region, ...(options.keySpec ? { keySpec: options.keySpec } : {}) });
+    return { token, info };
+  } catch (e) {
+    token.close();
+    throw e;
+  }
+}
+
+async function loadMaterialFile(
   path: string,
   options: { keySpec?: string; region: Region; keySpecs?: readonly MaterialSpec[] },
 ): Promise<LoadedMaterial> {

@@ -255,7 +255,10 @@ export function createWrapper(options: WrapperOptions): Wrapper {
     const algorithmId = typeof request.algorithm === 'string' ? request.algorithm.trim().toUpperCase() : '';
     const region = parseRegion(request.region ?? 'standard');
     const wrappingKey = toWrappingPublicKey(request.wrappingPublicKey);
-    const material = sealedInfo(request, region);
+    const material = sealedMaterialInfo(request.material, {
+      region,
+      ...(request.keySpec !== undefined ? { keySpec: request.keySpec } : {}),
+    });
     const refusal = judge(j, {
       algorithm: algorithmId,
       keySpec: material.keySpec!,
@@ -303,9 +306,13 @@ export function createWrapper(options: WrapperOptions): Wrapper {
   };
 }
 
-/** MaterialInfo of sealed material: its spec known, its length checked against the spec's where the spec fixes it. */
-function sealedInfo(request: SealedWrapRequest, region: Region): MaterialInfo {
-  const { keySpec, length } = request.material ?? ({} as SealedMaterial);
+/**
+ * MaterialInfo of sealed material: its spec known, its length checked against the spec's where
+ * the spec fixes it (raw keys), `keySpec` (the caller's --key-spec) checked against it.
+ */
+export function sealedMaterialInfo(sealed: SealedMaterial, options: { region: Region; keySpec?: string }): MaterialInfo {
+  const { region } = options;
+  const { keySpec, length } = sealed ?? ({} as SealedMaterial);
   const spec = typeof keySpec === 'string' ? keySpec.trim().toUpperCase() : '';
   if (!isMaterialSpec(spec)) {
     throw new KmsWrapError(
@@ -313,7 +320,7 @@ function sealedInfo(request: SealedWrapRequest, region: Region): MaterialInfo {
       `'${String(keySpec)}' is not a key spec — name the material's spec (SYMMETRIC_DEFAULT, HMAC_256, RSA_2048, ECC_NIST_P256...)`,
     );
   }
-  const named = request.keySpec?.trim().toUpperCase();
+  const named = options.keySpec?.trim().toUpperCase();
   if (named !== undefined && named !== spec) {
     throw new KmsWrapError(
       ERROR_CODES.KEY_SPEC_MISMATCH,

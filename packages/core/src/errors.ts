@@ -117,6 +117,19 @@ export class KmsWrapError extends Error {
   }
 }
 
+/** The codes, for recognising a KmsWrapError made by another copy of core (see isKmsWrapError). */
+const CODES: ReadonlySet<string> = new Set(Object.values(ERROR_CODES));
+
+/**
+ * True for a KmsWrapError, also one made by another copy of this module: a package loaded beside
+ * a bundle (the CLI's bundle and @kms-wrap/pkcs11 from node_modules) has its own class object.
+ */
 export function isKmsWrapError(value: unknown): value is KmsWrapError {
-  return value instanceof KmsWrapError;
+  if (value instanceof KmsWrapError) return true;
+  return (
+    value instanceof Error &&
+    value.name === 'KmsWrapError' &&
+    CODES.has((value as { code?: unknown }).code as string) &&
+    typeof (value as { toLine?: unknown }).toLine === 'function'
+  );
 }

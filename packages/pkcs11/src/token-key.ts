@@ -10,6 +10,8 @@ import {
   parseKeySpec,
   type KeySpec,
   type Region,
+  type SealedMaterial,
+  type WrapPlan,
   type WrapRequest,
   type WrapResult,
   type Wrapper,
@@ -52,27 +54,59 @@ export interface TokenWrapOptions extends OpenOptions, Omit<WrapRequest, 'materi
 
 /** Wraps a key inside its token: the engine's checks, the token's limits, the token's wrap, the output checked. */
 export async function wrapTokenKey(options: TokenWrapOptions): Promise<WrapResult & { readonly key: TokenKeyInfo }> {
-  const uri = typeof options.uri === 'string' ? parsePkcs11Uri(options.uri) : options.uri;
-  return withToken(uri, options, async (t) => {
-    const key = findKey(t, uri);
-    const material = settledMaterial(key, t);
-    const named = targetName(options.wrapper);
+  const key = await openTokenKey(options);
+  try {
     const result = await options.wrapper.wrapSealed(
       {
-        material,
+        material: key.material,
         wrappingPublicKey: options.wrappingPublicKey,
         algorithm: options.algorithm,
         ...(options.region !== undefined ? { region: options.region } : {}),
         ...(options.keySpec !== undefined ? { keySpec: options.keySpec } : {}),
       },
-      async (plan) => {
+      (plan) => key.seal(plan, options.wrapper),
+    );
+    return { ...result, key: key.key };
+  } finally {
+    key.close();
+  }
+}
+
+/**
+ * A key in a token, held open for a wrap later in a flow (an import: DescribeKey and
+ * GetParametersForImport come between): what the engine judges (`material`), and the token's wrap
+ * for a plan the engine made (`seal`, for Wrapper.wrapSealed). Close it when done.
+ */
+export interface TokenKeyHandle {
+  readonly key: TokenKeyInfo;
+  readonly material: SealedMaterial;
+  /** The token's wrap for the plan: its limits checked first (named as `wrapper`'s target names algorithms). */
+  seal(plan: WrapPlan, wrapper?: Pick<Wrapper, 'rules'>): Promise<Uint8Array>;
+  close(): void;
+}
+
+/** Opens the token, finds the key the URI names and describes it; refuses a key of no KMS key spec. */
+export async function openTokenKey(options: OpenOptions & { readonly uri: string | Pkcs11Uri }): Promise<TokenKeyHandle> {
+  const uri = typeof options.uri === 'string' ? parsePkcs11Uri(options.uri) : options.uri;
+  const t = await openToken(uri, options);
+  try {
+    const key = findKey(t, uri);
+    const material = settledMaterial(key, t);
+    return {
+      key: keyInfo(t, uri, key),
+      material,
+      async seal(plan, wrapper) {
+        const named = wrapper ? targetName(wrapper) : (c: string) => c;
         const refusal = tokenRefusal(t, key, plan.algorithm.id, (c) => named(c, plan.wrappingKey.spec));
         if (refusal) throw refusal;
         return wrapInToken(t, key, plan);
       },
-    );
-    return { ...result, key: keyInfo(t, uri, key) };
-  });
+      close: () => t.close(),
+    };
+  } catch (e) {
+    t.close();
+    throw e;
+  }
 }
 
 export interface TokenKeygenOptions extends OpenOptions {
@@ -128,7 +162,7 @@ function settledMaterial(key: TokenKey, t: TokenSession) {
 }
 
 /** A construction as the wrapper's target names it, for a wrapping key spec (Cloud KMS: RSA_OAEP_3072_SHA1_AES_256). */
-function targetName(wrapper: Wrapper): (construction: string, wrappingKeySpec: string) => string {
+function targetName(wrapper: Pick<Wrapper, 'rules'>): (construction: string, wrappingKeySpec: string) => string {
   return (construction, spec) => {
     if (wrapper.rules.algorithms[construction]) return construction;
     const ids = Object.entries(wrapper.rules.algorithms).filter(([, r]) => r.construction === construction);

@@ -3,7 +3,7 @@
  * Node-API binding of PKCS#11 2.40). The PIN is tried once: a wrong PIN is refused and never
  * retried, since a token locks its user PIN after a few wrong tries.
  */
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, isKmsWrapError } from '@kms-wrap/core';
 import type * as Pkcs11js from 'pkcs11js';
 import type { Pkcs11Uri } from './uri.js';
 
@@ -18,8 +18,8 @@ type Handle = Buffer;
 export interface OpenOptions {
   /** The PKCS#11 library; else the URI's module-path. */
   readonly module?: string;
-  /** The user PIN, or a function that asks for it (called only when the token needs a login). */
-  readonly pin?: string | (() => Promise<string>);
+  /** The user PIN, or a function that asks for it (called once, only when the token needs a login). */
+  readonly pin?: string | ((token: TokenInfo) => Promise<string>);
 }
 
 export interface TokenInfo {
@@ -196,7 +196,7 @@ async function login(
       `the user PIN of token '${info.label}' is locked — its security officer must unlock it (softhsm2-util/pkcs11-tool --init-pin); kms-wrap did not try it`,
     );
   }
-  const value = typeof pin === 'function' ? await pin() : pin;
+  const value = typeof pin === 'function' ? await pin(info) : pin;
   if (value === undefined || value === '') {
     throw new KmsWrapError(
       ERROR_CODES.PKCS11_PIN,
@@ -214,7 +214,7 @@ async function login(
         after & pkcs11.CKF_USER_PIN_FINAL_TRY
           ? ' One more wrong PIN locks it.'
           : after & pkcs11.CKF_USER_PIN_COUNT_LOW
-            ? ' Few tries are left before it locks.'
+            ? ' The token reports that few tries are left before it locks.'
             : '';
       throw new KmsWrapError(
         ERROR_CODES.PKCS11_PIN,
@@ -246,7 +246,7 @@ async function login(
 
 /** A token's refusal that no other rule explains: its CKR_ code named, never a key byte. */
 export function failed(e: unknown, doing: string): KmsWrapError {
-  if (e instanceof KmsWrapError) return e;
+  if (isKmsWrapError(e)) return e;
   const code = ckr(e) ?? String((e as Error)?.message ?? e).split('\n')[0];
   return new KmsWrapError(
     ERROR_CODES.PKCS11_FAILED,

@@ -3,13 +3,13 @@
  * (optional: loaded only here) — DescribeKey, GetParametersForImport, wrap, ImportKeyMaterial.
  * The flow itself is @kms-wrap/aws's importKeyMaterial; this is its command line.
  */
-import { resolve } from 'node:path';
 import { parseRegion, zeroize, type Region } from '@kms-wrap/core';
 import { importKeyMaterial, type ImportKeyMaterialResult, type KmsSdk } from '@kms-wrap/aws';
 import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/node';
 import { flag, parse, required, str, usageError } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
+import { PKCS11_FLAGS, materialPath as materialArgument, tokenFlags } from '../pkcs11.js';
 import { isoSeconds, parseValidToOption } from '../parameters.js';
 
 const AWS_REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -33,6 +33,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       'endpoint-url': { type: 'string' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
+      ...PKCS11_FLAGS,
     },
     { min: 0, max: 0 },
   );
@@ -83,7 +84,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // The key's ARN (from DescribeKey) says where the key is; the flow gets --region only when
   // given, and a dry run (no DescribeKey) whatever region is known.
   const regionForFlow = regionName ?? (dryRun ? resolvedRegion : undefined);
-  const material = await loadMaterial(resolve(cwd, materialPath), { region });
+  // A file, or a key in a PKCS#11 token (pkcs11:...), which the token wraps once the parameters are in.
+  const material = await loadMaterial(materialArgument(cwd, materialPath), { region, pkcs11: tokenFlags(p, cwd) });
   if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form KMS imports`);
   let result: ImportKeyMaterialResult;
   try {
@@ -93,7 +95,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       // One engine over every installed plugin; the requested one's package is named when missing.
       wrapper: (id) => loadStandardAlgorithm(id).then(() => standardWrapper()),
       keyId,
-      material: material.bytes,
+      material: material.token ?? material.bytes,
       algorithm,
       ...(wrappingKeySpec ? { wrappingKeySpec } : {}),
       ...(validTo ? { validTo } : {}),
@@ -105,7 +107,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       ...(io.now ? { now: io.now } : {}),
     });
   } finally {
-    zeroize(material.bytes);
+    if (material.token) material.token.close();
+    else zeroize(material.bytes);
   }
 
   const bytes = result.encryptedKeyMaterialLength;

@@ -27,6 +27,7 @@ import { promisify } from 'node:util';
 import { flag, parse, required, str, usageError, type Parsed } from '../args.js';
 import { json, line, note, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
+import { PKCS11_FLAGS, materialPath, tokenFlags } from '../pkcs11.js';
 import { isoSeconds, type LoadedParameters } from '../parameters.js';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 import { VERSION } from '../version.js';
@@ -60,6 +61,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       ...TARGET_FLAGS,
+      ...PKCS11_FLAGS,
     },
     { min: 0, max: 0 },
   );
@@ -89,25 +91,28 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const token = tokenBeside(output, params);
 
   // AWS KMS's key specs (the default), or every spec a target may import: its rules then say which.
-  const material = await loadMaterial(resolve(cwd, flags.material), {
+  // A file, or a key in a PKCS#11 token (pkcs11:...), which the token wraps itself.
+  const material = await loadMaterial(materialPath(cwd, flags.material), {
     region: flags.region,
     ...(aws ? {} : { keySpecs: MATERIAL_SPECS }),
     ...(keySpec ? { keySpec } : {}),
+    pkcs11: tokenFlags(p, cwd),
   });
   if (material.convertedFrom)
     note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form ${aws ? 'KMS' : target.name} imports`);
   const wrapper = await standardWrapper(target);
   let result;
+  const request = { wrappingPublicKey: wrappingKey, algorithm: flags.algorithm, region: flags.region, ...(keySpec ? { keySpec } : {}) };
   try {
-    result = await wrapper.wrap({
-      material: material.bytes,
-      wrappingPublicKey: wrappingKey,
-      algorithm: flags.algorithm,
-      region: flags.region,
-      ...(keySpec ? { keySpec } : {}),
-    });
+    if (material.token) {
+      const { token } = material;
+      result = await wrapper.wrapSealed({ ...request, material: token.material }, (plan) => token.seal(plan, wrapper));
+    } else {
+      result = await wrapper.wrap({ ...request, material: material.bytes });
+    }
   } finally {
-    zeroize(material.bytes);
+    if (material.token) material.token.close();
+    else zeroize(material.bytes);
   }
   // The outputs are checked once every argument and input is known good: a wrong name or file is
   // the mistake to report first, not an output that exists (nothing was written either way).

@@ -1,0 +1,127 @@
+/**
+ * Key material in a PKCS#11 token, named by an RFC 7512 URI where a material file is taken
+ * (wrap --material, import --material, batch manifests, inspect, keygen --pkcs11). The work is
+ * @kms-wrap/pkcs11's, an optional peer (like @aws-sdk/client-kms): a clear refusal when it is not
+ * installed. The module comes from --pkcs11-module, KMS_WRAP_PKCS11_MODULE or the URI's
+ * module-path; the PIN from --pin-file, KMS_WRAP_PKCS11_PIN, or a prompt on a terminal — never
+ * from the command line, where every user of the machine can read it.
+ */
+import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { importOptional } from '@kms-wrap/core/internal';
+import { readInputFile } from '@kms-wrap/node';
+import { resolve } from 'node:path';
+import { str, type Options, type Parsed } from './args.js';
+
+export const PKCS11_PACKAGE = '@kms-wrap/pkcs11';
+export const MODULE_ENV = 'KMS_WRAP_PKCS11_MODULE';
+export const PIN_ENV = 'KMS_WRAP_PKCS11_PIN';
+
+export type Pkcs11Api = typeof import('@kms-wrap/pkcs11');
+
+/** The options every command that takes a PKCS#11 URI has (help.ts documents them). */
+export const PKCS11_FLAGS = {
+  'pkcs11-module': { type: 'string' },
+  'pin-file': { type: 'string' },
+} as const satisfies Options;
+
+export function isPkcs11Uri(text: string): boolean {
+  return /^pkcs11:/i.test(text.trim());
+}
+
+/** A material argument: a URI as it is, a file resolved against cwd. */
+export function materialPath(cwd: string, text: string): string {
+  return isPkcs11Uri(text) ? text.trim() : resolve(cwd, text);
+}
+
+export async function loadPkcs11(): Promise<Pkcs11Api> {
+  const api = await importOptional(PKCS11_PACKAGE, () => import('@kms-wrap/pkcs11'));
+  if (!api) {
+    throw new KmsWrapError(
+      ERROR_CODES.PKCS11_UNAVAILABLE,
+      `key material in a PKCS#11 token needs ${PKCS11_PACKAGE}, which is not installed — install it beside kms-wrap: npm install ${PKCS11_PACKAGE} (it builds pkcs11js's addon with node-gyp)`,
+    );
+  }
+  return api;
+}
+
+export interface TokenFlags {
+  readonly module?: string;
+  readonly pinFile?: string;
+}
+
+export function tokenFlags(p: Parsed, cwd: string): TokenFlags {
+  const module = str(p, 'pkcs11-module');
+  const pinFile = str(p, 'pin-file');
+  return {
+    ...(module !== undefined ? { module: resolve(cwd, module) } : {}),
+    ...(pinFile !== undefined ? { pinFile: resolve(cwd, pinFile) } : {}),
+  };
+}
+
+/** @kms-wrap/pkcs11's OpenOptions for a URI: the module, and the PIN asked for only when the token needs it. */
+export function tokenOptions(
+  uri: string,
+  flags: TokenFlags,
+  api: Pkcs11Api,
+): { module?: string; pin: (token: { label: string }) => Promise<string> } {
+  const parsed = api.parsePkcs11Uri(uri);
+  const module = flags.module ?? (process.env[MODULE_ENV] || undefined) ?? parsed.modulePath;
+  const pinFile = flags.pinFile ?? parsed.pinSource;
+  return {
+    ...(module !== undefined ? { module } : {}),
+    pin: async (token) => {
+      if (pinFile !== undefined) return readPinFile(pinFile);
+      const env = process.env[PIN_ENV];
+      if (env !== undefined && env !== '') return env;
+      return promptPin(token.label);
+    },
+  };
+}
+
+async function readPinFile(path: string): Promise<string> {
+  const bytes = await readInputFile(path, 'the PIN file');
+  try {
+    // The first line: a file made with echo has a newline after the PIN.
+    return new TextDecoder().decode(bytes).split(/\r?\n/)[0]!;
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/** Asks for the PIN on the terminal, echo off; refused when there is no terminal to ask on. */
+function promptPin(label: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') {
+    return Promise.reject(
+      new KmsWrapError(
+        ERROR_CODES.PKCS11_PIN,
+        `token '${label}' needs its user PIN, and there is no terminal to ask on — set ${PIN_ENV} or pass --pin-file FILE (never the PIN itself on the command line)`,
+      ),
+    );
+  }
+  process.stderr.write(`PIN for token '${label}': `);
+  return new Promise((done, fail) => {
+    let pin = '';
+    const finish = (error?: KmsWrapError) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      if (error) fail(error);
+      else done(pin);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const c of chunk.toString('utf8')) {
+        if (c === '\r' || c === '\n') return finish();
+        if (c === '\u0003' || c === '\u0004') {
+          return finish(new KmsWrapError(ERROR_CODES.PKCS11_PIN, `no PIN was given for token '${label}' — nothing was done`));
+        }
+        if (c === '\u007f' || c === '\b') pin = pin.slice(0, -1);
+        else pin += c;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
