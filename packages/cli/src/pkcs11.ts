@@ -37,7 +37,7 @@ export async function loadPkcs11(): Promise<Pkcs11Api> {
   const api = await importOptional(PKCS11_PACKAGE, () => import('@kms-wrap/pkcs11'));
   if (!api) {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_UNAVAILABLE,
+      ERROR_CODES.TOKEN_UNAVAILABLE,
       `key material in a PKCS#11 token needs ${PKCS11_PACKAGE}, which is not installed — install it beside kms-wrap: npm install ${PKCS11_PACKAGE} (it builds pkcs11js's addon with node-gyp)`,
     );
   }
@@ -94,7 +94,7 @@ function promptPin(label: string): Promise<string> {
   if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') {
     return Promise.reject(
       new KmsWrapError(
-        ERROR_CODES.PKCS11_PIN,
+        ERROR_CODES.TOKEN_PIN,
         `token '${label}' needs its user PIN, and there is no terminal to ask on — set ${PIN_ENV} or pass --pin-file FILE (never the PIN itself on the command line)`,
       ),
     );
@@ -114,7 +114,7 @@ function promptPin(label: string): Promise<string> {
       for (const c of chunk.toString('utf8')) {
         if (c === '\r' || c === '\n') return finish();
         if (c === '\u0003' || c === '\u0004') {
-          return finish(new KmsWrapError(ERROR_CODES.PKCS11_PIN, `no PIN was given for token '${label}' — nothing was done`));
+          return finish(new KmsWrapError(ERROR_CODES.TOKEN_PIN, `no PIN was given for token '${label}' — nothing was done`));
         }
         if (c === '\u007f' || c === '\b') pin = pin.slice(0, -1);
         else pin += c;

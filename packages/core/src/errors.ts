@@ -83,21 +83,21 @@ export const ERROR_CODES = {
   /** A library call given an argument of the wrong type (a string where bytes are needed, no algorithm...). */
   ARGUMENT_INVALID: 'ERR_ARGUMENT_INVALID',
   /** PKCS#11 cannot be used: pkcs11js (or its addon) is not installed, or the module does not load. */
-  PKCS11_UNAVAILABLE: 'ERR_PKCS11_UNAVAILABLE',
+  TOKEN_UNAVAILABLE: 'ERR_TOKEN_UNAVAILABLE',
   /** A PKCS#11 URI (RFC 7512) that does not parse, or names what kms-wrap cannot use. */
-  PKCS11_URI_INVALID: 'ERR_PKCS11_URI_INVALID',
+  TOKEN_URI_INVALID: 'ERR_TOKEN_URI_INVALID',
   /** A PKCS#11 URI that matches no token or no object. */
-  PKCS11_NOT_FOUND: 'ERR_PKCS11_NOT_FOUND',
+  TOKEN_NOT_FOUND: 'ERR_TOKEN_NOT_FOUND',
   /** A PKCS#11 URI that matches several tokens or objects. */
-  PKCS11_AMBIGUOUS: 'ERR_PKCS11_AMBIGUOUS',
+  TOKEN_AMBIGUOUS: 'ERR_TOKEN_AMBIGUOUS',
   /** The token's PIN: missing, wrong (tried once, never again), locked, expired. */
-  PKCS11_PIN: 'ERR_PKCS11_PIN',
+  TOKEN_PIN: 'ERR_TOKEN_PIN',
   /** A key in a token that may not leave it, even wrapped (CKA_EXTRACTABLE false, or wrap-with-trusted only). */
-  PKCS11_NOT_EXTRACTABLE: 'ERR_PKCS11_NOT_EXTRACTABLE',
+  TOKEN_NOT_EXTRACTABLE: 'ERR_TOKEN_NOT_EXTRACTABLE',
   /** The token lacks a mechanism, a hash or a behaviour the wrap or keygen needs (SoftHSM 2.6's OAEP is SHA-1 only...). */
-  PKCS11_UNSUPPORTED: 'ERR_PKCS11_UNSUPPORTED',
+  TOKEN_UNSUPPORTED: 'ERR_TOKEN_UNSUPPORTED',
   /** The token refused a call for another reason: its CKR_ code is named. */
-  PKCS11_FAILED: 'ERR_PKCS11_FAILED',
+  TOKEN_FAILED: 'ERR_TOKEN_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

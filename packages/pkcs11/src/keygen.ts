@@ -20,7 +20,7 @@ export function generateInToken(t: TokenSession, uri: Pkcs11Uri, spec: KeySpec, 
   const region = parseRegion(options.region ?? 'standard');
   const info = KEY_SPEC_INFO[spec];
   if (uri.object === undefined) {
-    throw new KmsWrapError(ERROR_CODES.PKCS11_URI_INVALID, "keygen --pkcs11 needs the new key's label in the URI — add object=LABEL");
+    throw new KmsWrapError(ERROR_CODES.TOKEN_URI_INVALID, "keygen --pkcs11 needs the new key's label in the URI — add object=LABEL");
   }
   if (!info.regions.includes(region)) {
     throw new KmsWrapError(
@@ -48,7 +48,7 @@ export function generateInToken(t: TokenSession, uri: Pkcs11Uri, spec: KeySpec, 
   const need = (mechanism: number, name: string) => {
     if (!t.mechanisms.has(mechanism)) {
       throw new KmsWrapError(
-        ERROR_CODES.PKCS11_UNSUPPORTED,
+        ERROR_CODES.TOKEN_UNSUPPORTED,
         `token '${t.info.label}' (${t.info.library.manufacturer} ${t.info.library.version}) lacks ${name}, so it cannot generate ${spec} material — generate it with another token, or with kms-wrap keygen ${spec} into a file`,
       );
     }
@@ -114,7 +114,7 @@ export function generateInToken(t: TokenSession, uri: Pkcs11Uri, spec: KeySpec, 
       code === 'CKR_ATTRIBUTE_VALUE_INVALID'
     ) {
       throw new KmsWrapError(
-        ERROR_CODES.PKCS11_UNSUPPORTED,
+        ERROR_CODES.TOKEN_UNSUPPORTED,
         `token '${t.info.label}' (${t.info.library.manufacturer} ${t.info.library.version}) cannot generate ${spec} material (${code}) — generate it with another token, or with kms-wrap keygen ${spec} into a file`,
         { cause: e },
       );

@@ -50,13 +50,13 @@ export function findKey(t: TokenSession, uri: Pkcs11Uri): TokenKey {
   const { pkcs11: P, lib, session } = t;
   if (uri.object === undefined && uri.id === undefined) {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_URI_INVALID,
+      ERROR_CODES.TOKEN_URI_INVALID,
       'the URI names a token but no object — add object=LABEL (or id=%..), and type=secret-key or type=private',
     );
   }
   if (uri.type !== undefined && uri.type !== 'secret-key' && uri.type !== 'private') {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_URI_INVALID,
+      ERROR_CODES.TOKEN_URI_INVALID,
       `type=${uri.type} is not key material — KMS imports secret keys (type=secret-key) and private keys (type=private)`,
     );
   }
@@ -81,13 +81,13 @@ export function findKey(t: TokenSession, uri: Pkcs11Uri): TokenKey {
   const what = describeWanted(uri);
   if (found.length === 0) {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_NOT_FOUND,
+      ERROR_CODES.TOKEN_NOT_FOUND,
       `token '${t.info.label}' holds no ${what} — check object=, id= and type= (pkcs11-tool --module ${t.modulePath} --list-objects --login lists them)`,
     );
   }
   if (found.length > 1) {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_AMBIGUOUS,
+      ERROR_CODES.TOKEN_AMBIGUOUS,
       `token '${t.info.label}' holds ${found.length} objects that match ${what} — add id=%.. or type= to the URI to name one`,
     );
   }

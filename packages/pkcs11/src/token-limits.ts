@@ -44,13 +44,13 @@ export function tokenRefusal(
   const product = `${t.info.library.manufacturer} ${t.info.library.version}`;
   if (!key.extractable) {
     return new KmsWrapError(
-      ERROR_CODES.PKCS11_NOT_EXTRACTABLE,
+      ERROR_CODES.TOKEN_NOT_EXTRACTABLE,
       `'${key.label}' in ${where} is not extractable (CKA_EXTRACTABLE false): no token wraps such a key, by design — generate material that may leave wrapped with kms-wrap keygen SPEC --pkcs11 URI`,
     );
   }
   if (key.wrapWithTrusted) {
     return new KmsWrapError(
-      ERROR_CODES.PKCS11_NOT_EXTRACTABLE,
+      ERROR_CODES.TOKEN_NOT_EXTRACTABLE,
       `'${key.label}' in ${where} may be wrapped only under a trusted key (CKA_WRAP_WITH_TRUSTED), and the KMS wrapping key is not one (only the token's security officer can mark a key CKA_TRUSTED) — use a key without CKA_WRAP_WITH_TRUSTED, e.g. one made by kms-wrap keygen --pkcs11`,
     );
   }
@@ -64,27 +64,27 @@ export function tokenRefusal(
         ? ` — use ${named(construction.replace('RSA_AES_KEY_WRAP_', 'RSAES_OAEP_'))} if the material takes it`
         : ' — wrap with another token';
     return new KmsWrapError(
-      ERROR_CODES.PKCS11_UNSUPPORTED,
+      ERROR_CODES.TOKEN_UNSUPPORTED,
       `${where} (${product}) lacks ${lacking.join(' and ')}, which ${named(construction)} needs${other}`,
     );
   }
   if (isSoftHsmBefore27(t)) {
     if (key.class === 'private') {
       return new KmsWrapError(
-        ERROR_CODES.PKCS11_UNSUPPORTED,
+        ERROR_CODES.TOKEN_UNSUPPORTED,
         `${where} is ${product}, which cannot wrap a private key for KMS: it pads every key with zero bytes to a multiple of 8 before CKM_AES_KEY_WRAP_PAD (fixed in SoftHSM 2.7.0), so the PKCS#8 would reach KMS followed by zeros, and it refuses CKM_RSA_PKCS_OAEP for private keys — wrap '${key.label}' on SoftHSM 2.7 or later or on an HSM, or wrap a private key from a file with kms-wrap wrap --material FILE`,
       );
     }
     if (hashOf(construction) === 'SHA_256') {
       return new KmsWrapError(
-        ERROR_CODES.PKCS11_UNSUPPORTED,
+        ERROR_CODES.TOKEN_UNSUPPORTED,
         `${where} is ${product}, whose CKM_RSA_PKCS_OAEP wraps only with SHA-1 (SHA-256 parameters give CKR_ARGUMENTS_BAD), so it cannot make ${named(construction)} — use ${named(sha1Variant(construction))}: request import parameters for it`,
       );
     }
     const length = typeof key.material?.length === 'number' ? key.material.length : 0;
     if (composite && length % 8 !== 0) {
       return new KmsWrapError(
-        ERROR_CODES.PKCS11_UNSUPPORTED,
+        ERROR_CODES.TOKEN_UNSUPPORTED,
         `${where} is ${product}, which pads every key with zero bytes to a multiple of 8 before CKM_AES_KEY_WRAP_PAD (fixed in SoftHSM 2.7.0): ${key.keySpec} material (${length} bytes) would arrive ${Math.ceil(length / 8) * 8} bytes long — use ${named(construction.replace('RSA_AES_KEY_WRAP_', 'RSAES_OAEP_'))}`,
       );
     }

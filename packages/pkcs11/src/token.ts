@@ -56,7 +56,7 @@ export async function loadPkcs11js(): Promise<Pkcs11Module> {
   } catch (e) {
     const missingAddon = /pkcs11\.node|build[\\/]Release/.test(String((e as Error)?.message));
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_UNAVAILABLE,
+      ERROR_CODES.TOKEN_UNAVAILABLE,
       missingAddon
         ? "pkcs11js is installed but its addon was not built (node-gyp needs Node's headers, python3, make and a C++ compiler) — run npm_config_nodedir=/usr pnpm rebuild pkcs11js (or npm rebuild pkcs11js) where Node's headers are in /usr/include/node"
         : 'PKCS#11 needs pkcs11js, which is not installed — install it beside kms-wrap: npm install pkcs11js (it builds a small addon with node-gyp)',
@@ -77,7 +77,7 @@ export async function openToken(uri: Pkcs11Uri, options: OpenOptions = {}): Prom
   const modulePath = options.module ?? uri.modulePath;
   if (!modulePath) {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_UNAVAILABLE,
+      ERROR_CODES.TOKEN_UNAVAILABLE,
       `no PKCS#11 module was named — pass --pkcs11-module /path/to/module.so, set ${MODULE_ENV}, or add ?module-path=... to the URI (SoftHSM's is /usr/lib/softhsm/libsofthsm2.so)`,
     );
   }
@@ -86,7 +86,7 @@ export async function openToken(uri: Pkcs11Uri, options: OpenOptions = {}): Prom
     lib.load(modulePath);
   } catch (e) {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_UNAVAILABLE,
+      ERROR_CODES.TOKEN_UNAVAILABLE,
       `the PKCS#11 module ${modulePath} does not load (${String((e as Error).message).split('\n')[0]}) — check the path, and that it is a PKCS#11 library for this machine`,
       { cause: e },
     );
@@ -169,13 +169,13 @@ function findToken(lib: Pkcs11js.PKCS11, uri: Pkcs11Uri, library: TokenInfo['lib
   const seen = all.map((s) => `'${s.info.label}'`).join(', ') || 'none';
   if (matches.length === 0) {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_NOT_FOUND,
+      ERROR_CODES.TOKEN_NOT_FOUND,
       `no token matches the URI (tokens present: ${seen}) — name one with token=LABEL (and serial=... if two share a label)`,
     );
   }
   if (matches.length > 1) {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_AMBIGUOUS,
+      ERROR_CODES.TOKEN_AMBIGUOUS,
       `${matches.length} tokens match the URI (${matches.map((s) => `'${s.info.label}' serial ${s.info.serial}`).join(', ')}) — add token=LABEL or serial=SERIAL to pick one`,
     );
   }
@@ -192,14 +192,14 @@ async function login(
 ): Promise<void> {
   if (tokenFlags & pkcs11.CKF_USER_PIN_LOCKED) {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_PIN,
+      ERROR_CODES.TOKEN_PIN,
       `the user PIN of token '${info.label}' is locked — its security officer must unlock it (softhsm2-util/pkcs11-tool --init-pin); kms-wrap did not try it`,
     );
   }
   const value = typeof pin === 'function' ? await pin(info) : pin;
   if (value === undefined || value === '') {
     throw new KmsWrapError(
-      ERROR_CODES.PKCS11_PIN,
+      ERROR_CODES.TOKEN_PIN,
       `token '${info.label}' needs its user PIN — set ${PIN_ENV}, pass --pin-file FILE, or run on a terminal to be asked (never on the command line)`,
     );
   }
@@ -217,14 +217,14 @@ async function login(
             ? ' The token reports that few tries are left before it locks.'
             : '';
       throw new KmsWrapError(
-        ERROR_CODES.PKCS11_PIN,
+        ERROR_CODES.TOKEN_PIN,
         `token '${info.label}' refused the PIN (${code}); kms-wrap tried it once and will not retry, since tokens lock after a few wrong PINs.${left} — check the PIN in ${PIN_ENV} or the --pin-file`,
         { cause: e },
       );
     }
     if (code === 'CKR_PIN_LOCKED') {
       throw new KmsWrapError(
-        ERROR_CODES.PKCS11_PIN,
+        ERROR_CODES.TOKEN_PIN,
         `the user PIN of token '${info.label}' is locked — its security officer must unlock it`,
         {
           cause: e,
@@ -233,7 +233,7 @@ async function login(
     }
     if (code === 'CKR_PIN_EXPIRED') {
       throw new KmsWrapError(
-        ERROR_CODES.PKCS11_PIN,
+        ERROR_CODES.TOKEN_PIN,
         `the user PIN of token '${info.label}' has expired — set a new one with the token's tools`,
         {
           cause: e,
@@ -249,7 +249,7 @@ export function failed(e: unknown, doing: string): KmsWrapError {
   if (isKmsWrapError(e)) return e;
   const code = ckr(e) ?? String((e as Error)?.message ?? e).split('\n')[0];
   return new KmsWrapError(
-    ERROR_CODES.PKCS11_FAILED,
+    ERROR_CODES.TOKEN_FAILED,
     `the token failed while ${doing} (${code}) — see the token's documentation for ${code}`,
     {
       cause: e,

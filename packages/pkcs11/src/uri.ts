@@ -48,7 +48,7 @@ export function isPkcs11Uri(text: string): boolean {
 export function parsePkcs11Uri(text: string): Pkcs11Uri {
   const bad = (why: string) =>
     new KmsWrapError(
-      ERROR_CODES.PKCS11_URI_INVALID,
+      ERROR_CODES.TOKEN_URI_INVALID,
       `${why} — write it as pkcs11:token=LABEL;object=LABEL;type=secret-key (RFC 7512), quoted for the shell`,
     );
   const trimmed = text.trim();
@@ -74,7 +74,7 @@ export function parsePkcs11Uri(text: string): Pkcs11Uri {
     const name = (eq < 0 ? part : part.slice(0, eq)).toLowerCase();
     if (name === 'pin-value') {
       throw new KmsWrapError(
-        ERROR_CODES.PKCS11_URI_INVALID,
+        ERROR_CODES.TOKEN_URI_INVALID,
         'the URI holds the PIN (pin-value), and a URI is a command-line argument that every user of this machine can read — remove pin-value; give the PIN in KMS_WRAP_PKCS11_PIN, with --pin-file FILE, or at the prompt',
       );
     }

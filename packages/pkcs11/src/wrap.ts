@@ -93,14 +93,14 @@ function wrap(
     const code = ckr(e);
     if (code === 'CKR_KEY_UNEXTRACTABLE' || code === 'CKR_KEY_NOT_WRAPPABLE') {
       throw new KmsWrapError(
-        ERROR_CODES.PKCS11_NOT_EXTRACTABLE,
+        ERROR_CODES.TOKEN_NOT_EXTRACTABLE,
         `token '${t.info.label}' refused to wrap the key with ${construction} (${code}) — the key may leave the token only as the token allows; generate material that may with kms-wrap keygen --pkcs11`,
         { cause: e },
       );
     }
     if (code === 'CKR_MECHANISM_PARAM_INVALID' || code === 'CKR_ARGUMENTS_BAD' || code === 'CKR_MECHANISM_INVALID') {
       throw new KmsWrapError(
-        ERROR_CODES.PKCS11_UNSUPPORTED,
+        ERROR_CODES.TOKEN_UNSUPPORTED,
         `token '${t.info.label}' (${t.info.library.manufacturer} ${t.info.library.version}) refused ${construction}'s mechanism or hash (${code}) — try the SHA_1 variant of the algorithm (request import parameters for it)`,
         { cause: e },
       );

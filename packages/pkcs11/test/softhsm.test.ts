@@ -106,7 +106,7 @@ describe("SoftHSM 2.6's limits, refused before the token wraps", () => {
     const e = await refusal(
       wrapTokenKey({ ...opts(), wrapper, uri: uri('aes-1'), wrappingPublicKey: rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_256' }),
     );
-    expect(e.code).toBe('ERR_PKCS11_UNSUPPORTED');
+    expect(e.code).toBe('ERR_TOKEN_UNSUPPORTED');
     expect(e.message).toMatch(/SoftHSM 2\.6/);
     expect(e.message).toMatch(/only with SHA-1/);
     expect(e.message).toMatch(/use RSAES_OAEP_SHA_1/);
@@ -131,7 +131,7 @@ describe("SoftHSM 2.6's limits, refused before the token wraps", () => {
       ['ec-1', 'RSAES_OAEP_SHA_1'],
     ] as const) {
       const e = await refusal(wrapTokenKey({ ...opts(), wrapper, uri: uri(label, 'private'), wrappingPublicKey: rsa3072.spki, algorithm }));
-      expect(e.code).toBe('ERR_PKCS11_UNSUPPORTED');
+      expect(e.code).toBe('ERR_TOKEN_UNSUPPORTED');
       expect(e.message).toMatch(/pads every key with zero bytes to a multiple of 8/);
       expect(e.message).toMatch(/refuses CKM_RSA_PKCS_OAEP for private keys/);
     }
@@ -142,7 +142,7 @@ describe("SoftHSM 2.6's limits, refused before the token wraps", () => {
     const e = await refusal(
       wrapTokenKey({ ...opts(), wrapper, uri: uri('hmac-224'), wrappingPublicKey: rsa3072.spki, algorithm: 'RSA_OAEP_3072_SHA1_AES_256' }),
     );
-    expect(e.code).toBe('ERR_PKCS11_UNSUPPORTED');
+    expect(e.code).toBe('ERR_TOKEN_UNSUPPORTED');
     expect(e.message).toMatch(/would arrive 32 bytes long/);
     // Why: the token's own CKM_AES_KEY_WRAP_PAD of the 28-byte key, unwrapped by OpenSSL, gives 32 bytes.
     const kek = randomBytes(32);
@@ -179,12 +179,12 @@ describe('refusals', () => {
     const a = await refusal(
       wrapTokenKey({ ...opts(), wrapper, uri: uri('locked-in'), wrappingPublicKey: rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_1' }),
     );
-    expect(a.code).toBe('ERR_PKCS11_NOT_EXTRACTABLE');
+    expect(a.code).toBe('ERR_TOKEN_NOT_EXTRACTABLE');
     expect(a.message).toMatch(/CKA_EXTRACTABLE false/);
     const b = await refusal(
       wrapTokenKey({ ...opts(), wrapper, uri: uri('trusted-only'), wrappingPublicKey: rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_1' }),
     );
-    expect(b.code).toBe('ERR_PKCS11_NOT_EXTRACTABLE');
+    expect(b.code).toBe('ERR_TOKEN_NOT_EXTRACTABLE');
     expect(b.message).toMatch(/CKA_WRAP_WITH_TRUSTED/);
   });
 
@@ -192,13 +192,13 @@ describe('refusals', () => {
     const wrapper = await standardWrapper();
     const req = (u: string) => wrapTokenKey({ ...opts(), wrapper, uri: u, wrappingPublicKey: rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_1' });
     const none = await refusal(req(uri('no-such-key')));
-    expect(none.code).toBe('ERR_PKCS11_NOT_FOUND');
+    expect(none.code).toBe('ERR_TOKEN_NOT_FOUND');
     expect(none.message).toMatch(/labelled 'no-such-key'/);
     const two = await refusal(req(uri('twin')));
-    expect(two.code).toBe('ERR_PKCS11_AMBIGUOUS');
+    expect(two.code).toBe('ERR_TOKEN_AMBIGUOUS');
     expect(two.message).toMatch(/2 objects/);
     const token = await refusal(req('pkcs11:token=elsewhere;object=aes-1'));
-    expect(token.code).toBe('ERR_PKCS11_NOT_FOUND');
+    expect(token.code).toBe('ERR_TOKEN_NOT_FOUND');
     expect(token.message).toContain(`'${hsm.label}'`);
   });
 
@@ -219,7 +219,7 @@ describe('refusals', () => {
       }),
     );
     expect(asked).toBe(1);
-    expect(e.code).toBe('ERR_PKCS11_PIN');
+    expect(e.code).toBe('ERR_TOKEN_PIN');
     expect(e.message).toMatch(/tried it once and will not retry/);
     expect(e.message).not.toContain('00000000');
     // The right PIN still works: one failure did not lock the token.
@@ -229,10 +229,10 @@ describe('refusals', () => {
   it('no PIN, no module, a PIN inside the URI', async () => {
     const wrapper = await standardWrapper();
     const base = { wrapper, wrappingPublicKey: rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_1' };
-    expect((await refusal(wrapTokenKey({ ...base, module: hsm.module, uri: uri('aes-1') }))).code).toBe('ERR_PKCS11_PIN');
+    expect((await refusal(wrapTokenKey({ ...base, module: hsm.module, uri: uri('aes-1') }))).code).toBe('ERR_TOKEN_PIN');
     expect((await refusal(wrapTokenKey({ ...base, pin: hsm.pin, uri: uri('aes-1') }))).message).toMatch(/--pkcs11-module/);
     const inUri = await refusal(wrapTokenKey({ ...base, ...opts(), uri: `${uri('aes-1')}?pin-value=${hsm.pin}` }));
-    expect(inUri.code).toBe('ERR_PKCS11_URI_INVALID');
+    expect(inUri.code).toBe('ERR_TOKEN_URI_INVALID');
     expect(inUri.message).not.toContain(hsm.pin);
   });
 });
@@ -281,7 +281,7 @@ describe('keygen inside the token, then a wrap KMS accepts', () => {
         algorithm: 'RSA_AES_KEY_WRAP_SHA_1',
       }),
     );
-    expect(e.code).toBe('ERR_PKCS11_UNSUPPORTED');
+    expect(e.code).toBe('ERR_TOKEN_UNSUPPORTED');
   });
 
   it('SM2 in the China Regions only (SoftHSM on OpenSSL 3 knows the curve); an existing label is never replaced', async () => {
@@ -326,7 +326,7 @@ describe('URIs (RFC 7512)', () => {
 
   it('refuses unknown attributes, bad escapes and other schemes', () => {
     for (const bad of ['pkcs11:tokn=x', 'pkcs11:token=%zz', 'file:key.bin', 'pkcs11:type=cert2']) {
-      expect(() => parsePkcs11Uri(bad)).toThrow(expect.objectContaining({ code: 'ERR_PKCS11_URI_INVALID' }));
+      expect(() => parsePkcs11Uri(bad)).toThrow(expect.objectContaining({ code: 'ERR_TOKEN_URI_INVALID' }));
     }
   });
 });
