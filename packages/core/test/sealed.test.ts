@@ -3,7 +3,7 @@
  * the same rules and capacity as bytes, before the token's wrap runs, and its output's length after.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { createWrapper, GCP_KMS, type SealedWrapRequest } from '../src/index.js';
+import { createWrapper, GCP_KMS, type SealedWrapRequest, type WrapPlan } from '../src/index.js';
 import { keys } from './keys.js';
 import { STAND_INS, randomOnlyProvider } from './plugins.js';
 
@@ -18,7 +18,7 @@ const req = (over: Partial<SealedWrapRequest>): SealedWrapRequest => ({
 
 describe('wrapSealed', () => {
   it('runs the seal with the plan once every check passed, and checks the output length', async () => {
-    const seal = vi.fn(async () => new Uint8Array(256));
+    const seal = vi.fn(async (_plan: WrapPlan) => new Uint8Array(256));
     const r = await wrapper.wrapSealed(req({}), seal);
     expect(seal).toHaveBeenCalledOnce();
     expect(seal.mock.calls[0]![0]).toMatchObject({
