@@ -253,6 +253,43 @@ describe('the PIN', () => {
   });
 });
 
+describe('the PIN at the prompt', () => {
+  it('on a terminal (script(1) gives the command a pty): asked once, not echoed, and the wrap done', async () => {
+    const cwd = await scratch.fresh('prompt');
+    const q = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+    const command = [
+      process.execPath,
+      BIN,
+      'wrap',
+      '--material',
+      uri('aes-1'),
+      '--public-key',
+      join(keys, 'rsa2048.der'),
+      '--algorithm',
+      'RSAES_OAEP_SHA_1',
+    ]
+      .map(q)
+      .join(' ');
+    const env = { ...process.env, ...hsm.env, KMS_WRAP_PKCS11_MODULE: hsm.module, KMS_WRAP_PKCS11_PIN: '' };
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const prompted = new Promise<void>((ok) =>
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("PIN for token 'cli-test': ")) ok();
+      }),
+    );
+    const exited = new Promise<number>((ok) => child.on('exit', (code) => ok(code ?? -1)));
+    await prompted;
+    child.stdin.write(`${hsm.pin}\r`);
+    expect(await exited, out).toBe(0);
+    expect(out.split("PIN for token 'cli-test': ")).toHaveLength(2); // asked once
+    expect(out).not.toContain(hsm.pin); // echo off
+    expect(out).toContain('SYMMETRIC_DEFAULT material wrapped with RSAES_OAEP_SHA_1');
+    expect(await opensslUnwrap(await readFile(join(cwd, 'EncryptedKeyMaterial.bin')), 'RSAES_OAEP_SHA_1', rsa2048)).toEqual(aes);
+  });
+});
+
 describe('kms-wrap keygen SPEC --pkcs11 URI', () => {
   it('SYMMETRIC_DEFAULT and HMAC_384 made in the token, then wrapped: the KMS side gets material of that spec', async () => {
     const cwd = await scratch.fresh('keygen');

@@ -54,7 +54,9 @@ export async function loadPkcs11js(): Promise<Pkcs11Module> {
     loaded = (m.default ?? m) as Pkcs11Module;
     return loaded;
   } catch (e) {
-    const missingAddon = /pkcs11\.node|build[\\/]Release/.test(String((e as Error)?.message));
+    // pkcs11js's index.js requires ./build/Release/pkcs11.node: that path, in the error or its cause.
+    const said = [e, (e as Error)?.cause].map((x) => String((x as Error)?.message ?? '')).join(' ');
+    const missingAddon = /pkcs11\.node|build[\\/]Release/.test(said);
     throw new KmsWrapError(
       ERROR_CODES.TOKEN_UNAVAILABLE,
       missingAddon
