@@ -601,6 +601,15 @@ describe('parseBatchManifest', () => {
     expect(say(8)).toMatch(/"output" is missing/);
     expect(say(9)).toMatch(/"material" must be a non-empty string/);
   });
+
+  it('a PKCS#11 URI as the material is refused by name, not resolved as a path', () => {
+    const m = parseBatchManifest(
+      '{"material": "pkcs11:token=prod;object=k", "publicKey": "p", "algorithm": "RSAES_OAEP_SHA_1", "output": "o"}',
+      '/base',
+    );
+    expect(m.entries).toEqual([]);
+    expect(m.problems[0]!.error.message).toMatch(/^a key in a PKCS#11 token \(pkcs11:token=prod;\.\.\.\) is wrapped by its token/);
+  });
 });
 
 describe('resolvePath', () => {

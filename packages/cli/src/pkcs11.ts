@@ -99,6 +99,8 @@ function promptPin(label: string): Promise<string> {
       ),
     );
   }
+  // Echo off before the prompt is shown: a PIN typed ahead is never echoed.
+  stdin.setRawMode(true);
   process.stderr.write(`PIN for token '${label}': `);
   return new Promise((done, fail) => {
     let pin = '';
@@ -120,7 +122,6 @@ function promptPin(label: string): Promise<string> {
         else pin += c;
       }
     };
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.on('data', onData);
   });

@@ -203,6 +203,19 @@ describe('kms-wrap wrap --material pkcs11:...', () => {
   });
 });
 
+describe('kms-wrap batch', () => {
+  it('a manifest line whose material is a pkcs11: URI is refused by name (batch opens no token); nothing is wrapped', async () => {
+    const cwd = await scratch.fresh('batch');
+    const line = { material: uri('aes-1'), publicKey: join(keys, 'rsa2048.der'), algorithm: 'RSAES_OAEP_SHA_1', output: 'o.bin' };
+    await writeFile(join(cwd, 'm.jsonl'), `${JSON.stringify(line)}\n`);
+    const r = await kmsWrap(['batch', 'm.jsonl'], cwd);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('line 1: a key in a PKCS#11 token (pkcs11:token=cli-test;...) is wrapped by its token');
+    expect(r.stderr).toContain('kms-wrap wrap --material URI');
+    expect(await listing(cwd)).toEqual(['m.jsonl']);
+  });
+});
+
 describe('the PIN', () => {
   it('from --pin-file: never in the arguments or environment of the command (sampled while it runs), nor in a file written', async () => {
     const cwd = await scratch.fresh('pin-file');
