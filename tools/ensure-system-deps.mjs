@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The tests use real peers outside npm: the OpenSSL 3 CLI (and xxd, for the seed's recipe)
 // Debian's Chromium for the browser tests, zsh and fish for the CLI's completion scripts, the AWS CLI and script(1) for
-// its pasted commands and terminal checks; on Linux x64, for @kms-wrap/aes-kwp-native's arm64
+// its pasted commands and terminal checks, SoftHSM2 (a PKCS#11 token); on Linux x64, for @kms-wrap/aes-kwp-native's arm64
 // addon, the cross compiler that builds it, and qemu-user with Debian's arm64 Node.js (unpacked
 // into a directory, not installed) that run it. Install them when missing and possible (root with
 // apt-get); otherwise say exactly what to install. Never downloads a browser build.
@@ -27,6 +27,11 @@ const missing = [
   ['awscli', has('aws')],
   // script(1): a terminal as a command's stdout (binary output to a terminal is refused).
   ['bsdutils', has('script')],
+  // A real PKCS#11 token for @kms-wrap/pkcs11 and `kms-wrap wrap --material pkcs11:...`: SoftHSM2,
+  // one token initialised per test run in a temporary directory (SOFTHSM2_CONF).
+  ['softhsm2', has('softhsm2-util')],
+  // OpenSC: pkcs11-tool, and pkcs11-spy.so, which logs the calls a token gets (a wrong PIN is tried once).
+  ['opensc', has('pkcs11-tool')],
   ...(arm64
     ? [
         ['gcc-aarch64-linux-gnu', has('aarch64-linux-gnu-gcc')],
@@ -37,6 +42,25 @@ const missing = [
   .filter(([, ok]) => !ok)
   .map(([name]) => name);
 const needSysroot = arm64 && !existsSync(join(ARM64_SYSROOT, 'usr/bin/node'));
+
+// pkcs11js (@kms-wrap/pkcs11's optional dependency) builds its addon with node-gyp at install.
+// pnpm 12 passes no .npmrc setting to install scripts, so without npm_config_nodedir node-gyp
+// downloads Node's headers, and offline the build fails and pnpm leaves the optional dependency
+// out. Install it again, built with the system's headers (Debian's nodejs: /usr/include/node).
+const repo = new URL('..', import.meta.url).pathname;
+const addon = join(repo, 'packages/pkcs11/node_modules/pkcs11js/build/Release/pkcs11.node');
+if (!existsSync(addon) && existsSync('/usr/include/node/node_api.h')) {
+  console.error("building pkcs11js's addon with Node's headers from /usr/include/node (pnpm install)…");
+  const r = spawnSync('pnpm', ['install', '--frozen-lockfile', '--config.side-effects-cache=false'], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir || '/usr' },
+  });
+  if (r.status !== 0 || !existsSync(addon)) {
+    console.error("pkcs11js's addon could not be built: install python3, make and g++, then npm_config_nodedir=/usr pnpm install");
+    process.exit(1);
+  }
+}
 if (missing.length === 0 && !needSysroot) process.exit(0);
 
 const root = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -159,6 +159,7 @@ describe('supply chain', () => {
       [
         ['esbuild', true],
         ['nx', true],
+        ['pkcs11js', true],
       ],
       'allowBuilds changed: review the new entry, then update this test and SECURITY.md',
     );

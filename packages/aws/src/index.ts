@@ -32,7 +32,16 @@ export type { ZipEntry, ZipOptions } from './zip.js';
 export { inflateRawStream } from './inflate.js';
 export type { InflateRaw } from './inflate.js';
 export { migrateKeys } from './kms-migrate.js';
-export type { MigrateKeysOptions, MigrationPlan, KeyPlan, KeyOutcome, KeyStatus, MigrationEvent, MigrationResult } from './kms-migrate.js';
+export type {
+  MigrateKeysOptions,
+  MigrationMaterial,
+  MigrationPlan,
+  KeyPlan,
+  KeyOutcome,
+  KeyStatus,
+  MigrationEvent,
+  MigrationResult,
+} from './kms-migrate.js';
 export { parseMigrationManifest, parseJournal, journalLine } from './migration-manifest.js';
 export type {
   MigrationEntry,

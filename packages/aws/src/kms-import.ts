@@ -25,12 +25,14 @@ import {
   type KeySpec,
   type MaterialInfo,
   type Region,
+  type SealedMaterial,
+  type WrapPlan,
   type Wrapper,
   type WrappingKeySpec,
   type Surface,
 } from '@kms-wrap/core';
 import { fromBase64 } from '@kms-wrap/core/encoding';
-import { judge, judgeAlgorithm, judgeEvery, pluginFor } from '@kms-wrap/core/internal';
+import { judge, judgeAlgorithm, judgeEvery, pluginFor, sealedMaterialInfo } from '@kms-wrap/core/internal';
 import { translateKmsError } from './kms-errors.js';
 import { loadKmsSdk, type KmsClientLike, type KmsSdk } from './kms-sdk.js';
 
@@ -42,13 +44,22 @@ export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EX
 export const MAX_VALID_TO_DAYS = 365;
 const DAY = 86_400_000;
 
+/**
+ * Key material inside a PKCS#11 token (@kms-wrap/pkcs11's openTokenKey): known by key spec and
+ * length, wrapped by the token (`seal`) once the engine has judged the plan (Wrapper.wrapSealed).
+ */
+export interface SealedKeyMaterial {
+  readonly material: SealedMaterial;
+  seal(plan: WrapPlan, wrapper?: Pick<Wrapper, 'rules'>): Promise<Uint8Array>;
+}
+
 export interface ImportKeyMaterialOptions {
   /** The SDK's KMSClient (or anything with its `send`). Not needed for a dry run. */
   readonly client?: KmsClientLike;
   /** Key id, key ARN or alias (DescribeKey resolves an alias; the other calls get the ARN). */
   readonly keyId: string;
-  /** Plaintext key material: raw bytes (symmetric, HMAC) or PKCS#8 DER. Not modified, not kept. */
-  readonly material: Uint8Array;
+  /** Plaintext key material: raw bytes (symmetric, HMAC) or PKCS#8 DER (not modified, not kept), or a key in a token. */
+  readonly material: Uint8Array | SealedKeyMaterial;
   readonly algorithm: string;
   /** RSA_4096 by default (SM2 for SM2PKE). */
   readonly wrappingKeySpec?: WrappingKeySpec | string;
@@ -180,7 +191,16 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
     options.description !== undefined && '--description',
     options.keyMaterialId !== undefined && '--key-material-id',
   ].filter(Boolean) as string[];
-  if (options.material.length === 0) throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key material is empty — check the file');
+  const sealed = options.material instanceof Uint8Array ? undefined : options.material;
+  // AWS KMS's key specs: a sealed key of another spec (Ed25519) is refused by the rules.
+  const inspect = (o: { region: Region; keySpec?: string }): MaterialInfo<KeySpec> => {
+    const withSurface = { ...o, ...surfaceOf(options) };
+    return sealed
+      ? (sealedMaterialInfo(sealed.material, withSurface) as MaterialInfo<KeySpec>)
+      : inspectMaterial(options.material as Uint8Array, withSurface);
+  };
+  if (!sealed && (options.material as Uint8Array).length === 0)
+    throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the key material is empty — check the file');
 
   // The algorithm first: a deprecated or unknown id, or a missing plugin, needs no call to know.
   // The engine is best made over every installed plugin, so that a refusal's advice is checked
@@ -217,7 +237,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
 
   if (options.dryRun && options.keyMetadata === undefined) {
     const region = options.region !== undefined ? parseRegion(options.region) : (regionOfArn(keyIdGiven)?.region ?? 'standard');
-    const material = inspectMaterial(options.material, { region, ...surfaceOf(options) });
+    const material = inspect({ region });
     // The engine's rule: without DescribeKey's key spec, every spec the bytes could be must pass.
     const refusal = judgeEvery(j, { algorithm, keySpecs: material.candidates, materialLength: material.length, wrappingKeySpec, region });
     if (refusal) throw refusal;
@@ -288,7 +308,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   const region = options.region !== undefined ? parseRegion(options.region) : (arnRegion?.region ?? 'standard');
   let material: MaterialInfo;
   try {
-    material = inspectMaterial(options.material, { region, keySpec: key.keySpec, ...surfaceOf(options) });
+    material = inspect({ region, keySpec: key.keySpec });
   } catch (e) {
     if (isKmsWrapError(e) && (e.code === ERROR_CODES.KEY_SPEC_MISMATCH || e.code === ERROR_CODES.MATERIAL_INVALID)) {
       throw new KmsWrapError(e.code, `KMS key ${key.arn} has key spec ${key.keySpec}, and ${e.message.replace(/^The /, 'the ')}`, {
@@ -357,14 +377,10 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
   const parametersValidTo = toDate(params?.ParametersValidTo);
 
   // 3. Wrap, with every check of the engine.
-  const wrapped = await wrapper.wrap({
-    material: options.material,
-    wrappingPublicKey: wrappingKey,
-    algorithm,
-    keySpec: key.keySpec,
-    region,
-    ...surfaceOf(options),
-  });
+  const request = { wrappingPublicKey: wrappingKey, algorithm, keySpec: key.keySpec, region, ...surfaceOf(options) };
+  const wrapped = sealed
+    ? await wrapper.wrapSealed({ ...request, material: sealed.material }, (plan) => sealed.seal(plan, wrapper))
+    : await wrapper.wrap({ ...request, material: options.material as Uint8Array });
 
   // 4. ImportKeyMaterial.
   const input: Record<string, unknown> = {

@@ -19,7 +19,7 @@
  */
 import { ERROR_CODES, KmsWrapError, isKmsWrapError, type Surface, type Wrapper } from '@kms-wrap/core';
 import { toHex } from '@kms-wrap/core/encoding';
-import { checkKey, importKeyMaterial, type CheckedKey } from './kms-import.js';
+import { checkKey, importKeyMaterial, type CheckedKey, type SealedKeyMaterial } from './kms-import.js';
 import { awsErrorName, translateKmsError } from './kms-errors.js';
 import { loadKmsSdk, type KmsClientLike, type KmsSdk } from './kms-sdk.js';
 import { CREATION_TAG, type JournalRecord, type MigrationEntry } from './migration-manifest.js';
@@ -30,7 +30,7 @@ export interface MigrateKeysOptions {
    * Reads one entry's material (a path relative to the manifest, in Node): fresh bytes each
    * call, zeroed by migrateKeys when it is done with them. The one place material comes from.
    */
-  readonly loadMaterial: (entry: MigrationEntry) => Promise<Uint8Array>;
+  readonly loadMaterial: (entry: MigrationEntry) => Promise<MigrationMaterial>;
   /** The KMS client of an AWS Region (undefined: the default Region). Configure retries there. */
   readonly clientFor: (regionName: string | undefined) => KmsClientLike;
   /** The default Region's name, when known: keys given by id or alias, and keys to create, are there. */
@@ -55,6 +55,12 @@ export interface MigrateKeysOptions {
   /** Who reads the refusals: their remedies name options (the library), flags or fields. */
   readonly surface?: Surface;
 }
+
+/**
+ * One line's material: bytes (zeroed by migrateKeys when done), or a key in a PKCS#11 token
+ * (@kms-wrap/pkcs11's openTokenKey: the token wraps it; closed by migrateKeys when done).
+ */
+export type MigrationMaterial = Uint8Array | (SealedKeyMaterial & { close?(): void });
 
 /** What a key needs, as found by the check. */
 export interface KeyPlan {
@@ -200,12 +206,13 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
     ...(options.now ? { now: options.now } : {}),
     ...(options.surface ? { surface: options.surface } : {}),
   });
-  const withMaterial = async <T>(entry: MigrationEntry, f: (material: Uint8Array) => Promise<T>): Promise<T> => {
+  const withMaterial = async <T>(entry: MigrationEntry, f: (material: MigrationMaterial) => Promise<T>): Promise<T> => {
     const material = await options.loadMaterial(entry);
     try {
       return await f(material);
     } finally {
-      material.fill(0);
+      if (material instanceof Uint8Array) material.fill(0);
+      else material.close?.();
     }
   };
 
@@ -463,7 +470,7 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
   async function importInto(
     entry: MigrationEntry,
     wrapper: Wrapper,
-    material: Uint8Array,
+    material: MigrationMaterial,
     key: CheckedKey,
     meta: Record<string, unknown>,
     regionName: string | undefined,

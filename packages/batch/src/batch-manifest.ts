@@ -110,6 +110,8 @@ export function parseManifestLine(
   if ((s['publicKey'] === undefined) === (s['parameters'] === undefined)) {
     return 'give exactly one of "publicKey" (WrappingPublicKey.bin) and "parameters" (the GetParametersForImport JSON)';
   }
+  const token = tokenMaterialProblem(s['material']!);
+  if (token) return token;
   const at = (p: string) => {
     let r = resolved?.get(p);
     if (r === undefined) {
@@ -130,6 +132,15 @@ export function parseManifestLine(
     output: at(s['output']!),
     ...(targetOptions === undefined ? {} : { targetOptions }),
   };
+}
+
+/**
+ * A key in a PKCS#11 token (an RFC 7512 URI as the material) is wrapped by its token, one session
+ * on the thread that logged in, which batch's workers are not: refused by name, not read as a file.
+ */
+export function tokenMaterialProblem(material: string): string | undefined {
+  if (!/^pkcs11:/i.test(material.trim())) return undefined;
+  return `a key in a PKCS#11 token (${material.trim().split(';')[0]};...) is wrapped by its token, which batch does not open — wrap it with kms-wrap wrap --material URI (or import --material URI), one key a run`;
 }
 
 /** Parses manifest text; `baseDir` anchors relative paths (the manifest's folder). */

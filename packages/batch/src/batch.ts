@@ -34,7 +34,7 @@ import {
 } from '@kms-wrap/core';
 import { toBase64 } from '@kms-wrap/core/encoding';
 import { orList, toWrappingPublicKey } from '@kms-wrap/core/internal';
-import { resolvePath, type StreamedManifest } from './batch-manifest.js';
+import { resolvePath, tokenMaterialProblem, type StreamedManifest } from './batch-manifest.js';
 import { batchTarget } from './batch-target.js';
 import { createPool, type Pool } from './batch-pool.js';
 import type { JobItem, JobOutcome, KeyRef, Phase } from './batch-protocol.js';
@@ -820,6 +820,8 @@ function shapeProblem(e: BatchEntry, target: Target): string | undefined {
   const material = e.material as unknown;
   if (!(material instanceof Uint8Array) && (typeof material !== 'string' || material === ''))
     return 'the entry has no material — give the key material file';
+  const token = typeof material === 'string' ? tokenMaterialProblem(material) : undefined;
+  if (token) return token;
   if (target !== AWS_KMS) {
     // GetParametersForImport and the China Regions are AWS KMS's.
     if (e.parameters !== undefined)

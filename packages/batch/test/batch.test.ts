@@ -191,6 +191,14 @@ describe('wrapBatch: mixed entries', () => {
     expect(byStatus(s).failed).toEqual({ 0: ERROR_CODES.MANIFEST_INVALID, 1: ERROR_CODES.MANIFEST_INVALID });
     expect((await wrapBatch([])).total).toBe(0);
   });
+
+  it('refuses a key in a PKCS#11 token by name (batch opens no token), without reading it as a file', async () => {
+    const d = fresh();
+    const s = await wrapBatch([{ ...good(d, 'a.bin'), material: 'pkcs11:token=prod;object=aes-1;type=secret-key' }]);
+    const failed = s.results.find((r) => r.status === 'failed');
+    expect(failed?.error?.code).toBe(ERROR_CODES.MANIFEST_INVALID);
+    expect(failed?.error?.message).toMatch(/pkcs11:token=prod;\.\.\.\) is wrapped by its token.*kms-wrap wrap --material URI/);
+  });
 });
 
 describe('wrapBatch: outputs that OpenSSL unwraps', () => {
@@ -592,6 +600,15 @@ describe('parseBatchManifest', () => {
     expect(say(6)).toMatch(/exactly one of "publicKey".*"parameters"/);
     expect(say(8)).toMatch(/"output" is missing/);
     expect(say(9)).toMatch(/"material" must be a non-empty string/);
+  });
+
+  it('a PKCS#11 URI as the material is refused by name, not resolved as a path', () => {
+    const m = parseBatchManifest(
+      '{"material": "pkcs11:token=prod;object=k", "publicKey": "p", "algorithm": "RSAES_OAEP_SHA_1", "output": "o"}',
+      '/base',
+    );
+    expect(m.entries).toEqual([]);
+    expect(m.problems[0]!.error.message).toMatch(/^a key in a PKCS#11 token \(pkcs11:token=prod;\.\.\.\) is wrapped by its token/);
   });
 });
 

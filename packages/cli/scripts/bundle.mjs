@@ -87,7 +87,7 @@ const minify = { minifyWhitespace: true, minifySyntax: true, charset: 'ascii', l
  * The command's own import()s made static, so that what it runs every time is in its main.js,
  * one file: the command itself, the algorithm plugins (standardWrapper loads every one),
  * `wrap --target`'s other targets (small). Left behind import(): the other commands (see
- * onlyCommand), the AWS SDK (not bundled), and @kms-wrap/keygen where it is needed on occasion
+ * onlyCommand), the AWS SDK and @kms-wrap/pkcs11 (not bundled), and @kms-wrap/keygen where it is needed on occasion
  * only (to convert a key file), which makes it a chunk of its own (chunk-*.js, with a chunk of
  * what it shares with main.js).
  */
@@ -97,6 +97,7 @@ const OUR_CODE = /[\\/]packages[\\/][^\\/]+[\\/](src|dist)[\\/].*\.(ts|js)$/;
 function eagerImports(keep) {
   const lazy = (spec, importer) =>
     spec.startsWith('@aws-sdk/') ||
+    spec === '@kms-wrap/pkcs11' ||
     (spec === '@kms-wrap/keygen' && (keep === undefined || KEYGEN_ON_OCCASION.has(keep))) ||
     (importer === mainModule && spec !== `./commands/${keep}.js`);
   return {
@@ -135,8 +136,9 @@ async function bundleCommand(dir, name, seen) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // Optional, installed by the user when wanted: resolved at run time, never bundled.
-    external: ['@aws-sdk/*'],
+    // Optional, installed by the user when wanted: resolved at run time, never bundled (the
+    // AWS SDK; @kms-wrap/pkcs11, whose pkcs11js is a native addon).
+    external: ['@aws-sdk/*', '@kms-wrap/pkcs11'],
     plugins: [onlyCommand(dir, seen), versionAtBuild(), eagerImports(name)],
     write: false,
     logLevel: 'warning',

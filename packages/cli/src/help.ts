@@ -1,4 +1,11 @@
 /** Help texts: one per command, printed by `kms-wrap COMMAND --help`. */
+/** The token options of every command that takes a pkcs11: URI (wrap, import, keygen, inspect, batch). */
+const PKCS11_OPTIONS = `  --pkcs11-module FILE  the PKCS#11 module (.so) for a pkcs11: URI (default: KMS_WRAP_PKCS11_MODULE,
+                        or the URI's module-path)
+  --pin-file FILE       the token's user PIN: the first line of FILE (default: KMS_WRAP_PKCS11_PIN,
+                        else a prompt on a terminal; never the PIN itself on the command line)
+`;
+
 export const MAIN_HELP = `kms-wrap — generate key material and wrap it for AWS KMS "bring your own key" imports
 
 Usage: kms-wrap COMMAND [options]
@@ -38,7 +45,9 @@ Options:
   --material FILE       the plaintext key material: raw bytes (symmetric, HMAC) or a private key
                         (PKCS#8 DER; PEM, PKCS#1, SEC1 and JWK are converted, with a note);
                         - reads it from standard input (as --public-key - and --parameters -,
-                        one of the three)
+                        one of the three); or a key in a PKCS#11 token, named by its URI
+                        (pkcs11:token=T;object=O), which the token wraps itself: the material
+                        never leaves it in plaintext
   --algorithm ALG       the wrapping algorithm you requested in GetParametersForImport:
                         RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256,
                         RSA_AES_KEY_WRAP_SHA_1, SM2PKE (China Regions)
@@ -63,7 +72,7 @@ Options:
   --base64              write base64 text instead of the binary bytes (decode it before the import)
   --force               replace an existing output file
   --json                print one JSON object on stdout (with the next command's facts)
-
+${PKCS11_OPTIONS}
 After a wrap it prints the aws kms import-key-material command to run next, ready to paste
 into a POSIX shell. A value it does not know (the key id, with --public-key) is a shell
 variable, "$KEY_ID", with a comment line above it saying what to set it to (KEY_ID=...). The
@@ -92,6 +101,9 @@ Examples:
   kms-wrap wrap --target azure --material RSA_3072_PrivateKey.der --public-key KEK.publickey.pem \\
                 --kek-id https://myvault.vault.azure.net/keys/KEK/0123456789abcdef --key-name mykey
   kms-wrap wrap --target vault --material key.der --public-key wrapping_key.pem --key-name mykey
+  kms-wrap wrap --material 'pkcs11:token=prod;object=aes-1;type=secret-key' \\
+                --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --parameters params.json \\
+                --algorithm RSAES_OAEP_SHA_1
 `,
   import: `Usage: kms-wrap import --key-id ID --material FILE --algorithm ALG [options]
        kms-wrap import --manifest FILE [--concurrency N] [--dry-run] [--json] [options]
@@ -107,7 +119,8 @@ KMS errors come back as one line that says what probably went wrong and what to 
 
 Options:
   --key-id ID           the KMS key: key id, key ARN or alias
-  --material FILE       the plaintext key material (as for wrap; - reads standard input)
+  --material FILE       the plaintext key material (as for wrap; - reads standard input), or a
+                        pkcs11: URI
   --algorithm ALG       RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256,
                         RSA_AES_KEY_WRAP_SHA_1, SM2PKE (China Regions)
   --wrapping-key-spec SPEC  RSA_4096 (default), RSA_3072, RSA_2048; SM2 (default for SM2PKE)
@@ -122,7 +135,7 @@ Options:
   --dry-run             check everything that can be checked locally and print the calls that
                         would be made (import token elided), making none; needs no SDK
   --json                print one JSON object on stdout (with --manifest: JSON Lines)
-
+${PKCS11_OPTIONS}
 Many keys (a migration): --manifest FILE, JSON Lines, one key a line (paths relative to it):
   {"material": "k1.bin", "algorithm": "RSAES_OAEP_SHA_256", "keyId": "1234abcd-..."}
   {"material": "s7.der", "algorithm": "RSA_AES_KEY_WRAP_SHA_256", "create": {"keySpec": "RSA_3072",
@@ -145,6 +158,7 @@ Examples:
   kms-wrap import --manifest migration.jsonl --region eu-west-1 --dry-run
 `,
   keygen: `Usage: kms-wrap keygen KEY_SPEC [-o FILE] [--region china] [--count N] [--force] [--json]
+       kms-wrap keygen KEY_SPEC --pkcs11 URI [--pkcs11-module FILE] [--pin-file FILE] [--json]
 
 Generates key material of a KMS key spec from the platform CSPRNG: raw bytes for
 SYMMETRIC_DEFAULT (32 bytes; 16 in the China Regions) and HMAC_224/256/384/512, an
@@ -159,8 +173,11 @@ Options:
   --count N             write N keys, numbered (NAME-1.der, NAME-2.der, ...), on all cores
   --force               replace existing files
   --json                print one JSON object on stdout
-`,
-  inspect: `Usage: kms-wrap inspect FILE|- [--region china] [--json]
+  --pkcs11 URI          generate the material inside a PKCS#11 token instead, as the object the
+                        URI names (pkcs11:token=T;object=LABEL): sensitive, extractable only
+                        wrapped (kms-wrap wrap --material URI); an existing label is never replaced
+${PKCS11_OPTIONS}`,
+  inspect: `Usage: kms-wrap inspect FILE|-|URI [--region china] [--json]
 
 Says what FILE is — key material (raw or PKCS#8), a private key in another form, a wrapping
 public key, GetParametersForImport JSON — its key spec, and whether KMS can import it as is.
@@ -168,12 +185,14 @@ For material and private keys it says which targets import it (aws, gcp, azure, 
 why the others do not; for a wrapping public key, which targets' algorithms can use it.
 For kms-wrap's own output (EncryptedKeyMaterial.bin) it says, from the length alone, which
 algorithms and wrapping key sizes could have made it and how long the material was.
-FILE - reads standard input. Never prints key material.
+For a key in a PKCS#11 token (a pkcs11: URI): its type, size and flags, and what each target
+imports it as with the algorithms that token can make. FILE - reads standard input. Never
+prints key material.
 
 Options:
   --region REGION       'china' for the AWS China Regions
   --json                print one JSON object on stdout
-`,
+${PKCS11_OPTIONS}`,
   convert: `Usage: kms-wrap convert IN|- [-o OUT|-] [--base64] [--force] [--json]
 
 Converts a private key you already have — PEM ("PRIVATE KEY", "RSA PRIVATE KEY",

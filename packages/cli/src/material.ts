@@ -1,18 +1,61 @@
-/** Reading key material for wrap/inspect: PKCS#8 DER and raw bytes as is; other key forms converted with a note. */
+/**
+ * Reading key material for wrap/import/inspect: PKCS#8 DER and raw bytes as is; other key forms
+ * converted with a note; a PKCS#11 URI opens the key in its token (pkcs11.ts), which wraps it itself.
+ */
 import { ERROR_CODES, KEY_SPECS, isKmsWrapError, inspectMaterial, type MaterialInfo, type MaterialSpec, type Region } from '@kms-wrap/core';
 import { bytesToText, parsePem } from '@kms-wrap/core/encoding';
+import { sealedMaterialInfo } from '@kms-wrap/core/internal';
+import type { TokenKeyHandle } from '@kms-wrap/pkcs11';
 import { readInput } from './input.js';
 import { SURFACE } from './io.js';
+import { isPkcs11Uri, loadPkcs11, openInRun, tokenOptions, type TokenFlags } from './pkcs11.js';
 
 export interface LoadedMaterial {
   readonly bytes: Uint8Array;
   readonly info: MaterialInfo;
   /** Set when the file was converted to PKCS#8 DER: the form it came in. */
   readonly convertedFrom?: string;
+  readonly token?: undefined;
+}
+
+/** Material in a PKCS#11 token (a URI was given): its spec and length, and the token's wrap. Close it when done. */
+export interface TokenMaterial {
+  readonly token: TokenKeyHandle;
+  readonly info: MaterialInfo;
+  readonly bytes?: undefined;
+  readonly convertedFrom?: undefined;
 }
 
 /** `keySpecs`: the material specs the target imports (another target than AWS KMS; see InspectOptions). */
 export async function loadMaterial(
+  cwd: string,
+  arg: string,
+  options: { keySpec?: string; region: Region; keySpecs?: readonly MaterialSpec[]; pkcs11?: TokenFlags },
+): Promise<LoadedMaterial | TokenMaterial> {
+  if (isPkcs11Uri(arg)) return openTokenMaterial(arg, options);
+  return loadMaterialFile(cwd, arg, options);
+}
+
+async function openTokenMaterial(uri: string, options: { keySpec?: string; region: Region; pkcs11?: TokenFlags }): Promise<TokenMaterial> {
+  const api = await loadPkcs11();
+  const flags = options.pkcs11 ?? {};
+  const t = api.parsePkcs11Uri(uri).token;
+  const label = JSON.stringify([t.label, t.manufacturer, t.model, t.serial]);
+  const token = await openInRun(flags.run, label, () => api.openTokenKey({ uri, ...tokenOptions(uri, flags, api) }));
+  try {
+    const info = sealedMaterialInfo(token.material, {
+      surface: SURFACE,
+      region: options.region,
+      ...(options.keySpec ? { keySpec: options.keySpec } : {}),
+    });
+    return { token, info };
+  } catch (e) {
+    token.close();
+    throw e;
+  }
+}
+
+async function loadMaterialFile(
   cwd: string,
   arg: string,
   options: { keySpec?: string; region: Region; keySpecs?: readonly MaterialSpec[] },

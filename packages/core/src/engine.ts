@@ -15,6 +15,7 @@ import {
   algorithmOptions,
   importsSpec,
   isConstruction,
+  judge,
   judgeEvery,
   pluginFor,
   type AlgorithmOption,
@@ -24,6 +25,8 @@ import {
 import {
   KMS_ALGORITHM_IDS,
   MATERIAL_SPECS,
+  MATERIAL_SPEC_INFO,
+  isMaterialSpec,
   parseRegion,
   type KmsAlgorithmId,
   type MaterialSpec,
@@ -31,7 +34,7 @@ import {
   type WrappingKeySpec,
 } from './specs.js';
 import type { Target } from './target.js';
-import { SURFACES, type Surface } from './surface.js';
+import { SURFACES, sayPass, type Surface } from './surface.js';
 import { toWrappingPublicKey } from './wrapping-public-key.js';
 
 export interface WrapperOptions {
@@ -59,6 +62,25 @@ export interface WrapRequest {
    * 'china'"), 'command-line' ("pass --region china"), 'page' (what to choose on the page).
    */
   readonly surface?: Surface;
+}
+
+/**
+ * Key material known by its key spec and length, not by its bytes: a key inside a PKCS#11 token,
+ * which wraps it itself (@kms-wrap/pkcs11). The rules and the capacity are judged as for bytes.
+ */
+export interface SealedMaterial {
+  readonly keySpec: MaterialSpec | (string & {});
+  /**
+   * Its length as wrapped (the raw key, or its PKCS#8 DER): exact, or [least, most] when only the
+   * token knows the encoding (a private key's PKCS#8). Capacity is judged on the most.
+   */
+  readonly length: number | readonly [number, number];
+}
+
+export interface SealedWrapRequest extends Omit<WrapRequest, 'material' | 'keySpec'> {
+  readonly material: SealedMaterial;
+  /** The key spec the caller expects (--key-spec): checked against the material's. */
+  readonly keySpec?: MaterialSpec | string;
 }
 
 /** A request that passed every check, ready for the plugin. */
@@ -104,6 +126,14 @@ export interface Wrapper {
   /** Every known algorithm for this material and wrapping key, accepted or with the reason. */
   options(request: Omit<WrapRequest, 'algorithm'>): AlgorithmOption[];
   unwrap(request: UnwrapRequest): Promise<Uint8Array>;
+  /** Every check a wrap of sealed material (known by spec and length) would run, without wrapping. */
+  checkSealed(request: SealedWrapRequest): WrapPlan;
+  /**
+   * Wraps sealed material: the checks of checkSealed, then `seal` (the token's own wrap, given the
+   * plan: the construction as plan.algorithm.id, the parsed wrapping key), then the output's length
+   * as the plugin declares it. The plugin itself does not run; it is needed for its declarations.
+   */
+  wrapSealed(request: SealedWrapRequest, seal: (plan: WrapPlan) => Promise<Uint8Array>): Promise<WrapResult>;
 }
 
 export function createWrapper(options: WrapperOptions): Wrapper {
@@ -163,6 +193,11 @@ export function createWrapper(options: WrapperOptions): Wrapper {
       region,
     });
     if (refusal) throw refusal;
+    return { algorithm: acceptedPlugin(algorithmId, wrappingKey), material: settled(material, candidates), wrappingKey, region };
+  }
+
+  /** The plugin for an accepted algorithm, checked against the wrapping key (its type, the plugin's own checks). */
+  function acceptedPlugin(algorithmId: string, wrappingKey: WrappingPublicKey): WrappingAlgorithm {
     const algorithm = pluginFor(j, algorithmId);
     if (!algorithm) {
       const rule = rules.algorithms[algorithmId];
@@ -180,7 +215,7 @@ export function createWrapper(options: WrapperOptions): Wrapper {
       );
     }
     algorithm.checkWrappingKey?.(wrappingKey);
-    return { algorithm, material: settled(material, candidates), wrappingKey, region };
+    return algorithm;
   }
 
   /** The material with only the candidates the target imports (unchanged for AWS KMS). */
@@ -229,7 +264,112 @@ export function createWrapper(options: WrapperOptions): Wrapper {
     return algorithm.unwrap({ ciphertext: request.ciphertext, privateKey: request.privateKey, crypto });
   }
 
-  return { rules, target: options.target, crypto, algorithms: plugins, check, wrap, options: options_, unwrap };
+  function checkSealed(request: SealedWrapRequest): WrapPlan {
+    const algorithmId = typeof request.algorithm === 'string' ? request.algorithm.trim().toUpperCase() : '';
+    const region = parseRegion(request.region ?? 'standard');
+    const wrappingKey = toWrappingPublicKey(request.wrappingPublicKey);
+    const material = sealedMaterialInfo(request.material, {
+      region,
+      ...(request.keySpec !== undefined ? { keySpec: request.keySpec } : {}),
+      ...(request.surface !== undefined ? { surface: request.surface } : {}),
+    });
+    const refusal = judge(judgeFor(request), {
+      algorithm: algorithmId,
+      keySpec: material.keySpec!,
+      materialLength: material.length,
+      wrappingKeySpec: wrappingKey.spec,
+      region,
+    });
+    if (refusal) throw refusal;
+    return { algorithm: acceptedPlugin(algorithmId, wrappingKey), material, wrappingKey, region };
+  }
+
+  async function wrapSealed(request: SealedWrapRequest, seal: (plan: WrapPlan) => Promise<Uint8Array>): Promise<WrapResult> {
+    const plan = checkSealed(request);
+    const { algorithm, material, wrappingKey } = plan;
+    const ciphertext = await seal(plan);
+    const [least, most] = typeof request.material.length === 'number' ? [material.length, material.length] : request.material.length;
+    const range = (n: number) => {
+      const e = algorithm.outputLength(wrappingKey.spec, n);
+      return typeof e === 'number' ? [e, e] : e;
+    };
+    checkOutputLength(algorithm, ciphertext, range(least)[0]!, range(most)[1]!);
+    return {
+      ciphertext,
+      algorithm: request.algorithm.trim().toUpperCase(),
+      construction: algorithm.id,
+      keySpec: material.keySpec,
+      keySpecCandidates: material.candidates,
+      materialFormat: material.format,
+      wrappingKeySpec: wrappingKey.spec,
+      region: plan.region,
+    };
+  }
+
+  return {
+    rules,
+    target: options.target,
+    crypto,
+    algorithms: plugins,
+    check,
+    wrap,
+    options: options_,
+    unwrap,
+    checkSealed,
+    wrapSealed,
+  };
+}
+
+/**
+ * MaterialInfo of sealed material: its spec known, its length checked against the spec's where
+ * the spec fixes it (raw keys), `keySpec` (the caller's --key-spec) checked against it.
+ */
+export function sealedMaterialInfo(sealed: SealedMaterial, options: { region: Region; keySpec?: string; surface?: Surface }): MaterialInfo {
+  const { region } = options;
+  const { keySpec, length } = sealed ?? ({} as SealedMaterial);
+  const spec = typeof keySpec === 'string' ? keySpec.trim().toUpperCase() : '';
+  if (!isMaterialSpec(spec)) {
+    throw new KmsWrapError(
+      ERROR_CODES.UNKNOWN_NAME,
+      `'${String(keySpec)}' is not a key spec — name the material's spec (SYMMETRIC_DEFAULT, HMAC_256, RSA_2048, ECC_NIST_P256...)`,
+    );
+  }
+  const named = options.keySpec?.trim().toUpperCase();
+  if (named !== undefined && named !== spec) {
+    throw new KmsWrapError(
+      ERROR_CODES.KEY_SPEC_MISMATCH,
+      `the material is ${spec}, not ${named} — create the KMS key with key spec ${spec}, or name material that is ${named}`,
+    );
+  }
+  const [least, most] = typeof length === 'number' ? [length, length] : Array.isArray(length) ? length : [NaN, NaN];
+  if (!Number.isSafeInteger(least) || !Number.isSafeInteger(most) || least < 1 || most < least) {
+    throw new KmsWrapError(
+      ERROR_CODES.ARGUMENT_INVALID,
+      `material.length must be a positive byte count or a [least, most] pair, not ${kindOf(length)}`,
+    );
+  }
+  const info = MATERIAL_SPEC_INFO[spec];
+  const raw = info.rawLength?.[region];
+  if (info.rawLength !== undefined) {
+    if (raw === undefined || least !== raw || most !== raw) {
+      const where = region === 'china' ? ' in the China Regions' : '';
+      throw new KmsWrapError(
+        ERROR_CODES.MATERIAL_INVALID,
+        raw === undefined
+          ? `${spec} material cannot be imported${where} — ${region === 'china' ? sayPass(options.surface, 'region', 'standard') + ' if the KMS key is elsewhere' : sayPass(options.surface, 'region', 'china') + ' if the KMS key is there'}`
+          : `${spec} material is ${raw} bytes${where}, but this key is ${least === most ? least : `${least} to ${most}`} bytes — use a key of the right length`,
+      );
+    }
+  }
+  return {
+    format: info.rawLength === undefined ? 'pkcs8-der' : 'raw',
+    kind: info.kind,
+    keySpec: spec,
+    candidates: [spec],
+    length: most,
+    ...(info.curve ? { curve: info.curve } : {}),
+    ...(info.rsaBits ? { rsaBits: info.rsaBits } : {}),
+  };
 }
 
 function validatePlugin(a: WrappingAlgorithm, rules: RuleSet): void {
@@ -281,16 +421,26 @@ function checkOutput(algorithm: WrappingAlgorithm, spec: WrappingKeySpec, materi
   }
   const expected = algorithm.outputLength(spec, material.length);
   const [min, max] = typeof expected === 'number' ? [expected, expected] : expected;
-  if (out.length < min || out.length > max) {
-    throw new KmsWrapError(
-      ERROR_CODES.OUTPUT_CHECK_FAILED,
-      `${algorithm.id} produced ${out.length} bytes where ${min === max ? min : `${min} to ${max}`} were expected — nothing was written; report this to ${algorithm.packageName}`,
-    );
-  }
+  checkOutputLength(algorithm, out, min, max);
   if (containsPlaintext(out, material)) {
     throw new KmsWrapError(
       ERROR_CODES.OUTPUT_CHECK_FAILED,
       `${algorithm.id} output contains the plaintext material — nothing was written; report this to ${algorithm.packageName}`,
+    );
+  }
+}
+
+function checkOutputLength(algorithm: WrappingAlgorithm, out: unknown, min: number, max: number): asserts out is Uint8Array {
+  if (!(out instanceof Uint8Array)) {
+    throw new KmsWrapError(
+      ERROR_CODES.OUTPUT_CHECK_FAILED,
+      `${algorithm.id} returned no bytes — nothing was written; report this to ${algorithm.packageName}`,
+    );
+  }
+  if (out.length < min || out.length > max) {
+    throw new KmsWrapError(
+      ERROR_CODES.OUTPUT_CHECK_FAILED,
+      `${algorithm.id} produced ${out.length} bytes where ${min === max ? min : `${min} to ${max}`} were expected — nothing was written; report this to ${algorithm.packageName}`,
     );
   }
 }

@@ -82,6 +82,22 @@ export const ERROR_CODES = {
   TARGET_OPTION_INVALID: 'ERR_TARGET_OPTION_INVALID',
   /** A library call given an argument of the wrong type (a string where bytes are needed, no algorithm...). */
   ARGUMENT_INVALID: 'ERR_ARGUMENT_INVALID',
+  /** PKCS#11 cannot be used: pkcs11js (or its addon) is not installed, or the module does not load. */
+  TOKEN_UNAVAILABLE: 'ERR_TOKEN_UNAVAILABLE',
+  /** A PKCS#11 URI (RFC 7512) that does not parse, or names what kms-wrap cannot use. */
+  TOKEN_URI_INVALID: 'ERR_TOKEN_URI_INVALID',
+  /** A PKCS#11 URI that matches no token or no object. */
+  TOKEN_NOT_FOUND: 'ERR_TOKEN_NOT_FOUND',
+  /** A PKCS#11 URI that matches several tokens or objects. */
+  TOKEN_AMBIGUOUS: 'ERR_TOKEN_AMBIGUOUS',
+  /** The token's PIN: missing, wrong (tried once, never again), locked, expired. */
+  TOKEN_PIN: 'ERR_TOKEN_PIN',
+  /** A key in a token that may not leave it, even wrapped (CKA_EXTRACTABLE false, or wrap-with-trusted only). */
+  TOKEN_NOT_EXTRACTABLE: 'ERR_TOKEN_NOT_EXTRACTABLE',
+  /** The token lacks a mechanism, a hash or a behaviour the wrap or keygen needs (SoftHSM 2.6's OAEP is SHA-1 only...). */
+  TOKEN_UNSUPPORTED: 'ERR_TOKEN_UNSUPPORTED',
+  /** The token refused a call for another reason: its CKR_ code is named. */
+  TOKEN_FAILED: 'ERR_TOKEN_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -101,6 +117,19 @@ export class KmsWrapError extends Error {
   }
 }
 
+/** The codes, for recognising a KmsWrapError made by another copy of core (see isKmsWrapError). */
+const CODES: ReadonlySet<string> = new Set(Object.values(ERROR_CODES));
+
+/**
+ * True for a KmsWrapError, also one made by another copy of this module: a package loaded beside
+ * a bundle (the CLI's bundle and @kms-wrap/pkcs11 from node_modules) has its own class object.
+ */
 export function isKmsWrapError(value: unknown): value is KmsWrapError {
-  return value instanceof KmsWrapError;
+  if (value instanceof KmsWrapError) return true;
+  return (
+    value instanceof Error &&
+    value.name === 'KmsWrapError' &&
+    CODES.has((value as { code?: unknown }).code as string) &&
+    typeof (value as { toLine?: unknown }).toLine === 'function'
+  );
 }

@@ -10,7 +10,16 @@ export type * from './keys.js';
 export type * from './provider.js';
 export type * from './algorithm.js';
 export { createWrapper } from './engine.js';
-export type { Wrapper, WrapperOptions, WrapRequest, WrapPlan, WrapResult, UnwrapRequest } from './engine.js';
+export type {
+  Wrapper,
+  WrapperOptions,
+  WrapRequest,
+  WrapPlan,
+  WrapResult,
+  UnwrapRequest,
+  SealedMaterial,
+  SealedWrapRequest,
+} from './engine.js';
 export { AWS_KMS_RULES } from './rules.js';
 export type { AlgorithmOption, AlgorithmRule, Combination, Judge, RuleSet } from './rules.js';
 export { inspectMaterial } from './inspect-material.js';

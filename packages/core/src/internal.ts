@@ -19,6 +19,7 @@ export {
   pluginFor,
 } from './rules.js';
 export { closestName, didYouMean } from './suggest.js';
+export { sealedMaterialInfo } from './engine.js';
 export { standardAlgorithms } from './standard-algorithms.js';
 export type { AlgorithmModule, StandardAlgorithms } from './standard-algorithms.js';
 export { importOptional, isModuleNotFound } from './optional-import.js';

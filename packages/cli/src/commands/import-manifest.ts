@@ -18,6 +18,7 @@ import {
   type KeyOutcome,
   type KmsClientLike,
   type MigrationEntry,
+  type MigrationMaterial,
   type MigrationPlan,
   type MigrationResult,
 } from '@kms-wrap/aws';
@@ -25,6 +26,7 @@ import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/no
 import { usageError } from '../args.js';
 import { SURFACE, line, note, progress, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
+import { tokenRun, type TokenFlags } from '../pkcs11.js';
 import { SIGNAL_EXIT_CODES } from '../signals.js';
 
 /** The longest manifest read (some 250,000 lines). */
@@ -40,6 +42,8 @@ export interface ManifestRunOptions {
   readonly endpoint?: string;
   readonly dryRun: boolean;
   readonly json: boolean;
+  /** --pkcs11-module, --pin-file: for lines whose material is a pkcs11: URI. */
+  readonly pkcs11?: TokenFlags;
 }
 
 /** The journal's default path: beside the manifest, migration.jsonl → migration.journal.jsonl. */
@@ -114,7 +118,7 @@ export async function runManifest(o: ManifestRunOptions, io: Io): Promise<number
     result = await migrateKeys({
       surface: SURFACE,
       entries: manifest.entries,
-      loadMaterial: materialLoader(dirname(manifestPath), defaultRegion),
+      loadMaterial: materialLoader(dirname(manifestPath), defaultRegion, { ...o.pkcs11, run: tokenRun() }),
       clientFor,
       ...(defaultRegion ? { defaultRegion } : {}),
       wrapper: (id) => loadStandardAlgorithm(id).then(() => standardWrapper()),
@@ -206,14 +210,21 @@ export async function runManifest(o: ManifestRunOptions, io: Io): Promise<number
 
 /**
  * Where each line's material comes from: a file, relative to the manifest (converted to PKCS#8
- * DER as `wrap` does). The one seam for other sources (a PKCS#11 URI).
+ * DER as `wrap` does), or a key in a PKCS#11 token named by its URI (the token wraps it).
  */
-function materialLoader(baseDir: string, defaultRegion: string | undefined): (entry: MigrationEntry) => Promise<Uint8Array> {
+function materialLoader(
+  baseDir: string,
+  defaultRegion: string | undefined,
+  pkcs11: TokenFlags,
+): (entry: MigrationEntry) => Promise<MigrationMaterial> {
   return async (entry) => {
     const regionName = regionOfArn(entry.keyId)?.name ?? entry.region ?? defaultRegion;
     // One standard input cannot serve many lines: `-` here is a file of that name, relative to the manifest.
-    const loaded = await loadMaterial(baseDir, entry.material === '-' ? './-' : entry.material, { region: regionOrStandard(regionName) });
-    return loaded.bytes;
+    const loaded = await loadMaterial(baseDir, entry.material === '-' ? './-' : entry.material, {
+      region: regionOrStandard(regionName),
+      pkcs11,
+    });
+    return loaded.token ?? loaded.bytes;
   };
 }
 

@@ -9,6 +9,7 @@ import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/no
 import { flag, parse, required, str, usageError, type Parsed } from '../args.js';
 import { SURFACE, json, line, note, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
+import { PKCS11_FLAGS, tokenFlags } from '../pkcs11.js';
 import { isoSeconds, parseValidToOption } from '../parameters.js';
 
 const AWS_REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -36,6 +37,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       journal: { type: 'string' },
       concurrency: { type: 'string' },
       'max-attempts': { type: 'string' },
+      ...PKCS11_FLAGS,
     },
     { min: 0, max: 0 },
     { inputs: ['material'] },
@@ -91,7 +93,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // The key's ARN (from DescribeKey) says where the key is; the flow gets --region only when
   // given, and a dry run (no DescribeKey) whatever region is known.
   const regionForFlow = regionName ?? (dryRun ? resolvedRegion : undefined);
-  const material = await loadMaterial(cwd, materialPath, { region });
+  // A file, or a key in a PKCS#11 token (pkcs11:...), which the token wraps once the parameters are in.
+  const material = await loadMaterial(cwd, materialPath, { region, pkcs11: tokenFlags(p, cwd) });
   if (material.convertedFrom) note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form KMS imports`);
   let result: ImportKeyMaterialResult;
   try {
@@ -102,7 +105,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       // One engine over every installed plugin; the requested one's package is named when missing.
       wrapper: (id) => loadStandardAlgorithm(id).then(() => standardWrapper()),
       keyId,
-      material: material.bytes,
+      material: material.token ?? material.bytes,
       algorithm,
       ...(wrappingKeySpec ? { wrappingKeySpec } : {}),
       ...(validTo ? { validTo } : {}),
@@ -114,7 +117,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       ...(io.now ? { now: io.now } : {}),
     });
   } finally {
-    zeroize(material.bytes);
+    if (material.token) material.token.close();
+    else zeroize(material.bytes);
   }
 
   const bytes = result.encryptedKeyMaterialLength;
@@ -213,6 +217,7 @@ async function runWithManifest(p: Parsed, io: Io): Promise<number> {
       ...(endpoint ? { endpoint } : {}),
       dryRun: flag(p, 'dry-run'),
       json: flag(p, 'json'),
+      pkcs11: tokenFlags(p, io.cwd ?? process.cwd()),
     },
     io,
   );

@@ -16,6 +16,7 @@ import {
   zeroize,
   type KmsWrapError,
   type MaterialInfo,
+  type MaterialSpec,
   type Region,
   type RuleSet,
   type TargetFit,
@@ -23,7 +24,8 @@ import {
   type WrappingPublicKey,
 } from '@kms-wrap/core';
 import { bytesToText, looksLikeText } from '@kms-wrap/core/encoding';
-import { flag, parse, str } from '../args.js';
+import { flag, parse, str, type Parsed } from '../args.js';
+import { PKCS11_FLAGS, isPkcs11Uri, loadPkcs11, tokenFlags, tokenOptions } from '../pkcs11.js';
 import { SURFACE, json, line, type Io } from '../io.js';
 import { standardWrapper } from '@kms-wrap/node';
 import { DASH, STDIN_NAME, readInput } from '../input.js';
@@ -45,9 +47,16 @@ export interface Inspection {
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
-  const p = parse('inspect', argv, { json: { type: 'boolean' }, region: { type: 'string' } }, { min: 1, max: 1 }, { positional: true });
-  const file = p.positionals[0] === DASH ? STDIN_NAME : resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
+  const p = parse(
+    'inspect',
+    argv,
+    { json: { type: 'boolean' }, region: { type: 'string' }, ...PKCS11_FLAGS },
+    { min: 1, max: 1 },
+    { positional: true },
+  );
   const region = parseRegion(str(p, 'region') ?? 'standard');
+  if (isPkcs11Uri(p.positionals[0]!)) return inspectTokenKey(p, io, p.positionals[0]!.trim(), region);
+  const file = p.positionals[0] === DASH ? STDIN_NAME : resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
   const bytes = await readInput(io.cwd ?? process.cwd(), p.positionals[0]!, 'the file');
   let result: Inspection;
   try {
@@ -235,6 +244,87 @@ async function acceptedAlgorithms(key: WrappingPublicKey, region: Region): Promi
   const none =
     inChina.length > 0 ? `none outside the AWS China Regions — add --region china (there: ${inChina.join(', ')})` : 'none in this region';
   return [`algorithms for this key${region === 'china' ? ' (China Regions)' : ''}: ${ids.join(', ') || none}`];
+}
+
+/** inspect pkcs11:...: what the key in the token is, and what each target imports it as with what this token can do. */
+async function inspectTokenKey(p: Parsed, io: Io, uri: string, region: Region): Promise<number> {
+  const api = await loadPkcs11();
+  const { key, token } = await api.inspectTokenKey({ uri, ...tokenOptions(uri, tokenFlags(p, io.cwd ?? process.cwd()), api) });
+  const most = key.length === undefined ? undefined : typeof key.length === 'number' ? key.length : key.length[1];
+  const plugins = (await standardWrapper()).algorithms;
+  const targets =
+    key.keySpec === undefined || most === undefined
+      ? []
+      : TARGET_IDS.map((id) => {
+          const target = TARGETS[id];
+          const fit = fitsTarget(
+            target,
+            { candidates: [key.keySpec as MaterialSpec], length: most },
+            plugins,
+            id === 'aws' ? region : 'standard',
+          );
+          const byToken = (algorithm: string) => token[target.rules.algorithms[algorithm]?.construction ?? algorithm];
+          return {
+            ...fit,
+            algorithms: fit.algorithms.filter((a) => byToken(a.algorithm) === undefined),
+            notByToken: fit.algorithms
+              .filter((a) => byToken(a.algorithm) !== undefined)
+              .map((a) => ({ algorithm: a.algorithm, reason: byToken(a.algorithm)! })),
+          };
+        });
+  const flags = [
+    key.sensitive ? 'sensitive' : 'not sensitive',
+    key.extractable ? 'extractable' : 'not extractable',
+    ...(key.wrapWithTrusted ? ['wrap with trusted keys only'] : []),
+    ...(key.local ? ['generated in the token'] : []),
+  ];
+  const length =
+    key.length === undefined
+      ? 'unknown'
+      : typeof key.length === 'number'
+        ? `${key.length} bytes`
+        : `${key.length[0]} to ${key.length[1]} bytes as PKCS#8`;
+  if (flag(p, 'json')) {
+    json(io, {
+      ok: true,
+      type: 'pkcs11-key',
+      uri: key.uri,
+      token: key.token,
+      class: key.class,
+      keyType: key.keyType,
+      label: key.label,
+      id: key.id,
+      keySpec: key.keySpec ?? null,
+      bytes: key.length ?? null,
+      sensitive: key.sensitive,
+      extractable: key.extractable,
+      wrapWithTrusted: key.wrapWithTrusted,
+      local: key.local,
+      problem: key.problem ?? null,
+      tokenCannot: Object.fromEntries(Object.entries(token).filter(([, v]) => v !== undefined)),
+      targets,
+    });
+    return 0;
+  }
+  line(io.stdout, key.uri);
+  line(
+    io.stdout,
+    `  type:    ${key.class === 'private' ? 'private key' : 'secret key'} in PKCS#11 token '${key.token.label}' (${key.token.library.manufacturer} ${key.token.library.version})`,
+  );
+  line(io.stdout, `  key:     ${key.keyType}, ${length}${key.keySpec ? ` — ${key.keySpec} material` : ''}`);
+  line(io.stdout, `  flags:   ${flags.join(', ')}`);
+  if (key.problem) line(io.stdout, `  problem: ${key.problem}`);
+  const extractable = Object.values(token).find((v) => v !== undefined && /CKA_EXTRACTABLE|CKA_WRAP_WITH_TRUSTED/.test(v));
+  if (extractable) line(io.stdout, `  problem: ${extractable}`);
+  for (const t of targets) {
+    const can = t.algorithms.map((a) => `${a.algorithm} (${a.wrappingKeySpecs.join(', ')})`);
+    line(
+      io.stdout,
+      `  ${t.target}: ${can.length > 0 ? `imports it as ${t.targetNames.join(', ')} wrapped with ${can.join('; ')}` : t.fits ? 'not with what this token can wrap' : `no — ${t.reason}`}`,
+    );
+    for (const n of t.notByToken) if (!extractable) line(io.stdout, `    not ${n.algorithm}: ${n.reason.split(' — ')[0]}`);
+  }
+  return 0;
 }
 
 function acceptedIds(rules: RuleSet['algorithms'], key: WrappingPublicKey, region: Region): string[] {

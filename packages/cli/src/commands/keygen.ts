@@ -1,11 +1,12 @@
 /** kms-wrap keygen KEY_SPEC: material from the platform CSPRNG, in the form KMS imports. */
 import { resolve } from 'node:path';
 import { unlink } from 'node:fs/promises';
-import { KEY_SPEC_INFO, parseKeySpec, parseRegion, zeroize, type KeySpec } from '@kms-wrap/core';
+import { KEY_SPEC_INFO, parseKeySpec, parseRegion, zeroize, type KeySpec, type Region } from '@kms-wrap/core';
 import { checkOutput, createNodeCryptoProvider } from '@kms-wrap/node';
-import { flag, parse, str, usageError } from '../args.js';
+import { flag, parse, str, usageError, type Parsed } from '../args.js';
 import { DASH, checkStdoutFor, writeOutput } from '../input.js';
 import { SURFACE, json, line, progress, summaryStream, type Io } from '../io.js';
+import { PKCS11_FLAGS, isPkcs11Uri, loadPkcs11, tokenFlags, tokenOptions } from '../pkcs11.js';
 
 /** Key generation runs on libuv's thread pool (RSA primes): two at a time keeps both cores busy. */
 const PARALLEL = 2;
@@ -21,12 +22,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
       base64: { type: 'boolean' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
+      pkcs11: { type: 'string' },
+      ...PKCS11_FLAGS,
     },
     { min: 1, max: 1 },
     { output: true },
   );
   const spec = parseKeySpec(p.positionals[0]!);
   const region = parseRegion(str(p, 'region') ?? 'standard');
+  const uri = str(p, 'pkcs11');
+  if (uri !== undefined) return inToken(p, io, spec, region, uri);
   const countText = str(p, 'count') ?? '1';
   if (!/^\d+$/.test(countText) || Number(countText) < 1 || Number(countText) > 100000) {
     throw usageError(`--count takes a whole number from 1 to 100000, not '${countText}' — see kms-wrap keygen --help`);
@@ -107,6 +112,39 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
 function describe(spec: KeySpec, length: number): string {
   return KEY_SPEC_INFO[spec].rawLength ? `${length} random bytes` : 'an unencrypted PKCS#8 DER private key';
+}
+
+/** keygen --pkcs11 URI: the material made inside the token, which it never leaves in plaintext. */
+async function inToken(p: Parsed, io: Io, spec: KeySpec, region: Region, uri: string): Promise<number> {
+  for (const name of ['output', 'count', 'force', 'base64']) {
+    if (p.values[name] !== undefined) {
+      throw usageError(`--${name} is for material written to a file; with --pkcs11 the material stays in the token — leave --${name} out`);
+    }
+  }
+  if (!isPkcs11Uri(uri))
+    throw usageError(`--pkcs11 takes a PKCS#11 URI (pkcs11:token=LABEL;object=LABEL), not '${uri}' — see kms-wrap keygen --help`);
+  const api = await loadPkcs11();
+  const key = await api.generateTokenKey({ uri, keySpec: spec, region, ...tokenOptions(uri, tokenFlags(p, io.cwd ?? process.cwd()), api) });
+  if (flag(p, 'json')) {
+    json(io, {
+      ok: true,
+      keySpec: spec,
+      region,
+      pkcs11: key.uri,
+      token: key.token.label,
+      class: key.class,
+      keyType: key.keyType,
+      id: key.id,
+      sensitive: key.sensitive,
+      extractable: key.extractable,
+      wrapWithTrusted: key.wrapWithTrusted,
+    });
+    return 0;
+  }
+  line(io.stdout, `generated ${spec} key material in token '${key.token.label}': ${key.uri}`);
+  line(io.stdout, `  ${key.keyType}, sensitive (never readable in plaintext), extractable only wrapped; wrap it with:`);
+  line(io.stdout, `  kms-wrap wrap --material '${key.uri}' --parameters params.json --algorithm ALGORITHM`);
+  return 0;
 }
 
 function numbered(path: string, n: number): string {

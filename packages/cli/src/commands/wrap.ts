@@ -28,6 +28,7 @@ import { flag, parse, required, str, usageError, type Parsed } from '../args.js'
 import { DASH, checkStdoutFor, encoded, readInput, writeOutput } from '../input.js';
 import { SURFACE, json, line, note, summaryStream, warn, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
+import { PKCS11_FLAGS, tokenFlags } from '../pkcs11.js';
 import { isoSeconds, type LoadedParameters } from '../parameters.js';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 import { VERSION } from '../version.js';
@@ -67,6 +68,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       force: { type: 'boolean' },
       json: { type: 'boolean' },
       ...TARGET_FLAGS,
+      ...PKCS11_FLAGS,
     },
     { min: 0, max: 0 },
     { inputs: ['material', 'public-key', 'parameters'], output: true },
@@ -113,26 +115,34 @@ export async function run(argv: string[], io: Io): Promise<number> {
   );
 
   // AWS KMS's key specs (the default), or every spec a target may import: its rules then say which.
+  // A file, or a key in a PKCS#11 token (pkcs11:...), which the token wraps itself.
   const material = await loadMaterial(cwd, flags.material, {
     region: flags.region,
     ...(aws ? {} : { keySpecs: MATERIAL_SPECS }),
     ...(keySpec ? { keySpec } : {}),
+    pkcs11: tokenFlags(p, cwd),
   });
   if (material.convertedFrom)
     note(io, `converted the material from ${material.convertedFrom} to PKCS#8 DER, the form ${aws ? 'KMS' : target.name} imports`);
   const wrapper = await standardWrapper(target);
   let result;
+  const request = {
+    surface: SURFACE,
+    wrappingPublicKey: wrappingKey,
+    algorithm: flags.algorithm,
+    region: flags.region,
+    ...(keySpec ? { keySpec } : {}),
+  };
   try {
-    result = await wrapper.wrap({
-      surface: SURFACE,
-      material: material.bytes,
-      wrappingPublicKey: wrappingKey,
-      algorithm: flags.algorithm,
-      region: flags.region,
-      ...(keySpec ? { keySpec } : {}),
-    });
+    if (material.token) {
+      const { token } = material;
+      result = await wrapper.wrapSealed({ ...request, material: token.material }, (plan) => token.seal(plan, wrapper));
+    } else {
+      result = await wrapper.wrap({ ...request, material: material.bytes });
+    }
   } finally {
-    zeroize(material.bytes);
+    if (material.token) material.token.close();
+    else zeroize(material.bytes);
   }
   // The outputs are checked once every argument and input is known good: a wrong name or file is
   // the mistake to report first, not an output that exists (nothing was written either way).
