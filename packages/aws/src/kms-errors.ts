@@ -3,7 +3,8 @@
  * wrong and what to do. The SDK is never imported here: errors are recognised by their
  * `name` (the KMS exception's shape name), `$metadata` and, for network failures, `code`.
  */
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, type Surface } from '@kms-wrap/core';
+import { sayOption, type RemedyOption } from '@kms-wrap/core/internal';
 
 export interface KmsErrorContext {
   /** DescribeKey, GetParametersForImport or ImportKeyMaterial. */
@@ -12,6 +13,8 @@ export interface KmsErrorContext {
   /** The AWS region name, when known (for "not found in eu-west-1"). */
   readonly regionName?: string | undefined;
   readonly algorithm?: string;
+  /** Where the error is read: how a remedy names an option (the library's words by default). */
+  readonly surface?: Surface | undefined;
 }
 
 const NETWORK_CODES = new Set([
@@ -76,6 +79,7 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
   const said = shortMessage(e);
   const why = said ? ` (${name || 'error'}: ${said})` : name ? ` (${name})` : '';
   const key = ctx.keyId;
+  const say = (option: RemedyOption, value?: string) => sayOption(ctx.surface, option, value);
   const op = ctx.operation;
   const where = ctx.regionName ? ` in ${ctx.regionName}` : '';
   const reject = (what: string, todo: string) =>
@@ -104,7 +108,7 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
     case 'NotFoundException':
       return reject(
         `KMS key ${key} was not found${where}`,
-        "check the key id or ARN and the region (--region, AWS_REGION, or the profile's region)",
+        `check the key id or ARN and the region (${say('awsRegion')}, AWS_REGION, or the profile's region)`,
       );
     case 'InvalidArnException':
       return reject(`'${key}' is not a valid key ARN`, 'give the key id (1234abcd-...), the key ARN, or an alias for DescribeKey');
@@ -118,10 +122,13 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
     case 'UnsupportedOperationException':
       return reject(
         `KMS does not support this import for key ${key} (a key in a custom key store, a key spec or import type KMS does not take here, or a multi-Region replica that needs EXISTING_KEY_MATERIAL)`,
-        'use a key created with --origin EXTERNAL outside custom key stores, and leave out --import-type and --description unless the key is a symmetric encryption key',
+        `use a key created with --origin EXTERNAL outside custom key stores, and leave out ${say('importType')} and ${say('description')} unless the key is a symmetric encryption key`,
       );
     case 'ValidationException':
-      return reject('a request parameter is invalid', 'check --valid-to (future, at most 365 days ahead), --import-type and --description');
+      return reject(
+        'a request parameter is invalid',
+        `check ${say('validTo')} (future, at most 365 days ahead), ${say('importType')} and ${say('description')}`,
+      );
     case 'LimitExceededException':
     case 'ThrottlingException':
       return reject('a KMS request quota was exceeded', 'wait a moment and run the command again');
@@ -135,21 +142,21 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
     case 'AccessDenied':
       return new KmsWrapError(
         ERROR_CODES.KMS_ACCESS_DENIED,
-        `the AWS credentials are not allowed to call kms:${op} on ${key}${why} — grant kms:DescribeKey, kms:GetParametersForImport and kms:ImportKeyMaterial on the key (key policy or IAM), or use another --profile`,
+        `the AWS credentials are not allowed to call kms:${op} on ${key}${why} — grant kms:DescribeKey, kms:GetParametersForImport and kms:ImportKeyMaterial on the key (key policy or IAM), or use other credentials (${say('profile')})`,
         { cause: e },
       );
   }
   if (CREDENTIAL_NAMES.has(name) || (/could not load credentials|credential/i.test(said) && !isServiceError(e))) {
     return new KmsWrapError(
       ERROR_CODES.AWS_CREDENTIALS,
-      `no valid AWS credentials for ${op}${why} — sign in (aws sso login, aws configure), set AWS_PROFILE or pass --profile NAME, and check that the session has not expired`,
+      `no valid AWS credentials for ${op}${why} — sign in (aws sso login, aws configure), set AWS_PROFILE or ${ctx.surface === 'command-line' ? 'pass ' : 'use '}${say('profile')}, and check that the session has not expired`,
       { cause: e },
     );
   }
   if (/region is missing|region not accepted|invalid region|unresolved region/i.test(said)) {
     return new KmsWrapError(
       ERROR_CODES.AWS_CONFIG,
-      `no AWS region is set for ${op}${why} — pass --region (e.g. eu-west-1, cn-north-1), or set AWS_REGION`,
+      `no AWS region is set for ${op}${why} — ${ctx.surface === 'command-line' ? 'pass' : 'set'} ${say('awsRegion', 'e.g. eu-west-1, cn-north-1')}, or set AWS_REGION`,
       { cause: e },
     );
   }
@@ -162,7 +169,7 @@ export function translateKmsError(e: unknown, ctx: KmsErrorContext): unknown {
   ) {
     return new KmsWrapError(
       ERROR_CODES.AWS_UNREACHABLE,
-      `could not reach KMS${where} for ${op}${why} — check the network, proxy settings and the region${ctx.regionName ? '' : ' (--region)'}`,
+      `could not reach KMS${where} for ${op}${why} — check the network, proxy settings and the region${ctx.regionName ? '' : ` (${say('awsRegion')})`}`,
       { cause: e },
     );
   }

@@ -293,7 +293,7 @@ export async function importKeyMaterial(options: ImportKeyMaterialOptions): Prom
     try {
       return await client!.send(command);
     } catch (e) {
-      throw translateKmsError(e, { operation, keyId, regionName, algorithm });
+      throw translateKmsError(e, { operation, keyId, regionName, algorithm, surface: options.surface });
     }
   };
 

@@ -192,7 +192,7 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
       return r?.KeyMetadata;
     } catch (e) {
       if (awsErrorName(e) === 'NotFoundException') return undefined;
-      throw translateKmsError(e, { operation: 'DescribeKey', keyId, regionName, algorithm: entry.algorithm });
+      throw translateKmsError(e, { operation: 'DescribeKey', keyId, regionName, algorithm: entry.algorithm, surface: options.surface });
     }
   };
   const regionOf = (entry: MigrationEntry, arn?: string) =>
@@ -253,7 +253,13 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
     if (arn !== undefined && meta === undefined) {
       meta = await describe(arn, region, entry);
       if (!meta)
-        throw translateKmsError(notFound(arn), { operation: 'DescribeKey', keyId: arn, regionName: region, algorithm: entry.algorithm });
+        throw translateKmsError(notFound(arn), {
+          operation: 'DescribeKey',
+          keyId: arn,
+          regionName: region,
+          algorithm: entry.algorithm,
+          surface: options.surface,
+        });
     }
     const key = meta ? checkKey(meta, arn!) : undefined;
     const primaryRegion = regionOf(entry, key?.arn);
@@ -499,7 +505,7 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
       await client(region).send(new sdk.CreateAliasCommand({ AliasName: alias, TargetKeyId: arn }));
     } catch (e) {
       if (awsErrorName(e) !== 'AlreadyExistsException')
-        throw translateKmsError(e, { operation: 'CreateAlias', keyId: alias, regionName: region });
+        throw translateKmsError(e, { operation: 'CreateAlias', keyId: alias, regionName: region, surface: options.surface });
       const target = await describe(alias, region, entry);
       if (target?.['Arn'] !== arn) {
         throw new KmsWrapError(
@@ -568,7 +574,7 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
         } catch (e) {
           // Keys this principal may not read (AWS managed keys, other teams' keys) are not ours.
           if (awsErrorName(e) === 'AccessDeniedException' || awsErrorName(e) === 'NotFoundException') continue;
-          throw translateKmsError(e, { operation: 'ListResourceTags', keyId: id, regionName: region });
+          throw translateKmsError(e, { operation: 'ListResourceTags', keyId: id, regionName: region, surface: options.surface });
         }
         const tag = tags.find((t) => t.TagKey === CREATION_TAG);
         if (tag?.TagValue) index.set(tag.TagValue, id);
@@ -588,7 +594,7 @@ export async function migrateKeys(options: MigrateKeysOptions): Promise<Migratio
     try {
       return await client(region).send(command);
     } catch (e) {
-      throw translateKmsError(e, { operation, keyId, regionName: region, algorithm: entry.algorithm });
+      throw translateKmsError(e, { operation, keyId, regionName: region, algorithm: entry.algorithm, surface: options.surface });
     }
   }
 }

@@ -415,7 +415,7 @@ describe('importKeyMaterial: KMS errors, translated into one line', () => {
     ['KMSInvalidStateException', 'ImportKeyMaterial', 'ERR_KMS_REJECTED', ['state', 'describe-key']],
     ['UnsupportedOperationException', 'GetParametersForImport', 'ERR_KMS_REJECTED', ['custom key store', '--origin EXTERNAL']],
     ['AccessDeniedException', 'GetParametersForImport', 'ERR_KMS_ACCESS_DENIED', ['kms:GetParametersForImport', 'key policy']],
-    ['UnrecognizedClientException', 'DescribeKey', 'ERR_AWS_CREDENTIALS', ['--profile', 'aws sso login']],
+    ['UnrecognizedClientException', 'DescribeKey', 'ERR_AWS_CREDENTIALS', ["the KMS client's credentials", 'aws sso login']],
     ['KMSInternalException', 'DescribeKey', 'ERR_KMS_REJECTED', ['again']],
   ];
   for (const [name, op, code, says] of cases) {
@@ -602,10 +602,16 @@ describe('the real SDK KMSClient against the fake over HTTP (KMS JSON protocol o
         maxAttempts: 1,
         credentials: { accessKeyId: 'A', secretAccessKey: 'B' },
       });
+      // A program is told of its client's settings, kms-wrap's command line of its flags.
       await refused(
         importKeyMaterial({ client: noRegion, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }),
         'ERR_AWS_CONFIG',
-        ['--region'],
+        ["set the KMS client's region (e.g. eu-west-1, cn-north-1)"],
+      );
+      await refused(
+        importKeyMaterial({ client: noRegion, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256', surface: 'command-line' }),
+        'ERR_AWS_CONFIG',
+        ['pass --region (e.g. eu-west-1, cn-north-1)'],
       );
       const noCreds = new KMSClient({
         region: 'us-east-1',
@@ -616,7 +622,12 @@ describe('the real SDK KMSClient against the fake over HTTP (KMS JSON protocol o
       await refused(
         importKeyMaterial({ client: noCreds, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256' }),
         'ERR_AWS_CREDENTIALS',
-        ['--profile'],
+        ["use the KMS client's credentials"],
+      );
+      await refused(
+        importKeyMaterial({ client: noCreds, keyId: 'k', material: p256, algorithm: 'RSAES_OAEP_SHA_256', surface: 'command-line' }),
+        'ERR_AWS_CREDENTIALS',
+        ['pass --profile NAME'],
       );
     } finally {
       vi.unstubAllEnvs();

@@ -39,7 +39,7 @@ export async function loadMaterial(
 async function openTokenMaterial(uri: string, options: { keySpec?: string; region: Region; pkcs11?: TokenFlags }): Promise<TokenMaterial> {
   const api = await loadPkcs11();
   const flags = options.pkcs11 ?? {};
-  const t = api.parsePkcs11Uri(uri).token;
+  const t = api.parsePkcs11Uri(uri, { surface: 'command-line' }).token;
   const label = JSON.stringify([t.label, t.manufacturer, t.model, t.serial]);
   const token = await openInRun(flags.run, label, () => api.openTokenKey({ uri, ...tokenOptions(uri, flags, api) }));
   try {

@@ -94,12 +94,13 @@ export function tokenOptions(
   uri: string,
   flags: TokenFlags,
   api: Pkcs11Api,
-): { module?: string; pin: (token: { label: string }) => Promise<string> } {
-  const parsed = api.parsePkcs11Uri(uri);
+): { module?: string; pin: (token: { label: string }) => Promise<string>; surface: 'command-line' } {
+  const parsed = api.parsePkcs11Uri(uri, { surface: 'command-line' });
   const module = flags.module ?? (process.env[api.MODULE_ENV] || undefined) ?? parsed.modulePath;
   const pinFile = flags.pinFile ?? parsed.pinSource;
   return {
     ...(module !== undefined ? { module } : {}),
+    surface: 'command-line',
     pin: (token) => {
       const ask = async () => {
         if (pinFile !== undefined) return readPinFile(pinFile);

@@ -488,7 +488,11 @@ describe('kms-wrap import --manifest: quotas, a failing network, a killed run', 
     // Each key's import is in the journal: sent (importing; its answer maybe lost in the kill) or answered.
     expect(new Set(journal.filter((x) => x['event'] === 'importing').map((x) => x['id'])).size).toBe(40);
     expect(new Set(journal.filter((x) => x['event'] === 'imported').map((x) => x['id'])).size).toBeGreaterThanOrEqual(40 - 4);
-    expect(journal.filter((x) => x['event'] === 'created').length).toBe(10);
+    // Ten lines create their key, each once: a CreateKey answered after the kill is found again by
+    // the rerun (alias or kms-wrap:creation tag), so the journal may lack its 'created' line.
+    expect(kms.calls.filter((c) => c.operation === 'CreateKey')).toHaveLength(10);
+    expect(new Set(journal.filter((x) => x['event'] === 'creating').map((x) => x['id'])).size).toBe(10);
+    expect(journal.filter((x) => x['event'] === 'created').length).toBeLessThanOrEqual(10);
   });
 
   it('killed after KMS made a key but before the answer arrived, twice: the reruns find each key by its alias or its kms-wrap:creation tag and create none twice', async () => {

@@ -30,7 +30,7 @@ export type { ImportParameters, ParametersContext } from './import-parameters.js
 export { zeroize } from './encoding.js';
 export { checkTargetOptions } from './target.js';
 export type { Envelope, EnvelopeContext, Placeholder, Target, TargetOption, Wrapped } from './target.js';
-export type { Surface } from './surface.js';
+export type { Surface, Worded } from './surface.js';
 export { AWS_KMS } from './target-aws.js';
 export { GCP_KMS } from './target-gcp.js';
 export { AZURE_KEY_VAULT } from './target-azure.js';

@@ -14,6 +14,7 @@ export {
   judge,
   judgeAlgorithm,
   judgeEvery,
+  keySpecRefusal,
   knownAlgorithms,
   orList,
   pluginFor,
@@ -26,7 +27,7 @@ export { importOptional, isModuleNotFound } from './optional-import.js';
 export { checkWrappingKeyExponent, isParsedWrappingPublicKey, toWrappingPublicKey } from './wrapping-public-key.js';
 export { commandWithPlaceholders, shellWord, targetKeyName } from './target.js';
 export { awsCliExpands, awsImportCommand } from './target-aws.js';
-export { SURFACES, sayOption, sayPass } from './surface.js';
+export { SURFACES, TARGET_NAMES, sayAll, sayOption, sayPass, worded } from './surface.js';
 export type { RemedyOption } from './surface.js';
 export type { AwsImportCommand } from './target-aws.js';
 export { GCP_KMS_RULES } from './target-gcp.js';

@@ -6,7 +6,9 @@
 import type { AlgorithmAcceptance, WrappingAlgorithm } from './algorithm.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { didYouMean } from './suggest.js';
-import { sayPass, type Surface } from './surface.js';
+import { TARGET_NAMES, orList, sayPass, worded, type Surface, type Worded } from './surface.js';
+
+export { orList };
 import {
   DEPRECATED_ALGORITHMS,
   KEY_SPECS,
@@ -43,7 +45,7 @@ export interface RuleSet {
    */
   readonly keySpecs?: Readonly<Partial<Record<MaterialSpec, string>>>;
   /** Why the target does not import a material spec, and what to do instead ("— ..."). */
-  readonly keySpecRefusals?: Readonly<Partial<Record<MaterialSpec, string>>>;
+  readonly keySpecRefusals?: Readonly<Partial<Record<MaterialSpec, Worded>>>;
   /** How to get a wrapping key of another spec or for another algorithm, for refusals' ways out. */
   readonly newKeyHint?: string;
 }
@@ -67,7 +69,7 @@ const RSA_KEYS: readonly WrappingKeySpec[] = ['RSA_2048', 'RSA_3072', 'RSA_4096'
 const ALL_REGIONS: readonly Region[] = ['standard', 'china'];
 
 export const AWS_KMS_RULES: RuleSet = {
-  name: 'AWS KMS',
+  name: TARGET_NAMES.aws,
   algorithms: {
     RSA_AES_KEY_WRAP_SHA_256: {
       materials: ['rsa', 'ecc'],
@@ -99,8 +101,8 @@ export const AWS_KMS_RULES: RuleSet = {
   preferredWrappingKeySpec: 'RSA_4096',
   // Material only other targets import; inspectMaterial refuses it for AWS KMS before the rules see it.
   keySpecRefusals: {
-    ED25519:
-      'the AWS KMS import requirements this tool encodes have no Ed25519 key spec — import an Ed25519 key into Vault transit (--target vault)',
+    ED25519: (say) =>
+      `the AWS KMS import requirements this tool encodes have no Ed25519 key spec — import an Ed25519 key into Vault transit (${say(['target', 'vault'])})`,
   },
 };
 
@@ -128,11 +130,6 @@ export interface Judge {
   readonly plugins: ReadonlyMap<string, WrappingAlgorithm>;
   /** Where the refusals are read: how a remedy names an option (surface.ts); the library's words by default. */
   readonly surface?: Surface;
-}
-
-export function orList(items: readonly string[], word = 'or'): string {
-  if (items.length <= 1) return items[0] ?? '';
-  return `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
 }
 
 /**
@@ -255,14 +252,27 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
 }
 
 /** Material the target does not import at all: the target's reason, or the list of what it takes. */
+/** Why a rule set does not import a material spec, worded for the surface; undefined if it says nothing. */
+export function keySpecRefusal(rules: RuleSet, spec: MaterialSpec, surface?: Surface): string | undefined {
+  const why = rules.keySpecRefusals?.[spec];
+  return why === undefined ? undefined : worded(why, surface);
+}
+
+/** Where a reader learns which targets take some material. */
+const INSPECT_HINT: Readonly<Record<Surface, string>> = {
+  library: '; inspectMaterial says which targets take this material',
+  'command-line': '; kms-wrap inspect FILE says which targets take this material',
+  page: '',
+};
+
 function refuseSpec(j: Judge, c: Combination): KmsWrapError {
   const what = `${c.keySpec} material (${KIND_NAMES[MATERIAL_SPEC_INFO[c.keySpec].kind]})`;
-  const why = j.rules.keySpecRefusals?.[c.keySpec];
+  const why = keySpecRefusal(j.rules, c.keySpec, j.surface);
   return new KmsWrapError(
     ERROR_CODES.KEY_SPEC_UNSUPPORTED,
     why !== undefined
       ? `${j.rules.name} does not import ${what}: ${why}`
-      : `${j.rules.name} does not import ${what} — it imports ${orList(importedSpecs(j.rules).map(String))}; kms-wrap inspect FILE says which targets take this material`,
+      : `${j.rules.name} does not import ${what} — it imports ${orList(importedSpecs(j.rules).map(String))}${INSPECT_HINT[j.surface ?? 'library']}`,
   );
 }
 

@@ -5,6 +5,7 @@
  */
 import { AWS_KMS_RULES } from './rules.js';
 import { checkTargetOptions, commandWithPlaceholders, shellWord, type Placeholder, type Target } from './target.js';
+import { TARGET_NAMES } from './surface.js';
 
 export interface AwsImportCommand {
   readonly keyId?: string | undefined;
@@ -53,7 +54,7 @@ export function awsCliExpands(path: string): string | undefined {
 
 export const AWS_KMS: Target = {
   id: 'aws',
-  name: 'AWS KMS',
+  name: TARGET_NAMES.aws,
   rules: AWS_KMS_RULES,
   wrappingKeySource:
     "GetParametersForImport: the console's WrappingPublicKey.bin, or the JSON of aws kms get-parameters-for-import --key-id KEY --wrapping-algorithm ALGORITHM --wrapping-key-spec SPEC",

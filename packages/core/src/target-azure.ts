@@ -23,12 +23,13 @@ import { toBase64, textToBytes } from './encoding.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import type { RuleSet } from './rules.js';
 import { checkTargetOptions, commandWithPlaceholders, shellWord, type Target, type Wrapped } from './target.js';
+import { TARGET_NAMES, type Worded } from './surface.js';
 
-const NO_HMAC =
-  'Azure Key Vault has no HMAC keys (BYOK imports RSA, EC and, in a Managed HSM, AES keys) — import HMAC keys into AWS KMS, Cloud KMS or Vault transit (--target aws, gcp or vault)';
+const NO_HMAC: Worded = (say) =>
+  `Azure Key Vault has no HMAC keys (BYOK imports RSA, EC and, in a Managed HSM, AES keys) — import HMAC keys into AWS KMS, Cloud KMS or Vault transit (${say(['target', 'aws|gcp|vault'])})`;
 
 export const AZURE_KEY_VAULT_RULES: RuleSet = {
-  name: 'Azure Key Vault',
+  name: TARGET_NAMES.azure,
   algorithms: {
     // The BYOK specification's one mechanism: RSA-OAEP with SHA-1 of a fresh AES key, then KWP.
     CKM_RSA_AES_KEY_WRAP: {
@@ -55,10 +56,11 @@ export const AZURE_KEY_VAULT_RULES: RuleSet = {
     HMAC_256: NO_HMAC,
     HMAC_384: NO_HMAC,
     HMAC_512: NO_HMAC,
-    ECC_SECG_P256K1:
-      'Azure BYOK imports EC keys on P-256, P-384 and P-521 — import a secp256k1 key into AWS KMS or Cloud KMS (--target aws or gcp)',
-    SM2: 'Azure Key Vault has no SM2 keys — SM2 key material imports into AWS KMS in the China Regions (--target aws --region china)',
-    ED25519: 'Azure Key Vault has no Ed25519 keys — import an Ed25519 key into Vault transit (--target vault)',
+    ECC_SECG_P256K1: (say) =>
+      `Azure BYOK imports EC keys on P-256, P-384 and P-521 — import a secp256k1 key into AWS KMS or Cloud KMS (${say(['target', 'aws|gcp'])})`,
+    SM2: (say) =>
+      `Azure Key Vault has no SM2 keys — SM2 key material imports into AWS KMS in the China Regions (${say(['target', 'aws'], ['region', 'china'])})`,
+    ED25519: (say) => `Azure Key Vault has no Ed25519 keys — import an Ed25519 key into Vault transit (${say(['target', 'vault'])})`,
   },
   newKeyHint: 'create a KEK of that size: az keyvault key create --kty RSA-HSM --size 4096 --ops import ...',
 };
@@ -100,7 +102,7 @@ function ktyArgs(wrapped: Wrapped): string {
 
 export const AZURE_KEY_VAULT: Target = {
   id: 'azure',
-  name: 'Azure Key Vault',
+  name: TARGET_NAMES.azure,
   rules: AZURE_KEY_VAULT_RULES,
   wrappingKeySource: "the KEK's public key (PEM): az keyvault key download --vault-name V --name KEK --file KEK.publickey.pem",
   defaultFileName: 'key.byok',

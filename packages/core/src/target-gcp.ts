@@ -23,6 +23,7 @@
 import type { AlgorithmRule, RuleSet } from './rules.js';
 import type { MaterialKind, WrappingKeySpec } from './specs.js';
 import { checkTargetOptions, commandWithPlaceholders, shellWord, targetKeyName, type Target } from './target.js';
+import { TARGET_NAMES, type Worded } from './surface.js';
 
 const ALL: readonly MaterialKind[] = ['symmetric', 'hmac', 'rsa', 'ecc'];
 
@@ -47,11 +48,11 @@ function direct(bits: 3072 | 4096): AlgorithmRule {
   };
 }
 
-const ELSEWHERE_P521 =
-  'Cloud KMS has no algorithm on the P-521 curve (its EC keys are P-256, P-384 and secp256k1) — import a P-521 key into AWS KMS, Azure Key Vault or Vault transit (--target aws, azure or vault), or use a P-256 or P-384 key';
+const ELSEWHERE_P521: Worded = (say) =>
+  `Cloud KMS has no algorithm on the P-521 curve (its EC keys are P-256, P-384 and secp256k1) — import a P-521 key into AWS KMS, Azure Key Vault or Vault transit (${say(['target', 'aws|azure|vault'])}), or use a P-256 or P-384 key`;
 
 export const GCP_KMS_RULES: RuleSet = {
-  name: 'Google Cloud KMS',
+  name: TARGET_NAMES.gcp,
   algorithms: {
     RSA_OAEP_3072_SHA256_AES_256: keyWrap(3072, 'SHA_256'),
     RSA_OAEP_4096_SHA256_AES_256: keyWrap(4096, 'SHA_256'),
@@ -77,9 +78,10 @@ export const GCP_KMS_RULES: RuleSet = {
   },
   keySpecRefusals: {
     ECC_NIST_P521: ELSEWHERE_P521,
-    SM2: 'Cloud KMS has no SM2 keys — SM2 key material imports into AWS KMS in the China Regions (--target aws --region china)',
-    ED25519:
-      'kms-wrap encodes no Cloud KMS import of Ed25519 keys (its import documentation names none) — import an Ed25519 key into Vault transit (--target vault)',
+    SM2: (say) =>
+      `Cloud KMS has no SM2 keys — SM2 key material imports into AWS KMS in the China Regions (${say(['target', 'aws'], ['region', 'china'])})`,
+    ED25519: (say) =>
+      `kms-wrap encodes no Cloud KMS import of Ed25519 keys (its import documentation names none) — import an Ed25519 key into Vault transit (${say(['target', 'vault'])})`,
   },
   newKeyHint: 'create an import job with that import method: gcloud kms import-jobs create JOB --import-method METHOD ...',
 };
@@ -93,7 +95,7 @@ function keyAlgorithm(candidates: readonly string[]): string {
 
 export const GCP_KMS: Target = {
   id: 'gcp',
-  name: 'Google Cloud KMS',
+  name: TARGET_NAMES.gcp,
   rules: GCP_KMS_RULES,
   wrappingKeySource:
     'the import job\'s public key (PEM): gcloud kms import-jobs describe JOB --location L --keyring R --format="value(publicKey.pem)" > wrapping-key.pem',

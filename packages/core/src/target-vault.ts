@@ -20,6 +20,7 @@
 import { toBase64, textToBytes } from './encoding.js';
 import type { AlgorithmRule, RuleSet } from './rules.js';
 import { checkTargetOptions, commandWithPlaceholders, shellWord, targetKeyName, type Target } from './target.js';
+import { TARGET_NAMES } from './surface.js';
 
 function hashFunction(hash: 'SHA_1' | 'SHA_256'): AlgorithmRule {
   return {
@@ -32,7 +33,7 @@ function hashFunction(hash: 'SHA_1' | 'SHA_256'): AlgorithmRule {
 }
 
 export const VAULT_TRANSIT_RULES: RuleSet = {
-  name: 'Vault transit',
+  name: TARGET_NAMES.vault,
   // The ids are the hash_function values: the one parameter of the construction Vault lets you choose.
   algorithms: {
     SHA256: hashFunction('SHA_256'),
@@ -56,16 +57,17 @@ export const VAULT_TRANSIT_RULES: RuleSet = {
   keySpecRefusals: {
     HMAC_224:
       'Vault transit HMAC keys are 32 to 512 bytes, and HMAC_224 material is 28 — use an HMAC key of 32 bytes or more (HMAC_256, HMAC_384, HMAC_512)',
-    ECC_SECG_P256K1:
-      'Vault transit has no secp256k1 keys (its ECDSA types are ecdsa-p256, ecdsa-p384, ecdsa-p521) — import a secp256k1 key into AWS KMS or Cloud KMS (--target aws or gcp)',
-    SM2: 'Vault transit has no SM2 keys — SM2 key material imports into AWS KMS in the China Regions (--target aws --region china)',
+    ECC_SECG_P256K1: (say) =>
+      `Vault transit has no secp256k1 keys (its ECDSA types are ecdsa-p256, ecdsa-p384, ecdsa-p521) — import a secp256k1 key into AWS KMS or Cloud KMS (${say(['target', 'aws|gcp'])})`,
+    SM2: (say) =>
+      `Vault transit has no SM2 keys — SM2 key material imports into AWS KMS in the China Regions (${say(['target', 'aws'], ['region', 'china'])})`,
   },
   newKeyHint: "Vault's wrapping key is always RSA-4096: vault read -field=public_key transit/wrapping_key > wrapping_key.pem",
 };
 
 export const VAULT_TRANSIT: Target = {
   id: 'vault',
-  name: 'Vault transit',
+  name: TARGET_NAMES.vault,
   rules: VAULT_TRANSIT_RULES,
   wrappingKeySource: "Vault's wrapping key (PEM): vault read -field=public_key transit/wrapping_key > wrapping_key.pem",
   defaultFileName: 'ciphertext.b64',

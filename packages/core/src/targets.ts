@@ -7,6 +7,7 @@ import type { WrappingAlgorithm } from './algorithm.js';
 import { ERROR_CODES, KmsWrapError } from './errors.js';
 import { accepts, importsSpec, judge, orList, type Judge } from './rules.js';
 import { WRAPPING_KEY_SPECS, type MaterialSpec, type Region, type WrappingKeySpec } from './specs.js';
+import type { Surface } from './surface.js';
 import type { Target } from './target.js';
 import { AWS_KMS } from './target-aws.js';
 import { AZURE_KEY_VAULT } from './target-azure.js';
@@ -85,8 +86,9 @@ export function fitsTarget(
   material: { readonly candidates: readonly MaterialSpec[]; readonly length: number },
   plugins: ReadonlyMap<string, WrappingAlgorithm>,
   region: Region = 'standard',
+  surface?: Surface,
 ): TargetFit {
-  const j: Judge = { rules: target.rules, plugins };
+  const j: Judge = { rules: target.rules, plugins, ...(surface ? { surface } : {}) };
   const taken = material.candidates.filter((s) => importsSpec(target.rules, s));
   const specs = taken.length > 0 ? taken : material.candidates;
   const ids = Object.keys(target.rules.algorithms);

@@ -40,6 +40,7 @@ import {
   type WrappingKeySpec,
 } from '../src/index.js';
 import { awsCliExpands, awsImportCommand, judge } from '../src/internal.js';
+import type { Surface } from '../src/surface.js';
 import { keys, type Pair } from './keys.js';
 import { STAND_INS, randomOnlyProvider } from './plugins.js';
 
@@ -201,7 +202,15 @@ describe('the matrix of each target', () => {
       { algorithm: 'RSA_AES_KEY_WRAP_SHA_256', keySpec: 'ED25519', materialLength: 48, wrappingKeySpec: 'RSA_4096', region: 'standard' },
     );
     expect(r?.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
-    expect(r?.message).toContain('--target vault');
+    // One sentence, worded where it is read: an option for a program, a flag at the command line, a choice on the page.
+    expect(r?.message).toMatch(/ — import an Ed25519 key into Vault transit \(target: 'vault'\)$/);
+    const at = (surface: Surface) =>
+      judge(
+        { rules: AWS_KMS_RULES, plugins, surface },
+        { algorithm: 'RSA_AES_KEY_WRAP_SHA_256', keySpec: 'ED25519', materialLength: 48, wrappingKeySpec: 'RSA_4096', region: 'standard' },
+      )?.message;
+    expect(at('command-line')).toMatch(/\(--target vault\)$/);
+    expect(at('page')).toMatch(/\(choose “Vault transit” under Where the key goes\)$/);
   });
 
   it("a target's refusal of an algorithm it does not know lists its own algorithms, never the constructions' ids", () => {
@@ -298,13 +307,27 @@ describe('refusals through the engine, each with its reason and way out', () => 
     );
     expect(p521.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
     expect(p521.message).toMatch(
-      /^Google Cloud KMS does not import ECC_NIST_P521 material \(ECC private key\): Cloud KMS has no algorithm on the P-521 curve .* — import a P-521 key into AWS KMS, Azure Key Vault or Vault transit \(--target aws, azure or vault\)/,
+      /^Google Cloud KMS does not import ECC_NIST_P521 material \(ECC private key\): Cloud KMS has no algorithm on the P-521 curve .* — import a P-521 key into AWS KMS, Azure Key Vault or Vault transit \(target: 'aws', 'azure' or 'vault'\)/,
+    );
+    const sm2 = (surface: Surface) =>
+      refusal(() =>
+        engine(GCP_KMS).check({
+          material: k.sm2.pkcs8,
+          wrappingPublicKey: k.rsa3072.spki,
+          algorithm: 'RSA_OAEP_3072_SHA1_AES_256',
+          surface,
+        }),
+      ).message;
+    expect(sm2('command-line')).toMatch(/AWS KMS in the China Regions \(--target aws --region china\)$/);
+    expect(sm2('library')).toMatch(/AWS KMS in the China Regions \(target: 'aws', region: 'china'\)$/);
+    expect(sm2('page')).toMatch(
+      /AWS KMS in the China Regions \(choose “AWS KMS” under Where the key goes, then choose “AWS China Regions” under Region of the KMS key\)$/,
     );
     const ed = refusal(() =>
       engine(GCP_KMS).check({ material: k.ed25519.pkcs8, wrappingPublicKey: k.rsa3072.spki, algorithm: 'RSA_OAEP_3072_SHA256_AES_256' }),
     );
     expect(ed.code).toBe(ERROR_CODES.KEY_SPEC_UNSUPPORTED);
-    expect(ed.message).toContain('--target vault');
+    expect(ed.message).toContain("(target: 'vault')");
   });
 
   it('azure: HMAC and secp256k1 material — Key Vault has no such keys; raw 32 bytes are taken as the AES key', () => {

@@ -3,7 +3,18 @@
  * size, format, and whether KMS can import the bytes as they are. Raw symmetric/HMAC
  * material is known only by its length.
  */
-import { ERROR_CODES, KEY_SPECS, KEY_SPEC_INFO, KmsWrapError, REGIONS, type CurveName, type KeySpec, type Region } from '@kms-wrap/core';
+import {
+  ERROR_CODES,
+  KEY_SPECS,
+  KEY_SPEC_INFO,
+  KmsWrapError,
+  REGIONS,
+  type CurveName,
+  type KeySpec,
+  type Region,
+  type Surface,
+} from '@kms-wrap/core';
+import { sayOption, sayPass } from '@kms-wrap/core/internal';
 import { bitLength, equalBytes, zeroize } from '@kms-wrap/core/encoding';
 import { keySpecOf } from './key-spec-of.js';
 import { encodePrivateKey, wipePrivateKey } from './private-key.js';
@@ -50,23 +61,23 @@ const CONVERT = 'convert it to binary PKCS#8 DER first (toPkcs8 in @kms-wrap/key
  * Describes a key file. Throws KmsWrapError for what is not key material at all (encrypted
  * keys: MATERIAL_ENCRYPTED; public keys, certificates, garbage: MATERIAL_INVALID).
  */
-export function describeKeyFile(bytes: Uint8Array | string): KeyFileInfo {
+export function describeKeyFile(bytes: Uint8Array | string, options: { readonly surface?: Surface } = {}): KeyFileInfo {
   try {
-    return describe(bytes);
+    return describe(bytes, options.surface);
   } catch (error) {
     if (error instanceof KmsWrapError) throw error;
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, 'the file could not be read as key material — check the file', { cause: error });
   }
 }
 
-function describe(bytes: Uint8Array | string): KeyFileInfo {
+function describe(bytes: Uint8Array | string, surface: Surface | undefined): KeyFileInfo {
   const length = typeof bytes === 'string' ? bytes.length : bytes.length;
   let read;
   try {
     read = readPrivateKey(bytes);
   } catch (error) {
     if (typeof bytes === 'string' || !(error instanceof KmsWrapError) || error.code !== ERROR_CODES.MATERIAL_INVALID) throw error;
-    const raw = describeRaw(bytes.length);
+    const raw = describeRaw(bytes.length, surface);
     if (raw !== undefined) return raw;
     if (bytes.length === 0 || bytes[0] === 0x30) throw error;
     throw new KmsWrapError(
@@ -109,16 +120,16 @@ function describe(bytes: Uint8Array | string): KeyFileInfo {
 }
 
 /** Raw bytes of a length some key spec takes, in some region. */
-function describeRaw(length: number): KeyFileInfo | undefined {
+function describeRaw(length: number, surface: Surface | undefined): KeyFileInfo | undefined {
   const candidates = KEY_SPECS.filter((s) => REGIONS.some((r) => KEY_SPEC_INFO[s].rawLength?.[r] === length));
   if (candidates.length === 0) return undefined;
   const regions = REGIONS.filter((r) => candidates.some((s) => KEY_SPEC_INFO[s].rawLength?.[r] === length));
   const chinaOnly = regions.length === 1 && regions[0] === 'china';
   const advice =
     candidates.length > 1
-      ? `raw ${length} bytes fit ${candidates.join(' and ')} — name the key spec of the KMS key (--key-spec)`
+      ? `raw ${length} bytes fit ${candidates.join(' and ')} — name the key spec of the KMS key (${sayOption(surface, 'keySpec')})`
       : chinaOnly
-        ? `${length}-byte symmetric keys (SM4-128) are imported only in the AWS China Regions — pass --region china`
+        ? `${length}-byte symmetric keys (SM4-128) are imported only in the AWS China Regions — ${sayPass(surface, 'region', 'china')}`
         : undefined;
   return {
     format: 'raw',

@@ -16,8 +16,10 @@ import {
   type CurveName,
   type KeySpec,
   type Region,
+  type Surface,
 } from '@kms-wrap/core';
 import { zeroize } from '@kms-wrap/core/encoding';
+import { sayPass } from '@kms-wrap/core/internal';
 import { curveOf } from './curves.js';
 import { keySpecOf } from './key-spec-of.js';
 import { readJwk } from './jwk.js';
@@ -28,6 +30,8 @@ export interface GenerateOptions {
   readonly region?: Region;
   /** randomBytes always; generateRsaKey for RSA specs; generateEcKey is used for NIST curves if present. */
   readonly crypto: CryptoProvider;
+  /** Where refusals are read: how a remedy names an option (the library's words by default). */
+  readonly surface?: Surface;
 }
 
 /**
@@ -50,7 +54,7 @@ export async function generateKeyMaterial(keySpec: KeySpec | string, options: Ge
   if (!info.regions.includes(region)) {
     throw new KmsWrapError(
       ERROR_CODES.REGION_MISMATCH,
-      `${spec} key material can be imported only in the AWS China Regions — pass --region china`,
+      `${spec} key material can be imported only in the AWS China Regions — ${sayPass(options.surface, 'region', 'china')}`,
     );
   }
   switch (info.kind) {

@@ -158,8 +158,13 @@ describe('generateKeyMaterial: refusals', () => {
   it('refuses SM2 outside the China Regions with the way out', async () => {
     for (const options of [{ crypto }, { crypto, region: 'standard' as const }]) {
       const e = expectRefusalShape(await asyncRefusalOf(() => generateKeyMaterial('SM2', options)), ERROR_CODES.REGION_MISMATCH);
-      expect(e.message).toBe('SM2 key material can be imported only in the AWS China Regions — pass --region china');
+      expect(e.message).toBe("SM2 key material can be imported only in the AWS China Regions — set region: 'china'");
     }
+    const cli = expectRefusalShape(
+      await asyncRefusalOf(() => generateKeyMaterial('SM2', { crypto, surface: 'command-line' })),
+      ERROR_CODES.REGION_MISMATCH,
+    );
+    expect(cli.message).toBe('SM2 key material can be imported only in the AWS China Regions — pass --region china');
   });
 
   it('accepts AWS China Region names for the region', async () => {

@@ -87,7 +87,7 @@ export interface TokenKeyHandle {
 
 /** Opens the token, finds the key the URI names and describes it; refuses a key of no KMS key spec. */
 export async function openTokenKey(options: OpenOptions & { readonly uri: string | Pkcs11Uri }): Promise<TokenKeyHandle> {
-  const uri = typeof options.uri === 'string' ? parsePkcs11Uri(options.uri) : options.uri;
+  const uri = typeof options.uri === 'string' ? parsePkcs11Uri(options.uri, options) : options.uri;
   const t = await openToken(uri, options);
   try {
     const key = findKey(t, uri);
@@ -117,7 +117,7 @@ export interface TokenKeygenOptions extends OpenOptions {
 
 /** Generates material of a key spec inside the token (sensitive, extractable only by wrapping). */
 export async function generateTokenKey(options: TokenKeygenOptions): Promise<TokenKeyInfo> {
-  const uri = typeof options.uri === 'string' ? parsePkcs11Uri(options.uri) : options.uri;
+  const uri = typeof options.uri === 'string' ? parsePkcs11Uri(options.uri, options) : options.uri;
   const spec = parseKeySpec(String(options.keySpec));
   return withToken(uri, options, async (t) => {
     const key = generateInToken(t, uri, spec, options.region === undefined ? {} : { region: options.region });
@@ -133,7 +133,7 @@ export interface TokenInspection {
 
 /** Describes a key in a token and what the token can wrap it with. */
 export async function inspectTokenKey(options: OpenOptions & { readonly uri: string | Pkcs11Uri }): Promise<TokenInspection> {
-  const uri = typeof options.uri === 'string' ? parsePkcs11Uri(options.uri) : options.uri;
+  const uri = typeof options.uri === 'string' ? parsePkcs11Uri(options.uri, options) : options.uri;
   return withToken(uri, options, async (t) => {
     const key = findKey(t, uri);
     const token: Record<string, string | undefined> = {};

@@ -8,7 +8,7 @@
  */
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
 import type { TokenKey } from './object.js';
-import type { TokenSession } from './token.js';
+import { sayFileWrap, sayTokenKeygen, type TokenSession } from './token.js';
 
 export type Hash = 'SHA_1' | 'SHA_256';
 
@@ -34,7 +34,7 @@ export function isSoftHsmBefore27(t: Pick<TokenSession, 'info'>): boolean {
  * Cloud KMS), for the way out.
  */
 export function tokenRefusal(
-  t: Pick<TokenSession, 'info' | 'mechanisms' | 'pkcs11'>,
+  t: Pick<TokenSession, 'info' | 'mechanisms' | 'pkcs11' | 'surface'>,
   key: TokenKey,
   construction: string,
   named: (construction: string) => string = (c) => c,
@@ -45,13 +45,13 @@ export function tokenRefusal(
   if (!key.extractable) {
     return new KmsWrapError(
       ERROR_CODES.TOKEN_NOT_EXTRACTABLE,
-      `'${key.label}' in ${where} is not extractable (CKA_EXTRACTABLE false): no token wraps such a key, by design — generate material that may leave wrapped with kms-wrap keygen SPEC --pkcs11 URI`,
+      `'${key.label}' in ${where} is not extractable (CKA_EXTRACTABLE false): no token wraps such a key, by design — generate material that may leave wrapped with ${sayTokenKeygen(t.surface)}`,
     );
   }
   if (key.wrapWithTrusted) {
     return new KmsWrapError(
       ERROR_CODES.TOKEN_NOT_EXTRACTABLE,
-      `'${key.label}' in ${where} may be wrapped only under a trusted key (CKA_WRAP_WITH_TRUSTED), and the KMS wrapping key is not one (only the token's security officer can mark a key CKA_TRUSTED) — use a key without CKA_WRAP_WITH_TRUSTED, e.g. one made by kms-wrap keygen --pkcs11`,
+      `'${key.label}' in ${where} may be wrapped only under a trusted key (CKA_WRAP_WITH_TRUSTED), and the KMS wrapping key is not one (only the token's security officer can mark a key CKA_TRUSTED) — use a key without CKA_WRAP_WITH_TRUSTED, e.g. one made by ${sayTokenKeygen(t.surface)}`,
     );
   }
   const composite = construction.startsWith('RSA_AES_KEY_WRAP_');
@@ -72,7 +72,7 @@ export function tokenRefusal(
     if (key.class === 'private') {
       return new KmsWrapError(
         ERROR_CODES.TOKEN_UNSUPPORTED,
-        `${where} is ${product}, which cannot wrap a private key for KMS: it pads every key with zero bytes to a multiple of 8 before CKM_AES_KEY_WRAP_PAD (fixed in SoftHSM 2.7.0), so the PKCS#8 would reach KMS followed by zeros, and it refuses CKM_RSA_PKCS_OAEP for private keys — wrap '${key.label}' on SoftHSM 2.7 or later or on an HSM, or wrap a private key from a file with kms-wrap wrap --material FILE`,
+        `${where} is ${product}, which cannot wrap a private key for KMS: it pads every key with zero bytes to a multiple of 8 before CKM_AES_KEY_WRAP_PAD (fixed in SoftHSM 2.7.0), so the PKCS#8 would reach KMS followed by zeros, and it refuses CKM_RSA_PKCS_OAEP for private keys — wrap '${key.label}' on SoftHSM 2.7 or later or on an HSM, or wrap a private key from a file with ${sayFileWrap(t.surface)}`,
       );
     }
     if (hashOf(construction) === 'SHA_256') {

@@ -3,7 +3,8 @@
  * Node-API binding of PKCS#11 2.40). The PIN is tried once: a wrong PIN is refused and never
  * retried, since a token locks its user PIN after a few wrong tries.
  */
-import { ERROR_CODES, KmsWrapError, isKmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, isKmsWrapError, type Surface } from '@kms-wrap/core';
+import { sayOption } from '@kms-wrap/core/internal';
 import type * as Pkcs11js from 'pkcs11js';
 import type { Pkcs11Uri } from './uri.js';
 
@@ -20,6 +21,8 @@ export interface OpenOptions {
   readonly module?: string;
   /** The user PIN, or a function that asks for it (called once, only when the token needs a login). */
   readonly pin?: string | ((token: TokenInfo) => Promise<string>);
+  /** Where refusals are read: how a remedy names an option ('command-line' for kms-wrap; the library's words by default). */
+  readonly surface?: Surface;
 }
 
 export interface TokenInfo {
@@ -41,6 +44,8 @@ export interface TokenSession {
   readonly modulePath: string;
   /** The mechanisms the token lists (C_GetMechanismList). */
   readonly mechanisms: ReadonlySet<number>;
+  /** Where this opening's refusals are read (OpenOptions.surface). */
+  readonly surface: Surface | undefined;
   close(): void;
 }
 
@@ -80,7 +85,7 @@ export async function openToken(uri: Pkcs11Uri, options: OpenOptions = {}): Prom
   if (!modulePath) {
     throw new KmsWrapError(
       ERROR_CODES.TOKEN_UNAVAILABLE,
-      `no PKCS#11 module was named — pass --pkcs11-module /path/to/module.so, set ${MODULE_ENV}, or add ?module-path=... to the URI (SoftHSM's is /usr/lib/softhsm/libsofthsm2.so)`,
+      `no PKCS#11 module was named — ${options.surface === 'command-line' ? 'pass' : 'set'} ${sayOption(options.surface, 'module')}, set ${MODULE_ENV}, or add ?module-path=... to the URI (SoftHSM's is /usr/lib/softhsm/libsofthsm2.so)`,
     );
   }
   const lib = acquireModule(pkcs11, modulePath);
@@ -97,7 +102,7 @@ export async function openToken(uri: Pkcs11Uri, options: OpenOptions = {}): Prom
     const tokenFlags = lib.C_GetTokenInfo(slot).flags;
     // The login is the application's, shared by its sessions: one made by another opening stands.
     if (tokenFlags & pkcs11.CKF_LOGIN_REQUIRED && !USER_STATES.has(lib.C_GetSessionInfo(session).state)) {
-      await login(pkcs11, lib, session, info, tokenFlags, options.pin);
+      await login(pkcs11, lib, session, info, tokenFlags, options);
     }
     const mechanisms = new Set(lib.C_GetMechanismList(slot));
     const opened = session;
@@ -110,6 +115,7 @@ export async function openToken(uri: Pkcs11Uri, options: OpenOptions = {}): Prom
       info,
       modulePath,
       mechanisms,
+      surface: options.surface,
       close: () => {
         if (closed) return;
         closed = true;
@@ -120,6 +126,16 @@ export async function openToken(uri: Pkcs11Uri, options: OpenOptions = {}): Prom
     releaseModule(modulePath, session);
     throw e;
   }
+}
+
+/** How a remedy names making material in the token: kms-wrap's command, or this package's function. */
+export function sayTokenKeygen(surface: Surface | undefined): string {
+  return surface === 'command-line' ? 'kms-wrap keygen SPEC --pkcs11 URI' : 'generateTokenKey';
+}
+
+/** How a remedy names wrapping material from a file: kms-wrap's command, or the library call. */
+export function sayFileWrap(surface: Surface | undefined): string {
+  return surface === 'command-line' ? 'kms-wrap wrap --material FILE' : 'wrapKeyMaterial (@kms-wrap/node)';
 }
 
 /** CKS_RO_USER_FUNCTIONS, CKS_RW_USER_FUNCTIONS: a session of a logged-in user. */
@@ -227,7 +243,7 @@ async function login(
   session: Handle,
   info: TokenInfo,
   tokenFlags: number,
-  pin: OpenOptions['pin'],
+  { pin, surface }: OpenOptions,
 ): Promise<void> {
   if (tokenFlags & pkcs11.CKF_USER_PIN_LOCKED) {
     throw new KmsWrapError(
@@ -239,7 +255,7 @@ async function login(
   if (value === undefined || value === '') {
     throw new KmsWrapError(
       ERROR_CODES.TOKEN_PIN,
-      `token '${info.label}' needs its user PIN — set ${PIN_ENV}, pass --pin-file FILE, or run on a terminal to be asked (never on the command line)`,
+      `token '${info.label}' needs its user PIN — set ${PIN_ENV}${surface === 'command-line' ? ', pass --pin-file FILE, or run on a terminal to be asked (never on the command line)' : ` or ${sayOption(surface, 'pinFile')}`}`,
     );
   }
   try {
@@ -257,7 +273,7 @@ async function login(
             : '';
       throw new KmsWrapError(
         ERROR_CODES.TOKEN_PIN,
-        `token '${info.label}' refused the PIN (${code}); kms-wrap tried it once and will not retry, since tokens lock after a few wrong PINs.${left} — check the PIN in ${PIN_ENV} or the --pin-file`,
+        `token '${info.label}' refused the PIN (${code}); kms-wrap tried it once and will not retry, since tokens lock after a few wrong PINs.${left} — check the PIN in ${PIN_ENV} or ${sayOption(surface, 'pinFile')}`,
         { cause: e },
       );
     }

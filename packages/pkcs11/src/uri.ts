@@ -3,7 +3,8 @@
  * The path names the token and the object; the query may name the module. A PIN in the URI
  * (pin-value) is refused: the URI is a command-line argument, and the PIN is never on a command line.
  */
-import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, type Surface } from '@kms-wrap/core';
+import { sayOption } from '@kms-wrap/core/internal';
 
 export type ObjectType = 'secret-key' | 'private' | 'public' | 'cert' | 'data';
 
@@ -45,7 +46,7 @@ export function isPkcs11Uri(text: string): boolean {
 }
 
 /** Parses an RFC 7512 URI. Unknown path attributes are refused (a typo would otherwise widen the match). */
-export function parsePkcs11Uri(text: string): Pkcs11Uri {
+export function parsePkcs11Uri(text: string, options: { readonly surface?: Surface } = {}): Pkcs11Uri {
   const bad = (why: string) =>
     new KmsWrapError(
       ERROR_CODES.TOKEN_URI_INVALID,
@@ -75,7 +76,7 @@ export function parsePkcs11Uri(text: string): Pkcs11Uri {
     if (name === 'pin-value') {
       throw new KmsWrapError(
         ERROR_CODES.TOKEN_URI_INVALID,
-        'the URI holds the PIN (pin-value), and a URI is a command-line argument that every user of this machine can read — remove pin-value; give the PIN in KMS_WRAP_PKCS11_PIN, with --pin-file FILE, or at the prompt',
+        `the URI holds the PIN (pin-value), and a URI is a command-line argument that every user of this machine can read — remove pin-value; give the PIN in KMS_WRAP_PKCS11_PIN${options.surface === 'command-line' ? ', with --pin-file FILE, or at the prompt' : ` or ${sayOption(options.surface, 'pinFile')}`}`,
       );
     }
     if (eq < 0) throw bad(`'${part}' in the URI's query is not name=value`);

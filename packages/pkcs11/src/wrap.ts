@@ -13,7 +13,7 @@
 import { ERROR_CODES, KmsWrapError, type WrapPlan } from '@kms-wrap/core';
 import type { TokenKey } from './object.js';
 import { checkTokenCan, hashOf } from './token-limits.js';
-import { ckr, failed, type TokenSession } from './token.js';
+import { ckr, failed, sayTokenKeygen, type TokenSession } from './token.js';
 
 const CKZ_DATA_SPECIFIED = 1;
 
@@ -94,7 +94,7 @@ function wrap(
     if (code === 'CKR_KEY_UNEXTRACTABLE' || code === 'CKR_KEY_NOT_WRAPPABLE') {
       throw new KmsWrapError(
         ERROR_CODES.TOKEN_NOT_EXTRACTABLE,
-        `token '${t.info.label}' refused to wrap the key with ${construction} (${code}) — the key may leave the token only as the token allows; generate material that may with kms-wrap keygen --pkcs11`,
+        `token '${t.info.label}' refused to wrap the key with ${construction} (${code}) — the key may leave the token only as the token allows; generate material that may with ${sayTokenKeygen(t.surface)}`,
         { cause: e },
       );
     }

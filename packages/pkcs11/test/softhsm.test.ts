@@ -256,7 +256,13 @@ describe('refusals', () => {
     const wrapper = await standardWrapper();
     const base = { wrapper, wrappingPublicKey: rsa2048.spki, algorithm: 'RSAES_OAEP_SHA_1' };
     expect((await refusal(wrapTokenKey({ ...base, module: hsm.module, uri: uri('aes-1') }))).code).toBe('ERR_TOKEN_PIN');
-    expect((await refusal(wrapTokenKey({ ...base, pin: hsm.pin, uri: uri('aes-1') }))).message).toMatch(/--pkcs11-module/);
+    // Worded for the reader: the library's option, or kms-wrap's flag.
+    expect((await refusal(wrapTokenKey({ ...base, pin: hsm.pin, uri: uri('aes-1') }))).message).toMatch(
+      /set module: '\/path\/to\/module.so'/,
+    );
+    expect((await refusal(wrapTokenKey({ ...base, pin: hsm.pin, uri: uri('aes-1'), surface: 'command-line' }))).message).toMatch(
+      /pass --pkcs11-module \/path\/to\/module.so/,
+    );
     const inUri = await refusal(wrapTokenKey({ ...base, ...opts(), uri: `${uri('aes-1')}?pin-value=${hsm.pin}` }));
     expect(inUri.code).toBe('ERR_TOKEN_URI_INVALID');
     expect(inUri.message).not.toContain(hsm.pin);

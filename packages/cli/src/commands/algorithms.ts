@@ -1,6 +1,6 @@
 /** kms-wrap algorithms [--target T]: the matrix of what the target accepts, capacities, and what is installed. */
 import { WRAPPING_KEY_SPECS, parseTarget, type MaterialSpec, type Target } from '@kms-wrap/core';
-import { importedSpecs } from '@kms-wrap/core/internal';
+import { importedSpecs, keySpecRefusal } from '@kms-wrap/core/internal';
 import { flag, parse, str } from '../args.js';
 import { json, line, type Io } from '../io.js';
 import { standardWrapper } from '@kms-wrap/node';
@@ -67,7 +67,10 @@ async function listTarget(target: Target, asJson: boolean, io: Io): Promise<numb
     };
   });
   const imported = importedSpecs(target.rules).map((spec) => ({ keySpec: spec, name: target.rules.keySpecs?.[spec] ?? spec }));
-  const refused = Object.entries(target.rules.keySpecRefusals ?? {}).map(([spec, why]) => ({ keySpec: spec as MaterialSpec, why: why! }));
+  const refused = Object.keys(target.rules.keySpecRefusals ?? {}).map((spec) => ({
+    keySpec: spec as MaterialSpec,
+    why: keySpecRefusal(target.rules, spec as MaterialSpec, 'command-line')!,
+  }));
   if (asJson) {
     json(io, {
       ok: true,

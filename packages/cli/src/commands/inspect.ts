@@ -262,6 +262,7 @@ async function inspectTokenKey(p: Parsed, io: Io, uri: string, region: Region): 
             { candidates: [key.keySpec as MaterialSpec], length: most },
             plugins,
             id === 'aws' ? region : 'standard',
+            SURFACE,
           );
           const byToken = (algorithm: string) => token[target.rules.algorithms[algorithm]?.construction ?? algorithm];
           return {
@@ -341,10 +342,10 @@ function unknown(base: { file: string; bytes: number }, e: unknown): Inspection 
 /** Which targets import this material (AWS KMS in the given region, the others anywhere), and why not. */
 async function targetLines(info: MaterialInfo, region: Region): Promise<{ lines: string[]; fits: TargetFit[] }> {
   const plugins = (await standardWrapper()).algorithms;
-  const fits = TARGET_IDS.map((id) => fitsTarget(TARGETS[id], info, plugins, id === 'aws' ? region : 'standard'));
+  const fits = TARGET_IDS.map((id) => fitsTarget(TARGETS[id], info, plugins, id === 'aws' ? region : 'standard', SURFACE));
   const yes = fits.filter((f) => f.fits).map((f) => f.target);
   // Material only the AWS China Regions import (SM2): say the flag that makes it importable.
-  const china = yes.length === 0 && region !== 'china' && fitsTarget(TARGETS.aws, info, plugins, 'china').fits;
+  const china = yes.length === 0 && region !== 'china' && fitsTarget(TARGETS.aws, info, plugins, 'china', SURFACE).fits;
   const none = china ? 'none outside the AWS China Regions — add --region china (AWS KMS imports it there)' : 'none';
   const lines = [`targets: ${yes.length > 0 ? `${yes.join(', ')} (kms-wrap wrap --target ${yes[0]} ...)` : none}`];
   for (const f of fits) if (!f.fits) lines.push(`not ${f.target}: ${f.reason}`);

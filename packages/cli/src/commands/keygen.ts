@@ -47,7 +47,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       throw usageError('--json and -o - would both write standard output — leave one out (--json with -o FILE, or -o - alone)');
     checkStdoutFor(io, true, base64, `${spec} key material`, 'keygen');
     const { generateKeyMaterial } = await import('@kms-wrap/keygen');
-    const material = await generateKeyMaterial(spec, { region, crypto: createNodeCryptoProvider() });
+    const material = await generateKeyMaterial(spec, { region, crypto: createNodeCryptoProvider(), surface: 'command-line' });
     try {
       await writeOutput(io, undefined, material, { force, base64 });
       line(
@@ -78,7 +78,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const worker = async () => {
     while (next < paths.length) {
       const path = paths[next++]!;
-      const material = await generateKeyMaterial(spec, { region, crypto });
+      const material = await generateKeyMaterial(spec, { region, crypto, surface: 'command-line' });
       try {
         await writeOutput(io, path, material, { force, base64 });
         written.push(path);
