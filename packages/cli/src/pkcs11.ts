@@ -1,6 +1,6 @@
 /**
  * Key material in a PKCS#11 token, named by an RFC 7512 URI where a material file is taken
- * (wrap --material, import --material, batch manifests, inspect, keygen --pkcs11). The work is
+ * (wrap --material, import --material and batch manifests, inspect, keygen --pkcs11). The work is
  * @kms-wrap/pkcs11's, an optional peer (like @aws-sdk/client-kms): a clear refusal when it is not
  * installed. The module comes from --pkcs11-module, KMS_WRAP_PKCS11_MODULE or the URI's
  * module-path; the PIN from --pin-file, KMS_WRAP_PKCS11_PIN, or a prompt on a terminal — never
@@ -8,6 +8,7 @@
  */
 import { ERROR_CODES, KmsWrapError, isKmsWrapError } from '@kms-wrap/core';
 import { importOptional } from '@kms-wrap/core/internal';
+import type { TokenKeyHandle } from '@kms-wrap/pkcs11';
 import { readInputFile } from '@kms-wrap/node';
 import { resolve } from 'node:path';
 import { str, type Options, type Parsed } from './args.js';
@@ -78,6 +79,14 @@ export async function openInRun<T>(run: TokenRun | undefined, tokenLabel: string
   await first.done;
   if (first.refused) throw first.refused;
   return open();
+}
+
+/** Opens the key a URI names, in its token: the module and PIN from the flags, the first opening of its token in the run alone. */
+export async function openTokenKey(uri: string, flags: TokenFlags): Promise<TokenKeyHandle> {
+  const api = await loadPkcs11();
+  const t = api.parsePkcs11Uri(uri).token;
+  const label = JSON.stringify([t.label, t.manufacturer, t.model, t.serial]);
+  return openInRun(flags.run, label, () => api.openTokenKey({ uri, ...tokenOptions(uri, flags, api) }));
 }
 
 export function tokenFlags(p: Parsed, cwd: string): TokenFlags {
