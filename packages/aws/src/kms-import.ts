@@ -25,8 +25,7 @@ import {
   type KeySpec,
   type MaterialInfo,
   type Region,
-  type SealedMaterial,
-  type WrapPlan,
+  type SealedKeyMaterial,
   type Wrapper,
   type WrappingKeySpec,
   type Surface,
@@ -44,14 +43,8 @@ export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EX
 export const MAX_VALID_TO_DAYS = 365;
 const DAY = 86_400_000;
 
-/**
- * Key material inside a PKCS#11 token (@kms-wrap/pkcs11's openTokenKey): known by key spec and
- * length, wrapped by the token (`seal`) once the engine has judged the plan (Wrapper.wrapSealed).
- */
-export interface SealedKeyMaterial {
-  readonly material: SealedMaterial;
-  seal(plan: WrapPlan, wrapper?: Pick<Wrapper, 'rules'>): Promise<Uint8Array>;
-}
+/** Key material inside a PKCS#11 token: core's type, named here as before. */
+export type { SealedKeyMaterial } from '@kms-wrap/core';
 
 export interface ImportKeyMaterialOptions {
   /** The SDK's KMSClient (or anything with its `send`). Not needed for a dry run. */

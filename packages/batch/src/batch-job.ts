@@ -17,6 +17,14 @@
  * result kept in memory, unwritten, up to a byte budget; the wrap phase, sent the entry by the
  * same thread, writes it without reading, checking and wrapping a second time. Nothing reaches
  * the disk before every entry has passed, and memory stays bounded whatever the batch's length.
+ *
+ * Sealed entries (a key in a PKCS#11 token, named by its URI): only the calling thread's runner
+ * given the batch's opener takes them. The key is opened, judged by the engine (checkSealed's
+ * rules and capacity, before the token is asked anything), wrapped by its token
+ * (Wrapper.wrapSealed), and closed; the rest (wrapping key, output, envelope, import token,
+ * holding, writing) is a file's. The token's own limits are known only to its wrap, so a sealed
+ * entry is wrapped in the check phase even when its result cannot be held (then it is dropped,
+ * and wrapped again in the wrap phase).
  */
 import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -32,6 +40,7 @@ import {
   parseWrappingPublicKey,
   zeroize,
   type EnvelopeContext,
+  type SealedWrapRequest,
   type Target,
   type WrapPlan,
   type WrapRequest,
@@ -46,6 +55,7 @@ import { equalBytes } from '@kms-wrap/core/encoding';
 import { sayPass } from '@kms-wrap/core/internal';
 import { NO_ENTRY, writeFileAtomicSync } from './batch-files.js';
 import type { JobItem, JobOutcome, KeyRef, Phase, WorkerOptions } from './batch-protocol.js';
+import type { SealedKeyHandle, SealedOpener } from './batch.js';
 
 export interface JobRunner {
   run(phase: Phase, item: JobItem, keys: readonly WrappingPublicKey[]): Promise<JobOutcome>;
@@ -84,8 +94,9 @@ const DIR_CACHE = 256;
  * `options.algorithms`: the ids the entries name. One provider and one wrapper for the runner's
  * life. `ownsGivenMaterial`: material given as bytes is this thread's copy (a worker's), to be
  * zeroed; in the calling thread it is the caller's own, left alone. `options.holdBytes`: the budget of results the check phase may wrap ahead and keep.
+ * `openSealed`: the calling thread's opener of keys in a token (BatchOptions.openSealed), for sealed entries.
  */
-export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boolean): JobRunner {
+export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boolean, openSealed?: SealedOpener): JobRunner {
   const { algorithms, holdBytes } = options;
   const surface = options.surface;
   const write = { force: options.force, fsync: options.fsync, ...(surface === undefined ? {} : { surface }) };
@@ -173,11 +184,12 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
   };
   void need(algorithms);
   let full: Promise<Wrapper> | undefined;
-  /** The refusal as a wrapper with every installed plugin words it. */
-  async function explain(request: WrapRequest, refusal: unknown): Promise<unknown> {
+  /** The refusal as a wrapper with every installed plugin words it (its check of the request, or of the sealed request). */
+  async function explain(request: WrapRequest | SealedWrapRequest, sealed: boolean, refusal: unknown): Promise<unknown> {
     full ??= loadInstalledAlgorithms().then((all) => createWrapper({ algorithms: all, crypto, ...forTarget }));
     try {
-      (await full).check(request);
+      if (sealed) (await full).checkSealed(request as SealedWrapRequest);
+      else (await full).check(request as WrapRequest);
     } catch (e) {
       return e;
     }
@@ -187,7 +199,8 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
   async function run(phase: Phase, item: JobItem, keys: readonly WrappingPublicKey[]): Promise<JobOutcome> {
     const wrapper = await (plugins.has(item.algorithm.trim().toUpperCase()) ? lean : need([item.algorithm]));
     let material: Uint8Array | undefined;
-    let request: WrapRequest | undefined;
+    let key: SealedKeyHandle | undefined;
+    let request: WrapRequest | SealedWrapRequest | undefined;
     const ahead = phase === 'wrap' ? held.get(item.index) : undefined;
     if (ahead) {
       held.delete(item.index);
@@ -206,15 +219,22 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
       const wrappingPublicKey = loaded.key;
       checkOutput(item.output);
       const { token, file: tokenFile } = tokenFor(item.output, loaded);
-      material = typeof item.material === 'string' ? readInputFileSync(item.material, 'the key material', NO_ENTRY) : item.material;
-      request = {
-        material,
+      const asked = {
         wrappingPublicKey,
         algorithm: item.algorithm,
         ...(item.keySpec === undefined ? {} : { keySpec: item.keySpec }),
         ...(item.region === undefined ? {} : { region: item.region }),
         ...(surface === undefined ? {} : { surface }),
       };
+      if (item.sealed) {
+        if (!openSealed)
+          throw new KmsWrapError(ERROR_CODES.INTERNAL, 'a key in a token reached a thread that cannot open it — please report it');
+        key = await openSealed(item.material as string, item.index);
+        request = { ...asked, material: key.material };
+      } else {
+        material = typeof item.material === 'string' ? readInputFileSync(item.material, 'the key material', NO_ENTRY) : item.material;
+        request = { ...asked, material };
+      }
       // AWS KMS's next command names the key and the token when the parameters say them.
       const aws = target === AWS_KMS ? { keyId: loaded.keyId, importToken: tokenFile } : {};
       const context: EnvelopeContext = {
@@ -223,16 +243,19 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
         ...(options.generator === undefined ? {} : { generator: options.generator }),
       };
       const hold = phase === 'check' && heldBytes < holdBytes;
-      if (phase === 'check' && !hold) {
-        checkEnvelope(target, wrapper.check(request), item.algorithm, context);
+      if (phase === 'check' && !hold && !key) {
+        checkEnvelope(target, wrapper.check(request as WrapRequest), item.algorithm, context);
         return { index: item.index, status: 'checked' };
       }
       let result;
       try {
-        // wrap runs every check that check does, first: a refusal here is the check's refusal.
-        result = await wrapper.wrap(request);
+        // wrap (wrapSealed) runs every check that check (checkSealed) does, first: a refusal here is the check's refusal.
+        if (key) {
+          const sealed = key;
+          result = await wrapper.wrapSealed(request as SealedWrapRequest, (plan) => sealed.seal(plan, wrapper));
+        } else result = await wrapper.wrap(request as WrapRequest);
       } catch (refusal) {
-        throw await explain(request, refusal);
+        throw await explain(request, key !== undefined, refusal);
       }
       const envelope = target.envelope(result, context);
       const outcome = {
@@ -251,14 +274,17 @@ export function createJobRunner(options: WorkerOptions, ownsGivenMaterial: boole
         heldBytes += envelope.bytes.length + HELD_OVERHEAD;
         return { index: item.index, status: 'checked', held: true };
       }
+      if (phase === 'check') return { index: item.index, status: 'checked' }; // a sealed entry's wrap, not held: dropped
       writeFileAtomicSync(item.output, envelope.bytes, write);
       if (token) writeToken(token);
       return outcome;
     } catch (caught) {
-      return failure(item, phase === 'check' && request ? await explain(request, caught) : caught);
+      return failure(item, phase === 'check' && request ? await explain(request, key !== undefined, caught) : caught);
     } finally {
       // Zero the material this thread read, or its copy of the caller's bytes (never the caller's own).
       if (typeof item.material === 'string' || ownsGivenMaterial) zeroize(material);
+      // The token's session ends with the entry, wrapped or refused.
+      if (key) await closeQuietly(key);
     }
   }
   /** The import token beside its output (not secret: readable like any file the aws CLI is given). */
@@ -310,6 +336,15 @@ function checkEnvelope(target: Target, plan: WrapPlan, algorithm: string, contex
     wrappingKeySpec: plan.wrappingKey.spec,
   };
   target.envelope(wrapped, context);
+}
+
+/** Closes a key in a token; a failure to close is not the entry's (its output is whole or absent either way). */
+async function closeQuietly(key: SealedKeyHandle): Promise<void> {
+  try {
+    await key.close();
+  } catch {
+    // the session ends with the process anyway
+  }
 }
 
 function failure(item: JobItem, e: unknown): JobOutcome {

@@ -4,6 +4,10 @@
  *   {"material": PATH, "publicKey": PATH, "algorithm": ALG, "output": PATH}
  *   {"material": PATH, "parameters": PATH, "algorithm": ALG, "keySpec": SPEC, "region": "china", "output": PATH}
  *
+ * A line's material may also be a key in a PKCS#11 token, by its RFC 7512 URI
+ * ("pkcs11:token=...;object=..."): kept as given, not resolved as a path (wrapManifest's
+ * openSealed opens it).
+ *
  * Read for another target (Google Cloud KMS, Azure Key Vault, Vault transit), a line may also
  * carry that target's options by name ({"kekId": KID, "keyName": NAME} for Azure), and may
  * leave out the algorithm where the target has a default.
@@ -110,8 +114,6 @@ export function parseManifestLine(
   if ((s['publicKey'] === undefined) === (s['parameters'] === undefined)) {
     return 'give exactly one of "publicKey" (WrappingPublicKey.bin) and "parameters" (the GetParametersForImport JSON)';
   }
-  const token = tokenMaterialProblem(s['material']!);
-  if (token) return token;
   const at = (p: string) => {
     let r = resolved?.get(p);
     if (r === undefined) {
@@ -124,7 +126,7 @@ export function parseManifestLine(
   let targetOptions: Record<string, string> | undefined;
   for (const k of fields.options) if (s[k] !== undefined) (targetOptions ??= {})[k] = s[k];
   return {
-    material: at(s['material']!),
+    material: isTokenMaterial(s['material']!) ? s['material']!.trim() : at(s['material']!),
     ...(s['publicKey'] === undefined ? { parameters: at(s['parameters']!) } : { publicKey: at(s['publicKey']) }),
     ...(s['algorithm'] === undefined ? {} : { algorithm: s['algorithm'] }),
     ...(s['keySpec'] === undefined ? {} : { keySpec: s['keySpec'] }),
@@ -134,13 +136,17 @@ export function parseManifestLine(
   };
 }
 
+/** A key in a PKCS#11 token, named by an RFC 7512 URI where a material file goes: never a path. */
+export function isTokenMaterial(material: string): boolean {
+  return /^pkcs11:/i.test(material.trim());
+}
+
 /**
- * A key in a PKCS#11 token (an RFC 7512 URI as the material) is wrapped by its token, one session
- * on the thread that logged in, which batch's workers are not: refused by name, not read as a file.
+ * A key in a token is wrapped by its token, in a session on the thread that opened it: a batch
+ * given no opener (BatchOptions.openSealed) refuses it by name, and never reads it as a file.
  */
-export function tokenMaterialProblem(material: string): string | undefined {
-  if (!/^pkcs11:/i.test(material.trim())) return undefined;
-  return `a key in a PKCS#11 token (${material.trim().split(';')[0]};...) is wrapped by its token, which batch does not open — wrap it with kms-wrap wrap --material URI (or import --material URI), one key a run`;
+export function tokenMaterialProblem(material: string): string {
+  return `a key in a PKCS#11 token (${material.trim().split(';')[0]};...) is wrapped by its token, and this batch was given no way to open one — pass openSealed (such as @kms-wrap/pkcs11's openTokenKey), or wrap it with kms-wrap wrap --material URI`;
 }
 
 /** Parses manifest text; `baseDir` anchors relative paths (the manifest's folder). */

@@ -11,8 +11,13 @@ export type KeyRef = { readonly path: string; readonly kind: 'publicKey' | 'para
 /** One entry, resolved: absolute paths, its wrapping key a file or an index into the keys sent first. */
 export interface JobItem {
   readonly index: number;
-  /** Absolute path of the material file, or the material itself (the worker gets a copy). */
+  /** Absolute path of the material file, or the material itself (the worker gets a copy); with `sealed`, a PKCS#11 URI. */
   readonly material: string | Uint8Array;
+  /**
+   * The material is a key in a PKCS#11 token, named by its URI: opened by BatchOptions.openSealed
+   * and wrapped by the token, on the calling thread only (never sent to a worker).
+   */
+  readonly sealed?: boolean;
   readonly key: KeyRef;
   readonly algorithm: string;
   readonly keySpec?: string;

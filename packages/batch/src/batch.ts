@@ -16,6 +16,12 @@
  * the budget are read and wrapped. A clean batch is read and wrapped once; a refused one writes
  * nothing. Without strict, clashes between entries are found first (one quick pass), then each
  * entry is checked and wrapped in one go.
+ *
+ * A key in a PKCS#11 token (its RFC 7512 URI as the material) is wrapped by its token, in the
+ * session of the thread that opened it: with BatchOptions.openSealed, such entries stay on this
+ * thread, one at a time (the token lane), through the same steps and phases as a file's, and
+ * their results take their places in entry order among the workers'. Without it they are refused
+ * by name.
  */
 import { availableParallelism } from 'node:os';
 import {
@@ -27,6 +33,7 @@ import {
   type ErrorCode,
   type KeySpec,
   type Region,
+  type SealedKeyMaterial,
   type Target,
   type WrappingKeySpec,
   type WrappingPublicKey,
@@ -34,13 +41,18 @@ import {
 } from '@kms-wrap/core';
 import { toBase64 } from '@kms-wrap/core/encoding';
 import { orList, toWrappingPublicKey } from '@kms-wrap/core/internal';
-import { resolvePath, tokenMaterialProblem, type StreamedManifest } from './batch-manifest.js';
+import { isTokenMaterial, resolvePath, tokenMaterialProblem, type StreamedManifest } from './batch-manifest.js';
 import { batchTarget } from './batch-target.js';
+import { createJobRunner, runChunk, type JobRunner } from './batch-job.js';
 import { createPool, type Pool } from './batch-pool.js';
-import type { JobItem, JobOutcome, KeyRef, Phase } from './batch-protocol.js';
+import type { JobItem, JobOutcome, KeyRef, Phase, WorkerOptions } from './batch-protocol.js';
 
 export interface BatchEntry {
-  /** The plaintext key material: a file path (relative to `cwd`), or the bytes themselves. */
+  /**
+   * The plaintext key material: a file path (relative to `cwd`), or the bytes themselves; or a
+   * key in a PKCS#11 token, by its RFC 7512 URI (`pkcs11:token=...;object=...`), which
+   * BatchOptions.openSealed opens.
+   */
   readonly material: string | Uint8Array;
   /**
    * The wrapping public key: a file path (WrappingPublicKey.bin, or its base64 or PEM), its
@@ -120,7 +132,25 @@ export interface BatchOptions {
   readonly onWarning?: (warning: BatchWarning) => void;
   /** Where refusals are read, for the words of their remedies ('command-line' for kms-wrap batch); the library's by default. */
   readonly surface?: Surface;
+  /**
+   * Opens a key in a PKCS#11 token, for the entries whose material is its URI (such as
+   * @kms-wrap/pkcs11's openTokenKey with the module and PIN: `(uri) => openTokenKey({ uri, module, pin })`).
+   * Called on this thread, one entry at a time, after the entry's wrapping key and output have
+   * passed; the key is closed when the entry is done, wrapped or refused. An entry is opened in
+   * the check phase (the token's limits are known only to its wrap) and, unless its result was
+   * held, again in the wrap phase: an opener that asks for a PIN should ask once a batch, and
+   * stop trying a PIN the token refused. Without it, such entries are refused by name.
+   */
+  readonly openSealed?: SealedOpener;
 }
+
+/** A key in a token, opened for one entry: what the engine judges, the token's wrap, and its close. */
+export interface SealedKeyHandle extends SealedKeyMaterial {
+  close(): void | Promise<void>;
+}
+
+/** BatchOptions.openSealed: `uri` as the entry gives it (trimmed), `index` the entry's (a manifest's line number). */
+export type SealedOpener = (uri: string, index: number) => Promise<SealedKeyHandle>;
 
 export interface BatchWarning {
   /** The entries concerned, in order. */
@@ -420,7 +450,7 @@ async function runBatch(
   try {
     // The algorithms' plugins are loaded by each worker as it starts; an array's are known now,
     // a stream's are loaded as lines name them.
-    pool.configure({
+    const setup: WorkerOptions = {
       force: options.force ?? false,
       fsync: options.fsync ?? false,
       algorithms: source.keys ? algorithmsOf(source, target) : [],
@@ -429,8 +459,14 @@ async function runBatch(
       target: target.id,
       ...(options.envelope?.generator === undefined ? {} : { generator: options.envelope.generator }),
       ...(options.surface === undefined ? {} : { surface: options.surface }),
-    });
-    if (source.keys && source.keys.length > 0) pool.setKeys(source.keys);
+    };
+    pool.configure(setup);
+    const keys = source.keys ?? [];
+    if (keys.length > 0) pool.setKeys(keys);
+    // The token lane: the entries of keys in a token, on this thread (whose opener they need), one at a time.
+    const tokens: JobRunner | undefined = options.openSealed ? createJobRunner(setup, false, options.openSealed) : undefined;
+    const lane = async (phase: Phase, job: JobItem): Promise<JobOutcome> =>
+      (await runChunk(tokens!, phase, [job], keys, () => state.stopped))[0]!;
     const chunkSize = Math.max(1, Math.min(64, Math.ceil(n / (pool.threads * 8))));
     const heldBy = new Map<number, number>(); // entry index → the worker holding its result
     const paths = new _PathIndex(n);
@@ -443,7 +479,7 @@ async function runBatch(
     /** The entry as a job, or what is wrong with its shape. */
     const toJob = (item: Extract<SourceItem, { entry: BatchEntry }>): JobItem | KmsWrapError => {
       const e = item.entry;
-      const shape = shapeProblem(e, target);
+      const shape = shapeProblem(e, target, tokens !== undefined);
       if (shape) return new KmsWrapError(ERROR_CODES.MANIFEST_INVALID, shape);
       let targetOptions: Record<string, string>;
       try {
@@ -458,9 +494,11 @@ async function runBatch(
           : typeof e.publicKey === 'string'
             ? { path: resolvePath(cwd, e.publicKey), kind: 'publicKey' }
             : item.key!;
+      const sealed = typeof e.material === 'string' && isTokenMaterial(e.material);
       return {
         index: item.index,
-        material: typeof e.material === 'string' ? resolvePath(cwd, e.material) : e.material,
+        material: typeof e.material !== 'string' ? e.material : sealed ? e.material.trim() : resolvePath(cwd, e.material),
+        ...(sealed ? { sealed } : {}),
         key,
         algorithm: e.algorithm ?? target.defaultAlgorithm!,
         output: resolvePath(cwd, e.output),
@@ -474,14 +512,15 @@ async function runBatch(
     let progress = { phase: (checking ? 'check' : 'wrap') as Phase, total: n, done: 0, failed: 0 };
     const report = () => options.onProgress?.({ ...progress, failed: failed.size });
     if (checking) report();
-    pool.onOutcomes((outcomes, worker) => {
+    const checked = (outcomes: readonly JobOutcome[], worker: number) => {
       for (const o of outcomes) {
         if (o.status === 'failed') fail(o.index, new KmsWrapError(o.code as ErrorCode, o.message), '', 'check');
-        else if (o.status === 'checked' && o.held && worker >= 0) heldBy.set(o.index, worker);
+        else if (o.status === 'checked' && o.held && (worker >= 0 || worker === TOKEN_LANE)) heldBy.set(o.index, worker);
         if (o.status !== 'skipped') progress.done++;
       }
       report();
-    });
+    };
+    pool.onOutcomes(checked);
     const send = sender(pool, 'check', chunkSize);
     for await (const item of source.items()) {
       if (state.stopped) break;
@@ -498,7 +537,9 @@ async function runBatch(
       }
       paths.note(job);
       shared.note(job);
-      if (checking) await send(job);
+      if (!checking) continue;
+      if (job.sealed) checked([await lane('check', job)], TOKEN_LANE);
+      else await send(job);
     }
     await send.flush();
     if (!state.stopped && options.onWarning) for (const w of shared.warnings(label)) options.onWarning(w);
@@ -531,7 +572,7 @@ async function runBatch(
       }
     };
     const redo = new Set<number>(); // held by a thread that is gone: done again from the source
-    pool.onOutcomes((outcomes) => {
+    const take = (outcomes: readonly JobOutcome[]) => {
       for (const o of outcomes) {
         if (o.status === 'unheld') {
           redo.add(o.index);
@@ -549,7 +590,8 @@ async function runBatch(
       }
       deliver();
       wrapReport();
-    });
+    };
+    pool.onOutcomes(take);
     const wrap = sender(pool, 'wrap', chunkSize);
     const allHeld = heldBy.size === n - failed.size;
     if (allHeld) {
@@ -559,7 +601,10 @@ async function runBatch(
       for (const index of [...heldBy.keys()].sort((a, b) => a - b)) {
         if (state.stopped) break;
         order.set(index, placed++);
-        await wrap({ index, heldOnly: true, material: '', key: 0, algorithm: '', output: '' }, heldBy.get(index));
+        const job: JobItem = { index, heldOnly: true, material: '', key: 0, algorithm: '', output: '' };
+        const holder = heldBy.get(index);
+        if (holder === TOKEN_LANE) take([await lane('wrap', job)]);
+        else await wrap(job, holder);
       }
       await wrap.flush();
       // Results wait in order for none of the redone ones.
@@ -574,7 +619,8 @@ async function runBatch(
         const job = toJob(item) as JobItem;
         order.set(item.index, placed++);
         jobs.set(item.index, job.output);
-        await wrap(job, allHeld ? undefined : heldBy.get(item.index));
+        if (job.sealed) take([await lane('wrap', job)]);
+        else await wrap(job, allHeld ? undefined : heldBy.get(item.index));
       }
     }
     await wrap.flush();
@@ -586,6 +632,9 @@ async function runBatch(
     await pool.close();
   }
 }
+
+/** heldBy's holder for a result the token lane holds (the pool's threads are 0 and up; -1 is none). */
+const TOKEN_LANE = -2;
 
 /** The algorithm ids an array's entries name, or the target's default (their plugins load as the workers start). */
 function algorithmsOf(source: Source, target: Target): string[] {
@@ -692,7 +741,7 @@ export class _PathIndex {
     const k = this.size++;
     this.index[k] = job.index;
     this.hashes[3 * k] = pathHash(job.output);
-    this.hashes[3 * k + 1] = typeof job.material === 'string' ? pathHash(job.material) : 0;
+    this.hashes[3 * k + 1] = typeof job.material === 'string' && !job.sealed ? pathHash(job.material) : 0;
     this.hashes[3 * k + 2] = typeof job.key !== 'number' ? pathHash(job.key.path) : 0;
   }
 
@@ -746,7 +795,7 @@ export class _PathIndex {
       if (!('entry' in item) || !suspects.has(item.index)) continue;
       const job = toJob(item);
       if (job instanceof KmsWrapError) continue;
-      if (typeof job.material === 'string') own(job.material, job.index, 'the key material');
+      if (typeof job.material === 'string' && !job.sealed) own(job.material, job.index, 'the key material');
       if (typeof job.key !== 'number')
         own(job.key.path, job.index, job.key.kind === 'parameters' ? 'the import parameters' : 'the wrapping public key');
       const list = byOutput.get(job.output);
@@ -814,14 +863,14 @@ function toResult(o: JobOutcome, output: string): BatchEntryResult | undefined {
   }
 }
 
-function shapeProblem(e: BatchEntry, target: Target): string | undefined {
+/** `sealed`: the batch can open keys in a token (BatchOptions.openSealed); without it a URI as the material is refused by name. */
+function shapeProblem(e: BatchEntry, target: Target, sealed: boolean): string | undefined {
   if (typeof e !== 'object' || e === null)
     return 'an entry is not an object — give { material, publicKey or parameters, algorithm, output }';
   const material = e.material as unknown;
   if (!(material instanceof Uint8Array) && (typeof material !== 'string' || material === ''))
     return 'the entry has no material — give the key material file';
-  const token = typeof material === 'string' ? tokenMaterialProblem(material) : undefined;
-  if (token) return token;
+  if (!sealed && typeof material === 'string' && isTokenMaterial(material)) return tokenMaterialProblem(material);
   if (target !== AWS_KMS) {
     // GetParametersForImport and the China Regions are AWS KMS's.
     if (e.parameters !== undefined)

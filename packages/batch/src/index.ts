@@ -10,6 +10,8 @@ export type {
   BatchWarning,
   BatchWorkers,
   ManifestBatchOptions,
+  SealedKeyHandle,
+  SealedOpener,
 } from './batch.js';
 export { parseBatchManifest, readBatchManifest, streamBatchManifest } from './batch-manifest.js';
 export type { BatchManifest, ManifestLine, ManifestOptions, ManifestProblem, StreamedManifest } from './batch-manifest.js';

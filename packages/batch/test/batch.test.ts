@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES, createWrapper, parseWrappingPublicKey, type KmsWrapError, type WrappingPublicKey } from '@kms-wrap/core';
+import { ERROR_CODES, KmsWrapError, createWrapper, parseWrappingPublicKey, type WrappingPublicKey } from '@kms-wrap/core';
 import { algorithms as kwAlgorithms } from '@kms-wrap/rsa-aes-key-wrap';
 import { algorithms as oaepAlgorithms } from '@kms-wrap/rsaes-oaep';
 import { createNodeCryptoProvider } from '@kms-wrap/node';
@@ -25,6 +25,7 @@ import {
   type BatchEntry,
   type BatchEntryResult,
   type BatchSummary,
+  type SealedOpener,
 } from '../dist/index.js';
 // Internal: the pool under wrapBatch, to drive its check-then-wrap hand-over with a small budget.
 import { createPool } from '../dist/batch-pool.js';
@@ -192,12 +193,15 @@ describe('wrapBatch: mixed entries', () => {
     expect((await wrapBatch([])).total).toBe(0);
   });
 
-  it('refuses a key in a PKCS#11 token by name (batch opens no token), without reading it as a file', async () => {
+  it('without an opener, refuses a key in a PKCS#11 token by name, without reading it as a file', async () => {
     const d = fresh();
-    const s = await wrapBatch([{ ...good(d, 'a.bin'), material: 'pkcs11:token=prod;object=aes-1;type=secret-key' }]);
+    const s = await wrapBatch([{ ...good(d, 'a.bin'), material: 'pkcs11:token=prod;object=aes-1;type=secret-key' }], { strict: true });
     const failed = s.results.find((r) => r.status === 'failed');
     expect(failed?.error?.code).toBe(ERROR_CODES.MANIFEST_INVALID);
-    expect(failed?.error?.message).toMatch(/pkcs11:token=prod;\.\.\.\) is wrapped by its token.*kms-wrap wrap --material URI/);
+    expect(failed?.error?.message).toMatch(
+      /pkcs11:token=prod;\.\.\.\) is wrapped by its token, and this batch was given no way to open one — pass openSealed/,
+    );
+    expect(readdirSync(join(d, 'out'))).toEqual([]);
   });
 });
 
@@ -602,13 +606,15 @@ describe('parseBatchManifest', () => {
     expect(say(9)).toMatch(/"material" must be a non-empty string/);
   });
 
-  it('a PKCS#11 URI as the material is refused by name, not resolved as a path', () => {
+  it('a PKCS#11 URI as the material is kept as given, not resolved as a path (the batch opens it, or refuses it)', () => {
     const m = parseBatchManifest(
-      '{"material": "pkcs11:token=prod;object=k", "publicKey": "p", "algorithm": "RSAES_OAEP_SHA_1", "output": "o"}',
+      '{"material": " pkcs11:token=prod;object=k", "publicKey": "p", "algorithm": "RSAES_OAEP_SHA_1", "output": "o"}',
       '/base',
     );
-    expect(m.entries).toEqual([]);
-    expect(m.problems[0]!.error.message).toMatch(/^a key in a PKCS#11 token \(pkcs11:token=prod;\.\.\.\) is wrapped by its token/);
+    expect(m.problems).toEqual([]);
+    expect(m.entries).toEqual([
+      { material: 'pkcs11:token=prod;object=k', publicKey: '/base/p', algorithm: 'RSAES_OAEP_SHA_1', output: '/base/o' },
+    ]);
   });
 });
 
@@ -821,5 +827,193 @@ describe('wrapBatch for AWS KMS with parameters: the import token beside each ou
     expect(e.message).toMatch(/a\.ImportToken\.bin exists and holds another import token — .*set force: true to replace it$/);
     expect(e.message).not.toContain('--force');
     expect(existsSync(join(d, 'out', 'a.bin'))).toBe(false);
+  });
+});
+
+/**
+ * A stand-in for @kms-wrap/pkcs11's openTokenKey (which the batch package does not depend on):
+ * keys by object name, the token's wrap done by the engine on bytes only it holds, a limit of
+ * its own (an algorithm it refuses), and every open, wrap and close counted.
+ */
+function fakeToken(keys: Record<string, { keySpec: string; bytes: Uint8Array }>, o: { refuses?: string; pin?: 'wrong' } = {}) {
+  const log = { opened: [] as [string, number][], sealed: 0, closed: 0 };
+  const open: SealedOpener = async (uri, index) => {
+    log.opened.push([uri, index]);
+    if (o.pin === 'wrong')
+      throw new KmsWrapError(ERROR_CODES.TOKEN_PIN, "token 'prod' refused the PIN (CKR_PIN_INCORRECT) — check the PIN");
+    const key = keys[/object=([^;]+)/.exec(uri)?.[1] ?? ''];
+    if (!key) throw new KmsWrapError(ERROR_CODES.TOKEN_NOT_FOUND, 'no such object in the token — name one that is there');
+    return {
+      material: { keySpec: key.keySpec, length: key.bytes.length },
+      async seal(plan) {
+        if (plan.algorithm.id === o.refuses)
+          throw new KmsWrapError(ERROR_CODES.TOKEN_UNSUPPORTED, `this token cannot make ${o.refuses} — use RSAES_OAEP_SHA_1`);
+        log.sealed++;
+        const r = await verifier.wrap({
+          material: key.bytes,
+          keySpec: key.keySpec,
+          wrappingPublicKey: plan.wrappingKey,
+          algorithm: plan.algorithm.id,
+        });
+        return r.ciphertext;
+      },
+      close() {
+        log.closed++;
+      },
+    };
+  };
+  return { open, log };
+}
+
+describe('keys in a PKCS#11 token (BatchOptions.openSealed)', () => {
+  const hmac = new Uint8Array(randomBytes(32));
+  const token = (o: { refuses?: string; pin?: 'wrong' } = {}) =>
+    fakeToken({ 'aes-1': { keySpec: 'SYMMETRIC_DEFAULT', bytes: symmetric }, 'hmac-1': { keySpec: 'HMAC_256', bytes: hmac } }, o);
+  const tokenLine = (object: string, output: string, over: Record<string, string> = {}) =>
+    JSON.stringify({
+      material: `pkcs11:token=prod;object=${object}`,
+      publicKey: '../WrappingPublicKey.bin',
+      algorithm: 'RSAES_OAEP_SHA_1',
+      output,
+      ...over,
+    });
+  const fileLine = (output: string) =>
+    JSON.stringify({ material: '../rsa.der', publicKey: '../WrappingPublicKey.bin', algorithm: 'RSA_AES_KEY_WRAP_SHA_256', output });
+  const manifest = (d: string, rows: string[]) => {
+    writeFileSync(join(d, 'm.jsonl'), `${rows.join('\n')}\n`);
+    return streamBatchManifest(join(d, 'm.jsonl'));
+  };
+
+  it('a manifest of file and token lines: each token line opened once (its wrap held from the checks), closed, results in line order', async () => {
+    const d = fresh();
+    const t = token();
+    const seen: [number, string, string | undefined][] = [];
+    const totals = await wrapManifest(
+      await manifest(d, [
+        fileLine('out/f.bin'),
+        tokenLine('aes-1', 'out/a.bin'),
+        tokenLine('hmac-1', 'out/h.bin', { algorithm: 'RSAES_OAEP_SHA_256' }),
+      ]),
+      {
+        workers: startBatchWorkers({ concurrency: 2, mainThread: true }),
+        openSealed: t.open,
+        onResult: (r, phase) => {
+          if (phase === 'wrap') seen.push([r.index, r.status, r.status === 'wrapped' ? r.keySpec : undefined]);
+        },
+      },
+    );
+    expect(totals).toMatchObject({ total: 3, wrapped: 3, failed: 0, refused: false });
+    expect(seen).toEqual([
+      [1, 'wrapped', 'RSA_2048'],
+      [2, 'wrapped', 'SYMMETRIC_DEFAULT'],
+      [3, 'wrapped', 'HMAC_256'],
+    ]);
+    expect(t.log.opened).toEqual([
+      ['pkcs11:token=prod;object=aes-1', 2],
+      ['pkcs11:token=prod;object=hmac-1', 3],
+    ]);
+    expect(t.log).toMatchObject({ sealed: 2, closed: 2 });
+    await expectUnwraps(join(d, 'out', 'f.bin'), 'RSA_AES_KEY_WRAP_SHA_256', rsaMaterial);
+    await expectUnwraps(join(d, 'out', 'a.bin'), 'RSAES_OAEP_SHA_1', symmetric);
+    await expectUnwraps(join(d, 'out', 'h.bin'), 'RSAES_OAEP_SHA_256', hmac);
+    expect(statSync(join(d, 'out', 'a.bin')).mode & 0o777).toBe(0o600);
+    expect(temporaries(join(d, 'out'))).toEqual([]);
+  });
+
+  it("the token's own limit, found by its wrap in the check phase, refuses the batch: nothing is written, every key closed", async () => {
+    const d = fresh();
+    const t = token({ refuses: 'RSAES_OAEP_SHA_256' });
+    const refused = new Map<number, KmsWrapError>();
+    const totals = await wrapManifest(
+      await manifest(d, [
+        fileLine('out/f.bin'),
+        tokenLine('aes-1', 'out/a.bin'),
+        tokenLine('hmac-1', 'out/h.bin', { algorithm: 'RSAES_OAEP_SHA_256' }),
+      ]),
+      { concurrency: 1, openSealed: t.open, onResult: (r) => r.status === 'failed' && refused.set(r.index, r.error) },
+    );
+    expect(totals).toMatchObject({ refused: true, wrapped: 0, failed: 1 });
+    expect([...refused.keys()]).toEqual([3]);
+    expect(refused.get(3)).toMatchObject({ code: ERROR_CODES.TOKEN_UNSUPPORTED, message: expect.stringMatching(/use RSAES_OAEP_SHA_1$/) });
+    expect(t.log).toMatchObject({ sealed: 1, closed: 2 });
+    expect(readdirSync(join(d, 'out'))).toEqual([]);
+  });
+
+  it("a line's output is checked before its key is opened, the engine's rules before the token wraps; an opener's refusal is the line's", async () => {
+    const d = fresh();
+    const t = token();
+    const refused = new Map<number, KmsWrapError>();
+    const totals = await wrapManifest(
+      await manifest(d, [
+        tokenLine('aes-1', 'missing/a.bin'), // no such folder: refused, the token not asked
+        tokenLine('hmac-1', 'out/h.bin', { keySpec: 'HMAC_384' }), // the key says HMAC_256: the engine refuses, the token does not wrap
+        tokenLine('nope', 'out/n.bin'),
+      ]),
+      { concurrency: 1, openSealed: t.open, onResult: (r) => r.status === 'failed' && refused.set(r.index, r.error) },
+    );
+    expect(totals).toMatchObject({ refused: true, wrapped: 0, failed: 3 });
+    expect(refused.get(1)).toMatchObject({ code: ERROR_CODES.FILE_UNWRITABLE });
+    expect(refused.get(2)).toMatchObject({ code: ERROR_CODES.KEY_SPEC_MISMATCH });
+    expect(refused.get(3)).toMatchObject({ code: ERROR_CODES.TOKEN_NOT_FOUND });
+    expect(t.log.opened.map(([, line]) => line)).toEqual([2, 3]);
+    expect(t.log).toMatchObject({ sealed: 0, closed: 1 });
+    const wrong = token({ pin: 'wrong' });
+    const w = await wrapManifest(await manifest(d, [fileLine('out/f.bin'), tokenLine('aes-1', 'out/a.bin')]), {
+      concurrency: 1,
+      openSealed: wrong.open,
+    });
+    expect(w).toMatchObject({ refused: true, wrapped: 0, failed: 1 });
+    expect(readdirSync(join(d, 'out'))).toEqual([]);
+  });
+
+  it('past the hold budget a token line is wrapped in the checks (for its limits), dropped, and opened again to be written', async () => {
+    const d = fresh();
+    const t = token();
+    const before = _tuning.holdBytes;
+    _tuning.holdBytes = 1; // one result held a thread
+    try {
+      const totals = await wrapManifest(
+        await manifest(d, [tokenLine('aes-1', 'out/a.bin'), fileLine('out/f.bin'), tokenLine('hmac-1', 'out/h.bin')]),
+        { concurrency: 1, openSealed: t.open },
+      );
+      expect(totals).toMatchObject({ wrapped: 3, failed: 0 });
+    } finally {
+      _tuning.holdBytes = before;
+    }
+    expect(t.log.opened.map(([, line]) => line)).toEqual([1, 3, 3]);
+    expect(t.log).toMatchObject({ sealed: 3, closed: 3 });
+    await expectUnwraps(join(d, 'out', 'a.bin'), 'RSAES_OAEP_SHA_1', symmetric);
+    await expectUnwraps(join(d, 'out', 'h.bin'), 'RSAES_OAEP_SHA_1', hmac);
+    await expectUnwraps(join(d, 'out', 'f.bin'), 'RSA_AES_KEY_WRAP_SHA_256', rsaMaterial);
+  });
+
+  it('wrapBatch (not strict) and checkBatch; AWS KMS parameters give the import token and the command', async () => {
+    const d = fresh();
+    const t = token();
+    writeFileSync(
+      join(d, 'p.json'),
+      JSON.stringify({
+        KeyId: 'arn:aws:kms:us-east-1:111122223333:key/k1',
+        ImportToken: Buffer.from('an import token').toString('base64'),
+        PublicKey: Buffer.from(publicKeyDer).toString('base64'),
+        ParametersValidTo: Date.now() / 1000 + 86_400,
+      }),
+    );
+    const entry: BatchEntry = {
+      material: 'pkcs11:token=prod;object=aes-1',
+      parameters: join(d, 'p.json'),
+      algorithm: 'RSAES_OAEP_SHA_1',
+      output: join(d, 'out', 'a.bin'),
+    };
+    expect(await checkBatch([entry], { concurrency: 1, openSealed: t.open })).toEqual([]);
+    expect(readdirSync(join(d, 'out'))).toEqual([]);
+    const s = await wrapBatch([entry], { concurrency: 1, openSealed: t.open });
+    expect(byStatus(s).wrapped).toEqual([0]);
+    const r = s.results[0] as Extract<BatchEntryResult, { status: 'wrapped' }>;
+    expect(r.importToken).toBe(join(d, 'out', 'a.ImportToken.bin'));
+    expect(r.nextCommand).toContain('aws kms import-key-material --key-id arn:aws:kms:us-east-1:111122223333:key/k1');
+    expect(readFileSync(r.importToken!, 'utf8')).toBe('an import token');
+    await expectUnwraps(join(d, 'out', 'a.bin'), 'RSAES_OAEP_SHA_1', symmetric);
+    expect(t.log).toMatchObject({ sealed: 2, closed: 2 });
   });
 });

@@ -225,6 +225,7 @@ Options:
   --json                print one JSON object on stdout (every combination and its outcome)
 `,
   batch: `Usage: kms-wrap batch MANIFEST [--target aws|gcp|azure|vault] [--concurrency N] [--force] [--fsync] [--check] [--json]
+                      [--pkcs11-module FILE] [--pin-file FILE]
 
 Wraps many key materials at once, on all cores. MANIFEST is JSON Lines, one wrap a line,
 paths relative to the manifest's folder:
@@ -234,6 +235,15 @@ paths relative to the manifest's folder:
 
 Fields: material, publicKey or parameters (GetParametersForImport JSON, or the console's
 zip or its unzipped folder), algorithm, output; keySpec and region ("china") as for kms-wrap wrap.
+
+A line's material may be a key in a PKCS#11 token, by its URI, which the token wraps:
+
+  {"material": "pkcs11:token=prod;object=aes-1", "parameters": "params.json", "algorithm": "RSAES_OAEP_SHA_1", "output": "out/k.bin"}
+
+Such lines are opened and wrapped on the main thread, one at a time, with every check a
+file's line has (the token's own limits, found by its wrap, among them). The token's PIN is
+asked once a run (--pin-file, KMS_WRAP_PKCS11_PIN, or the terminal), and a PIN the token
+refuses is tried once: that token's other lines are refused untried.
 
 --target gcp|azure|vault wraps every line for Google Cloud KMS, Azure Key Vault or Vault
 transit, as kms-wrap wrap --target does: the target's rules judge each line, each output is
@@ -283,7 +293,7 @@ Options:
                         gcp: --key-name, --keyring, --location, --import-job, --key-algorithm;
                         azure: --kek-id, --vault-name, --hsm-name, --key-name;
                         vault: --key-name, --mount
-`,
+${PKCS11_OPTIONS}`,
   completion: `Usage: kms-wrap completion bash|zsh|fish
 
 Prints a script that completes kms-wrap's commands, options, key specs, algorithms, targets and

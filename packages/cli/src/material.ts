@@ -8,7 +8,7 @@ import { sealedMaterialInfo } from '@kms-wrap/core/internal';
 import type { TokenKeyHandle } from '@kms-wrap/pkcs11';
 import { readInput } from './input.js';
 import { SURFACE } from './io.js';
-import { isPkcs11Uri, loadPkcs11, openInRun, tokenOptions, type TokenFlags } from './pkcs11.js';
+import { isPkcs11Uri, openTokenKey, type TokenFlags } from './pkcs11.js';
 
 export interface LoadedMaterial {
   readonly bytes: Uint8Array;
@@ -37,11 +37,7 @@ export async function loadMaterial(
 }
 
 async function openTokenMaterial(uri: string, options: { keySpec?: string; region: Region; pkcs11?: TokenFlags }): Promise<TokenMaterial> {
-  const api = await loadPkcs11();
-  const flags = options.pkcs11 ?? {};
-  const t = api.parsePkcs11Uri(uri, { surface: 'command-line' }).token;
-  const label = JSON.stringify([t.label, t.manufacturer, t.model, t.serial]);
-  const token = await openInRun(flags.run, label, () => api.openTokenKey({ uri, ...tokenOptions(uri, flags, api) }));
+  const token = await openTokenKey(uri, options.pkcs11 ?? {});
   try {
     const info = sealedMaterialInfo(token.material, {
       surface: SURFACE,

@@ -1,6 +1,6 @@
 /**
  * Key material in a PKCS#11 token, named by an RFC 7512 URI where a material file is taken
- * (wrap --material, import --material, batch manifests, inspect, keygen --pkcs11). The work is
+ * (wrap --material, import --material and batch manifests, inspect, keygen --pkcs11). The work is
  * @kms-wrap/pkcs11's, an optional peer (like @aws-sdk/client-kms): a clear refusal when it is not
  * installed. The module comes from --pkcs11-module, KMS_WRAP_PKCS11_MODULE or the URI's
  * module-path; the PIN from --pin-file, KMS_WRAP_PKCS11_PIN, or a prompt on a terminal — never
@@ -8,6 +8,7 @@
  */
 import { ERROR_CODES, KmsWrapError, isKmsWrapError } from '@kms-wrap/core';
 import { importOptional } from '@kms-wrap/core/internal';
+import type { TokenKeyHandle } from '@kms-wrap/pkcs11';
 import { readInputFile } from '@kms-wrap/node';
 import { resolve } from 'node:path';
 import { str, type Options, type Parsed } from './args.js';
@@ -52,18 +53,36 @@ export interface TokenFlags {
 export interface TokenRun {
   readonly pins: Map<string, Promise<string>>;
   readonly firsts: Map<string, { readonly done: Promise<void>; refused?: KmsWrapError }>;
+  /** The first handle of each token, closed by endTokenRun: see openInRun. */
+  readonly held: (() => void)[];
 }
 
 export function tokenRun(): TokenRun {
-  return { pins: new Map(), firsts: new Map() };
+  return { pins: new Map(), firsts: new Map(), held: [] };
 }
 
-/** Opens a token key (open), the first of its token in the run alone; a refused PIN refuses the rest. */
-export async function openInRun<T>(run: TokenRun | undefined, tokenLabel: string, open: () => Promise<T>): Promise<T> {
+/** Closes what the run holds open; the run's later openings are closed by their callers. */
+export function endTokenRun(run: TokenRun | undefined): void {
+  for (const close of run?.held.splice(0) ?? []) close();
+}
+
+/**
+ * Opens a token key (open), the first of its token in the run alone; a refused PIN refuses the
+ * rest. The first handle stays open until endTokenRun (its close is the run's): its session keeps
+ * the module initialised and the user logged in, so the run logs in to each token once.
+ */
+export async function openInRun<T extends { close(): void }>(
+  run: TokenRun | undefined,
+  tokenLabel: string,
+  open: () => Promise<T>,
+): Promise<T> {
   if (!run) return open();
   const first = run.firsts.get(tokenLabel);
   if (first === undefined) {
-    const opening = open();
+    const opening = open().then((handle) => {
+      run.held.push(() => handle.close());
+      return { ...handle, close: () => undefined };
+    });
     const entry: { done: Promise<void>; refused?: KmsWrapError } = {
       done: opening.then(
         () => undefined,
@@ -78,6 +97,14 @@ export async function openInRun<T>(run: TokenRun | undefined, tokenLabel: string
   await first.done;
   if (first.refused) throw first.refused;
   return open();
+}
+
+/** Opens the key a URI names, in its token: the module and PIN from the flags, the first opening of its token in the run alone. */
+export async function openTokenKey(uri: string, flags: TokenFlags): Promise<TokenKeyHandle> {
+  const api = await loadPkcs11();
+  const t = api.parsePkcs11Uri(uri, { surface: 'command-line' }).token;
+  const label = JSON.stringify([t.label, t.manufacturer, t.model, t.serial]);
+  return openInRun(flags.run, label, () => api.openTokenKey({ uri, ...tokenOptions(uri, flags, api) }));
 }
 
 export function tokenFlags(p: Parsed, cwd: string): TokenFlags {

@@ -150,6 +150,7 @@ export function openssl(args: readonly string[], input?: Uint8Array): Promise<Bu
       if (error) reject(new Error(`openssl ${args.join(' ')} failed: ${stderr.toString('utf8')}`));
       else resolve(stdout);
     });
+    child.stdin!.on('error', () => {}); // openssl may exit before reading: its exit status is the result
     if (input) child.stdin!.end(Buffer.from(input));
     else child.stdin!.end();
   });

@@ -7,12 +7,24 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FakeKms } from '../../aws/test/fake-kms.js';
 import { createSoftHsm, filesHold, opensslUnwrap, wrappingKeyPair, type OpensslKey, type SoftHsm } from '../../pkcs11/test/softhsm.js';
-import { BIN, PACKAGE_DIR, Scratch, expectRefusal, listing, parseOneJson, run, type Run } from './helpers.js';
+import {
+  BIN,
+  KEY_ARN,
+  PACKAGE_DIR,
+  Scratch,
+  epochSeconds,
+  expectRefusal,
+  listing,
+  parametersJson,
+  parseOneJson,
+  run,
+  type Run,
+} from './helpers.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 180_000 });
 
@@ -210,15 +222,85 @@ describe('kms-wrap wrap --material pkcs11:...', () => {
 });
 
 describe('kms-wrap batch', () => {
-  it('a manifest line whose material is a pkcs11: URI is refused by name (batch opens no token); nothing is wrapped', async () => {
+  it('a manifest of a file line and two pkcs11: lines (one with parameters): a wrong PIN tried once; SHA-256 refused naming SoftHSM 2.6; then OpenSSL unwraps each output', async () => {
     const cwd = await scratch.fresh('batch');
-    const line = { material: uri('aes-1'), publicKey: join(keys, 'rsa2048.der'), algorithm: 'RSAES_OAEP_SHA_1', output: 'o.bin' };
-    await writeFile(join(cwd, 'm.jsonl'), `${JSON.stringify(line)}\n`);
-    const r = await kmsWrap(['batch', 'm.jsonl'], cwd);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('line 1: a key in a PKCS#11 token (pkcs11:token=cli-test;...) is wrapped by its token');
-    expect(r.stderr).toContain('kms-wrap wrap --material URI');
-    expect(await listing(cwd)).toEqual(['m.jsonl']);
+    await mkdir(join(cwd, 'out'));
+    const fileKey = randomBytes(32);
+    await writeFile(join(cwd, 'file.bin'), fileKey);
+    const importToken = randomBytes(64);
+    await writeFile(
+      join(cwd, 'params.json'),
+      parametersJson({ keyId: KEY_ARN, importToken, spki: rsa3072.spki, validTo: epochSeconds(Date.now() + 86_400_000) }),
+    );
+    const rows = [
+      {
+        material: 'file.bin',
+        keySpec: 'SYMMETRIC_DEFAULT',
+        publicKey: join(keys, 'rsa2048.der'),
+        algorithm: 'RSAES_OAEP_SHA_256',
+        output: 'out/file.bin',
+      },
+      { material: uri('aes-1'), publicKey: join(keys, 'rsa2048.der'), algorithm: 'RSAES_OAEP_SHA_1', output: 'out/aes.bin' },
+      { material: uri('hmac-1'), parameters: 'params.json', algorithm: 'RSAES_OAEP_SHA_1', output: 'out/hmac.bin' },
+    ];
+    await writeFile(join(cwd, 'm.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+    // A wrong PIN, through OpenSC's PKCS#11 spy: one C_Login for both token lines, both refused
+    // in the same words (one stderr line), and nothing written, the file line's output included.
+    const spyLog = join(cwd, '..', 'batch-spy.log');
+    const wrong = await kmsWrap(['batch', 'm.jsonl'], cwd, {
+      KMS_WRAP_PKCS11_PIN: '00000000',
+      KMS_WRAP_PKCS11_MODULE: PKCS11_SPY,
+      PKCS11SPY: hsm.module,
+      PKCS11SPY_OUTPUT: spyLog,
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^kms-wrap: ERR_TOKEN_PIN: lines 2-3: token 'cli-test' refused the PIN \(CKR_PIN_INCORRECT\)/m);
+    expect(wrong.stderr).toContain('2 of 3 manifest lines are refused');
+    expect(wrong.stderr).not.toContain('00000000');
+    const spied = await readFile(spyLog, 'utf8');
+    expect(spied.match(/ C_Login\n/g)).toHaveLength(1);
+    expect(await listing(join(cwd, 'out'))).toEqual([]);
+
+    // The token's own limit, found before anything is written: SoftHSM 2.6 wraps OAEP with SHA-1 only.
+    await writeFile(
+      join(cwd, 'sha256.jsonl'),
+      [rows[0], { ...rows[1], algorithm: 'RSAES_OAEP_SHA_256' }].map((r) => JSON.stringify(r)).join('\n') + '\n',
+    );
+    const sha256 = await kmsWrap(['batch', 'sha256.jsonl'], cwd);
+    expect(sha256.code).toBe(1);
+    expect(sha256.stderr).toMatch(/^kms-wrap: ERR_TOKEN_UNSUPPORTED: line 2: .*SoftHSM 2\.6.*only with SHA-1.*use RSAES_OAEP_SHA_1/m);
+    expect(await listing(join(cwd, 'out'))).toEqual([]);
+
+    // The PIN from --pin-file: every line wrapped, the token doing its two; the parameters' line
+    // gets its import token beside its output and its aws kms import-key-material command.
+    const pinFile = join(cwd, '..', 'batch.pin');
+    await writeFile(pinFile, `${hsm.pin}\n`, { mode: 0o600 });
+    const r = await kmsWrap(['batch', 'm.jsonl', '--pin-file', pinFile], cwd, { KMS_WRAP_PKCS11_PIN: '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^3 of 3 wrapped in /m);
+    expect(r.stdout).toContain('  # line 3\n');
+    expect(r.stdout).toContain(
+      `aws kms import-key-material --key-id ${KEY_ARN} --encrypted-key-material fileb://${join(cwd, 'out/hmac.bin')} --import-token fileb://${join(cwd, 'out/hmac.ImportToken.bin')}`,
+    );
+    expect(await listing(join(cwd, 'out'))).toEqual(['aes.bin', 'file.bin', 'hmac.ImportToken.bin', 'hmac.bin']);
+    expect(await readFile(join(cwd, 'out/hmac.ImportToken.bin'))).toEqual(importToken);
+    expect(await opensslUnwrap(await readFile(join(cwd, 'out/file.bin')), 'RSAES_OAEP_SHA_256', rsa2048)).toEqual(fileKey);
+    expect(await opensslUnwrap(await readFile(join(cwd, 'out/aes.bin')), 'RSAES_OAEP_SHA_1', rsa2048)).toEqual(aes);
+    const hmacOut = await readFile(join(cwd, 'out/hmac.bin'));
+    expect(hmacOut.length).toBe(384); // under the parameters' RSA_3072 key
+    expect(await opensslUnwrap(hmacOut, 'RSAES_OAEP_SHA_1', rsa3072)).toEqual(hmac256);
+
+    // --json: each token line's result as a file line's; the PIN in no file written.
+    const j = await kmsWrap(['batch', 'm.jsonl', '--json', '--force'], cwd);
+    expect(j.code, j.stderr).toBe(0);
+    const results = (parseOneJson(j.stdout)['results'] as Record<string, unknown>[]).map((x) => [x['line'], x['status'], x['keySpec']]);
+    expect(results).toEqual([
+      [1, 'wrapped', 'SYMMETRIC_DEFAULT'],
+      [2, 'wrapped', 'SYMMETRIC_DEFAULT'],
+      [3, 'wrapped', 'HMAC_256'],
+    ]);
+    expect(await filesHold(cwd, hsm.pin)).toEqual([]);
   });
 });
 
@@ -475,8 +557,19 @@ describe('kms-wrap import --material pkcs11:... (the fake KMS endpoint)', () => 
     expect(a.material).toBeUndefined();
 
     // The right PIN: every line imported, the token doing each wrap; KMS holds the known bytes.
-    const r = await kmsWrap([...args, '--json'], cwd, env);
+    // One login for the run: the first opening's session is held until the run ends.
+    const spyRight = join(cwd, 'spy-right.log');
+    const r = await kmsWrap([...args, '--json'], cwd, {
+      ...env,
+      KMS_WRAP_PKCS11_MODULE: PKCS11_SPY,
+      PKCS11SPY: hsm.module,
+      PKCS11SPY_OUTPUT: spyRight,
+    });
     expect(r.code, r.stderr).toBe(0);
+    const right = await readFile(spyRight, 'utf8');
+    expect(right.match(/ C_Login\n/g)).toHaveLength(1);
+    expect(right.match(/ C_WrapKey\n/g)).toHaveLength(3);
+    expect(right.match(/ C_Finalize\n/g)).toHaveLength(1);
     const out = r.stdout
       .trim()
       .split('\n')
@@ -488,7 +581,8 @@ describe('kms-wrap import --material pkcs11:... (the fake KMS endpoint)', () => 
     expect(created.origin).toBe('EXTERNAL');
     expect(created.material).toEqual(hmac256);
     expect(kms.aliases.get('eu-west-1/alias/from-the-hsm')).toBe(created.keyId);
-    // The journal records outcomes, never material or a PIN.
+    // The journal records outcomes, never material or a PIN (the spy's log, the test's own, has the PIN).
+    await rm(spyRight);
     expect(await filesHold(cwd, hsm.pin)).toEqual([]);
   });
 });

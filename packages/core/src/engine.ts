@@ -77,6 +77,15 @@ export interface SealedMaterial {
   readonly length: number | readonly [number, number];
 }
 
+/**
+ * Key material inside a PKCS#11 token (@kms-wrap/pkcs11's openTokenKey): known by key spec and
+ * length, wrapped by the token (`seal`) once the engine has judged the plan (Wrapper.wrapSealed).
+ */
+export interface SealedKeyMaterial {
+  readonly material: SealedMaterial;
+  seal(plan: WrapPlan, wrapper?: Pick<Wrapper, 'rules'>): Promise<Uint8Array>;
+}
+
 export interface SealedWrapRequest extends Omit<WrapRequest, 'material' | 'keySpec'> {
   readonly material: SealedMaterial;
   /** The key spec the caller expects (--key-spec): checked against the material's. */

@@ -18,6 +18,7 @@ export type {
   WrapResult,
   UnwrapRequest,
   SealedMaterial,
+  SealedKeyMaterial,
   SealedWrapRequest,
 } from './engine.js';
 export { AWS_KMS_RULES } from './rules.js';

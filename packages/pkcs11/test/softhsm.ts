@@ -147,6 +147,8 @@ export async function openssl(args: string[], input?: Uint8Array): Promise<Buffe
     const child = execFile('openssl', args, { encoding: 'buffer', maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
       err ? reject(new Error(`openssl ${args[0]}: ${stderr.toString()}`)) : resolve(stdout),
     );
+    // A command that reads no input may exit before the write: its EPIPE is not the result (the exit is).
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(input ?? Buffer.alloc(0));
   });
 }

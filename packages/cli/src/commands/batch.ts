@@ -6,7 +6,9 @@
  * is streamed (@kms-wrap/batch's wrapManifest): nothing is kept per line here but the refusals
  * and failures to report. --target gcp|azure|vault wraps for that target, as wrap --target
  * does: its rules judge each line, each output is its envelope, and its flags (--kek-id...)
- * give its options for every line (a line's own fields win).
+ * give its options for every line (a line's own fields win). A line's material may be a key in a
+ * PKCS#11 token (its pkcs11: URI): this thread opens it (--pkcs11-module, --pin-file; the PIN
+ * asked once a run, a refused PIN not tried again) and the token wraps it.
  */
 import { resolve } from 'node:path';
 import { AWS_KMS, ERROR_CODES, parseTarget, type KmsWrapError, type Target } from '@kms-wrap/core';
@@ -21,6 +23,7 @@ import {
 } from '@kms-wrap/batch';
 import { flag, parse, str, usageError } from '../args.js';
 import { SURFACE, json, line, note, warn, type Io } from '../io.js';
+import { PKCS11_FLAGS, endTokenRun, openTokenKey, tokenFlags, tokenRun } from '../pkcs11.js';
 import { TARGET_FLAGS, targetOptionValues } from '../target-flags.js';
 import { VERSION } from '../version.js';
 
@@ -40,6 +43,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       check: { type: 'boolean' },
       json: { type: 'boolean' },
       ...BATCH_TARGET_FLAGS,
+      ...PKCS11_FLAGS,
     },
     { min: 1, max: 1 },
   );
@@ -51,7 +55,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const targetOptions = targetOptionValues(p, target, 'batch');
   const asJson = flag(p, 'json');
   const checkOnly = flag(p, 'check');
-  const manifestPath = resolve(io.cwd ?? process.cwd(), p.positionals[0]!);
+  const cwd = io.cwd ?? process.cwd();
+  const manifestPath = resolve(cwd, p.positionals[0]!);
+  // Lines whose material is a key in a token: one run, so the PIN is asked once and a refused one tried once.
+  const pkcs11 = { ...tokenFlags(p, cwd), run: tokenRun() };
   // The threads start loading while this one reads the manifest.
   // This thread wraps too (a command line has nothing else for it to do): one worker fewer to start.
   const workers = startBatchWorkers({
@@ -111,6 +118,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         }
       },
       ...(io.now ? { now: io.now } : {}),
+      // The bar is off while a key is opened: the token's PIN may be asked for on the terminal.
+      openSealed: (uri) => bar.aside(() => openTokenKey(uri, pkcs11)),
       onResult(r, phase) {
         if (phase === 'check') {
           if (r.status === 'failed') problems.set(r.index, r.error);
@@ -122,6 +131,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       },
     });
   } finally {
+    endTokenRun(pkcs11.run);
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     io.stderr.write(bar.clear());
   }
@@ -295,14 +305,36 @@ export function lineRanges(lines: readonly number[]): string {
   return `${sorted.length === 1 ? 'line' : 'lines'} ${parts.join(', ')}`;
 }
 
+interface ProgressBar {
+  update(p: BatchProgress): void;
+  clear(): string;
+  /** Runs `f` with the bar cleared and not drawn (a prompt may be on the line). */
+  aside<T>(f: () => Promise<T>): Promise<T>;
+}
+
 /** A one-line bar on stderr when it is a terminal; nothing otherwise. */
-function progressBar(io: Io): { update: (p: BatchProgress) => void; clear: () => string } {
-  if (!io.stderr.isTTY || io.quiet) return { update: () => {}, clear: () => '' };
+function progressBar(io: Io): ProgressBar {
+  if (!io.stderr.isTTY || io.quiet) return { update: () => {}, clear: () => '', aside: (f) => f() };
   let started = performance.now();
   let phase = '';
   let last = 0;
   let shown = false;
+  let away = 0; // callers of aside under way
+  const clear = () => {
+    if (!shown) return '';
+    shown = false;
+    return '\r\x1b[2K';
+  };
   return {
+    async aside(f) {
+      away++;
+      io.stderr.write(clear());
+      try {
+        return await f();
+      } finally {
+        away--;
+      }
+    },
     update(p) {
       const now = performance.now();
       if (p.phase !== phase) {
@@ -310,7 +342,7 @@ function progressBar(io: Io): { update: (p: BatchProgress) => void; clear: () =>
         started = now;
         last = 0;
       }
-      if (now - last < 100 && p.done < p.total) return;
+      if (away > 0 || (now - last < 100 && p.done < p.total)) return;
       last = now;
       const width = 30;
       const filled = p.total === 0 ? width : Math.round((p.done / p.total) * width);
@@ -321,10 +353,6 @@ function progressBar(io: Io): { update: (p: BatchProgress) => void; clear: () =>
       );
       shown = true;
     },
-    clear() {
-      if (!shown) return '';
-      shown = false;
-      return '\r\x1b[2K';
-    },
+    clear,
   };
 }

@@ -26,7 +26,7 @@ import { loadKmsSdk, loadStandardAlgorithm, standardWrapper } from '@kms-wrap/no
 import { usageError } from '../args.js';
 import { SURFACE, line, note, progress, type Io } from '../io.js';
 import { loadMaterial } from '../material.js';
-import { tokenRun, type TokenFlags } from '../pkcs11.js';
+import { endTokenRun, tokenRun, type TokenFlags } from '../pkcs11.js';
 import { SIGNAL_EXIT_CODES } from '../signals.js';
 
 /** The longest manifest read (some 250,000 lines). */
@@ -114,11 +114,12 @@ export async function runManifest(o: ManifestRunOptions, io: Io): Promise<number
   let finished = 0;
   let failed = 0;
   let result: MigrationResult;
+  const tokens = tokenRun();
   try {
     result = await migrateKeys({
       surface: SURFACE,
       entries: manifest.entries,
-      loadMaterial: materialLoader(dirname(manifestPath), defaultRegion, { ...o.pkcs11, run: tokenRun() }),
+      loadMaterial: materialLoader(dirname(manifestPath), defaultRegion, { ...o.pkcs11, run: tokens }),
       clientFor,
       ...(defaultRegion ? { defaultRegion } : {}),
       wrapper: (id) => loadStandardAlgorithm(id).then(() => standardWrapper()),
@@ -148,6 +149,7 @@ export async function runManifest(o: ManifestRunOptions, io: Io): Promise<number
       },
     });
   } finally {
+    endTokenRun(tokens);
     bar.done();
     for (const s of signals) process.off(s, onSignal);
     await journal?.close();
