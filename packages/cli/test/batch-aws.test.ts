@@ -132,6 +132,31 @@ describe('batch for AWS KMS: the import token beside each output, the import com
     expect(out[out.length - 1]).toMatch(/^2 of 2 wrapped/);
   });
 
+  it('lines with a publicKey (no key, no token known): one line says so and where --json has their commands', async () => {
+    const d = await scratch.fresh('public-key-lines');
+    await mkdir(join(d, 'out'));
+    await writeFile(join(d, 'a.bin'), randomBytes(32));
+    await params(d, 'p1.json', KEY_ARN, randomBytes(60));
+    await writeFile(
+      join(d, 'm.jsonl'),
+      manifest([
+        { material: 'a.bin', publicKey: key.publicDer, algorithm: 'RSAES_OAEP_SHA_256', output: 'out/1.bin' },
+        { material: 'a.bin', parameters: 'p1.json', algorithm: 'RSAES_OAEP_SHA_256', output: 'out/2.bin' },
+        { material: 'a.bin', publicKey: key.publicDer, algorithm: 'RSAES_OAEP_SHA_256', output: 'out/3.bin' },
+      ]),
+    );
+    const r = await cli(['batch', 'm.jsonl'], d);
+    expect(r.code, r.stderr).toBe(0);
+    const out = lines(r.stdout);
+    expect(out.filter((l) => l.startsWith('  # line'))).toEqual(['  # line 2']);
+    expect(out.at(-1)).toMatch(
+      /^lines 1, 3 give a publicKey, not parameters, so kms-wrap knows neither the KMS key nor the import token: .*--json gives each line's aws kms import-key-material command with \$KEY_ID to set$/,
+    );
+    const j = parseOneJson((await cli(['batch', 'm.jsonl', '--json', '--force'], d)).stdout);
+    const results = j['results'] as { line: number; nextCommand?: string }[];
+    expect(results.find((x) => x.line === 3)!.nextCommand).toMatch(/--key-id "\$KEY_ID" --encrypted-key-material fileb:\/\/\S*out\/3\.bin/);
+  });
+
   it('--json: each result has its command and its token file', async () => {
     const d = await scratch.fresh('tokens-json');
     await mkdir(join(d, 'out'));

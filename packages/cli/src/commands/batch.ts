@@ -82,8 +82,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
   // AWS KMS: each output's import command, printed as it is wrapped (in line order), for the lines
   // with parameters (their key id and import token known; --json gives the others' with placeholders).
   let commandsShown = false;
+  const keyUnknown: number[] = [];
   const showCommand = (r: BatchEntryResult) => {
-    if (out || target !== AWS_KMS || r.status !== 'wrapped' || r.nextCommand === undefined || r.importToken === undefined) return;
+    if (out || target !== AWS_KMS || r.status !== 'wrapped' || r.nextCommand === undefined) return;
+    if (r.importToken === undefined) {
+      keyUnknown.push(r.index);
+      return;
+    }
     if (!commandsShown) line(io.stdout, 'import each output with its command (the aws CLI, one a line):');
     commandsShown = true;
     line(io.stdout, `  # line ${r.index}`);
@@ -174,6 +179,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     line(io.stdout, `${totals.wrapped} of ${totals.total} wrapped${forTarget}${failed}${skipped} in ${rate} (files mode 0600)`);
     if (target !== AWS_KMS && totals.wrapped > 0)
       line(io.stdout, `each output is the file ${target.name}'s import takes; --json gives each line's import command`);
+    if (keyUnknown.length > 0)
+      line(
+        io.stdout,
+        `${lineRanges(keyUnknown)} ${keyUnknown.length === 1 ? 'gives' : 'give'} a publicKey, not parameters, so kms-wrap knows neither the KMS key nor the import token: import each output with its key's ImportToken.bin (the console's download beside WrappingPublicKey.bin); --json gives each line's aws kms import-key-material command with $KEY_ID to set`,
+      );
   }
   if (signal) return EXIT_ON[signal] ?? 1;
   return totals.failed > 0 || totals.skipped > 0 ? 1 : 0;
