@@ -171,7 +171,10 @@ describe('kms-wrap batch: a run', () => {
     const r = await cli(['batch', 'manifest.jsonl', '--concurrency', '2'], d);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(''); // not a terminal: no progress bar
-    expect(lines(r.stdout)).toEqual([expect.stringMatching(/^4 of 4 wrapped in \d+\.\d\d s, \d+ wraps\/s \(files mode 0600\)$/)]);
+    expect(lines(r.stdout)).toEqual([
+      expect.stringMatching(/^4 of 4 wrapped in \d+\.\d\d s, \d+ wraps\/s \(files mode 0600\)$/),
+      expect.stringMatching(/^lines 1-4 give a publicKey, not parameters/),
+    ]);
     const out = (n: string) => join(d, 'out', n);
     expect(await opensslUnwrap(await readFile(out('a.bin')), 'RSA_AES_KEY_WRAP_SHA_256', key)).toEqual(Buffer.from(rsaMaterial));
     expect(await opensslUnwrap(await readFile(out('b.bin')), 'RSAES_OAEP_SHA_256', key)).toEqual(Buffer.from(p256Material));
