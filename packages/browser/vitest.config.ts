@@ -13,7 +13,7 @@ export default defineConfig({
   optimizeDeps: {
     include: [
       '@noble/ciphers/aes.js',
-      '@kms-wrap/core > asn1js',
+      '@kms-wrap/keygen > asn1js',
       '@kms-wrap/keygen > pkijs',
       '@kms-wrap/keygen > @noble/curves/nist.js',
       '@kms-wrap/keygen > @noble/curves/secp256k1.js',

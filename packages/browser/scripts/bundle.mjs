@@ -9,12 +9,13 @@
  *                             inert script in the page, run only when the user asks to generate
  *                             (a file:// page cannot fetch a chunk, so it is inlined, not loaded)
  * and prints their sizes, gzipped, and what they are made of; and the size of the wrap path
- * alone (core, the two RSA plugins and the WebCrypto provider with KWP) against its budget.
+ * alone (core, the two RSA plugins and the WebCrypto provider with KWP) against its budget,
+ * failing (exit code 1) when it is over.
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
@@ -51,8 +52,9 @@ const libJs = lib.outputFiles[0].text;
 checkSelfContained('kms-wrap.browser.js', lib.metafile, libJs);
 await writeFile(join(dist, 'kms-wrap.browser.js'), libJs);
 
-// The keygen script: @kms-wrap/keygen and what only it uses. Core and asn1js come from the page
-// (one copy: keygen reads the asn1js nodes core decodes, and throws core's KmsWrapError).
+// The keygen script: @kms-wrap/keygen and what only it uses (pkijs, asn1js, the curves). Core
+// comes from the page (one copy: keygen reads the DER nodes core decodes, and throws core's
+// KmsWrapError).
 const shared = new Set();
 const keygen = await esbuild.build({
   ...common,
@@ -129,18 +131,23 @@ const wrapGz = gzipSync(wrapJs, { level: 9 }).length;
 console.log(
   `  wrap path budget: ${kb(WRAP_PATH_BUDGET)} gzipped — ${wrapGz <= WRAP_PATH_BUDGET ? 'within it' : `over by ${kb(wrapGz - WRAP_PATH_BUDGET)}`}`,
 );
+// The budget is a gate, not a figure: a build whose wrap path outgrew it fails.
+if (wrapGz > WRAP_PATH_BUDGET) {
+  console.error(`the wrap path is ${kb(wrapGz)} gzipped, over its budget of ${kb(WRAP_PATH_BUDGET)}: see what it contains above`);
+  process.exitCode = 1;
+}
 
 // ---------------------------------------------------------------------------------------
 
 /**
- * The keygen script's imports of core and asn1js resolve to the page's copies, which the page
- * hands over in globalThis.__kmsWrapShared before it runs the script. Records what it takes.
+ * The keygen script's imports of core resolve to the page's copies, which the page hands over in
+ * globalThis.__kmsWrapShared before it runs the script. Records what it takes.
  */
 function fromPage(shared) {
   return {
     name: 'from-page',
     setup(build) {
-      build.onResolve({ filter: /^(@kms-wrap\/core(\/.*)?|asn1js)$/ }, (args) => {
+      build.onResolve({ filter: /^@kms-wrap\/core(\/.*)?$/ }, (args) => {
         shared.add(args.path);
         return { path: args.path, namespace: 'from-page' };
       });
@@ -152,19 +159,16 @@ function fromPage(shared) {
   };
 }
 
-/** The file `specifier` is for core: asn1js is core's dependency, not this package's. */
-async function resolveAsCore(build, specifier) {
-  const from = specifier.startsWith('@kms-wrap/core')
-    ? root
-    : dirname(fileURLToPath(import.meta.resolve('@kms-wrap/core/package.json', pathToFileURL(join(root, 'package.json')))));
-  const r = await build.resolve(specifier, { resolveDir: from, kind: 'import-statement' });
-  if (r.errors.length > 0) throw new Error(`cannot resolve ${specifier} as core does`);
+/** The file `specifier` (core or one of its subpaths) is for this package. */
+async function resolveShared(build, specifier) {
+  const r = await build.resolve(specifier, { resolveDir: root, kind: 'import-statement' });
+  if (r.errors.length > 0) throw new Error(`cannot resolve ${specifier}`);
   return r.path;
 }
 
 /**
- * In the page, `import('@kms-wrap/keygen')` (src/generate-key-material.ts) becomes: hand core and
- * asn1js over, run the inert keygen script (allowed by its hash in the CSP), wait for it.
+ * In the page, `import('@kms-wrap/keygen')` (src/generate-key-material.ts) becomes: hand core
+ * over, run the inert keygen script (allowed by its hash in the CSP), wait for it.
  */
 function lazyKeygen(shared) {
   return {
@@ -175,7 +179,7 @@ function lazyKeygen(shared) {
         resolveDir: root,
         loader: 'js',
         contents: [
-          ...(await Promise.all(shared.map((s) => resolveAsCore(build, s)))).map(
+          ...(await Promise.all(shared.map((s) => resolveShared(build, s)))).map(
             (path, i) => `import * as shared${i} from ${JSON.stringify(path)};`,
           ),
           'let loading;',

@@ -1,9 +1,8 @@
 /**
  * Writing DER (X.690 §8, §10): definite lengths in their shortest form, INTEGERs in their fewest
- * octets. Byte builders for small fixed structures (SM2Cipher), and the bridge to asn1js / pkijs
- * schemas for the larger ones (PKCS#8, RSAPrivateKey). der.ts reads DER.
+ * octets, byte by byte, for small fixed structures (SM2Cipher). keygen writes the larger ones
+ * (PKCS#8, RSAPrivateKey) with pkijs on these contents. der.ts reads DER.
  */
-import * as asn1js from 'asn1js';
 
 /** X.690 §8.1.3, §10.1: the length octets of `length` — short form below 128, else the minimal long form. */
 export function derLength(length: number): Uint8Array {
@@ -60,14 +59,4 @@ export function derUnsignedInteger(magnitude: Uint8Array): Uint8Array {
   const out = derTlv(0x02, content);
   content.fill(0);
   return out;
-}
-
-/** An asn1js INTEGER of a non-negative big-endian magnitude, for pkijs and asn1js schemas. */
-export function asn1UnsignedInteger(magnitude: Uint8Array): asn1js.Integer {
-  return new asn1js.Integer({ valueHex: unsignedIntegerContent(magnitude) });
-}
-
-/** Encodes an asn1js value (from pkijs `toSchema()` or built with asn1js) to DER bytes. */
-export function toDer(value: { toBER(sizeOnly?: boolean): ArrayBuffer }): Uint8Array {
-  return new Uint8Array(value.toBER(false));
 }

@@ -3,8 +3,7 @@
  * Used by material inspection and wrapping key parsing, so that a key in the wrong place
  * gets a sentence about what it is, not "invalid".
  */
-import * as asn1js from 'asn1js';
-import { OID, children, isSequence, oidOf, smallInteger, octetsOf, bitStringBytes, type Asn1 } from './der.js';
+import { OID, children, isInteger, isSequence, isUniversal, oidOf, smallInteger, octetsOf, bitStringBytes, type Asn1 } from './der.js';
 import type { CurveName } from './specs.js';
 
 export type DerKind = 'pkcs8' | 'encrypted-pkcs8' | 'pkcs1-private' | 'sec1-private' | 'spki' | 'pkcs1-public' | 'certificate' | 'unknown';
@@ -64,13 +63,13 @@ export function identifyDer(node: Asn1): DerKind {
   if (c.length === 2 && isSequence(c[0]) && bitStringBytes(c[1]) !== undefined) return 'spki';
   // RSAPrivateKey ::= SEQUENCE { version, modulus, publicExponent, privateExponent, prime1, prime2,
   //   exponent1, exponent2, coefficient, otherPrimeInfos OPTIONAL }  (RFC 8017 §A.1.2)
-  if (c.length >= 9 && c.slice(0, 9).every((x) => x instanceof asn1js.Integer)) return 'pkcs1-private';
+  if (c.length >= 9 && c.slice(0, 9).every(isInteger)) return 'pkcs1-private';
   // ECPrivateKey ::= SEQUENCE { version INTEGER (1), privateKey OCTET STRING, parameters [0], publicKey [1] }  (RFC 5915 §3)
   if (c.length >= 2 && smallInteger(c[0]) === 1 && octetsOf(c[1]) !== undefined) return 'sec1-private';
   // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }  (RFC 8017 §A.1.1)
-  if (c.length === 2 && c.every((x) => x instanceof asn1js.Integer)) return 'pkcs1-public';
+  if (c.length === 2 && c.every(isInteger)) return 'pkcs1-public';
   // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, signatureAlgorithm, signatureValue BIT STRING }
-  if (c.length === 3 && isSequence(c[0]) && isSequence(c[1]) && c[2] instanceof asn1js.BitString) return 'certificate';
+  if (c.length === 3 && isSequence(c[0]) && isSequence(c[1]) && (isUniversal(c[2], 3) || isUniversal(c[2], 3, true))) return 'certificate';
   return 'unknown';
 }
 

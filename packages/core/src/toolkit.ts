@@ -1,6 +1,6 @@
 /**
  * @kms-wrap/core/encoding — the one DER, PEM and base64 toolkit of kms-wrap: strict DER reading
- * on asn1js (bounded, DER only, every failure a KmsWrapError or a phrase to word), DER writing,
+ * (bounded, DER only, every failure a KmsWrapError or a phrase to word), DER writing,
  * OIDs and what a DER structure is, PEM, base64, hex and big-integer conversions.
  *
  * For kms-wrap's own packages (keygen, sm2pke, node, cli) and for plugin authors who read or
@@ -22,9 +22,11 @@ export {
   integerBytes,
   isContextTag,
   isDerUnsigned,
+  isInteger,
   isMinimalInteger,
   isNull,
   isSequence,
+  isUniversal,
   looksLikeDerSequence,
   octetsOf,
   oidOf,
@@ -34,16 +36,7 @@ export {
   tagged,
   unsignedInteger,
 } from './der.js';
-export {
-  asn1UnsignedInteger,
-  concatBytes,
-  derLength,
-  derTlv,
-  derTlvLength,
-  derUnsignedInteger,
-  toDer,
-  unsignedIntegerContent,
-} from './der-encode.js';
+export { concatBytes, derLength, derTlv, derTlvLength, derUnsignedInteger, unsignedIntegerContent } from './der-encode.js';
 export { CURVE_BY_OID, DER_KIND_NAMES, FOREIGN_KEY_TYPES, OID_BY_CURVE, UNIMPORTABLE_SPEC_BY_OID, identifyDer } from './identify-der.js';
 export type { DerKind } from './identify-der.js';
 export {

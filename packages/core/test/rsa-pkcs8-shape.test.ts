@@ -1,6 +1,6 @@
 /**
  * rsaPkcs8Shape, inspection's fast path for RSA PKCS#8: taken for the keys OpenSSL and
- * node:crypto write, and differential against the general (asn1js) path on hostile input, both
+ * node:crypto write, and differential against the general path (core's DER reader) on hostile input, both
  * ways — whenever the fast path answers, the general path gives the same answer; and whenever the
  * general path accepts a key of the fast path's one shape, the fast path takes it too.
  */

@@ -52,8 +52,12 @@ describe('core src is runtime-neutral', () => {
     expect((tsconfig.compilerOptions.lib ?? []).some((l) => /dom/i.test(l))).toBe(false);
   });
 
-  it('package.json depends on no runtime adapter', () => {
+  it('package.json depends on nothing: its DER reader is its own (asn1js is a devDependency, the reference of test/der-reader.test.ts)', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    expect(Object.keys(pkg.dependencies ?? {})).toEqual(['asn1js']);
+    expect(Object.keys(pkg.dependencies ?? {})).toEqual([]);
+  });
+
+  it('no src file imports asn1js', () => {
+    for (const file of files) expect(code(file), file).not.toMatch(/from ['"]asn1js['"]/);
   });
 });

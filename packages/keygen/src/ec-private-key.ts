@@ -1,6 +1,6 @@
 /**
  * ECPrivateKey (SEC1 v2 §C.4, RFC 5915 §3): the privateKey of an id-ecPublicKey PKCS#8 key, and
- * the body of an "EC PRIVATE KEY" PEM. Written with pkijs, read with an asn1js schema:
+ * the body of an "EC PRIVATE KEY" PEM. Written with pkijs, read from core's DER nodes:
  *
  *   ECPrivateKey ::= SEQUENCE {
  *     version        INTEGER { ecPrivkeyVer1(1) } (ecPrivkeyVer1),
@@ -21,7 +21,20 @@
 import * as asn1js from 'asn1js';
 import { ECPrivateKey, ECPublicKey } from 'pkijs';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { oidOf, smallInteger, toDer } from '@kms-wrap/core/encoding';
+import {
+  bitStringBytes,
+  children,
+  isContextTag,
+  isInteger,
+  isSequence,
+  isUniversal,
+  octetsOf,
+  oidOf,
+  smallInteger,
+  type Asn1,
+} from '@kms-wrap/core/encoding';
+import { optionalFields } from './optional-fields.js';
+import { toDer } from './pkijs-der.js';
 
 /** Encodes version 1, the fixed-length scalar `d` and the uncompressed point `04 || x || y`. */
 export function encodeEcPrivateKey(d: Uint8Array, point: Uint8Array): Uint8Array {
@@ -34,20 +47,6 @@ export function encodeEcPrivateKey(d: Uint8Array, point: Uint8Array): Uint8Array
   return toDer(value.toSchema());
 }
 
-const ecPrivateKeySchema = (): asn1js.Sequence =>
-  new asn1js.Sequence({
-    value: [
-      new asn1js.Integer({ name: 'version' }),
-      new asn1js.OctetString({ name: 'privateKey' }),
-      new asn1js.Constructed({ optional: true, idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Any({ name: 'parameters' })] }),
-      new asn1js.Constructed({
-        optional: true,
-        idBlock: { tagClass: 3, tagNumber: 1 },
-        value: [new asn1js.BitString({ name: 'publicKey' })],
-      }),
-    ],
-  });
-
 export interface EcPrivateKeyFields {
   /** The scalar as written (a view into the parsed input). */
   readonly d: Uint8Array;
@@ -59,34 +58,49 @@ export interface EcPrivateKeyFields {
   readonly point?: Uint8Array;
 }
 
-/** True if `node` has the shape of an ECPrivateKey (used to tell SEC1 DER from others). */
-export function isEcPrivateKey(node: asn1js.AsnType): boolean {
-  const { verified, result } = asn1js.compareSchema(node, node, ecPrivateKeySchema());
-  return verified && smallInteger((result as Record<string, asn1js.AsnType | undefined>)['version']) === 1;
+/**
+ * The values of an ECPrivateKey, or undefined if `node` does not have its shape: an INTEGER, a
+ * primitive OCTET STRING, then optionally [0] holding the parameters and [1] holding a primitive
+ * BIT STRING (each the first value of a constructed tag); values after those are not read.
+ */
+function ecPrivateKeyFields(
+  node: Asn1,
+): { version: Asn1; d: Uint8Array; parameters: Asn1 | undefined; publicKey: Asn1 | undefined } | undefined {
+  if (!isSequence(node)) return undefined;
+  const [version, privateKey, ...rest] = children(node);
+  const d = octetsOf(privateKey);
+  if (!isInteger(version) || d === undefined) return undefined;
+  const parameters = (n: Asn1): boolean => isContextTag(n, 0) && n.constructed && n.items.length > 0;
+  const publicKey = (n: Asn1): boolean => isContextTag(n, 1) && n.constructed && isUniversal(n.items[0], 3);
+  const tail = optionalFields(rest, [parameters, publicKey]);
+  if (tail === undefined) return undefined;
+  return { version, d, parameters: tail[0]?.items[0], publicKey: tail[1]?.items[0] };
 }
 
-export function readEcPrivateKey(node: asn1js.AsnType, what: string): EcPrivateKeyFields {
-  const { verified, result } = asn1js.compareSchema(node, node, ecPrivateKeySchema());
-  const r = result as Record<string, asn1js.AsnType | undefined>;
-  const privateKey = r['privateKey'];
-  if (!verified || !(privateKey instanceof asn1js.OctetString) || privateKey.idBlock.isConstructed) {
+/** True if `node` has the shape of an ECPrivateKey (used to tell SEC1 DER from others). */
+export function isEcPrivateKey(node: Asn1): boolean {
+  return smallInteger(ecPrivateKeyFields(node)?.version) === 1;
+}
+
+export function readEcPrivateKey(node: Asn1, what: string): EcPrivateKeyFields {
+  const fields = ecPrivateKeyFields(node);
+  if (fields === undefined) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} is not an ECPrivateKey — check that the file is an EC private key`);
   }
-  if (smallInteger(r['version']) !== 1) {
+  if (smallInteger(fields.version) !== 1) {
     throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has ECPrivateKey version other than 1 — export it again`);
   }
-  const parameters = r['parameters'];
-  const publicKey = r['publicKey'];
+  const { parameters, publicKey } = fields;
   let point: Uint8Array | undefined;
-  if (publicKey instanceof asn1js.BitString) {
-    if (publicKey.idBlock.isConstructed || publicKey.valueBlock.unusedBits !== 0) {
+  if (publicKey !== undefined) {
+    point = bitStringBytes(publicKey);
+    if (point === undefined) {
       throw new KmsWrapError(ERROR_CODES.MATERIAL_INVALID, `${what} has a malformed public key field — export the key again`);
     }
-    point = publicKey.valueBlock.valueHexView;
   }
   const curveOid = oidOf(parameters);
   return {
-    d: privateKey.valueBlock.valueHexView,
+    d: fields.d,
     ...(curveOid === undefined ? {} : { curveOid }),
     explicitParameters: parameters !== undefined && curveOid === undefined,
     ...(point === undefined ? {} : { point }),

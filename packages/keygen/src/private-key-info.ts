@@ -1,6 +1,6 @@
 /**
  * PKCS#8 PrivateKeyInfo (RFC 5208 §5; OneAsymmetricKey, RFC 5958 §2), the form AWS KMS imports
- * asymmetric key material in. Written with pkijs, read with an asn1js schema of the module:
+ * asymmetric key material in. Written with pkijs, read from core's DER nodes by the module:
  *
  *   PrivateKeyInfo ::= SEQUENCE {
  *     version                   Version,                        -- v1(0); RFC 5958: v2(1)
@@ -24,7 +24,9 @@
  */
 import * as asn1js from 'asn1js';
 import { AlgorithmIdentifier, PrivateKeyInfo } from 'pkijs';
-import { toDer } from '@kms-wrap/core/encoding';
+import { children, isContextTag, isInteger, isSequence, octetsOf, oidOf, type Asn1 } from '@kms-wrap/core/encoding';
+import { optionalFields } from './optional-fields.js';
+import { toDer } from './pkijs-der.js';
 
 /** Encodes PrivateKeyInfo v1 with no attributes. `privateKey` stays the caller's to wipe. */
 export function encodePrivateKeyInfo(algorithm: string, parameters: asn1js.AsnType, privateKey: Uint8Array): Uint8Array {
@@ -36,48 +38,29 @@ export function encodePrivateKeyInfo(algorithm: string, parameters: asn1js.AsnTy
   return toDer(info.toSchema());
 }
 
-const privateKeyInfoSchema = (): asn1js.Sequence =>
-  new asn1js.Sequence({
-    value: [
-      new asn1js.Integer({ name: 'version' }),
-      new asn1js.Sequence({
-        name: 'privateKeyAlgorithm',
-        value: [new asn1js.ObjectIdentifier({ name: 'algorithm' }), new asn1js.Any({ name: 'parameters', optional: true })],
-      }),
-      new asn1js.OctetString({ name: 'privateKey' }),
-      new asn1js.Constructed({
-        name: 'attributes',
-        optional: true,
-        idBlock: { tagClass: 3, tagNumber: 0 },
-        value: [new asn1js.Repeated({ value: new asn1js.Any() })],
-      }),
-      new asn1js.Primitive({ name: 'publicKey', optional: true, idBlock: { tagClass: 3, tagNumber: 1 } }),
-    ],
-  });
-
 export interface PrivateKeyInfoFields {
-  readonly version: asn1js.Integer;
+  readonly version: Asn1;
   readonly algorithm: string;
   /** The AlgorithmIdentifier parameters as parsed, if present. */
-  readonly parameters: asn1js.AsnType | undefined;
+  readonly parameters: Asn1 | undefined;
   /** The content of the privateKey OCTET STRING (a view into the parsed input). */
   readonly privateKey: Uint8Array;
 }
 
-/** The fields of a PrivateKeyInfo, or undefined if `node` does not have its shape. */
-export function readPrivateKeyInfo(node: asn1js.AsnType): PrivateKeyInfoFields | undefined {
-  const { verified, result } = asn1js.compareSchema(node, node, privateKeyInfoSchema());
-  if (!verified) return undefined;
-  const r = result as Record<string, asn1js.AsnType | undefined>;
-  const privateKey = r['privateKey'];
-  const version = r['version'];
-  const algorithm = r['algorithm'];
-  if (!(privateKey instanceof asn1js.OctetString) || privateKey.idBlock.isConstructed) return undefined;
-  if (!(version instanceof asn1js.Integer) || !(algorithm instanceof asn1js.ObjectIdentifier)) return undefined;
-  return {
-    version,
-    algorithm: algorithm.valueBlock.toString(),
-    parameters: r['parameters'],
-    privateKey: privateKey.valueBlock.valueHexView,
-  };
+/**
+ * The fields of a PrivateKeyInfo, or undefined if `node` does not have its shape: an INTEGER, an
+ * AlgorithmIdentifier, a primitive OCTET STRING, then optionally attributes (a constructed [0])
+ * and publicKey (a primitive [1]); values after those are extensions, not read.
+ */
+export function readPrivateKeyInfo(node: Asn1): PrivateKeyInfoFields | undefined {
+  if (!isSequence(node)) return undefined;
+  const [version, privateKeyAlgorithm, privateKey, ...rest] = children(node);
+  const [algorithm, parameters] = children(privateKeyAlgorithm);
+  const oid = oidOf(algorithm);
+  const octets = octetsOf(privateKey);
+  if (!isInteger(version) || oid === undefined || octets === undefined) return undefined;
+  const attributes = (n: Asn1): boolean => isContextTag(n, 0) && n.constructed;
+  const publicKey = (n: Asn1): boolean => isContextTag(n, 1) && !n.constructed;
+  if (optionalFields(rest, [attributes, publicKey]) === undefined) return undefined;
+  return { version, algorithm: oid, parameters, privateKey: octets };
 }

@@ -84,7 +84,7 @@ function readAny(input: Uint8Array | string): ReadKey {
   if (input.length === 0) throw invalid('the key file is empty — check the file');
   const text = asciiText(input);
   if (input[0] === 0x30) {
-    // A copy this module owns: asn1js views into it, and it is zeroed whatever happens.
+    // A copy this module owns: core's DER nodes view into it, and it is zeroed whatever happens.
     // (new Uint8Array, not slice(): Node's Buffer#slice returns a view of the caller's bytes.)
     const work = new Uint8Array(input);
     try {

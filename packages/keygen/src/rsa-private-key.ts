@@ -1,6 +1,6 @@
 /**
  * RSAPrivateKey (PKCS#1, RFC 8017 §A.1.2): the privateKey of an rsaEncryption PKCS#8 key, and
- * the body of a "RSA PRIVATE KEY" PEM. Written with pkijs, read with an asn1js schema:
+ * the body of a "RSA PRIVATE KEY" PEM. Written with pkijs, read from core's DER nodes:
  *
  *   RSAPrivateKey ::= SEQUENCE {
  *     version           Version,
@@ -19,7 +19,9 @@
 import * as asn1js from 'asn1js';
 import { RSAPrivateKey } from 'pkijs';
 import { ERROR_CODES, KmsWrapError } from '@kms-wrap/core';
-import { asn1UnsignedInteger, smallInteger, toDer, unsignedInteger, zeroize } from '@kms-wrap/core/encoding';
+import { children, isInteger, isSequence, smallInteger, unsignedInteger, zeroize, type Asn1 } from '@kms-wrap/core/encoding';
+import { optionalFields } from './optional-fields.js';
+import { asn1UnsignedInteger, toDer } from './pkijs-der.js';
 
 /** An RSA private key as unsigned big-endian integers (JWK member names, RFC 7518 §6.3). */
 export interface RsaKeyParts {
@@ -62,30 +64,36 @@ export function encodeRsaPrivateKey(key: RsaKeyParts): Uint8Array {
   return der;
 }
 
-const rsaPrivateKeySchema = (): asn1js.Sequence =>
-  new asn1js.Sequence({
-    value: [
-      new asn1js.Integer({ name: 'version' }),
-      ...RSA_FIELDS.map((name) => new asn1js.Integer({ name })),
-      new asn1js.Sequence({ name: 'otherPrimeInfos', optional: true, value: [new asn1js.Repeated({ value: new asn1js.Any() })] }),
-    ],
-  });
+/**
+ * The values of an RSAPrivateKey by field name, or undefined if `node` does not have its shape:
+ * nine INTEGERs, then optionally otherPrimeInfos (a SEQUENCE); values after it are not read.
+ */
+function rsaPrivateKeyFields(
+  node: Asn1,
+): Record<'version' | 'otherPrimeInfos' | (typeof RSA_FIELDS)[number], Asn1 | undefined> | undefined {
+  if (!isSequence(node)) return undefined;
+  const c = children(node);
+  if (c.length < 9 || !c.slice(0, 9).every(isInteger)) return undefined;
+  const tail = optionalFields(c.slice(9), [isSequence]);
+  if (tail === undefined) return undefined;
+  const [version, n, e, d, p, q, dp, dq, qi] = c;
+  return { version, n, e, d, p, q, dp, dq, qi, otherPrimeInfos: tail[0] };
+}
 
 /** True if `node` has the shape of an RSAPrivateKey (used to tell PKCS#1 DER from others). */
-export function isRsaPrivateKey(node: asn1js.AsnType): boolean {
-  return asn1js.compareSchema(node, node, rsaPrivateKeySchema()).verified;
+export function isRsaPrivateKey(node: Asn1): boolean {
+  return rsaPrivateKeyFields(node) !== undefined;
 }
 
 /** Reads a two-prime RSAPrivateKey; the integers are fresh copies the caller must wipe. */
-export function readRsaPrivateKey(node: asn1js.AsnType, what: string): RsaKeyParts {
-  const { verified, result } = asn1js.compareSchema(node, node, rsaPrivateKeySchema());
-  if (!verified) {
+export function readRsaPrivateKey(node: Asn1, what: string): RsaKeyParts {
+  const r = rsaPrivateKeyFields(node);
+  if (r === undefined) {
     throw new KmsWrapError(
       ERROR_CODES.MATERIAL_INVALID,
       `${what} is not a PKCS#1 RSAPrivateKey — check that the file is an RSA private key`,
     );
   }
-  const r = result as Record<string, asn1js.AsnType | undefined>;
   const version = smallInteger(r['version']);
   if (version === 1 || r['otherPrimeInfos'] !== undefined) {
     throw new KmsWrapError(

@@ -20,8 +20,7 @@ afterAll(() => dir.remove());
 /** The PKCS#8 with its AlgorithmIdentifier replaced by `algorithmIdentifier`. */
 function withAlgorithm(pkcs8: Uint8Array, algorithmIdentifier: Uint8Array): Uint8Array {
   const [version, , privateKey] = children(decodeDer(pkcs8, 'PrivateKeyInfo', ERROR_CODES.MATERIAL_INVALID));
-  const der = (node: typeof version) => new Uint8Array(node!.toBER(false));
-  return derTlv(0x30, concatBytes(der(version), algorithmIdentifier, der(privateKey)));
+  return derTlv(0x30, concatBytes(derTlv(0x02, version!.contents), algorithmIdentifier, derTlv(0x04, privateKey!.contents)));
 }
 
 const SM2_OID = derTlv(0x06, Uint8Array.of(0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d));
