@@ -23,6 +23,20 @@ export interface Run {
 }
 
 /** Runs `node dist/bin.js ...args` in `cwd`; never rejects on a non-zero exit. */
+/**
+ * The environment of a child that talks to the fake KMS endpoint: dummy credentials, and no
+ * instance metadata, config or credentials file of the machine's (those under `cwd` do not exist).
+ */
+export function fakeAwsEnv(cwd: string): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: 'AKIDKMSWRAPFAKE',
+    AWS_SECRET_ACCESS_KEY: 'kms-wrap-fake-secret',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(cwd, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-credentials'),
+  };
+}
+
 export function cli(args: readonly string[], cwd: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     execFile(

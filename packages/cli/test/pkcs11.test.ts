@@ -19,6 +19,7 @@ import {
   Scratch,
   epochSeconds,
   expectRefusal,
+  fakeAwsEnv,
   listing,
   parametersJson,
   parseOneJson,
@@ -472,13 +473,7 @@ describe('kms-wrap import --material pkcs11:... (the fake KMS endpoint)', () => 
   it('the token wraps under the wrapping key GetParametersForImport returned; KMS holds the known bytes', async () => {
     const cwd = await scratch.fresh('import');
     const key = kms.addKey({ keySpec: 'SYMMETRIC_DEFAULT' });
-    const env = {
-      AWS_ACCESS_KEY_ID: 'AKIDKMSWRAPFAKE',
-      AWS_SECRET_ACCESS_KEY: 'kms-wrap-fake-secret',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: join(cwd, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-credentials'),
-    };
+    const env = fakeAwsEnv(cwd);
     const args = [
       'import',
       '--key-id',
@@ -510,14 +505,7 @@ describe('kms-wrap import --material pkcs11:... (the fake KMS endpoint)', () => 
 
   it('import --manifest: lines whose material is a pkcs11: URI, a created key among them; a wrong PIN is tried once for the whole run and nothing is sent', async () => {
     const cwd = await scratch.fresh('manifest');
-    const env = {
-      AWS_ACCESS_KEY_ID: 'AKIDKMSWRAPFAKE',
-      AWS_SECRET_ACCESS_KEY: 'kms-wrap-fake-secret',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: join(cwd, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'no-credentials'),
-      AWS_REGION: 'eu-west-1',
-    };
+    const env = { ...fakeAwsEnv(cwd), AWS_REGION: 'eu-west-1' };
     const a = kms.addKey({ keySpec: 'SYMMETRIC_DEFAULT' });
     const b = kms.addKey({ keySpec: 'SYMMETRIC_DEFAULT' });
     const rows = [

@@ -235,10 +235,16 @@ export function createWrapper(options: WrapperOptions): Wrapper {
 
   async function wrap(request: WrapRequest): Promise<WrapResult> {
     const plan = check(request);
-    const { algorithm, material, wrappingKey } = plan;
+    const { algorithm, wrappingKey } = plan;
     const algorithmId = request.algorithm.trim().toUpperCase();
     const ciphertext = await algorithm.wrap({ material: request.material, wrappingKey, crypto });
     checkOutput(algorithm, wrappingKey.spec, request.material, ciphertext);
+    return wrapResult(plan, algorithmId, ciphertext);
+  }
+
+  /** What a wrap returns: the ciphertext, and what the plan found and chose. */
+  function wrapResult(plan: WrapPlan, algorithmId: string, ciphertext: Uint8Array): WrapResult {
+    const { algorithm, material, wrappingKey } = plan;
     return {
       ciphertext,
       algorithm: algorithmId,
@@ -303,16 +309,7 @@ export function createWrapper(options: WrapperOptions): Wrapper {
       return typeof e === 'number' ? [e, e] : e;
     };
     checkOutputLength(algorithm, ciphertext, range(least)[0]!, range(most)[1]!);
-    return {
-      ciphertext,
-      algorithm: request.algorithm.trim().toUpperCase(),
-      construction: algorithm.id,
-      keySpec: material.keySpec,
-      keySpecCandidates: material.candidates,
-      materialFormat: material.format,
-      wrappingKeySpec: wrappingKey.spec,
-      region: plan.region,
-    };
+    return wrapResult(plan, request.algorithm.trim().toUpperCase(), ciphertext);
   }
 
   return {

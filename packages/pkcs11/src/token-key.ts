@@ -25,23 +25,17 @@ import { formatPkcs11Uri, parsePkcs11Uri, type Pkcs11Uri } from './uri.js';
 import { wrapInToken } from './wrap.js';
 
 /** What kms-wrap tells of a key in a token: never its value. */
-export interface TokenKeyInfo {
+export interface TokenKeyInfo extends Pick<
+  TokenKey,
+  'class' | 'keyType' | 'label' | 'problem' | 'extractable' | 'sensitive' | 'wrapWithTrusted' | 'neverExtractable' | 'local'
+> {
   readonly uri: string;
   readonly token: TokenInfo;
-  readonly class: 'secret-key' | 'private';
-  readonly keyType: string;
-  readonly label: string;
   /** CKA_ID, hex. */
   readonly id: string;
   readonly keySpec: string | undefined;
   /** Its length as wrapped: exact for raw keys, [least, most] for a private key's PKCS#8. */
   readonly length: number | readonly [number, number] | undefined;
-  readonly problem?: string;
-  readonly extractable: boolean;
-  readonly sensitive: boolean;
-  readonly wrapWithTrusted: boolean;
-  readonly neverExtractable: boolean;
-  readonly local: boolean;
 }
 
 export interface TokenWrapOptions extends OpenOptions, Omit<WrapRequest, 'material' | 'wrappingPublicKey'> {
