@@ -18,6 +18,7 @@ export {
   knownAlgorithms,
   orList,
   pluginFor,
+  specRegionRefusal,
 } from './rules.js';
 export { closestName, didYouMean } from './suggest.js';
 export { sealedMaterialInfo } from './engine.js';

@@ -205,12 +205,8 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
   const spec = MATERIAL_SPEC_INFO[c.keySpec];
   if (!importsSpec(j.rules, c.keySpec)) return refuseSpec(j, c);
   const inChina = c.region === 'china';
-  if (!spec.regions.includes(c.region)) {
-    return new KmsWrapError(
-      ERROR_CODES.REGION_MISMATCH,
-      `${c.keySpec} key material can be imported only in the AWS China Regions — ${sayPass(j.surface, 'region', 'china')} if the KMS key is there`,
-    );
-  }
+  const regionRefusal = specRegionRefusal(c.keySpec, c.region, j.surface);
+  if (regionRefusal) return regionRefusal;
   // (A wrapping key no rule of the set uses — SM2 for another target than AWS KMS — is refused by the rule below, in the target's words.)
   const usedKey = Object.values(j.rules.algorithms).some((r) => r.wrappingKeySpecs.includes(c.wrappingKeySpec));
   if (usedKey && !WRAPPING_KEY_SPEC_INFO[c.wrappingKeySpec].regions.includes(c.region)) {
@@ -252,6 +248,15 @@ function decide(j: Judge, c: Combination, explain: boolean): KmsWrapError | unde
 }
 
 /** Material the target does not import at all: the target's reason, or the list of what it takes. */
+/** The refusal of material of `keySpec` outside the Regions it exists in (SM2: the China Regions only). */
+export function specRegionRefusal(keySpec: MaterialSpec, region: Region, surface?: Surface): KmsWrapError | undefined {
+  if (MATERIAL_SPEC_INFO[keySpec].regions.includes(region)) return undefined;
+  return new KmsWrapError(
+    ERROR_CODES.REGION_MISMATCH,
+    `${keySpec} key material can be imported only in the AWS China Regions — ${sayPass(surface, 'region', 'china')} if the KMS key is there`,
+  );
+}
+
 /** Why a rule set does not import a material spec, worded for the surface; undefined if it says nothing. */
 export function keySpecRefusal(rules: RuleSet, spec: MaterialSpec, surface?: Surface): string | undefined {
   const why = rules.keySpecRefusals?.[spec];

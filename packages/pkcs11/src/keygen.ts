@@ -5,7 +5,7 @@
  * ordinary session object, and only the token's security officer could mark it CKA_TRUSTED.
  */
 import { ERROR_CODES, KEY_SPEC_INFO, KmsWrapError, isKmsWrapError, parseRegion, type KeySpec, type Region } from '@kms-wrap/core';
-import { sayPass } from '@kms-wrap/core/internal';
+import { specRegionRefusal } from '@kms-wrap/core/internal';
 import type * as Pkcs11js from 'pkcs11js';
 import { describeKey, ecParamsOf, type TokenKey } from './object.js';
 import { ckr, failed, type TokenSession } from './token.js';
@@ -23,12 +23,8 @@ export function generateInToken(t: TokenSession, uri: Pkcs11Uri, spec: KeySpec, 
   if (uri.object === undefined) {
     throw new KmsWrapError(ERROR_CODES.TOKEN_URI_INVALID, "the new key's URI names no label — add object=LABEL");
   }
-  if (!info.regions.includes(region)) {
-    throw new KmsWrapError(
-      ERROR_CODES.REGION_MISMATCH,
-      `${spec} key material can be imported only in the AWS China Regions — ${sayPass(t.surface, 'region', 'china')} if the KMS key is there`,
-    );
-  }
+  const outside = specRegionRefusal(spec, region, t.surface);
+  if (outside) throw outside;
   const label = uri.object;
   if (existing(t, label) > 0) {
     throw new KmsWrapError(
